@@ -1,0 +1,9 @@
+"""SQLModel tables and their API schemas, one module per aggregate.
+
+Importing this package registers every table on `SQLModel.metadata` (Alembic reads it)."""
+from app.models import base  # noqa: F401  (naming convention first)
+from app.models.audit import AuditEvent
+from app.models.reference import AdminUnit, Organization
+from app.models.users import User
+
+__all__ = ["AdminUnit", "AuditEvent", "Organization", "User"]

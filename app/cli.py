@@ -1,0 +1,132 @@
+"""`petitions`: serve, migrate, seed, users, audit (and demo data once cases exist)."""
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+
+from app.config import get_settings
+
+T = TypeVar("T")
+
+cli = typer.Typer(help="Hanoi citizen petitions service.", no_args_is_help=True, add_completion=False)
+users_cli = typer.Typer(help="Manage users.", no_args_is_help=True)
+audit_cli = typer.Typer(help="Check the audit trail.", no_args_is_help=True)
+cli.add_typer(users_cli, name="users")
+cli.add_typer(audit_cli, name="audit")
+
+
+def _with_session(fn: Callable[[Any], Awaitable[T]], *, read_only: bool = False) -> T:
+    from app.db import Database
+
+    async def _run() -> T:
+        db = Database.from_settings(get_settings())
+        try:
+            maker = db.read_sessionmaker if read_only else db.sessionmaker
+            async with maker() as session:
+                async with session.begin():
+                    return await fn(session)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(_run())
+
+
+@cli.command()
+def migrate(revision: str = "head") -> None:
+    """Apply database migrations (Alembic) up to REVISION."""
+    from app.migrations import upgrade
+
+    upgrade(get_settings().database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@cli.command()
+def seed() -> None:
+    """Load the reference data: Hanoi, its 126 wards/communes and their organisations. Idempotent."""
+    from app.services.reference import seed_reference
+
+    summary = _with_session(seed_reference)
+    typer.echo(json.dumps(summary))
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    reload: bool = False,
+) -> None:
+    """Serve the API with uvicorn."""
+    import uvicorn
+
+    get_settings()  # refuse to start on an insecure configuration, with the reason
+    uvicorn.run("app.main:app_factory", factory=True, host=host, port=port, workers=workers, reload=reload,
+                proxy_headers=True, access_log=False, log_config=None)
+
+
+@users_cli.command("create")
+def users_create(
+    username: Annotated[str, typer.Option(help="login name")],
+    password: Annotated[str, typer.Option(help="at least 10 characters", prompt=True, hide_input=True)],
+    role: Annotated[str, typer.Option(help="admin | reception | handler | supervisor")],
+    org: Annotated[str, typer.Option(help="organisation code, e.g. MTTQ-01 or UBND-00070")],
+    full_name: Annotated[str, typer.Option("--full-name")] = "",
+) -> None:
+    """Create a user (the first admin, typically)."""
+    from app.models.users import UserCreate
+    from app.problems import Problem
+    from app.services.users import create_user
+
+    try:
+        data = UserCreate(username=username, password=password, role=role, org=org, full_name=full_name)
+    except ValidationError as exc:
+        for err in exc.errors():
+            typer.echo(f"error: --{'-'.join(str(p) for p in err['loc'])}: {err['msg']}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        user = _with_session(lambda s: create_user(s, "cli", data))[0]
+    except Problem as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"created user {user.username} (id {user.id}, role {user.role}, org {org})")
+
+
+@audit_cli.command("verify")
+def audit_verify(
+    head_seq: Annotated[int | None, typer.Option(help="seq of a head exported earlier")] = None,
+    head_hash: Annotated[str | None, typer.Option(help="hash of a head exported earlier")] = None,
+) -> None:
+    """Recompute the hash chain; exit 1 and name the first bad event if it is broken."""
+    from app.services.audit import verify
+
+    expect = (head_seq, head_hash) if head_seq and head_hash else None
+    result = _with_session(lambda s: verify(s, expect_head=expect), read_only=True)
+    typer.echo(json.dumps(result.model_dump()))
+    if not result.ok:
+        typer.echo(f"audit chain BROKEN at event {result.first_bad_seq}: {result.detail}", err=True)
+        raise typer.Exit(1)
+
+
+@audit_cli.command("head")
+def audit_head() -> None:
+    """Print the chain head (seq, hash) as JSON, to keep outside the database."""
+    from app.services.audit import GENESIS_HASH, head
+
+    h = _with_session(head, read_only=True) or {"seq": 0, "hash": GENESIS_HASH, "at": None}
+    typer.echo(json.dumps(h))
+
+
+def main() -> None:  # console script entry point
+    from app.config import InsecureSettings
+
+    try:
+        cli()
+    except InsecureSettings as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)

@@ -1,0 +1,110 @@
+"""Engines and sessions for SQLite (embedded default) and PostgreSQL (production).
+
+One transaction per request: the `DbSession` dependency opens it before the endpoint runs and
+commits right after the endpoint returns, *before* the response is sent, so a client never sees
+a success for a change that did not commit.
+"""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from app.config import Settings
+
+
+def _sqlite_path(url: str) -> Path | None:
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        return None
+    return Path(database)
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    url = settings.database_url
+    if settings.is_sqlite:
+        path = _sqlite_path(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, echo=settings.db_echo, connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000})
+        busy_ms = settings.sqlite_busy_timeout_ms
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised on every connection
+            # Let SQLAlchemy, not the driver, emit BEGIN: needed for SAVEPOINT and BEGIN IMMEDIATE.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _on_begin(conn):  # pragma: no cover
+            # A transaction takes the write lock up front: a read-then-write transaction in WAL
+            # mode would otherwise fail with SQLITE_BUSY when another writer commits in between.
+            if conn.get_execution_options().get("sqlite_deferred"):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_async_engine(
+        url,
+        echo=settings.db_echo,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+        pool_pre_ping=True,
+    )
+
+
+@dataclass
+class Database:
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    read_sessionmaker: async_sessionmaker[AsyncSession]
+    dialect: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Database":
+        engine = create_engine(settings)
+        read_bind = engine.execution_options(sqlite_deferred=True) if settings.is_sqlite else engine
+        return cls(
+            engine=engine,
+            sessionmaker=async_sessionmaker(engine, expire_on_commit=False),
+            read_sessionmaker=async_sessionmaker(read_bind, expire_on_commit=False),
+            dialect=engine.dialect.name,
+        )
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def get_database(request: Request) -> Database:
+    return request.app.state.db
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    db: Database = request.app.state.db
+    async with db.sessionmaker() as session:
+        async with session.begin():
+            yield session
+
+
+async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """For long read-only work (chain verification, exports): never holds SQLite's write lock."""
+    db: Database = request.app.state.db
+    async with db.read_sessionmaker() as session:
+        async with session.begin():
+            yield session
+
+
+DbSession = Annotated[AsyncSession, Depends(_session, scope="function")]
+ReadSession = Annotated[AsyncSession, Depends(_read_session, scope="function")]

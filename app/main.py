@@ -1,0 +1,65 @@
+"""create_app(): routers, middleware, problem+json handlers, lifespan."""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+
+from app import problems
+from app.config import Settings, get_settings
+from app.db import Database
+from app.observability import Metrics, RequestContextMiddleware, configure_logging
+from app.ratelimit import SlidingWindowLimiter
+from app.routers import audit, auth, ops, reference, users
+
+DESCRIPTION = """
+Case management for citizens' complaints (khiếu nại), denunciations (tố cáo), petitions (kiến nghị)
+and reflections (phản ánh) in Hanoi, under Quy chế 2387-QĐ/TU and the national laws on complaints,
+denunciations and citizen reception. Errors are RFC 9457 `application/problem+json`.
+"""
+
+
+@dataclass
+class LoginLimits:
+    failures: SlidingWindowLimiter
+    attempts: SlidingWindowLimiter
+
+    def reset(self) -> None:
+        self.failures.reset()
+        self.attempts.reset()
+
+
+def create_app(settings: Settings | None = None, *, configure_logs: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+    if configure_logs:
+        configure_logging(settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        owned = getattr(app.state, "db", None) is None
+        if owned:
+            app.state.db = Database.from_settings(settings)
+        try:
+            yield
+        finally:
+            if owned:
+                await app.state.db.dispose()
+
+    app = FastAPI(title="Hanoi citizen petitions", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.metrics = Metrics()
+    app.state.login_limits = LoginLimits(
+        failures=SlidingWindowLimiter(settings.login_max_failures, settings.login_window_seconds),
+        attempts=SlidingWindowLimiter(settings.login_max_per_address, settings.login_window_seconds),
+    )
+    problems.install(app)
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    for module in (ops, auth, users, reference, audit):
+        app.include_router(module.router)
+    return app
+
+
+def app_factory() -> FastAPI:
+    """For `uvicorn --factory app.main:app_factory`."""
+    return create_app()

@@ -1,0 +1,65 @@
+"""The append-only, hash-chained audit trail (nhật ký)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+class AuditEvent(SQLModel, table=True):
+    """One event per change. `seq` is gapless and assigned under a lock, so the chain order is
+    the commit order; `hash` = sha256(canonical form including `prev_hash`)."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        sa.Index("ix_audit_event_case_id_seq", "case_id", "seq"),
+        sa.Index("ix_audit_event_entity_entity_id", "entity", "entity_id"),
+    )
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    at: datetime = Field(sa_type=sa.DateTime(timezone=True), index=True)
+    actor_id: int | None = Field(default=None)
+    actor: str | None = Field(default=None, max_length=64, index=True)
+    role: str | None = Field(default=None, max_length=16)
+    org: str | None = Field(default=None, max_length=64)
+    action: str = Field(max_length=64)
+    entity: str = Field(max_length=40)
+    entity_id: str = Field(max_length=64)
+    case_id: int | None = Field(default=None)
+    from_status: str | None = Field(default=None, max_length=32)
+    to_status: str | None = Field(default=None, max_length=32)
+    changes: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    reason: str | None = Field(default=None, sa_type=sa.Text)
+    request_id: str | None = Field(default=None, max_length=64)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64, unique=True)
+
+
+class AuditEventRead(SQLModel):
+    seq: int
+    at: datetime
+    actor: str | None
+    role: str | None
+    org: str | None
+    action: str
+    entity: str
+    entity_id: str
+    case_id: int | None = None
+    from_status: str | None
+    to_status: str | None
+    changes: dict[str, Any] | None
+    reason: str | None
+    request_id: str | None = None
+    hash: str
+    prev_hash: str
+
+
+class AuditVerifyResult(SQLModel):
+    ok: bool
+    events_checked: int
+    first_bad_seq: int | None
+    head_seq: int | None = None
+    head_hash: str | None = None
+    detail: str | None = None

@@ -1,0 +1,109 @@
+"""Administrative units and organisations: the reference data every case hangs on."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from pydantic import ConfigDict
+from sqlmodel import Field, SQLModel
+
+from app.models.base import ts_field
+
+
+class UnitLevel(StrEnum):
+    """`city` is a centrally-run city (thành phố trực thuộc trung ương) or a province;
+    `district` the level abolished on 1 July 2025 (quận/huyện/thị xã), kept for legacy records;
+    `commune` a ward, commune or special zone (phường/xã/đặc khu)."""
+
+    city = "city"
+    district = "district"
+    commune = "commune"
+
+
+class OrgKind(StrEnum):
+    people_committee = "people_committee"  # UBND
+    people_council = "people_council"  # HĐND
+    fatherland_front = "fatherland_front"  # MTTQ
+    inspectorate = "inspectorate"  # Thanh tra
+    party_committee = "party_committee"  # Cấp ủy
+    mass_mobilization_board = "mass_mobilization_board"  # Ban Dân vận
+    citizen_reception_board = "citizen_reception_board"  # Ban Tiếp công dân
+    department = "department"  # Sở, ngành
+    police = "police"
+    court = "court"
+    procuracy = "procuracy"
+    mass_organization = "mass_organization"
+    other = "other"
+
+
+class AdminUnit(SQLModel, table=True):
+    """Đơn vị hành chính. `path` is the materialised path ("01/00070/") used for subtree queries."""
+
+    __tablename__ = "admin_unit"
+
+    code: str = Field(primary_key=True, max_length=16)
+    name: str = Field(max_length=200)
+    level: str = Field(max_length=16)
+    parent_code: str | None = Field(default=None, foreign_key="admin_unit.code", max_length=16, index=True)
+    path: str = Field(max_length=200, index=True)
+    division_type: str | None = Field(default=None, max_length=40)
+    codename: str | None = Field(default=None, max_length=200)
+    valid_to: date | None = Field(default=None, description="last day the unit existed (legacy units)")
+
+
+class Organization(SQLModel, table=True):
+    """Cơ quan, tổ chức: every user belongs to one; every organisation sits at one unit."""
+
+    __tablename__ = "organization"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=300)
+    kind: str = Field(max_length=40)
+    unit_code: str = Field(foreign_key="admin_unit.code", max_length=16, index=True)
+    parent_code: str | None = Field(default=None, max_length=64, description="superior organisation's code")
+    active: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    created_at: datetime = ts_field()
+
+
+# ---- API schemas -----------------------------------------------------------------------------
+
+class UnitRead(SQLModel):
+    code: str
+    name: str
+    level: UnitLevel
+    parent_code: str | None
+    division_type: str | None = None
+    valid_to: date | None = None
+
+
+class UnitCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=16, regex=r"^[0-9A-Za-z_-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    level: UnitLevel
+    parent_code: str | None = Field(default=None, max_length=16)
+    division_type: str | None = Field(default=None, max_length=40)
+    valid_to: date | None = None
+
+
+class OrgRead(SQLModel):
+    id: int
+    code: str
+    name: str
+    kind: OrgKind
+    unit_code: str
+    parent_code: str | None = None
+    active: bool = True
+
+
+class OrgCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=2, max_length=64, regex=r"^[0-9A-Za-z_.-]+$")
+    name: str = Field(min_length=1, max_length=300)
+    kind: OrgKind
+    unit_code: str = Field(min_length=1, max_length=16)
+    parent_code: str | None = Field(default=None, max_length=64)

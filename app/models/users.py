@@ -1,0 +1,65 @@
+"""Users: one organisation and one role each."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from pydantic import ConfigDict
+from sqlmodel import Field, SQLModel
+
+from app.models.base import ts_field
+from app.models.reference import OrgRead
+
+
+class Role(StrEnum):
+    admin = "admin"  # system operator
+    reception = "reception"  # tiếp nhận: reception desk officers (MTTQ, Ban TCD, ward desks)
+    handler = "handler"  # giải quyết: officers of the competent agency
+    supervisor = "supervisor"  # giám sát: MTTQ, HĐND, Ban Dân vận (read-only + recommendations)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    full_name: str = Field(default="", max_length=200)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=16)
+    organization_id: int = Field(foreign_key="organization.id", index=True)
+    is_active: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    created_at: datetime = ts_field()
+    updated_at: datetime = ts_field()
+
+
+class UserRead(SQLModel):
+    id: int
+    username: str
+    full_name: str
+    role: Role
+    is_active: bool = True
+    organization: OrgRead
+
+
+USERNAME_PATTERN = r"^[a-zA-Z0-9_.@-]{3,64}$"
+
+
+class UserCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(regex=USERNAME_PATTERN, description="3–64 of letters, digits, _ . @ -")
+    password: str = Field(min_length=10, max_length=256)
+    full_name: str = Field(default="", max_length=200)
+    role: Role
+    org: str = Field(min_length=2, max_length=64, description="organisation code, e.g. MTTQ-01")
+
+
+class UserUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: str | None = Field(default=None, max_length=200)
+    role: Role | None = None
+    org: str | None = Field(default=None, min_length=2, max_length=64)
+    is_active: bool | None = None
+    password: str | None = Field(default=None, min_length=10, max_length=256)

@@ -1,0 +1,70 @@
+"""The audit trail: read it, verify it, export its head."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import select
+
+from app.db import DbSession, ReadSession
+from app.models.audit import AuditEvent, AuditEventRead, AuditVerifyResult
+from app.models.base import as_utc
+from app.models.users import Role
+from app.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from app.security import Principal, RequireRole
+from app.services import audit as audit_service
+from app.services.scoping import audit_scope
+
+router = APIRouter(prefix="/api/v1/audit", tags=["supervision and audit"])
+Auditor = Annotated[Principal, Depends(RequireRole(Role.supervisor, Role.admin))]
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def event_read(ev: AuditEvent) -> AuditEventRead:
+    data = AuditEventRead.model_validate(ev, from_attributes=True)
+    data.at = as_utc(ev.at)
+    return data
+
+
+@router.get("", response_model=Page[AuditEventRead], summary="Audit events, oldest first")
+async def list_events(
+    session: DbSession, principal: Auditor,
+    case_id: int | None = None, actor: Annotated[str | None, Query(max_length=64)] = None,
+    from_: Annotated[date | None, Query(alias="from", description="first day (Asia/Ho_Chi_Minh)")] = None,
+    to: Annotated[date | None, Query(description="last day, inclusive (Asia/Ho_Chi_Minh)")] = None,
+    action: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Limit = 50, cursor: Cursor = None,
+) -> Page[AuditEventRead]:
+    stmt = select(AuditEvent)
+    stmt = audit_scope(stmt, principal)
+    if case_id is not None:
+        stmt = stmt.where(AuditEvent.case_id == case_id)
+    if actor:
+        stmt = stmt.where(AuditEvent.actor == actor)
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
+    if from_:
+        stmt = stmt.where(AuditEvent.at >= datetime.combine(from_, time.min, TZ))
+    if to:
+        stmt = stmt.where(AuditEvent.at < datetime.combine(to + timedelta(days=1), time.min, TZ))
+    after = decode_cursor(cursor, 1)
+    if after:
+        stmt = stmt.where(AuditEvent.seq > int(after[0]))
+    rows = list((await session.execute(stmt.order_by(AuditEvent.seq).limit(limit + 1))).scalars())
+    nxt = encode_cursor([rows[limit - 1].seq]) if len(rows) > limit else None
+    return Page(items=[event_read(r) for r in rows[:limit]], next_cursor=nxt)
+
+
+@router.get("/verify", response_model=AuditVerifyResult, summary="Recompute the hash chain")
+async def verify(session: ReadSession, _: Auditor,
+                 head_seq: Annotated[int | None, Query(ge=1, description="an exported head's seq")] = None,
+                 head_hash: Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$")] = None) -> AuditVerifyResult:
+    expect = (head_seq, head_hash) if head_seq and head_hash else None
+    return await audit_service.verify(session, expect_head=expect)
+
+
+@router.get("/head", summary="The latest event's seq and hash, to keep outside the database")
+async def chain_head(session: DbSession, _: Auditor) -> dict:
+    return await audit_service.head(session) or {"seq": 0, "hash": audit_service.GENESIS_HASH, "at": None}

@@ -1,0 +1,64 @@
+"""Log in and see who you are."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from pydantic import BaseModel
+
+from app.db import ReadSession
+from app.models.reference import OrgRead
+from app.models.users import UserRead
+from app.problems import Problem
+from app.security import CurrentPrincipal, Principal, create_access_token
+from app.services import users as user_service
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def user_read(principal: Principal) -> UserRead:
+    u = principal.user
+    return UserRead(id=u.id, username=u.username, full_name=u.full_name, role=u.role, is_active=u.is_active,
+                    organization=OrgRead.model_validate(principal.org, from_attributes=True))
+
+
+@router.post("/token", response_model=Token, summary="Log in (OAuth2 password form)",
+             responses={401: {"description": "wrong username or password"}, 429: {"description": "too many attempts"}})
+async def login(
+    request: Request,
+    session: ReadSession,
+    username: Annotated[str, Form(min_length=1, max_length=64)],
+    password: Annotated[str, Form(min_length=1, max_length=256)],
+) -> Token:
+    settings = request.app.state.settings
+    limits = request.app.state.login_limits
+    addr = client_address(request)
+    pair_key, addr_key = f"{username.lower()}|{addr}", f"addr|{addr}"
+    wait = limits.failures.retry_after(pair_key) or limits.attempts.retry_after(addr_key)
+    if wait:
+        raise Problem(429, f"Too many login attempts. Try again in {wait} seconds.", slug="too-many-requests",
+                      headers={"Retry-After": str(wait)})
+    limits.attempts.hit(addr_key)
+    user = await user_service.authenticate(session, username, password)
+    if user is None:
+        limits.failures.hit(pair_key)
+        request.app.state.metrics.login_failures.inc()
+        raise Problem(401, "Wrong username or password.", slug="unauthorized", headers={"WWW-Authenticate": "Bearer"})
+    limits.failures.reset(pair_key)
+    token = create_access_token(settings, subject=str(user.id), extra={"role": user.role})
+    return Token(access_token=token, expires_in=settings.access_token_minutes * 60)
+
+
+@router.get("/me", response_model=UserRead, summary="The caller: user, role and organisation")
+async def me(principal: CurrentPrincipal) -> UserRead:
+    return user_read(principal)

@@ -1,0 +1,57 @@
+"""Admin user management."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.db import DbSession
+from app.models.reference import OrgRead
+from app.models.users import Role, User, UserCreate, UserRead, UserUpdate
+from app.models.reference import Organization
+from app.pagination import Cursor, Limit, Page
+from app.problems import Problem
+from app.security import AdminPrincipal
+from app.services import users as user_service
+
+router = APIRouter(prefix="/api/v1/users", tags=["users"])
+
+
+def _read(user: User, org: Organization) -> UserRead:
+    return UserRead(id=user.id, username=user.username, full_name=user.full_name, role=user.role,
+                    is_active=user.is_active, organization=OrgRead.model_validate(org, from_attributes=True))
+
+
+@router.get("", response_model=Page[UserRead])
+async def list_users(session: DbSession, _: AdminPrincipal, org: Annotated[str | None, Query(max_length=64)] = None,
+                     role: Role | None = None, limit: Limit = 50, cursor: Cursor = None) -> Page[UserRead]:
+    rows, nxt = await user_service.list_users(session, org=org, role=role.value if role else None, limit=limit,
+                                              cursor=cursor)
+    return Page(items=[_read(u, o) for u, o in rows], next_cursor=nxt)
+
+
+@router.post("", response_model=UserRead, status_code=201)
+async def create_user(session: DbSession, admin: AdminPrincipal, body: UserCreate) -> UserRead:
+    user, org = await user_service.create_user(session, admin, body)
+    return _read(user, org)
+
+
+async def _load(session, user_id: int) -> tuple[User, Organization]:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise Problem(404, f"No user {user_id}.", slug="not-found")
+    return user, await session.get(Organization, user.organization_id)
+
+
+@router.get("/{user_id}", response_model=UserRead)
+async def get_user(session: DbSession, _: AdminPrincipal, user_id: int) -> UserRead:
+    return _read(*await _load(session, user_id))
+
+
+@router.patch("/{user_id}", response_model=UserRead)
+async def update_user(session: DbSession, admin: AdminPrincipal, user_id: int, body: UserUpdate) -> UserRead:
+    user, _org = await _load(session, user_id)
+    if user.id == admin.user.id and (body.is_active is False or (body.role and body.role != Role.admin)):
+        raise Problem(409, "An administrator cannot deactivate or demote their own account.", slug="conflict")
+    await user_service.update_user(session, admin, user, body)
+    return _read(*await _load(session, user_id))

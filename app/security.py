@@ -1,0 +1,192 @@
+"""Tokens (python-jose, hardened), passwords (Argon2 via pwdlib), the current user and their
+jurisdiction. Everything about JWTs lives in this module and nowhere else.
+
+Hardening (docs/decisions/0002-token-hardening.md):
+- exactly one algorithm is accepted, the one the configured key is for (HS256 by default);
+  `alg: none` and every other algorithm are refused before any claim is trusted;
+- `exp`, `iat`, `sub`, `iss` and `aud` are all required and verified;
+- the user is re-read from the database on every request, so a deactivated user's tokens stop
+  working at once.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from jose import JWTError, jwt
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from sqlalchemy import select
+
+from app.config import Settings, get_settings
+from app.db import DbSession
+from app.models.reference import AdminUnit, Organization
+from app.models.users import Role, User
+from app.problems import Problem
+
+# ---- passwords -------------------------------------------------------------------------------
+
+_hasher = PasswordHash((Argon2Hasher(),))
+# Verified against when the username does not exist, so that login takes the same time
+# whether or not an account exists (no username enumeration by timing).
+_DUMMY_HASH = _hasher.hash("dummy-password-for-constant-time-login")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    if password_hash is None:
+        _hasher.verify(password, _DUMMY_HASH)
+        return False
+    try:
+        return _hasher.verify(password, password_hash)
+    except Exception:  # a malformed stored hash must not become a 500 or a bypass
+        return False
+
+
+# ---- tokens ----------------------------------------------------------------------------------
+
+_REQUIRED_CLAIMS = ("exp", "iat", "sub", "iss", "aud")
+
+
+def create_access_token(settings: Settings, *, subject: str, extra: dict[str, Any] | None = None,
+                        now: int | None = None, lifetime_seconds: int | None = None) -> str:
+    issued = int(time.time()) if now is None else now
+    ttl = settings.access_token_minutes * 60 if lifetime_seconds is None else lifetime_seconds
+    claims = {
+        "sub": subject,
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": issued,
+        "exp": issued + ttl,
+        "jti": uuid.uuid4().hex,
+    }
+    if extra:
+        claims.update(extra)
+    return jwt.encode(claims, settings.jwt_secret, algorithm=settings.jwt_algorithm)
+
+
+class InvalidToken(Exception):
+    pass
+
+
+def decode_access_token(settings: Settings, token: str) -> dict[str, Any]:
+    """Verify signature, algorithm, issuer, audience and times; every registered claim we rely on
+    must be present. Raises InvalidToken with a reason fit for logs (not for clients)."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except JWTError as exc:
+        raise InvalidToken("malformed token") from exc
+    if header.get("alg") != settings.jwt_algorithm:
+        raise InvalidToken(f"algorithm {header.get('alg')!r} not accepted")
+    try:
+        claims = jwt.decode(
+            token,
+            settings.jwt_secret,
+            algorithms=[settings.jwt_algorithm],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={f"require_{c}": True for c in _REQUIRED_CLAIMS}
+            | {"verify_signature": True, "verify_exp": True, "verify_iat": True, "verify_aud": True,
+               "verify_iss": True, "verify_sub": True, "leeway": 0},
+        )
+    except JWTError as exc:
+        raise InvalidToken(str(exc)) from exc
+    if not isinstance(claims.get("sub"), str) or not claims["sub"]:
+        raise InvalidToken("bad subject")
+    return claims
+
+
+# ---- the current user ------------------------------------------------------------------------
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def _unauthorized(detail: str = "Missing or invalid bearer token.") -> Problem:
+    return Problem(401, detail, slug="unauthorized", headers={"WWW-Authenticate": "Bearer"})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller: who, in which organisation, with which role, over which units."""
+
+    user: User
+    org: Organization
+    unit: AdminUnit
+
+    @property
+    def role(self) -> Role:
+        return Role(self.user.role)
+
+    @property
+    def jurisdiction_path(self) -> str:
+        """The caller's jurisdiction: their organisation's unit and everything below it."""
+        return self.unit.path
+
+    def covers(self, unit_path: str | None) -> bool:
+        return unit_path is not None and unit_path.startswith(self.unit.path)
+
+
+async def load_principal(session, user: User) -> Principal:
+    org = await session.get(Organization, user.organization_id)
+    unit = await session.get(AdminUnit, org.unit_code) if org else None
+    if org is None or unit is None:  # pragma: no cover - foreign keys prevent it
+        raise _unauthorized("The account's organisation no longer exists.")
+    return Principal(user=user, org=org, unit=unit)
+
+
+async def get_current_principal(
+    request: Request,
+    session: DbSession,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Principal:
+    if not token:
+        raise _unauthorized()
+    settings: Settings = request.app.state.settings
+    try:
+        claims = decode_access_token(settings, token)
+    except InvalidToken:
+        raise _unauthorized() from None
+    try:
+        user_id = int(claims["sub"])
+    except ValueError:
+        raise _unauthorized() from None
+    user = await session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise _unauthorized()
+    principal = await load_principal(session, user)
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_current_principal)]
+
+
+class RequireRole:
+    """Permission as a small dependency: `Depends(RequireRole(Role.admin))`."""
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles = frozenset(roles)
+
+    async def __call__(self, principal: CurrentPrincipal) -> Principal:
+        if principal.role not in self.roles:
+            allowed = ", ".join(sorted(r.value for r in self.roles))
+            raise Problem(403, f"Role '{principal.role.value}' may not do this; allowed: {allowed}.", slug="forbidden")
+        return principal
+
+
+AdminPrincipal = Annotated[Principal, Depends(RequireRole(Role.admin))]
+
+
+async def unit_path(session, code: str) -> str | None:
+    return (await session.execute(select(AdminUnit.path).where(AdminUnit.code == code))).scalar_one_or_none()
+
+
+def settings_dep(request: Request) -> Settings:
+    return getattr(request.app.state, "settings", None) or get_settings()

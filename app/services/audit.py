@@ -1,0 +1,151 @@
+"""The audit core: one function every write in the product calls inside its own transaction.
+
+Each event carries the SHA-256 of its canonical form, which includes the previous event's hash,
+so editing or removing any event breaks the chain from that point on
+(docs/decisions/0003-audit-chain.md).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models.audit import AuditEvent, AuditVerifyResult
+from app.models.base import as_utc, utcnow
+from app.observability import request_id_var
+
+GENESIS_HASH = "0" * 64
+# Any constant works; it names the one lock that serialises appends to the chain on PostgreSQL.
+_PG_CHAIN_LOCK = 0x48414E4F49  # "HANOI"
+
+_HASHED_FIELDS = ("seq", "at", "actor_id", "actor", "role", "org", "action", "entity", "entity_id", "case_id",
+                  "from_status", "to_status", "changes", "reason", "request_id", "prev_hash")
+
+
+def _jsonable(value: Any) -> Any:
+    """Normalise `changes` so that what is hashed is exactly what the database gives back."""
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
+
+
+def _iso(at: datetime) -> str:
+    return as_utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_bytes(ev: AuditEvent) -> bytes:
+    doc = {name: getattr(ev, name) for name in _HASHED_FIELDS}
+    doc["at"] = _iso(ev.at)
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def compute_hash(ev: AuditEvent) -> str:
+    return hashlib.sha256(canonical_bytes(ev)).hexdigest()
+
+
+async def _lock_chain(session: AsyncSession) -> None:
+    conn = await session.connection()
+    if conn.dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
+    # SQLite: every write transaction began with BEGIN IMMEDIATE, so it already holds the one
+    # write lock (app/db.py).
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    actor: Any | None,
+    action: str,
+    entity: str,
+    entity_id: Any,
+    case_id: int | None = None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    changes: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> AuditEvent:
+    """Append one event to the chain in the caller's transaction. `actor` is a Principal
+    (user, role, organisation) or None for the system (seeding, CLI)."""
+    await _lock_chain(session)
+    last = (await session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1))).first()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    user = getattr(actor, "user", None)
+    org = getattr(actor, "org", None)
+    ev = AuditEvent(
+        seq=seq,
+        at=utcnow(),
+        actor_id=getattr(user, "id", None),
+        actor=getattr(user, "username", None) or (actor if isinstance(actor, str) else None) or "system",
+        role=getattr(user, "role", None),
+        org=getattr(org, "code", None),
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        case_id=case_id,
+        from_status=from_status,
+        to_status=to_status,
+        changes=_jsonable(changes),
+        reason=reason,
+        request_id=request_id_var.get(),
+        prev_hash=prev,
+    )
+    ev.hash = compute_hash(ev)
+    session.add(ev)
+    await session.flush()
+    return ev
+
+
+async def head(session: AsyncSession) -> dict[str, Any] | None:
+    row = (await session.execute(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))).scalar_one_or_none()
+    if row is None:
+        return None
+    return {"seq": row.seq, "hash": row.hash, "at": _iso(row.at)}
+
+
+async def _stream(session: AsyncSession, batch: int) -> AsyncIterator[AuditEvent]:
+    result = await session.stream_scalars(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch))
+    async for ev in result:
+        yield ev
+
+
+async def verify(session: AsyncSession, *, batch: int = 1000, expect_head: tuple[int, str] | None = None) -> AuditVerifyResult:
+    """Recompute the chain in seq order, streaming (constant memory); name the first bad event.
+
+    `expect_head` — a (seq, hash) kept outside the database (`petitions audit head`) — also
+    catches removal of the newest events, which a chain alone cannot reveal."""
+    prev_hash = GENESIS_HASH
+    expected_seq = 1
+    checked = 0
+    last_seq, last_hash = None, None
+    async for ev in _stream(session, batch):
+        reason = None
+        if expect_head is not None and ev.seq == expect_head[0] and ev.hash != expect_head[1]:
+            return AuditVerifyResult(ok=False, events_checked=checked, first_bad_seq=ev.seq, head_seq=last_seq,
+                                     head_hash=last_hash, detail="the event at the exported head has another hash")
+        if ev.seq != expected_seq:
+            reason = f"event {expected_seq} is missing" if ev.seq > expected_seq else "sequence out of order"
+            bad = expected_seq if ev.seq > expected_seq else ev.seq
+        elif ev.prev_hash != prev_hash:
+            reason, bad = "prev_hash does not match the previous event", ev.seq
+        elif compute_hash(ev) != ev.hash:
+            reason, bad = "content does not match its hash", ev.seq
+        if reason:
+            return AuditVerifyResult(ok=False, events_checked=checked, first_bad_seq=bad, head_seq=last_seq,
+                                     head_hash=last_hash, detail=reason)
+        checked += 1
+        prev_hash = ev.hash
+        expected_seq += 1
+        last_seq, last_hash = ev.seq, ev.hash
+        session.expunge(ev)
+    if expect_head is not None:
+        seq, hsh = expect_head
+        if last_seq is None or last_seq < seq:
+            return AuditVerifyResult(ok=False, events_checked=checked, first_bad_seq=(last_seq or 0) + 1,
+                                     head_seq=last_seq, head_hash=last_hash,
+                                     detail=f"the chain ends before the exported head {seq}: events were removed")
+    return AuditVerifyResult(ok=True, events_checked=checked, first_bad_seq=None, head_seq=last_seq, head_hash=last_hash)

@@ -1,0 +1,92 @@
+"""Users: creation, updates, authentication."""
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models.base import utcnow
+from app.models.reference import Organization
+from app.models.users import User, UserCreate, UserUpdate
+from app.pagination import decode_cursor, encode_cursor
+from app.problems import Problem, field_error
+from app.security import hash_password, verify_password
+from app.services import audit
+from app.services.reference import get_org
+
+
+async def get_by_username(session: AsyncSession, username: str) -> User | None:
+    return (await session.execute(select(User).where(User.username == username))).scalar_one_or_none()
+
+
+async def authenticate(session: AsyncSession, username: str, password: str) -> User | None:
+    """Constant-time with respect to whether the user exists (a dummy hash is verified)."""
+    user = await get_by_username(session, username)
+    # Argon2 is deliberately slow: keep it off the event loop.
+    ok = await anyio.to_thread.run_sync(verify_password, password, user.password_hash if user else None)
+    if not ok or user is None or not user.is_active:
+        return None
+    return user
+
+
+async def _org_or_422(session: AsyncSession, code: str, field: str) -> Organization:
+    org = await get_org(session, code=code)
+    if org is None:
+        raise field_error(field, f"no organisation with code {code}")
+    return org
+
+
+async def create_user(session: AsyncSession, actor: Any, data: UserCreate) -> tuple[User, Organization]:
+    if await get_by_username(session, data.username):
+        raise Problem(409, f"Username {data.username} is taken.", slug="conflict",
+                      errors=[{"field": "body.username", "message": "already taken"}])
+    org = await _org_or_422(session, data.org, "body.org")
+    user = User(username=data.username, full_name=data.full_name, password_hash=hash_password(data.password),
+                role=data.role.value, organization_id=org.id)
+    session.add(user)
+    await session.flush()
+    await audit.record(session, actor=actor, action="user.create", entity="user", entity_id=user.id,
+                       changes={"username": user.username, "role": user.role, "org": org.code})
+    return user, org
+
+
+async def update_user(session: AsyncSession, actor: Any, user: User, data: UserUpdate) -> User:
+    changes: dict[str, Any] = {}
+    patch = data.model_dump(exclude_unset=True)
+    if "org" in patch and patch["org"] is not None:
+        org = await _org_or_422(session, patch["org"], "body.org")
+        if org.id != user.organization_id:
+            changes["org"] = org.code
+            user.organization_id = org.id
+    for name in ("full_name", "role", "is_active"):
+        if name in patch and patch[name] is not None and getattr(user, name) != patch[name]:
+            value = patch[name].value if hasattr(patch[name], "value") else patch[name]
+            changes[name] = {"from": getattr(user, name), "to": value}
+            setattr(user, name, value)
+    if patch.get("password"):
+        user.password_hash = hash_password(patch["password"])
+        changes["password"] = "changed"  # never the value
+    if changes:
+        user.updated_at = utcnow()
+        await session.flush()
+        await audit.record(session, actor=actor, action="user.update", entity="user", entity_id=user.id,
+                           changes=changes)
+    return user
+
+
+async def list_users(session: AsyncSession, *, org: str | None, role: str | None, limit: int,
+                     cursor: str | None) -> tuple[list[tuple[User, Organization]], str | None]:
+    stmt = select(User, Organization).join(Organization, Organization.id == User.organization_id)
+    if org:
+        stmt = stmt.where(Organization.code == org)
+    if role:
+        stmt = stmt.where(User.role == role)
+    after = decode_cursor(cursor, 1)
+    if after:
+        stmt = stmt.where(User.id > int(after[0]))
+    rows = list((await session.execute(stmt.order_by(User.id).limit(limit + 1))).all())
+    nxt = encode_cursor([rows[limit - 1][0].id]) if len(rows) > limit else None
+    return [(u, o) for u, o in rows[:limit]], nxt

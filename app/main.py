@@ -5,13 +5,15 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from fastapi import FastAPI
+from sqlalchemy.exc import IntegrityError
 
 from app import problems
 from app.config import Settings, get_settings
 from app.db import Database
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
 from app.ratelimit import SlidingWindowLimiter
-from app.routers import audit, auth, ops, reference, users
+from app.routers import audit, auth, calendar, cases, ops, reference, routing, users
+from app.workflows.calendar import business_today
 
 DESCRIPTION = """
 Case management for citizens' complaints (khiếu nại), denunciations (tố cáo), petitions (kiến nghị)
@@ -49,13 +51,20 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     app = FastAPI(title="Hanoi citizen petitions", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.metrics = Metrics()
+    app.state.today = business_today  # the business date in Asia/Ho_Chi_Minh; tests may pin it
     app.state.login_limits = LoginLimits(
         failures=SlidingWindowLimiter(settings.login_max_failures, settings.login_window_seconds),
         attempts=SlidingWindowLimiter(settings.login_max_per_address, settings.login_window_seconds),
     )
     problems.install(app)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request, exc):  # a concurrent duplicate (same key, same code): nothing was stored
+        return problems.problem_response(request, 409, "The change conflicts with data stored meanwhile; retry.",
+                                         slug="conflict")
+
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
-    for module in (ops, auth, users, reference, audit):
+    for module in (ops, auth, users, reference, cases, calendar, routing, audit):
         app.include_router(module.router)
     return app
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from pydantic import ConfigDict
@@ -10,13 +9,9 @@ from sqlmodel import Field, SQLModel
 
 from app.models.base import ts_field
 from app.models.reference import OrgRead
+from app.workflows.roles import Role
 
-
-class Role(StrEnum):
-    admin = "admin"  # system operator
-    reception = "reception"  # tiếp nhận: reception desk officers (MTTQ, Ban TCD, ward desks)
-    handler = "handler"  # giải quyết: officers of the competent agency
-    supervisor = "supervisor"  # giám sát: MTTQ, HĐND, Ban Dân vận (read-only + recommendations)
+__all__ = ["Role", "User", "UserCreate", "UserRead", "UserUpdate"]
 
 
 class User(SQLModel, table=True):

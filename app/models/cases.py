@@ -1,0 +1,384 @@
+"""Cases (hồ sơ vụ việc), their petitioners, and the API schemas clients build against."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import ConfigDict, EmailStr, field_validator, model_validator
+from sqlmodel import Field, SQLModel
+
+from app.models.base import ts_field
+from app.workflows.lifecycle import Kind, Stage, Status
+
+
+class Channel(StrEnum):
+    in_person = "in_person"  # trực tiếp
+    mail = "mail"  # qua bưu chính
+    online = "online"  # trực tuyến
+    voter_meeting = "voter_meeting"  # tiếp xúc cử tri
+    forwarded = "forwarded"  # do cơ quan khác chuyển đến
+    hotline = "hotline"  # đường dây nóng
+
+
+class CaseField(StrEnum):
+    land = "land"  # đất đai
+    housing = "housing"  # nhà ở
+    compensation = "compensation"  # bồi thường, hỗ trợ, tái định cư
+    environment = "environment"  # môi trường
+    social_policy = "social_policy"  # chính sách xã hội
+    justice = "justice"  # tư pháp
+    corruption = "corruption"  # tham nhũng, tiêu cực
+    administration = "administration"  # hành chính
+    other = "other"
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "case_file"
+    __table_args__ = (
+        # the supervisor's screens: open cases by unit and status; overdue cases by due date
+        sa.Index("ix_case_file_location_path_status", "location_path", "status"),
+        sa.Index("ix_case_file_status_due", "status", "due"),
+        sa.Index("ix_case_file_received_on_id", "received_on", "id"),
+        sa.Index("ix_case_file_assigned_path", "assigned_path"),
+        sa.Index("ix_case_file_receiving_path", "receiving_path"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    pin_hash: str = Field(max_length=255)
+    kind: str = Field(max_length=16)
+    status: str = Field(max_length=16)
+    channel: str = Field(max_length=16)
+    received_on: date
+    title: str = Field(max_length=500)
+    content: str = Field(default="", sa_type=sa.Text)
+    field: str = Field(max_length=32)
+    respondent: str | None = Field(default=None, max_length=500)
+    location_unit_code: str = Field(foreign_key="admin_unit.code", max_length=16)
+    location_path: str = Field(max_length=200)
+    location_address: str | None = Field(default=None, max_length=500)
+    anonymous: bool = False
+    complaint_round: int | None = None
+    parent_case_id: int | None = Field(default=None, foreign_key="case_file.id", index=True)
+    split_from_id: int | None = Field(default=None, foreign_key="case_file.id")
+    duplicate_of_id: int | None = Field(default=None, foreign_key="case_file.id")
+    receiving_org_id: int = Field(foreign_key="organization.id", index=True)
+    receiving_path: str = Field(max_length=200)
+    assigned_org_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
+    assigned_path: str | None = Field(default=None, max_length=200)
+    petitioner_count: int = 0
+    mass: bool = False
+    decision_date: date | None = Field(default=None, description="date of the decision or act complained about")
+    filing_late: bool = False
+    # the statutory clock (docs/deadlines.md)
+    stage: str | None = Field(default=None, max_length=16)
+    stage_started_on: date | None = None
+    due: date | None = None
+    due_rule: str | None = Field(default=None, max_length=64)
+    remote_area: bool = False
+    complexity: str | None = Field(default=None, max_length=32)
+    extensions_used: int = 0
+    suspended_on: date | None = None
+    status_before_suspend: str | None = Field(default=None, max_length=16)
+    accepted_on: date | None = None
+    decided_on: date | None = None
+    closed_on: date | None = None
+    outcome: str | None = Field(default=None, max_length=32)
+    outcome_summary: str | None = Field(default=None, sa_type=sa.Text)
+    last_event_on: date
+    search_text: str = Field(default="", sa_type=sa.Text)
+    version: int = 1
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = ts_field()
+    updated_at: datetime = ts_field()
+
+
+class Petitioner(SQLModel, table=True):
+    """Người khiếu nại / tố cáo / kiến nghị / phản ánh. For denunciations, protected by law."""
+
+    __tablename__ = "petitioner"
+    __table_args__ = (sa.Index("ix_petitioner_id_number", "id_number"), sa.Index("ix_petitioner_name_key", "name_key"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case_file.id", index=True)
+    position: int = 0
+    full_name: str = Field(max_length=200)
+    id_number: str | None = Field(default=None, max_length=20)
+    phone: str | None = Field(default=None, max_length=20)
+    address: str | None = Field(default=None, max_length=500)
+    email: str | None = Field(default=None, max_length=254)
+    is_representative: bool = False
+    name_key: str = Field(default="", max_length=200, description="folded name, for duplicate detection")
+    phone_key: str | None = Field(default=None, max_length=20)
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """A stored response for `Idempotency-Key`: a repeat with the same key and body returns it."""
+
+    __tablename__ = "idempotency_record"
+
+    user_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    key: str = Field(primary_key=True, max_length=128)
+    scope: str = Field(max_length=200)
+    request_hash: str = Field(max_length=64)
+    status_code: int
+    response: dict[str, Any] = Field(sa_type=sa.JSON)
+    created_at: datetime = ts_field()
+
+
+class RoutingRule(SQLModel, table=True):
+    """Which organisation is competent for a location and kind (data, not code). The most
+    specific matching rule wins; with no rule, the ward's People's Committee."""
+
+    __tablename__ = "routing_rule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str | None = Field(default=None, max_length=16)
+    field: str | None = Field(default=None, max_length=32)
+    unit_code: str | None = Field(default=None, foreign_key="admin_unit.code", max_length=16)
+    org_code: str = Field(max_length=64)
+    priority: int = 0
+    note: str | None = Field(default=None, max_length=300)
+    created_at: datetime = ts_field()
+
+
+class CalendarOverride(SQLModel, table=True):
+    """Days the Government decrees after the holidays library was released: extra days off,
+    and make-up working Saturdays (ngày làm bù)."""
+
+    __tablename__ = "calendar_override"
+
+    day: date = Field(primary_key=True)
+    working: bool
+    note: str = Field(default="", max_length=300)
+
+
+class DeadlineSetting(SQLModel, table=True):
+    """An admin's change to a *local default* deadline (where the law sets none)."""
+
+    __tablename__ = "deadline_setting"
+
+    key: str = Field(primary_key=True, max_length=64)
+    days: int
+    mode: str = Field(max_length=16)
+    updated_at: datetime = ts_field()
+
+
+# ---- API schemas -----------------------------------------------------------------------------
+
+_ID_NUMBER = re.compile(r"^(\d{9}|\d{12})$")  # CMND (9) or CCCD (12)
+_PHONE = re.compile(r"^\+?[0-9 .-]{8,20}$")
+
+
+class PetitionerIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: str = Field(min_length=1, max_length=200)
+    id_number: str | None = Field(default=None, max_length=20, description="CMND (9 digits) or CCCD (12 digits)")
+    phone: str | None = Field(default=None, max_length=20)
+    address: str | None = Field(default=None, max_length=500)
+    email: EmailStr | None = None
+    is_representative: bool = False
+
+    @field_validator("full_name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        v = " ".join(v.split())
+        if not v:
+            raise ValueError("must not be blank")
+        return v
+
+    @field_validator("id_number")
+    @classmethod
+    def _id(cls, v: str | None) -> str | None:
+        if v is None or v == "":
+            return None
+        v = v.strip()
+        if not _ID_NUMBER.match(v):
+            raise ValueError("must be 9 (CMND) or 12 (CCCD) digits")
+        return v
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, v: str | None) -> str | None:
+        if v is None or v == "":
+            return None
+        if not _PHONE.match(v.strip()):
+            raise ValueError("not a phone number")
+        return v.strip()
+
+
+class PetitionerOut(SQLModel):
+    full_name: str
+    id_number: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    email: str | None = None
+    is_representative: bool = False
+
+
+class CaseCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "kind": "complaint", "channel": "in_person", "received_on": "2026-11-20",
+        "title": "Khiếu nại quyết định thu hồi đất", "content": "Đề nghị xem xét lại quyết định thu hồi đất ...",
+        "field": "land", "location_unit_code": "00070", "respondent": "UBND phường Hoàn Kiếm",
+        "petitioners": [{"full_name": "Nguyễn Văn An", "id_number": "001085012345", "phone": "0912345678",
+                         "address": "12 Hàng Bạc, Hoàn Kiếm, Hà Nội", "is_representative": False}],
+        "anonymous": False, "complaint_round": 1, "parent_case_id": None, "decision_date": "2026-10-01"}]})
+
+    kind: Kind
+    channel: Channel
+    received_on: date | None = Field(default=None, description="default today (Asia/Ho_Chi_Minh); never in the future")
+    title: str = Field(min_length=1, max_length=500)
+    content: str = Field(default="", max_length=20000)
+    field: CaseField = CaseField.other
+    location_unit_code: str | None = Field(default=None, max_length=16)
+    location_address: str | None = Field(default=None, max_length=500)
+    location_choice: str | None = Field(default=None, max_length=16,
+                                        description="the desk's choice among `location_resolution.candidates`")
+    respondent: str | None = Field(default=None, max_length=500)
+    petitioners: list[PetitionerIn] = Field(default_factory=list, max_length=500)
+    petitioner_count: int | None = Field(default=None, ge=1, le=100000,
+                                         description="signers, when more signed than are listed")
+    anonymous: bool = False
+    complaint_round: int | None = Field(default=None, ge=1, le=2)
+    parent_case_id: int | None = None
+    decision_date: date | None = Field(default=None, description="complaints: date of the decision or act complained about")
+    remote_area: bool = Field(default=False, description="remote, mountainous or disadvantaged area (longer limits)")
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, v: str) -> str:
+        v = v.strip()
+        if not v:
+            raise ValueError("must not be blank")
+        return v
+
+
+class CaseUpdate(SQLModel):
+    """Descriptive fields only: status, kind and the clock change through transitions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, min_length=1, max_length=500)
+    content: str | None = Field(default=None, max_length=20000)
+    field: CaseField | None = None
+    respondent: str | None = Field(default=None, max_length=500)
+    location_unit_code: str | None = Field(default=None, max_length=16)
+    decision_date: date | None = None
+    remote_area: bool | None = None
+
+
+class TransitionIn(SQLModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"action": "forward", "to_org": "UBND-00070", "reason": "Thuộc thẩm quyền UBND phường", "on": "2026-11-21"},
+        {"action": "reject", "ground": "kn11_6_time_barred", "reason": "Quá thời hiệu khiếu nại"},
+        {"action": "extend", "complexity": "particularly_complex", "reason": "Vụ việc đặc biệt phức tạp"},
+        {"action": "decide", "outcome": "partly_upheld", "summary": "Khiếu nại đúng một phần"}]})
+
+    action: str = Field(max_length=32)
+    reason: str | None = Field(default=None, max_length=5000)
+    on: date | None = Field(default=None, description="the date the action took effect; default today")
+    to_org: str | None = Field(default=None, max_length=64)
+    ground: str | None = Field(default=None, max_length=64)
+    outcome: str | None = Field(default=None, max_length=32)
+    summary: str | None = Field(default=None, max_length=20000)
+    complexity: str | None = Field(default=None, max_length=32)
+    kind: Kind | None = None
+    complaint_round: int | None = Field(default=None, ge=1, le=2)
+    duplicate_of: int | None = None
+    guided_to: str | None = Field(default=None, max_length=300)
+    remote_area: bool | None = None
+
+
+class SplitPart(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Kind
+    title: str = Field(min_length=1, max_length=500)
+    content: str = Field(default="", max_length=20000)
+    field: CaseField | None = None
+
+
+class SplitIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    parts: list[SplitPart] = Field(min_length=2, max_length=20,
+                                   description="the first part stays in this case; each other part becomes a linked case")
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class OrgRef(SQLModel):
+    id: int
+    code: str
+    name: str
+
+
+class CaseOut(SQLModel):
+    id: int
+    code: str
+    kind: Kind
+    status: Status
+    channel: Channel
+    received_on: date
+    title: str
+    field: CaseField
+    location_unit_code: str
+    receiving_org: OrgRef
+    assigned_org: OrgRef | None
+    petitioner_count: int
+    mass: bool
+    anonymous: bool
+    identity_protected: bool
+    due: date | None
+    stage: Stage | None
+    overdue: bool
+    days_overdue: int
+    outcome: str | None
+    complaint_round: int | None
+    parent_case_id: int | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class CaseDetail(CaseOut):
+    content: str
+    respondent: str | None
+    location_address: str | None
+    decision_date: date | None
+    filing_late: bool
+    flags: list[dict[str, str]]
+    petitioners: list[PetitionerOut] | None = Field(
+        description="null when hidden: a denunciation's identity is shown only to the organisation holding it")
+    identity_redacted: bool
+    outcome_summary: str | None
+    accepted_on: date | None
+    decided_on: date | None
+    closed_on: date | None
+    suspended_on: date | None
+    extensions_used: int
+    complexity: str | None
+    remote_area: bool
+    due_rule: str | None
+    split_from_id: int | None
+    duplicate_of_id: int | None
+
+
+class Tracking(SQLModel):
+    code: str
+    pin: str
+
+
+class CaseCreated(CaseDetail):
+    tracking: Tracking
+    possible_duplicates: list[dict[str, Any]]
+    suggested_org: OrgRef | None
+    location_resolution: dict[str, Any] | None = None
+
+
+class TransitionOut(CaseDetail):
+    opened_case: CaseCreated | None = None

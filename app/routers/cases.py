@@ -1,0 +1,209 @@
+"""Cases over HTTP: parse, authorise, call the case service, shape the response."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from app.db import DbSession
+from app.models.audit import AuditEventRead
+from app.models.cases import (
+    CaseCreate,
+    CaseCreated,
+    CaseDetail,
+    CaseField,
+    CaseOut,
+    CaseUpdate,
+    SplitIn,
+    TransitionIn,
+    TransitionOut,
+)
+from app.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from app.routers.audit import event_read
+from app.security import CurrentPrincipal, Principal, RequireRole
+from app.services import cases as svc
+from app.services import idempotency
+from app.services.clock import Clock
+from app.workflows.lifecycle import Kind, Status
+from app.workflows.roles import Role
+
+router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+Desk = Annotated[Principal, Depends(RequireRole(Role.reception, Role.handler))]
+IfMatch = Annotated[str | None, Header(description="the ETag (version) of the case you read")]
+IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", description="repeat-safe key for this request")]
+
+_ERRORS = {401: {"description": "no or bad token"}, 403: {"description": "role or organisation may not act"},
+           404: {"description": "no such case in your jurisdiction"}}
+
+
+def today(request: Request) -> date:
+    return request.app.state.today()
+
+
+def etag(case) -> str:
+    return f'"{case.version}"'
+
+
+async def _clock(request: Request, session) -> Clock:
+    return await Clock.load(session, today(request))
+
+
+async def _idempotent(request: Request, session, principal: Principal, key: str | None):
+    if key is None:
+        return None, None
+    digest = idempotency.body_hash(await request.json())
+    scope = f"POST {request.url.path}"
+    rec = await idempotency.lookup(session, user_id=principal.user.id, key=key, scope=scope, digest=digest)
+    if rec is not None:
+        headers = {"Idempotency-Replayed": "true"}
+        version = rec.response.get("version")
+        if version is not None:
+            headers["ETag"] = f'"{version}"'
+        return JSONResponse(rec.response, status_code=rec.status_code, headers=headers), None
+    return None, (key, scope, digest)
+
+
+async def _remember(session, principal: Principal, pending, status_code: int, body: BaseModel) -> None:
+    if pending:
+        key, scope, digest = pending
+        await idempotency.store(session, user_id=principal.user.id, key=key, scope=scope, digest=digest,
+                                status_code=status_code, response=body.model_dump(mode="json"))
+
+
+@router.post("", response_model=CaseCreated, status_code=201, summary="Log a petition (tiếp nhận)",
+             responses={**_ERRORS, 422: {"description": "bad input; names the field"}})
+async def create_case(request: Request, response: Response, session: DbSession, principal: Desk, body: CaseCreate,
+                      idempotency_key: IdemKey = None) -> Any:
+    replay, pending = await _idempotent(request, session, principal, idempotency_key)
+    if replay is not None:
+        return replay
+    clock = await _clock(request, session)
+    res = await svc.intake(session, principal, body, clock)
+    out = await svc.created_response(session, principal, res, svc.OrgCache(session), clock.today)
+    await _remember(session, principal, pending, 201, out)
+    response.headers["ETag"] = etag(res.case)
+    response.headers["Location"] = f"/api/v1/cases/{res.case.id}"
+    return out
+
+
+@router.get("", response_model=Page[CaseOut], summary="Cases in your jurisdiction", responses=_ERRORS)
+async def list_cases(
+    request: Request, session: DbSession, principal: CurrentPrincipal,
+    status: Annotated[list[Status] | None, Query(description="repeatable")] = None,
+    kind: Kind | None = None,
+    field: CaseField | None = None,
+    unit: Annotated[str | None, Query(max_length=16, description="administrative unit code: the unit and below")] = None,
+    assigned_org: Annotated[str | None, Query(max_length=64)] = None,
+    receiving_org: Annotated[str | None, Query(max_length=64)] = None,
+    overdue: bool | None = None,
+    due_before: date | None = None,
+    received_from: date | None = None,
+    received_to: date | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="text; diacritics-insensitive")] = None,
+    sort: Annotated[str, Query(pattern="^(-?received_on|-?due|-?id|-updated_at)$")] = "-received_on",
+    limit: Limit = 50, cursor: Cursor = None,
+) -> Page[CaseOut]:
+    filters = svc.CaseFilters(status=[s.value for s in status] if status else None, kind=kind.value if kind else None,
+                              field=field.value if field else None, unit=unit, assigned_org=assigned_org,
+                              receiving_org=receiving_org, overdue=overdue, due_before=due_before,
+                              received_from=received_from, received_to=received_to, q=q, sort=sort)
+    after = decode_cursor(cursor, 2)
+    t = today(request)
+    rows, nxt = await svc.list_cases(session, principal, filters, t, limit=limit, after=after)
+    orgs = svc.OrgCache(session)
+    await orgs.preload({r.receiving_org_id for r in rows} | {r.assigned_org_id for r in rows if r.assigned_org_id})
+    return Page(items=[await svc.case_out(r, orgs, t) for r in rows], next_cursor=encode_cursor(nxt) if nxt else None)
+
+
+@router.get("/{case_id}", response_model=CaseDetail, summary="One case, with its ETag", responses=_ERRORS)
+async def get_case(request: Request, response: Response, session: DbSession, principal: CurrentPrincipal,
+                   case_id: int) -> CaseDetail:
+    case = await svc.get_visible(session, principal, case_id)
+    response.headers["ETag"] = etag(case)
+    return await svc.case_detail(session, case, svc.OrgCache(session), principal, today(request))
+
+
+@router.patch("/{case_id}", response_model=CaseDetail, summary="Edit descriptive fields (If-Match required)",
+              responses={**_ERRORS, 412: {"description": "stale If-Match"}, 428: {"description": "If-Match missing"}})
+async def patch_case(request: Request, response: Response, session: DbSession, principal: CurrentPrincipal,
+                     case_id: int, body: CaseUpdate, if_match: IfMatch = None) -> CaseDetail:
+    case = await svc.get_visible(session, principal, case_id, for_update=True)
+    svc._require_actor(case, principal)
+    svc.check_version(case, if_match)
+    clock = await _clock(request, session)
+    await svc.update(session, principal, case, body, clock)
+    response.headers["ETag"] = etag(case)
+    return await svc.case_detail(session, case, svc.OrgCache(session), principal, clock.today,
+                                 audit_identity_read=False)
+
+
+class ActionsOut(BaseModel):
+    case_id: int
+    status: Status
+    version: int
+    actions: list[dict[str, Any]]
+
+
+@router.get("/{case_id}/actions", response_model=ActionsOut, summary="What you may do to this case now",
+            responses=_ERRORS)
+async def case_actions(session: DbSession, principal: CurrentPrincipal, case_id: int) -> ActionsOut:
+    case = await svc.get_visible(session, principal, case_id)
+    return ActionsOut(case_id=case.id, status=case.status, version=case.version,
+                      actions=svc.actions_for(case, principal))
+
+
+@router.post("/{case_id}/transitions", response_model=TransitionOut, summary="Take an action (If-Match required)",
+             responses={**_ERRORS, 409: {"description": "not allowed now; lists allowed_actions"},
+                        412: {"description": "stale If-Match"}, 428: {"description": "If-Match missing"}})
+async def transition(request: Request, response: Response, session: DbSession, principal: CurrentPrincipal,
+                     case_id: int, body: TransitionIn, if_match: IfMatch = None,
+                     idempotency_key: IdemKey = None) -> Any:
+    case = await svc.get_visible(session, principal, case_id, for_update=True)
+    replay, pending = await _idempotent(request, session, principal, idempotency_key)
+    if replay is not None:
+        return replay
+    clock = await _clock(request, session)
+    result = await svc.transition(session, principal, case, body, clock, if_match)
+    orgs = svc.OrgCache(session)
+    detail = await svc.case_detail(session, result.case, orgs, principal, clock.today, audit_identity_read=False)
+    opened = None
+    if result.opened is not None:
+        opened = await svc.created_response(session, principal, result.opened, orgs, clock.today)
+    out = TransitionOut(**detail.model_dump(), opened_case=opened)
+    await _remember(session, principal, pending, 200, out)
+    response.headers["ETag"] = etag(result.case)
+    return out
+
+
+class SplitOut(BaseModel):
+    case: CaseDetail
+    opened_cases: list[CaseCreated]
+
+
+@router.post("/{case_id}/split", response_model=SplitOut, status_code=201,
+             summary="Split a petition with several contents into linked cases (Luật Tiếp công dân Art 25(3))",
+             responses={**_ERRORS, 409: {"description": "not at reception any more"}})
+async def split_case(request: Request, response: Response, session: DbSession, principal: CurrentPrincipal,
+                     case_id: int, body: SplitIn, if_match: IfMatch = None) -> SplitOut:
+    case = await svc.get_visible(session, principal, case_id, for_update=True)
+    clock = await _clock(request, session)
+    case, opened = await svc.split(session, principal, case, body, clock, if_match)
+    orgs = svc.OrgCache(session)
+    response.headers["ETag"] = etag(case)
+    return SplitOut(case=await svc.case_detail(session, case, orgs, principal, clock.today, audit_identity_read=False),
+                    opened_cases=[await svc.created_response(session, principal, o, orgs, clock.today) for o in opened])
+
+
+@router.get("/{case_id}/history", response_model=Page[AuditEventRead], summary="The case's audit events, oldest first",
+            responses=_ERRORS)
+async def case_history(session: DbSession, principal: CurrentPrincipal, case_id: int, limit: Limit = 200,
+                       cursor: Cursor = None) -> Page[AuditEventRead]:
+    case = await svc.get_visible(session, principal, case_id)
+    after = decode_cursor(cursor, 1)
+    rows = await svc.history(session, case, limit=limit, after_seq=int(after[0]) if after else None)
+    nxt = encode_cursor([rows[limit - 1].seq]) if len(rows) > limit else None
+    return Page(items=[event_read(r) for r in rows[:limit]], next_cursor=nxt)
+

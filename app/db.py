@@ -27,12 +27,15 @@ def _sqlite_path(url: str) -> Path | None:
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
+    """`hide_parameters`: a database error's message would otherwise carry the bound values (a
+    petitioner's name, ID number, address) into the logs."""
     url = settings.database_url
     if settings.is_sqlite:
         path = _sqlite_path(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=settings.db_echo, connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000})
+        engine = create_async_engine(url, echo=settings.db_echo, hide_parameters=True,
+                                     connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000})
         busy_ms = settings.sqlite_busy_timeout_ms
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -59,6 +62,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
     return create_async_engine(
         url,
         echo=settings.db_echo,
+        hide_parameters=True,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         pool_pre_ping=True,

@@ -248,3 +248,23 @@ async def test_patch_descriptive_fields_only_with_if_match(client, make_user):
     assert_problem(await client.patch(url, json={"title": "x"}, headers={**sup, "If-Match": '"2"'}), 403)
     # search follows the new title
     assert [x["id"] for x in (await client.get("/api/v1/cases?q=boi thuong", headers=desk)).json()["items"]] == [c["id"]]
+
+
+async def test_database_errors_never_carry_personal_data_into_logs(client, make_user, caplog, monkeypatch):
+    """A failure deep in intake is logged with its traceback, but the SQL parameters (the
+    petitioner's name and ID number) are hidden (Luật Tố cáo Art 47; no personal data in logs)."""
+    import logging
+
+    from app.services import cases as svc
+
+    _, desk = await make_user("reception", "MTTQ-01")
+    # a value the driver cannot bind makes the petitioner INSERT fail, with its row as parameters
+    monkeypatch.setattr(svc, "_phone_key", lambda phone: object())
+    with caplog.at_level(logging.ERROR):
+        resp = await client.post("/api/v1/cases", json=case_body(kind="denunciation", petitioners=[
+            {"full_name": "Lê Thị Bảo Mật", "id_number": "001199000111"}]), headers=desk)
+    assert resp.status_code == 500, resp.text
+    assert any(r.exc_info for r in caplog.records), "the failure was not logged"
+    assert "Lê Thị Bảo Mật" not in resp.text
+    logged = "\n".join(r.getMessage() + (str(r.exc_info[1]) if r.exc_info else "") for r in caplog.records)
+    assert "Lê Thị Bảo Mật" not in logged and "001199000111" not in logged

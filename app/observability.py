@@ -69,6 +69,12 @@ class Metrics:
 access_log = logging.getLogger("app.access")
 
 
+def _template(scope: Scope) -> str:
+    """The matched route's template (`/api/v1/units/{code}`), never the raw path: bounded metric
+    labels, and no identifiers or personal data in logs."""
+    return getattr(scope.get("route"), "path", None) or "unmatched"
+
+
 class RequestContextMiddleware:
     """Gives every request an id (X-Request-ID, accepted from the client when well-formed),
     logs one access line (route template, never the query string) and records metrics."""
@@ -91,27 +97,39 @@ class RequestContextMiddleware:
         token = request_id_var.set(rid)
         scope.setdefault("state", {})["request_id"] = rid
         start = time.perf_counter()
-        status_holder = {"status": 500}
+        status_holder = {"status": 500, "started": False}
 
         async def _send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
+                status_holder["started"] = True
                 message.setdefault("headers", [])
                 message["headers"] = list(message["headers"]) + [(b"x-request-id", rid.encode())]
             await send(message)
 
         try:
-            await self.app(scope, receive, _send)
+            try:
+                await self.app(scope, receive, _send)
+            except Exception as exc:
+                # Answered here rather than by Starlette's outermost error middleware, so that the
+                # 500 carries X-Request-ID and its log line the request id (the context is still set).
+                if status_holder["started"]:
+                    raise
+                from starlette.requests import Request
+
+                from app.problems import unexpected_error_response
+
+                response = unexpected_error_response(Request(scope), exc, _template(scope))
+                await response(scope, receive, _send)
         finally:
             elapsed = time.perf_counter() - start
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
+            template = _template(scope)
             method = scope.get("method", "")
             self.metrics.requests.labels(method, template, str(status_holder["status"])).inc()
             self.metrics.latency.labels(method, template).observe(elapsed)
-            principal = getattr(scope.get("state", {}).get("principal"), "user", None)
+            # a plain id, set at authentication: the ORM user may be expired by a rollback by now
             access_log.info("request", extra={
                 "method": method, "route": template, "status": status_holder["status"],
-                "duration_ms": round(elapsed * 1000, 2), "user_id": getattr(principal, "id", None),
+                "duration_ms": round(elapsed * 1000, 2), "user_id": scope.get("state", {}).get("user_id"),
             })
             request_id_var.reset(token)

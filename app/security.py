@@ -161,7 +161,7 @@ async def get_current_principal(
     if user is None or not user.is_active:
         raise _unauthorized()
     principal = await load_principal(session, user)
-    request.state.principal = principal
+    request.state.user_id = user.id
     return principal
 
 

@@ -112,6 +112,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", extra={"path": request.url.path})
-        return problem_response(request, 500, "An unexpected error occurred. Quote the request id when reporting it.",
-                                slug="internal-error")
+        return unexpected_error_response(request, exc)
+
+
+def unexpected_error_response(request: Request, exc: BaseException, route: str | None = None) -> JSONResponse:
+    """Log the failure (with its trace and request id) for the operator; tell the client only the id."""
+    log.error("unhandled error", exc_info=(type(exc), exc, exc.__traceback__),
+              extra={"path": request.url.path, "route": route})
+    return problem_response(request, 500, "An unexpected error occurred. Quote the request id when reporting it.",
+                            slug="internal-error")

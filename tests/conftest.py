@@ -171,3 +171,44 @@ def assert_problem(resp: httpx.Response, status: int, field: str | None = None) 
         assert any(f == field or f.endswith("." + field) or f.startswith(field) for f in fields), (field, body)
     assert "Traceback" not in resp.text
     return body
+
+
+class JsonLogCapture:
+    """What the service would write to its log stream, formatted as in production."""
+
+    def __init__(self) -> None:
+        import io
+        import logging
+
+        from app.observability import JsonFormatter
+
+        self.stream = io.StringIO()
+        self.handler = logging.StreamHandler(self.stream)
+        self.handler.setFormatter(JsonFormatter())
+
+    @property
+    def text(self) -> str:
+        return self.stream.getvalue()
+
+    def lines(self, logger: str | None = None) -> list[dict]:
+        import json
+
+        docs = [json.loads(line) for line in self.text.splitlines() if line.strip()]
+        return [d for d in docs if logger is None or d["logger"] == logger]
+
+
+@pytest.fixture
+def json_log():
+    """Attach a JsonFormatter handler to the root logger (INFO, as served) for one test."""
+    import logging
+
+    cap = JsonLogCapture()
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(cap.handler)
+    root.setLevel(logging.INFO)
+    try:
+        yield cap
+    finally:
+        root.removeHandler(cap.handler)
+        root.setLevel(old_level)

@@ -98,8 +98,9 @@ async def list_units(session: AsyncSession, *, parent: str | None, level: str | 
         stmt = stmt.where(AdminUnit.level == level)
     if q:
         folded = fold(q).replace(" ", "_")
-        stmt = stmt.where(or_(AdminUnit.codename.contains(folded), func.lower(AdminUnit.name).contains(q.lower()),
-                              AdminUnit.code == q))
+        # autoescape: a `%` typed by a user is a character to find, not a wildcard matching everything
+        stmt = stmt.where(or_(AdminUnit.codename.contains(folded, autoescape=True),
+                              func.lower(AdminUnit.name).contains(q.lower(), autoescape=True), AdminUnit.code == q))
     after = decode_cursor(cursor, 1)
     if after:
         stmt = stmt.where(AdminUnit.code > str(after[0]))
@@ -146,7 +147,8 @@ async def list_orgs(session: AsyncSession, *, unit: str | None, kind: str | None
     if kind:
         stmt = stmt.where(Organization.kind == kind)
     if q:
-        stmt = stmt.where(or_(func.lower(Organization.name).contains(q.lower()), Organization.code == q))
+        stmt = stmt.where(or_(func.lower(Organization.name).contains(q.lower(), autoescape=True),
+                              Organization.code == q))
     after = decode_cursor(cursor, 1)
     if after:
         stmt = stmt.where(Organization.code > str(after[0]))

@@ -23,7 +23,6 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import select
 
 from app.config import Settings, get_settings
-from app.db import DbSession
 from app.models.reference import AdminUnit, Organization
 from app.models.users import Role, User
 from app.problems import Problem
@@ -143,9 +142,13 @@ async def load_principal(session, user: User) -> Principal:
 
 async def get_current_principal(
     request: Request,
-    session: DbSession,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Principal:
+    """Reads the caller in a short read-only transaction of its own, not the request's: on SQLite
+    the request's transaction holds the write lock from its first statement, so authenticating
+    through it would make every read-only endpoint (a long chain verification, an export) block
+    all writers for its whole duration; and a rollback of the request's transaction cannot
+    expire the principal's rows while an error is being handled."""
     if not token:
         raise _unauthorized()
     settings: Settings = request.app.state.settings
@@ -157,10 +160,12 @@ async def get_current_principal(
         user_id = int(claims["sub"])
     except ValueError:
         raise _unauthorized() from None
-    user = await session.get(User, user_id)
-    if user is None or not user.is_active:
-        raise _unauthorized()
-    principal = await load_principal(session, user)
+    db = request.app.state.db
+    async with db.read_sessionmaker() as session, session.begin():
+        user = await session.get(User, user_id)
+        if user is None or not user.is_active:
+            raise _unauthorized()
+        principal = await load_principal(session, user)
     request.state.user_id = user.id
     return principal
 

@@ -1,0 +1,83 @@
+"""Outside development the service refuses to start with a secret that would let anyone forge a token."""
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.config import DEV_SECRET, InsecureSettings, Settings
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch):
+    for name in ("JWT_SECRET", "APP_ENV", "DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize("env", ["production", "staging"])
+@pytest.mark.parametrize("secret,reason", [
+    ("", "JWT_SECRET is missing"),
+    (DEV_SECRET, "JWT_SECRET is the built-in development value"),
+    ("x" * 31, "JWT_SECRET is shorter than 32 bytes"),
+    ("đ" * 15, "JWT_SECRET is shorter than 32 bytes"),  # 30 bytes in UTF-8
+])
+def test_insecure_secret_is_refused_with_the_reason(env, secret, reason):
+    with pytest.raises(InsecureSettings) as err:
+        Settings(app_env=env, jwt_secret=secret, _env_file=None)
+    assert reason in str(err.value) and f"APP_ENV={env}" in str(err.value)
+    assert secret == "" or secret not in str(err.value)  # the secret itself is never printed
+
+
+def test_default_secret_is_refused_when_not_given_at_all():
+    with pytest.raises(InsecureSettings, match="built-in development value"):
+        Settings(app_env="production", _env_file=None)
+
+
+def test_a_random_48_byte_secret_is_accepted():
+    secret = secrets.token_urlsafe(48)
+    s = Settings(app_env="production", jwt_secret=secret, _env_file=None)
+    assert s.jwt_secret == secret and s.app_env == "production"
+
+
+def test_secret_from_the_environment(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("JWT_SECRET", "short")
+    with pytest.raises(InsecureSettings, match="shorter than 32 bytes"):
+        Settings(_env_file=None)
+
+
+@pytest.mark.parametrize("env", ["development", "test"])
+def test_development_and_test_allow_the_built_in_secret(env):
+    assert Settings(app_env=env, _env_file=None).jwt_secret == DEV_SECRET
+
+
+def test_defaults():
+    s = Settings(_env_file=None)
+    assert s.app_env == "development"
+    assert s.database_url == "sqlite+aiosqlite:///./data/petitions.db" and s.is_sqlite
+    assert s.access_token_minutes == 60 and s.jwt_algorithm == "HS256"
+    assert not Settings(database_url="postgresql+asyncpg://u@h/db", _env_file=None).is_sqlite
+
+
+def _petitions() -> list[str]:
+    script = Path(sys.executable).with_name("petitions")
+    return [str(script)] if script.exists() else [sys.executable, "-c", "from app.cli import main; main()"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("secret,reason", [(None, "built-in development value"), ("too-short", "shorter than 32")])
+def test_serve_refuses_to_start_in_production_and_says_why(tmp_path, secret, reason):
+    env = {k: v for k, v in os.environ.items() if k not in ("JWT_SECRET", "DATABASE_URL")}
+    env.update(APP_ENV="production", DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'p.db'}")
+    if secret:
+        env["JWT_SECRET"] = secret
+    proc = subprocess.run(_petitions() + ["serve", "--port", "1"], env=env, cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode != 0
+    assert reason in proc.stderr and "refusing to start" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "p.db").exists()  # refused before touching anything

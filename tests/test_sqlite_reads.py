@@ -1,0 +1,52 @@
+"""On SQLite, read-only work must not take the single write lock: logging in and verifying the
+audit chain go on while another connection is writing (WAL lets readers through)."""
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+import httpx
+import pytest
+
+from app.config import Settings
+from app.db import Database
+from app.main import create_app
+from app.migrations import upgrade
+from app.models.users import UserCreate
+from app.services.reference import seed_reference
+from app.services.users import create_user
+
+pytestmark = pytest.mark.slow
+
+PASSWORD = "a-long-admin-password"
+
+
+async def test_login_and_chain_verification_do_not_wait_for_a_writer(tmp_path, is_postgres):
+    if is_postgres:
+        pytest.skip("SQLite's single write lock")
+    path = tmp_path / "locks.db"
+    settings = Settings(app_env="test", database_url=f"sqlite+aiosqlite:///{path}", sqlite_busy_timeout_ms=300,
+                        _env_file=None)
+    await asyncio.to_thread(upgrade, settings.database_url)
+    db = Database.from_settings(settings)
+    async with db.sessionmaker() as s, s.begin():
+        await seed_reference(s)
+        await create_user(s, None, UserCreate(username="quantri", password=PASSWORD, role="admin", org="UBND-01"))
+    app = create_app(settings, configure_logs=False)
+    app.state.db = db
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            token = (await c.post("/api/v1/auth/token", data={"username": "quantri", "password": PASSWORD})).json()
+            headers = {"Authorization": f"Bearer {token['access_token']}"}
+            writer.execute("BEGIN IMMEDIATE")  # another process is in the middle of a write
+            login = await c.post("/api/v1/auth/token", data={"username": "quantri", "password": PASSWORD})
+            assert login.status_code == 200, login.text
+            verify = await c.get("/api/v1/audit/verify", headers=headers)
+            assert verify.status_code == 200, verify.text
+            assert verify.json()["ok"] is True and verify.json()["events_checked"] == 2
+            writer.execute("ROLLBACK")
+    finally:
+        writer.close()
+        await db.dispose()

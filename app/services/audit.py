@@ -12,8 +12,9 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from app.models.audit import AuditEvent, AuditVerifyResult
 from app.models.base import as_utc, utcnow
@@ -56,6 +57,37 @@ async def _lock_chain(session: AsyncSession) -> None:
     # write lock (app/db.py).
 
 
+# ---- transaction-scoped memo -------------------------------------------------------------------
+# Facts that cannot change under a transaction while it runs, remembered in `session.info` until
+# it ends. Forgotten when the session's transaction ends (commit, rollback), when a savepoint
+# ends (released or rolled back: be conservative), and on any rollback at all; the internal
+# "subtransaction" that every flush opens and closes does not count.
+_MEMO_KEY = "txn_memo"
+
+
+def txn_memo(session: AsyncSession | Session) -> dict[Any, Any]:
+    """A dict that lives as long as the session's current transaction (see above)."""
+    return session.info.setdefault(_MEMO_KEY, {})
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_end(session: Session, transaction: Any) -> None:
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_MEMO_KEY, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_on_rollback(session: Session, _previous_transaction: Any) -> None:
+    session.info.pop(_MEMO_KEY, None)
+
+
+# The chain head (seq, hash) this transaction appended last. Once a transaction holds the chain
+# lock, no one else can append until it ends, so the next event chains onto what this one
+# wrote: no need to take the lock and read the head again for every event of a request that
+# writes several, or of a bulk load.
+_HEAD = "audit_chain_head"
+
+
 async def record(
     session: AsyncSession,
     *,
@@ -71,9 +103,15 @@ async def record(
 ) -> AuditEvent:
     """Append one event to the chain in the caller's transaction. `actor` is a Principal
     (user, role, organisation) or None for the system (seeding, CLI)."""
-    await _lock_chain(session)
-    last = (await session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1))).first()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    memo = txn_memo(session)
+    known = memo.get(_HEAD)
+    if known is None:
+        await _lock_chain(session)
+        last = (await session.execute(select(AuditEvent.seq, AuditEvent.hash)
+                                      .order_by(AuditEvent.seq.desc()).limit(1))).first()
+        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    else:
+        seq, prev = known[0] + 1, known[1]
     user = getattr(actor, "user", None)
     org = getattr(actor, "org", None)
     ev = AuditEvent(
@@ -97,6 +135,7 @@ async def record(
     ev.hash = compute_hash(ev)
     session.add(ev)
     await session.flush()
+    memo[_HEAD] = (ev.seq, ev.hash)
     return ev
 
 

@@ -50,9 +50,20 @@ _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out ov
 _KIND_LETTER = {Kind.complaint: "K", Kind.denunciation: "T", Kind.petition: "N", Kind.reflection: "P"}
 
 
-def new_tracking_code(kind: Kind, received_on: date) -> str:
+# Two hooks that only demo data (app/demo.py) sets on its sessions; requests never do.
+# `session.info[TRACKING_CODE_RNG]`: a seeded random.Random that intake draws tracking codes from
+# instead of the system's CSPRNG, so that a seed gives the same codes.
+# `session.info[SHARED_PIN]`: a (pin, pin_hash) pair given to every case intake opens in the
+# session without a pin_hash of its own (round-2 and split cases too), instead of a fresh PIN
+# hashed with argon2 (deliberately slow: ~0.1 s of CPU each).
+TRACKING_CODE_RNG = "tracking_code_rng"
+SHARED_PIN = "shared_pin"
+
+
+def new_tracking_code(kind: Kind, received_on: date, rng: Any | None = None) -> str:
     """e.g. HN-26K-7F3K9Q: city, year, kind (Khiếu nại/Tố cáo/kiến Nghị/Phản ánh), 6 random symbols."""
-    tail = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
+    choice = secrets.choice if rng is None else rng.choice
+    tail = "".join(choice(_CODE_ALPHABET) for _ in range(6))
     return f"HN-{received_on:%y}{_KIND_LETTER[kind]}-{tail}"
 
 
@@ -253,25 +264,37 @@ async def resolve_location(session: AsyncSession, data: CaseCreate) -> tuple[Adm
 
 async def suggest_org(session: AsyncSession, *, kind: str, field_: str, unit: AdminUnit) -> Organization | None:
     """The competent organisation for this place and kind: the most specific routing rule
-    (kind, field, unit subtree), else the People's Committee of the ward."""
+    (kind, field, unit subtree), else the People's Committee of the ward.
+
+    The rules (a short admin table) and the organisations looked up by code are remembered for
+    the rest of the transaction: a bulk load, a split or an appeal asks again and again."""
     from app.models.cases import RoutingRule
 
+    memo = audit.txn_memo(session)
+    all_rules = memo.get("routing_rules")
+    if all_rules is None:
+        all_rules = memo["routing_rules"] = list((await session.execute(select(RoutingRule))).scalars())
     ancestors = [c for c in unit.path.strip("/").split("/") if c]
-    rules = (await session.execute(select(RoutingRule).where(
-        or_(RoutingRule.kind.is_(None), RoutingRule.kind == kind),
-        or_(RoutingRule.field.is_(None), RoutingRule.field == field_),
-        or_(RoutingRule.unit_code.is_(None), RoutingRule.unit_code.in_(ancestors)),
-    ))).scalars().all()
+    rules = [r for r in all_rules
+             if (r.kind is None or r.kind == kind) and (r.field is None or r.field == field_)
+             and (r.unit_code is None or r.unit_code in ancestors)]
 
     def specificity(r) -> tuple:
         depth = ancestors.index(r.unit_code) + 1 if r.unit_code else 0
         return (r.priority, r.kind is not None, r.field is not None, depth, -r.id)
 
     for rule in sorted(rules, key=specificity, reverse=True):
-        org = (await session.execute(select(Organization).where(Organization.code == rule.org_code))).scalar_one_or_none()
+        org = await _org_by_code_memo(session, memo, rule.org_code)
         if org is not None and org.active:
             return org
-    return (await session.execute(select(Organization).where(Organization.code == f"UBND-{unit.code}"))).scalar_one_or_none()
+    return await _org_by_code_memo(session, memo, f"UBND-{unit.code}")
+
+
+async def _org_by_code_memo(session: AsyncSession, memo: dict, code: str) -> Organization | None:
+    key = ("org_by_code", code)
+    if key not in memo:
+        memo[key] = (await session.execute(select(Organization).where(Organization.code == code))).scalar_one_or_none()
+    return memo[key]
 
 
 def _title_tokens(text: str) -> set[str]:
@@ -388,6 +411,8 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
     org = receiving_org or principal.org
     filing_late = bool(data.decision_date and (received_on - data.decision_date).days > dl.COMPLAINT_FILING_LIMIT_DAYS)
 
+    if pin_hash is None and SHARED_PIN in session.info:
+        pin, pin_hash = session.info[SHARED_PIN]
     if pin_hash is None:
         pin = new_pin()
         pin_hash = await anyio.to_thread.run_sync(hash_password, pin)
@@ -404,7 +429,7 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
     first_stage = stage or (Stage.acceptance if complaint_round == 2 else Stage.processing)
     _start_stage(case, clock, first_stage, received_on)
     for _attempt in range(8):
-        code = new_tracking_code(kind, received_on)
+        code = new_tracking_code(kind, received_on, session.info.get(TRACKING_CODE_RNG))
         exists = (await session.execute(select(Case.id).where(Case.code == code))).first()
         if not exists:
             case.code = code
@@ -419,7 +444,7 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
                                phone=p.phone, address=p.address, email=str(p.email) if p.email else None,
                                is_representative=p.is_representative, name_key=fold(p.full_name)[:200],
                                phone_key=_phone_key(p.phone)))
-    await session.flush()
+    # The petitioners are written by the audit event's flush, in the same transaction.
     # The audit event names no petitioner: the trail is readable by supervisors.
     await audit.record(session, actor=principal, action=audit_action, entity="case", entity_id=case.id,
                        case_id=case.id, to_status=case.status, changes={
@@ -597,7 +622,7 @@ async def transition(session: AsyncSession, principal: Principal, case: Case, da
     case.last_event_on = on
     case.version += 1
     case.updated_at = utcnow()
-    await session.flush()
+    # No flush of its own: the audit event's flush writes the case with it.
     await audit.record(session, actor=principal, action=f"case.{action.name}", entity="case", entity_id=case.id,
                        case_id=case.id, from_status=before["status"], to_status=case.status,
                        changes={"on": on, **changes}, reason=data.reason)
@@ -627,8 +652,9 @@ async def _forward(session, principal, case: Case, data: TransitionIn, clock: Cl
     if target.id == holder_org_id(case):
         raise field_error("body.to_org", "the case is already held by this organisation")
     changes["assigned_org"] = {"from": (await session.get(Organization, holder_org_id(case))).code, "to": target.code}
+    path = await _org_path(session, target)  # (looked up before the case changes: no autoflush in between)
     case.assigned_org_id = target.id
-    case.assigned_path = await _org_path(session, target)
+    case.assigned_path = path
     _start_stage(case, clock, Stage.acceptance, on)
 
 

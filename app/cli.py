@@ -1,4 +1,4 @@
-"""`petitions`: serve, migrate, seed, users, audit (and demo data once cases exist)."""
+"""`petitions`: serve, migrate, seed, users, audit, demo data."""
 from __future__ import annotations
 
 import asyncio
@@ -95,6 +95,60 @@ def users_create(
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"created user {user.username} (id {user.id}, role {user.role}, org {org})")
+
+
+@cli.command()
+def demo(
+    cases: Annotated[int, typer.Option("--cases", min=1, help="how many cases to load (appeals and splits count)")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="same seed, cases and --today: same data")] = 1,
+    batch: Annotated[int, typer.Option("--batch", min=1, help="cases per transaction")] = 500,
+    today: Annotated[str | None, typer.Option("--today", help="business date to load up to (YYYY-MM-DD); "
+                                                              "default today in Hanoi")] = None,
+    password: Annotated[str | None, typer.Option("--password", help="password for new demo users; "
+                                                                     "default a random one, printed once")] = None,
+    quiet: bool = False,
+) -> None:
+    """Load realistic synthetic cases through the case service (every step audited and clocked).
+
+    For development and demonstrations only: it creates demo.* users and cases that look real."""
+    import resource
+    from datetime import date as date_
+
+    from app.db import Database
+    from app.demo import load_demo
+
+    day = None
+    if today:
+        try:
+            day = date_.fromisoformat(today)
+        except ValueError:
+            typer.echo("error: --today must be YYYY-MM-DD", err=True)
+            raise typer.Exit(2) from None
+
+    def progress(r) -> None:
+        if not quiet:
+            typer.echo(f"  {r.cases} cases, {r.seconds:.1f} s, {r.cases / max(r.seconds, 1e-9):.0f} cases/s", err=True)
+
+    async def _run():
+        db = Database.from_settings(get_settings())
+        try:
+            return await load_demo(db, cases=cases, seed=seed, batch=batch, today=day, password=password,
+                                   progress=progress)
+        finally:
+            await db.dispose()
+
+    try:
+        report = asyncio.run(_run())
+    except RuntimeError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    out = report.as_dict()
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    typer.echo(json.dumps(out, ensure_ascii=False))
+    if report.password:
+        typer.echo(f"demo users (demo.tn.*, demo.gq.*, demo.gs.*) were created with password: {report.password}",
+                   err=True)
+    typer.echo(f"every demo case has PIN {report.pin}", err=True)
 
 
 @audit_cli.command("verify")

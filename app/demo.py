@@ -1,0 +1,805 @@
+"""Demo data: realistic synthetic cases, loaded through the case service.
+
+`petitions demo --cases N --seed S` logs N cases (children opened by appeals and splits count
+towards N) and walks each one through its life with the very functions the HTTP API calls —
+`app.services.cases.intake`, `.transition` and `.split` — so every case and every step is
+validated by the lifecycle table, clocked by the deadline engine and written to the hash-chained
+audit trail exactly as it would be over HTTP. Nothing here writes a case or an event directly.
+
+What it makes (all synthetic; no real person is named):
+
+- petitioners with Vietnamese names (họ, tên đệm, tên), 12-digit CCCD numbers of Hanoi
+  (province code 001, the gender/century digit, the year of birth), 09x/03x mobile numbers and
+  addresses in the ward the case is about;
+- locations at real ward/commune codes read from the `admin_unit` table;
+- kinds in the proportions Hanoi reports them (complaints and petitions most, denunciations
+  fewest) and fields dominated by land and compensation; titles and contents in Vietnamese by
+  field and kind; channels; mass cases (đông người: 5+ signers with one or two representatives);
+  anonymous reflections; repeat submissions archived as duplicates;
+- lifecycles over the last ~18 months: logged at an MTTQ desk, the city's citizen reception
+  board or the ward's People's Committee, forwarded to the competent People's Committee (or the
+  city inspectorate), accepted, verified, decided and closed — with some guided, archived,
+  returned, refused, withdrawn, suspended and resumed, extended (denunciations once or twice),
+  terminated, appealed to round 2 at the city, and some left to run past their due date.
+
+Deterministic: the same seed, number of cases and `today` give the same cases, statuses, dates
+and tracking codes (a seeded generator is handed to intake through `session.info`). PIN hashes
+and timestamps (`created_at`, the audit `at`) are not: argon2 salts, and the wall clock.
+
+Fast: many cases per transaction, one PIN hash for all (argon2 is deliberately slow; the PIN is
+printed once), one Clock, organisations and actors cached, no duplicate search at intake.
+"""
+from __future__ import annotations
+
+import random
+import secrets
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import Database
+from app.models.audit import AuditEvent
+from app.models.cases import Case, CaseCreate, PetitionerIn, SplitIn, SplitPart, TransitionIn
+from app.models.reference import AdminUnit, Organization, UnitLevel
+from app.models.users import User
+from app.security import Principal, hash_password
+from app.services import audit
+from app.services import cases as svc
+from app.services.clock import Clock
+from app.workflows.calendar import business_today
+from app.workflows.lifecycle import Kind, Status
+
+CITY = "01"
+HISTORY_DAYS = 540  # ~18 months of cases
+WARDS_SINCE = date(2025, 7, 1)  # the two-tier units the cases are located in exist from this day
+DEMO_PREFIX = "demo."
+
+# ---- people ------------------------------------------------------------------------------------
+
+# Family names with rough northern frequencies (Nguyễn about two in five).
+_HO = (("Nguyễn", 380), ("Trần", 110), ("Lê", 95), ("Phạm", 70), ("Hoàng", 50), ("Phan", 40), ("Vũ", 45),
+       ("Đặng", 22), ("Bùi", 22), ("Đỗ", 25), ("Hồ", 12), ("Ngô", 14), ("Dương", 10), ("Lý", 5), ("Huỳnh", 4),
+       ("Võ", 4), ("Đào", 9), ("Đinh", 9), ("Trịnh", 8), ("Lương", 5), ("Mai", 5), ("Tạ", 4), ("Chu", 4),
+       ("Kiều", 3), ("Khuất", 2), ("Nghiêm", 2), ("Đoàn", 5), ("Cao", 4), ("Lưu", 4), ("Tô", 3))
+_DEM_NAM = ("Văn", "Văn", "Văn", "Đức", "Hữu", "Minh", "Quang", "Công", "Xuân", "Thế", "Mạnh", "Tiến", "Ngọc",
+            "Đình", "Trọng", "Anh", "Thanh", "Quốc", "Duy", "Bá", "Kim", "Việt")
+_DEM_NU = ("Thị", "Thị", "Thị", "Thu", "Thanh", "Ngọc", "Minh", "Phương", "Thùy", "Hồng", "Kim", "Bích", "Mai",
+           "Lan", "Diệu", "Khánh", "Hải", "Quỳnh")
+_TEN_NAM = ("An", "Bình", "Cường", "Dũng", "Duy", "Đức", "Giang", "Hải", "Hiếu", "Hoàng", "Hùng", "Huy", "Khánh",
+            "Long", "Minh", "Nam", "Nghĩa", "Phong", "Phúc", "Quân", "Sơn", "Thắng", "Thành", "Trung", "Tuấn",
+            "Tùng", "Việt", "Vinh", "Hưng", "Toàn", "Kiên", "Lâm", "Hòa", "Thịnh", "Quang", "Chiến", "Định",
+            "Lợi", "Tâm", "Tú")
+_TEN_NU = ("Anh", "Chi", "Dung", "Giang", "Hà", "Hằng", "Hạnh", "Hoa", "Hồng", "Hương", "Huyền", "Lan", "Liên",
+           "Linh", "Loan", "Mai", "Nga", "Ngọc", "Nhung", "Oanh", "Phương", "Quyên", "Thảo", "Thủy", "Trang",
+           "Tuyết", "Vân", "Yến", "Hiền", "Thơm", "Lụa", "Hậu", "Thư", "Xuân")
+_STREETS = ("Hàng Bạc", "Hàng Bông", "Phố Huế", "Bà Triệu", "Kim Mã", "Đội Cấn", "Láng", "Giải Phóng",
+            "Nguyễn Trãi", "Cầu Giấy", "Xuân Thủy", "Tây Sơn", "Minh Khai", "Lạc Long Quân", "Hoàng Quốc Việt",
+            "Trường Chinh", "Nguyễn Văn Cừ", "Ngọc Lâm", "Lĩnh Nam", "Tam Trinh", "Kim Giang", "Nguyễn Xiển",
+            "Quang Trung", "Tô Hiệu", "Phạm Văn Đồng", "Hồ Tùng Mậu", "Thụy Khuê", "Âu Cơ", "Lê Trọng Tấn",
+            "Vũ Tông Phan", "Định Công", "Trần Phú", "Nguyễn Khoái", "Bạch Đằng", "Phúc Diễn", "Cổ Nhuế")
+_VILLAGES = ("thôn Đông", "thôn Đoài", "thôn Trung", "thôn Thượng", "thôn Hạ", "xóm Chợ", "thôn Bãi",
+             "thôn Cầu", "thôn Đình", "xóm Mới", "thôn Phú", "thôn An")
+_PROJECTS = ("dự án đường Vành đai 4 - Vùng Thủ đô", "dự án mở rộng đường Vành đai 2,5",
+             "dự án tuyến đường sắt đô thị số 3", "dự án khu đô thị mới phía Tây", "dự án cải tạo, mở rộng quốc lộ 6",
+             "dự án xây dựng trường trung học cơ sở", "dự án khu tái định cư tập trung",
+             "dự án cầu Trần Hưng Đạo", "dự án cải tạo mương thoát nước", "dự án công viên cây xanh",
+             "dự án nâng cấp đê tả sông Hồng", "dự án cụm công nghiệp làng nghề")
+_BUILDINGS = ("khu tập thể Kim Liên", "khu tập thể Thành Công", "chung cư Giảng Võ", "khu tập thể Nguyễn Công Trứ",
+              "chung cư HH Linh Đàm", "khu nhà ở xã hội Đặng Xá", "chung cư Văn Khê", "khu tập thể Trung Tự")
+_COMPANIES = ("Công ty CP Đầu tư Xây dựng Thăng Long", "Công ty TNHH Môi trường Đô thị Sông Hồng",
+              "Công ty CP Phát triển Nhà Hà Thành", "Công ty TNHH Vật liệu Xây dựng Đông Anh",
+              "Công ty CP Bất động sản Hồng Hà", "Hợp tác xã Dịch vụ Nông nghiệp")
+_CANALS = ("mương Thụy Khuê", "sông Tô Lịch", "sông Nhuệ", "sông Kim Ngưu", "mương Lủ", "kênh Đồng Bông")
+_MARKETS = ("Đồng Xuân", "Long Biên", "Hôm", "Mơ", "Thành Công", "Nghĩa Tân", "Phùng Khoang")
+_WORKS = ("nhà văn hóa tổ dân phố", "đường giao thông nông thôn", "trường mầm non", "trạm y tế",
+          "hệ thống chiếu sáng công cộng", "kênh mương nội đồng")
+
+# ---- what cases are about ---------------------------------------------------------------------
+
+_KIND_WEIGHTS = {Kind.complaint: 35, Kind.petition: 30, Kind.reflection: 22, Kind.denunciation: 13}
+_FIELD_WEIGHTS: dict[Kind, dict[str, int]] = {
+    Kind.complaint: {"land": 40, "compensation": 25, "housing": 9, "environment": 3, "social_policy": 8,
+                     "justice": 4, "administration": 7, "other": 4},
+    Kind.denunciation: {"land": 30, "compensation": 12, "housing": 6, "corruption": 25, "administration": 12,
+                        "environment": 3, "social_policy": 4, "justice": 3, "other": 5},
+    Kind.petition: {"land": 32, "compensation": 17, "housing": 10, "environment": 8, "social_policy": 10,
+                    "justice": 4, "administration": 7, "other": 12},
+    Kind.reflection: {"land": 22, "compensation": 10, "housing": 10, "environment": 22, "social_policy": 6,
+                      "administration": 12, "corruption": 5, "justice": 2, "other": 11},
+}
+_CHANNEL_WEIGHTS = {"in_person": 40, "mail": 25, "online": 12, "forwarded": 10, "voter_meeting": 8, "hotline": 5}
+
+# Titles per (field, kind); {ward} is "phường X"/"xã Y"; the other slots are filled at random.
+_TITLES: dict[str, dict[Kind, tuple[str, ...]]] = {
+    "land": {
+        Kind.complaint: ("Khiếu nại Quyết định thu hồi đất số {no}/QĐ-UBND của UBND {ward}",
+                         "Khiếu nại việc không cấp Giấy chứng nhận quyền sử dụng đất cho hộ gia đình",
+                         "Khiếu nại Quyết định xử phạt vi phạm hành chính trong lĩnh vực đất đai",
+                         "Khiếu nại việc xác định nguồn gốc đất và thời điểm sử dụng đất",
+                         "Khiếu nại việc cưỡng chế thu hồi đất nông nghiệp tại {village}"),
+        Kind.denunciation: ("Tố cáo cán bộ địa chính UBND {ward} sai phạm trong việc cấp Giấy chứng nhận",
+                            "Tố cáo việc giao đất, cho thuê đất trái thẩm quyền tại {village}",
+                            "Tố cáo việc hợp thức hóa đất lấn chiếm tại {street}"),
+        Kind.petition: ("Kiến nghị cấp Giấy chứng nhận quyền sử dụng đất lần đầu",
+                        "Kiến nghị giải quyết tranh chấp ranh giới đất với hộ liền kề",
+                        "Kiến nghị điều chỉnh quy hoạch sử dụng đất tại {village}",
+                        "Kiến nghị đính chính thông tin trên Giấy chứng nhận quyền sử dụng đất"),
+        Kind.reflection: ("Phản ánh việc lấn chiếm đất công tại {street}",
+                          "Phản ánh xây dựng công trình trái phép trên đất nông nghiệp tại {village}",
+                          "Phản ánh việc san lấp, chuyển mục đích sử dụng đất trái phép tại {village}"),
+    },
+    "compensation": {
+        Kind.complaint: ("Khiếu nại phương án bồi thường, hỗ trợ, tái định cư {project}",
+                         "Khiếu nại đơn giá bồi thường đất nông nghiệp khi thu hồi đất thực hiện {project}",
+                         "Khiếu nại việc không được bố trí tái định cư khi bị thu hồi đất ở",
+                         "Khiếu nại việc áp giá bồi thường tài sản, vật kiến trúc trên đất"),
+        Kind.denunciation: ("Tố cáo việc lập hồ sơ khống để nhận tiền bồi thường {project}",
+                            "Tố cáo cán bộ Ban bồi thường giải phóng mặt bằng nhận tiền của người dân"),
+        Kind.petition: ("Kiến nghị hỗ trợ chuyển đổi nghề nghiệp khi thu hồi đất nông nghiệp",
+                        "Kiến nghị sớm chi trả tiền bồi thường {project}",
+                        "Kiến nghị bố trí tái định cư tại chỗ cho các hộ dân {project}"),
+        Kind.reflection: ("Phản ánh việc chậm bàn giao đất tái định cư {project}",
+                          "Phản ánh chất lượng nhà tái định cư xuống cấp, thấm dột"),
+    },
+    "housing": {
+        Kind.complaint: ("Khiếu nại Quyết định cưỡng chế tháo dỡ công trình xây dựng số {no}/QĐ-UBND",
+                         "Khiếu nại việc từ chối cấp giấy phép xây dựng nhà ở riêng lẻ"),
+        Kind.denunciation: ("Tố cáo cán bộ quản lý trật tự xây dựng bao che công trình sai phép tại {street}",),
+        Kind.petition: ("Kiến nghị cải tạo, xây dựng lại {building}",
+                        "Kiến nghị cấp Giấy chứng nhận quyền sở hữu căn hộ tại {building}"),
+        Kind.reflection: ("Phản ánh công trình xây dựng sai phép gây lún nứt nhà liền kề tại {street}",
+                          "Phản ánh chủ đầu tư chậm bàn giao sổ hồng tại {building}"),
+    },
+    "environment": {
+        Kind.complaint: ("Khiếu nại Quyết định xử phạt vi phạm hành chính về bảo vệ môi trường",),
+        Kind.denunciation: ("Tố cáo {company} xả thải trái phép ra {canal}",),
+        Kind.petition: ("Kiến nghị di dời cơ sở sản xuất gây ô nhiễm ra khỏi khu dân cư",
+                        "Kiến nghị nạo vét, cải tạo {canal}"),
+        Kind.reflection: ("Phản ánh ô nhiễm tiếng ồn, bụi từ công trường {project}",
+                          "Phản ánh tình trạng xả nước thải ra {canal}",
+                          "Phản ánh rác thải tồn đọng kéo dài tại {street}",
+                          "Phản ánh khói từ việc đốt rơm rạ, đốt rác tại {village}"),
+    },
+    "social_policy": {
+        Kind.complaint: ("Khiếu nại việc cắt trợ cấp xã hội hằng tháng",
+                         "Khiếu nại kết quả bình xét hộ nghèo, hộ cận nghèo năm {year}"),
+        Kind.denunciation: ("Tố cáo việc lập danh sách khống để nhận tiền hỗ trợ người có công",),
+        Kind.petition: ("Kiến nghị xem xét chế độ người có công với cách mạng",
+                        "Kiến nghị giải quyết chế độ bảo hiểm xã hội một lần",
+                        "Kiến nghị hỗ trợ người cao tuổi, người khuyết tật trong gia đình"),
+        Kind.reflection: ("Phản ánh việc chi trả trợ cấp xã hội chậm",),
+    },
+    "justice": {
+        Kind.complaint: ("Khiếu nại việc từ chối chứng thực hợp đồng chuyển nhượng quyền sử dụng đất",),
+        Kind.denunciation: ("Tố cáo cán bộ tư pháp - hộ tịch UBND {ward} gây khó khăn, nhũng nhiễu",),
+        Kind.petition: ("Kiến nghị tổ chức thi hành bản án dân sự đã có hiệu lực pháp luật",
+                        "Kiến nghị cải chính thông tin hộ tịch"),
+        Kind.reflection: ("Phản ánh việc chậm thi hành án dân sự",),
+    },
+    "corruption": {
+        Kind.complaint: ("Khiếu nại việc thu các khoản đóng góp trái quy định",),
+        Kind.denunciation: ("Tố cáo cán bộ UBND {ward} nhận hối lộ khi giải quyết hồ sơ",
+                            "Tố cáo sai phạm trong quản lý, sử dụng ngân sách xây dựng {work}",
+                            "Tố cáo lãnh đạo UBND {ward} lợi dụng chức vụ, quyền hạn để trục lợi",
+                            "Tố cáo dấu hiệu thông thầu tại gói thầu xây dựng {work}"),
+        Kind.petition: ("Kiến nghị công khai thu chi các khoản đóng góp của nhân dân xây dựng {work}",),
+        Kind.reflection: ("Phản ánh dấu hiệu tiêu cực trong đấu thầu xây dựng {work}",
+                          "Phản ánh việc thu tiền trái quy định khi làm thủ tục hành chính"),
+    },
+    "administration": {
+        Kind.complaint: ("Khiếu nại việc từ chối tiếp nhận hồ sơ thủ tục hành chính",
+                         "Khiếu nại hành vi hành chính của cán bộ bộ phận một cửa UBND {ward}"),
+        Kind.denunciation: ("Tố cáo cán bộ bộ phận một cửa UBND {ward} sách nhiễu người dân",),
+        Kind.petition: ("Kiến nghị rút ngắn thời gian giải quyết thủ tục hành chính",
+                        "Kiến nghị hướng dẫn thủ tục tách thửa đất"),
+        Kind.reflection: ("Phản ánh thái độ, tác phong của cán bộ bộ phận một cửa",
+                          "Phản ánh việc trả kết quả thủ tục hành chính quá hạn"),
+    },
+    "other": {
+        Kind.complaint: ("Khiếu nại việc thu phí trông giữ xe tại {market}",),
+        Kind.denunciation: ("Tố cáo hoạt động kinh doanh trái phép tại khu vực chợ {market}",),
+        Kind.petition: ("Kiến nghị lắp đặt đèn chiếu sáng tại {street}",
+                        "Kiến nghị sửa chữa đường giao thông xuống cấp tại {street}",
+                        "Kiến nghị bố trí điểm sinh hoạt cộng đồng cho tổ dân phố"),
+        Kind.reflection: ("Phản ánh tình trạng mất an ninh trật tự tại khu vực chợ {market}",
+                          "Phản ánh lấn chiếm vỉa hè, lòng đường để kinh doanh tại {street}",
+                          "Phản ánh ngập úng cục bộ mỗi khi mưa lớn tại {street}"),
+    },
+}
+_FIELD_PHRASE = {
+    "land": "quản lý đất đai", "compensation": "bồi thường, hỗ trợ, tái định cư khi Nhà nước thu hồi đất",
+    "housing": "nhà ở và trật tự xây dựng", "environment": "bảo vệ môi trường", "social_policy": "chính sách xã hội",
+    "justice": "tư pháp, hộ tịch, thi hành án", "corruption": "phòng, chống tham nhũng, tiêu cực",
+    "administration": "thủ tục hành chính", "other": "trật tự đô thị và dân sinh",
+}
+_FIELD_LAW = {
+    "land": "Luật Đất đai năm 2024", "compensation": "Luật Đất đai năm 2024 và Nghị định 88/2024/NĐ-CP",
+    "housing": "Luật Xây dựng và Luật Nhà ở năm 2023", "environment": "Luật Bảo vệ môi trường năm 2020",
+    "social_policy": "Pháp lệnh Ưu đãi người có công với cách mạng", "justice": "Luật Hộ tịch năm 2014",
+    "corruption": "Luật Phòng, chống tham nhũng năm 2018", "administration": "Nghị định 61/2018/NĐ-CP",
+    "other": "quy định của Thành phố",
+}
+_ASK = {
+    Kind.complaint: "Tôi không đồng ý và đề nghị cơ quan có thẩm quyền xem xét lại, hủy bỏ quyết định, hành vi "
+                    "hành chính nói trên, bảo vệ quyền và lợi ích hợp pháp của gia đình tôi.",
+    Kind.denunciation: "Đề nghị cơ quan có thẩm quyền xác minh, làm rõ và xử lý nghiêm người có hành vi vi phạm "
+                       "theo quy định của pháp luật.",
+    Kind.petition: "Kính đề nghị cơ quan có thẩm quyền quan tâm xem xét, giải quyết sớm để ổn định cuộc sống "
+                   "của nhân dân.",
+    Kind.reflection: "Đề nghị chính quyền địa phương kiểm tra, có biện pháp xử lý dứt điểm.",
+}
+_SUMMARY = {
+    "upheld": "Khiếu nại là đúng; hủy bỏ quyết định bị khiếu nại và giao giải quyết lại theo quy định.",
+    "partly_upheld": "Khiếu nại đúng một phần; sửa đổi một phần quyết định bị khiếu nại.",
+    "rejected": "Khiếu nại là sai; giữ nguyên quyết định, hành vi hành chính bị khiếu nại.",
+    "true": "Nội dung tố cáo là đúng; kiến nghị xử lý kỷ luật người vi phạm.",
+    "partly_true": "Nội dung tố cáo đúng một phần; yêu cầu khắc phục và kiểm điểm rút kinh nghiệm.",
+    "false": "Nội dung tố cáo là sai; thông báo kết luận cho người tố cáo.",
+    "answered": "Đã có văn bản trả lời công dân, giao đơn vị chuyên môn thực hiện.",
+}
+
+
+def _weighted(rng: random.Random, weights: dict[Any, int]) -> Any:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _lower_first(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+@dataclass
+class Person:
+    full_name: str
+    id_number: str
+    phone: str | None
+    address: str
+
+
+def _person(rng: random.Random, ward: AdminUnit, today: date) -> Person:
+    male = rng.random() < 0.55
+    ho = rng.choices([h for h, _ in _HO], weights=[w for _, w in _HO])[0]
+    dem = rng.choice(_DEM_NAM if male else _DEM_NU)
+    ten = rng.choice(_TEN_NAM if male else _TEN_NU)
+    born = rng.randint(today.year - 85, today.year - 19)
+    # CCCD: 3 digits of the province of birth registration (001 Hà Nội), the gender/century digit
+    # (0/1 men/women born 1900–1999, 2/3 born 2000–2099), two digits of the year, six random digits.
+    century = (0 if born < 2000 else 2) + (0 if male else 1)
+    id_number = f"001{century}{born % 100:02d}{rng.randrange(10**6):06d}"
+    prefix = rng.choice(("090", "091", "093", "094", "096", "097", "098", "032", "033", "034", "035", "036",
+                         "037", "038", "039"))
+    phone = f"{prefix}{rng.randrange(10**7):07d}" if rng.random() < 0.92 else None
+    return Person(f"{ho} {dem} {ten}", id_number, phone, _address(rng, ward))
+
+
+def _address(rng: random.Random, ward: AdminUnit) -> str:
+    place = _lower_first(ward.name)
+    if ward.division_type == "xã":
+        return f"{rng.choice(_VILLAGES).capitalize()}, {place}, Hà Nội"
+    return f"Số {rng.randint(1, 180)}, ngõ {rng.randint(2, 400)} {rng.choice(_STREETS)}, {place}, Hà Nội"
+
+
+def _fill(rng: random.Random, template: str, ward: AdminUnit, today: date) -> str:
+    return template.format(
+        ward=_lower_first(ward.name), no=f"{rng.randint(12, 4800)}", year=today.year - rng.randint(0, 1),
+        village=rng.choice(_VILLAGES), street=f"phố {rng.choice(_STREETS)}", project=rng.choice(_PROJECTS),
+        building=rng.choice(_BUILDINGS), company=rng.choice(_COMPANIES), canal=rng.choice(_CANALS),
+        market=rng.choice(_MARKETS), work=rng.choice(_WORKS))
+
+
+def _content(rng: random.Random, kind: Kind, field_: str, title: str, ward: AdminUnit, received: date,
+             decision_date: date | None) -> str:
+    since = received.year - rng.randint(5, 40)
+    lines = [f"Nội dung: {title}."]
+    if decision_date is not None:
+        lines.append(f"Ngày {decision_date:%d/%m/%Y}, UBND {_lower_first(ward.name)} ban hành văn bản liên quan "
+                     f"đến {_FIELD_PHRASE[field_]} ảnh hưởng trực tiếp đến quyền lợi của gia đình tôi.")
+    elif field_ in ("land", "compensation", "housing"):
+        lines.append(f"Gia đình tôi sinh sống ổn định tại {_lower_first(ward.name)} từ năm {since}, "
+                     "không có tranh chấp, thực hiện đầy đủ nghĩa vụ với Nhà nước.")
+    else:
+        lines.append(f"Sự việc kéo dài nhiều tháng tại {_lower_first(ward.name)}, đã phản ánh qua tổ dân phố "
+                     "nhưng chưa được giải quyết.")
+    lines.append(f"Căn cứ {_FIELD_LAW[field_]}, việc này chưa đúng quy định về {_FIELD_PHRASE[field_]}.")
+    lines.append(_ASK[kind])
+    return " ".join(lines)
+
+
+def _respondent(rng: random.Random, kind: Kind, field_: str, ward: AdminUnit, today: date) -> str | None:
+    place = _lower_first(ward.name)
+    if kind == Kind.denunciation:
+        who = _person(rng, ward, today).full_name
+        role = rng.choice(("cán bộ địa chính", "công chức tư pháp - hộ tịch", "Phó Chủ tịch", "kế toán",
+                           "cán bộ Ban quản lý dự án", "công chức bộ phận một cửa"))
+        return f"{'Ông' if rng.random() < 0.75 else 'Bà'} {who}, {role} UBND {place}"
+    if kind == Kind.complaint:
+        return rng.choice((f"UBND {place}", f"Chủ tịch UBND {place}", f"Ban quản lý dự án đầu tư xây dựng {place}",
+                           "Trung tâm Phát triển quỹ đất Hà Nội" if field_ in ("land", "compensation") else f"UBND {place}"))
+    if rng.random() < 0.6:
+        return rng.choice((f"UBND {place}", rng.choice(_COMPANIES)))
+    return None
+
+
+# ---- the run ------------------------------------------------------------------------------------
+
+@dataclass
+class DemoReport:
+    cases: int = 0
+    events: int = 0
+    users_created: int = 0
+    seconds: float = 0.0
+    pin: str = ""
+    password: str | None = None
+    today: date | None = None
+    kinds: Counter = field(default_factory=Counter)
+    fields: Counter = field(default_factory=Counter)
+    statuses: Counter = field(default_factory=Counter)
+    actions: Counter = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"cases": self.cases, "events": self.events, "users_created": self.users_created,
+                "seconds": round(self.seconds, 2),
+                "cases_per_s": round(self.cases / self.seconds, 1) if self.seconds else None,
+                "events_per_s": round(self.events / self.seconds, 1) if self.seconds else None,
+                "today": self.today.isoformat() if self.today else None, "pin": self.pin,
+                "kinds": dict(self.kinds.most_common()), "fields": dict(self.fields.most_common()),
+                "statuses": dict(self.statuses.most_common()), "actions": dict(self.actions.most_common())}
+
+
+class _Stop(Exception):
+    """The next step would fall after today: the case stays where it is."""
+
+
+@dataclass
+class _Ctx:
+    rng: random.Random
+    clock: Clock
+    pin: str
+    pin_hash: str
+    target: int
+    report: DemoReport
+    wards: list[AdminUnit]
+    ward_weights: list[float]
+    orgs: dict[str, Organization]  # by code
+    org_code_by_id: dict[int, str]
+    actors: dict[str, Principal]  # org code -> the demo user acting for it
+    mttq_wards: set[str]  # wards whose MTTQ desk has a demo receptionist
+    dates: list[date]
+    created: int = 0
+    recent: dict[str, list[tuple[int, Kind, str, list[PetitionerIn], str | None, str]]] = field(default_factory=dict)
+
+    @property
+    def today(self) -> date:
+        return self.clock.today
+
+
+def _prev_working_day(cal, d: date) -> date:
+    while not cal.is_working_day(d):
+        d -= timedelta(days=1)
+    return d
+
+
+def _received_dates(rng: random.Random, n: int, today: date) -> list[date]:
+    """Receipt dates over the last ~18 months (not before today's wards existed, 1 July 2025),
+    more in recent months, in order (so that ids follow dates, as they do in real life)."""
+    span = max(30, min(HISTORY_DAYS, (today - WARDS_SINCE).days))
+    out = []
+    for _ in range(n):
+        back = rng.randrange(span) if rng.random() < 0.7 else rng.randrange(min(120, span))
+        out.append(today - timedelta(days=back))
+    out.sort()
+    return out
+
+
+async def _ensure_users(session: AsyncSession, rng: random.Random, password: str | None, report: DemoReport,
+                        wards: list[AdminUnit], orgs: dict[str, Organization]) -> tuple[dict[str, Principal], set[str]]:
+    """Demo users: a receptionist at the city's MTTQ, the city's citizen reception board and the
+    MTTQ of a dozen wards; a handler at every People's Committee (the 126 wards and the city)
+    and at the city inspectorate; supervisors at the city's People's Council and the MTTQ.
+    Created once (re-runs reuse them), with one password, each creation audited."""
+    mttq_wards = sorted(rng.sample([w.code for w in wards], k=min(12, len(wards))))
+    wanted: list[tuple[str, str, str, str]] = []  # username, role, org code, full name
+    for code in ["MTTQ-01", "BTCD-01"] + [f"MTTQ-{w}" for w in mttq_wards]:
+        wanted.append((f"{DEMO_PREFIX}tn.{code.lower()}", "reception", code, "Cán bộ tiếp công dân"))
+    for code in ["UBND-01", "TTR-01"] + [f"UBND-{w.code}" for w in wards]:
+        wanted.append((f"{DEMO_PREFIX}gq.{code.lower()}", "handler", code, "Cán bộ giải quyết đơn"))
+    for code in ("HDND-01",):
+        wanted.append((f"{DEMO_PREFIX}gs.{code.lower()}", "supervisor", code, "Đại biểu giám sát"))
+    wanted.append((f"{DEMO_PREFIX}gs.mttq-01", "supervisor", "MTTQ-01", "Cán bộ giám sát MTTQ"))
+    existing = {u.username: u for u in (await session.execute(
+        select(User).where(User.username.startswith(DEMO_PREFIX)))).scalars()}
+    pw_hash = None
+    actors: dict[str, Principal] = {}
+    units = {u.code: u for u in (await session.execute(select(AdminUnit))).scalars()}
+    for username, role, org_code, full_name in wanted:
+        org = orgs[org_code]
+        user = existing.get(username)
+        if user is None:
+            if pw_hash is None:
+                report.password = password or secrets.token_urlsafe(12)
+                pw_hash = hash_password(report.password)
+            user = User(username=username, full_name=full_name, password_hash=pw_hash, role=role,
+                        organization_id=org.id)
+            session.add(user)
+            await session.flush()
+            await audit.record(session, actor="demo", action="user.create", entity="user", entity_id=user.id,
+                               changes={"username": username, "role": role, "org": org_code})
+            report.users_created += 1
+        if role != "supervisor":
+            actors[org_code] = Principal(user=user, org=org, unit=units[org.unit_code])
+    return actors, set(mttq_wards)
+
+
+async def load_demo(db: Database, *, cases: int, seed: int, batch: int = 500, today: date | None = None,
+                    password: str | None = None, progress: Callable[[DemoReport], None] | None = None) -> DemoReport:
+    """Load `cases` synthetic cases through the case service, `batch` cases per transaction."""
+    if cases < 1:
+        raise ValueError("cases must be at least 1")
+    today = today or business_today()
+    rng = random.Random(seed)
+    code_rng = random.Random(f"tracking-codes:{seed}")
+    report = DemoReport(today=today)
+    started = time.perf_counter()
+    async with db.sessionmaker() as session, session.begin():
+        head0 = (await session.execute(select(func.max(AuditEvent.seq)))).scalar() or 0
+        wards = list((await session.execute(select(AdminUnit).where(AdminUnit.level == UnitLevel.commune.value)
+                                            .order_by(AdminUnit.code))).scalars())
+        if not wards:
+            raise RuntimeError("no wards in admin_unit: run `petitions seed` first")
+        orgs = {o.code: o for o in (await session.execute(select(Organization))).scalars()}
+        actors, mttq_wards = await _ensure_users(session, rng, password, report, wards, orgs)
+        clock = await Clock.load(session, today)
+    report.pin = f"{rng.randrange(10**6):06d}"
+    pin_hash = hash_password(report.pin)  # one argon2 hash for every demo case
+    ctx = _Ctx(rng=rng, clock=clock, pin=report.pin, pin_hash=pin_hash, target=cases, report=report, wards=wards,
+               ward_weights=[1.3 if w.division_type == "phường" else 0.9 for w in wards], orgs=orgs,
+               org_code_by_id={o.id: o.code for o in orgs.values()}, actors=actors, mttq_wards=mttq_wards,
+               dates=_received_dates(rng, cases, today))
+    while ctx.created < cases:
+        async with db.sessionmaker() as session, session.begin():
+            session.info[svc.TRACKING_CODE_RNG] = code_rng
+            session.info[svc.SHARED_PIN] = (ctx.pin, ctx.pin_hash)  # round-2 and split cases too
+            # Units and organisations stay in this session's identity map while it lives (it only
+            # holds objects weakly), so the service's look-ups by primary key are memory hits.
+            pinned = [*(await session.execute(select(AdminUnit))).scalars(),
+                      *(await session.execute(select(Organization))).scalars()]
+            first = ctx.created
+            while ctx.created < cases and ctx.created - first < batch:
+                await _one_case(session, ctx)
+            del pinned
+        report.cases = ctx.created
+        if progress is not None:
+            report.seconds = time.perf_counter() - started
+            progress(report)
+    async with db.sessionmaker() as session, session.begin():
+        head1 = (await session.execute(select(func.max(AuditEvent.seq)))).scalar() or 0
+    report.events = head1 - head0
+    report.cases = ctx.created
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+# ---- one case ------------------------------------------------------------------------------------
+
+def _desk_for(ctx: _Ctx, ward: AdminUnit, channel: str) -> str:
+    """Which organisation logs the petition: the ward's People's Committee most often, else the
+    ward's or the city's Fatherland Front desk, or the city's citizen reception board."""
+    rng = ctx.rng
+    mttq_here = ward.code in ctx.mttq_wards
+    if channel == "voter_meeting":
+        return f"MTTQ-{ward.code}" if mttq_here and rng.random() < 0.7 else "MTTQ-01"
+    if channel in ("forwarded", "hotline"):
+        return f"UBND-{ward.code}"
+    r = rng.random()
+    if r < 0.55:
+        return f"UBND-{ward.code}"
+    if r < 0.75 and mttq_here:
+        return f"MTTQ-{ward.code}"
+    if r < 0.88:
+        return "BTCD-01"
+    return "MTTQ-01"
+
+
+def _petitioners(ctx: _Ctx, ward: AdminUnit, *, mass: bool) -> tuple[list[PetitionerIn], int | None]:
+    rng = ctx.rng
+    if not mass:
+        n = 1 if rng.random() < 0.9 else rng.randint(2, 3)
+        people = [_person(rng, ward, ctx.today) for _ in range(n)]
+        return [PetitionerIn(full_name=p.full_name, id_number=p.id_number, phone=p.phone, address=p.address)
+                for p in people], None
+    listed = rng.randint(5, 10)
+    signers = listed if rng.random() < 0.6 else rng.randint(listed + 1, 60)
+    reps = rng.randint(1, 2)  # Luật Tiếp công dân Art 29: one or two (up to five above ten people)
+    people = [_person(rng, ward, ctx.today) for _ in range(listed)]
+    return [PetitionerIn(full_name=p.full_name, id_number=p.id_number, phone=p.phone if i < reps or rng.random() < 0.3
+                         else None, address=p.address, is_representative=i < reps)
+            for i, p in enumerate(people)], (signers if signers > listed else None)
+
+
+async def _one_case(session: AsyncSession, ctx: _Ctx) -> None:
+    rng = ctx.rng
+    received = ctx.dates[min(ctx.created, len(ctx.dates) - 1)]
+    ward = rng.choices(ctx.wards, weights=ctx.ward_weights)[0]
+    channel = _weighted(rng, _CHANNEL_WEIGHTS)
+    if channel not in ("online", "hotline"):  # desks log on working days
+        received = _prev_working_day(ctx.clock.calendar, received)
+    # A repeat submission of an open case by the same people: archived as a duplicate.
+    recent = ctx.recent.get(ward.code)
+    if recent and rng.random() < 0.02:
+        dup_id, kind, field_, people, respondent, title = rng.choice(recent)
+        data = CaseCreate(kind=kind, channel=channel, received_on=received, title=title,
+                          content=f"Tôi tiếp tục gửi đơn về việc: {title}. Đến nay chưa nhận được trả lời.",
+                          field=field_, location_unit_code=ward.code, respondent=respondent, petitioners=people)
+        desk = f"UBND-{ward.code}"
+        res = await svc.intake(session, ctx.actors[desk], data, ctx.clock, pin_hash=ctx.pin_hash, pin=ctx.pin,
+                               check_duplicates=False)
+        _count_new(ctx, res.case)
+        try:
+            on = _after(ctx, res.case.last_event_on, 1, 5)
+            await _act(session, ctx, res.case, "archive", on, ground="duplicate", duplicate_of=dup_id,
+                       reason="Đơn trùng nội dung với đơn đang giải quyết; gộp vào hồ sơ đã thụ lý.")
+        except _Stop:
+            pass
+        _finish(ctx, res.case)
+        return
+
+    kind = _weighted(rng, _KIND_WEIGHTS)
+    field_ = _weighted(rng, _FIELD_WEIGHTS[kind])
+    anonymous = (kind == Kind.reflection and rng.random() < 0.08) or (kind == Kind.denunciation and rng.random() < 0.03)
+    mass = not anonymous and kind in (Kind.complaint, Kind.petition, Kind.reflection) and \
+        field_ in ("land", "compensation", "environment", "housing") and rng.random() < 0.07
+    title = _fill(rng, rng.choice(_TITLES[field_][kind]), ward, ctx.today)
+    decision_date = None
+    if kind == Kind.complaint and rng.random() < 0.85:
+        late = rng.random() < 0.06  # past the 90-day filing limit (Luật Khiếu nại Art 9)
+        decision_date = received - timedelta(days=rng.randint(95, 240) if late else rng.randint(5, 80))
+    people, signers = ([], None) if anonymous else _petitioners(ctx, ward, mass=mass)
+    if mass:
+        title = title.replace("hộ gia đình", "các hộ dân")
+    data = CaseCreate(
+        kind=kind, channel=channel, received_on=received, title=title,
+        content=_content(rng, kind, field_, title, ward, received, decision_date),
+        field=field_, location_unit_code=ward.code,
+        location_address=None if anonymous else _address(rng, ward),
+        respondent=_respondent(rng, kind, field_, ward, ctx.today), petitioners=people, petitioner_count=signers,
+        anonymous=anonymous, decision_date=decision_date, remote_area=False,
+    )
+    desk = _desk_for(ctx, ward, channel)
+    res = await svc.intake(session, ctx.actors[desk], data, ctx.clock, pin_hash=ctx.pin_hash, pin=ctx.pin,
+                           check_duplicates=False)
+    case = res.case
+    _count_new(ctx, case)
+    if people and kind != Kind.denunciation:
+        bucket = ctx.recent.setdefault(ward.code, [])
+        bucket.append((case.id, kind, field_, people, data.respondent, title))
+        if len(bucket) > 20:
+            bucket.pop(0)
+    try:
+        await _advance(session, ctx, case, ward, res.suggested_org, allow_split=True)
+    except _Stop:
+        pass
+    _finish(ctx, case)
+
+
+def _count_new(ctx: _Ctx, case: Case) -> None:
+    ctx.created += 1
+    ctx.report.kinds[case.kind] += 1
+    ctx.report.fields[case.field] += 1
+
+
+def _finish(ctx: _Ctx, case: Case) -> None:
+    ctx.report.statuses[case.status] += 1
+
+
+def _after(ctx: _Ctx, last: date, lo: int, hi: int) -> date:
+    """A plausible date lo..hi days after `last`, on a working day; _Stop if after today."""
+    d = ctx.clock.calendar.next_working_day(last + timedelta(days=ctx.rng.randint(lo, hi)))
+    if d > ctx.today:
+        raise _Stop
+    return d
+
+
+async def _act(session: AsyncSession, ctx: _Ctx, case: Case, action: str, on: date, **fields: Any) -> svc.TransitionResult:
+    holder = ctx.org_code_by_id[svc.holder_org_id(case)]
+    principal = ctx.actors[holder]
+    result = await svc.transition(session, principal, case, TransitionIn(action=action, on=on, **fields), ctx.clock,
+                                  if_match=str(case.version))
+    ctx.report.actions[action] += 1
+    return result
+
+
+def _competent(ctx: _Ctx, case: Case, ward: AdminUnit, suggested: Organization | None) -> str:
+    """Where a desk forwards: the competent organisation intake suggested (the ward's People's
+    Committee unless a routing rule says otherwise); corruption denunciations often to the city
+    inspectorate."""
+    if case.kind == Kind.denunciation and case.field == "corruption" and ctx.rng.random() < 0.4:
+        return "TTR-01"
+    return suggested.code if suggested is not None else f"UBND-{ward.code}"
+
+
+async def _advance(session: AsyncSession, ctx: _Ctx, case: Case, ward: AdminUnit, suggested: Organization | None,
+                   *, allow_split: bool) -> None:
+    """Walk the case through plausible steps until it finishes or the next step is after today."""
+    rng = ctx.rng
+    kind = Kind(case.kind)
+    holder = ctx.org_code_by_id[svc.holder_org_id(case)]
+    stall = rng.random() < 0.04  # left lying somewhere: runs past its due date
+
+    # -- reception: classify, split, guide, archive or forward -----------------------------------
+    if case.anonymous and (kind == Kind.denunciation or rng.random() < 0.5):
+        await _act(session, ctx, case, "archive", _after(ctx, case.last_event_on, 1, 6), ground="anonymous",
+                   reason="Đơn không rõ người gửi, nội dung không cụ thể, không có cơ sở để xác minh.")
+        return
+    if kind == Kind.petition and rng.random() < 0.03:  # really a complaint about a decision
+        await _act(session, ctx, case, "reclassify", _after(ctx, case.last_event_on, 0, 2), kind="complaint",
+                   reason="Phân loại theo nội dung: đơn có nội dung khiếu nại quyết định hành chính.")
+        kind = Kind.complaint
+    if allow_split and kind == Kind.petition and not case.anonymous and rng.random() < 0.015 and \
+            ctx.created < ctx.target:
+        await _split(session, ctx, case, ward)
+    if stall and rng.random() < 0.3:
+        return
+    r = rng.random()
+    if r < 0.05:
+        await _act(session, ctx, case, "guide", _after(ctx, case.last_event_on, 1, 7),
+                   reason="Nội dung thuộc thẩm quyền giải quyết của Tòa án; hướng dẫn công dân gửi đơn đúng nơi.",
+                   guided_to="Tòa án nhân dân khu vực")
+        return
+    if r < 0.08:
+        await _act(session, ctx, case, "archive", _after(ctx, case.last_event_on, 1, 7), ground="not_processable",
+                   reason="Đơn không ghi rõ địa chỉ, không có chữ ký của người viết đơn.")
+        return
+    if r < 0.09:
+        await _act(session, ctx, case, "withdraw", _after(ctx, case.last_event_on, 2, 20),
+                   reason="Công dân có đơn xin rút toàn bộ nội dung đơn.")
+        return
+    if holder.startswith("UBND-"):
+        on = _after(ctx, case.last_event_on, 1, 9)  # own competence: the People's Committee accepts
+    else:
+        target = _competent(ctx, case, ward, suggested)
+        on = _after(ctx, case.last_event_on, 1, 8)
+        await _act(session, ctx, case, "forward", on, to_org=target,
+                   reason="Chuyển đơn đến cơ quan có thẩm quyền giải quyết (Luật Tiếp công dân Điều 26).")
+        if rng.random() < 0.04:  # not ours: sent back, and the desk forwards it elsewhere
+            on = _after(ctx, on, 2, 8)
+            await _act(session, ctx, case, "return", on,
+                       reason="Nội dung đơn không thuộc thẩm quyền; trả lại nơi chuyển đơn để chuyển đúng cơ quan.")
+            other = "UBND-01" if target != "UBND-01" else f"UBND-{ward.code}"
+            on = _after(ctx, on, 1, 6)
+            await _act(session, ctx, case, "forward", on, to_org=other,
+                       reason="Chuyển lại đơn đến cơ quan có thẩm quyền.")
+        on = _after(ctx, on, 2, 12 if not stall else 40)
+    # -- acceptance (thụ lý) or refusal ------------------------------------------------------------
+    if kind in (Kind.complaint, Kind.denunciation):
+        refuse = (case.filing_late and rng.random() < 0.7) or rng.random() < 0.06
+        if refuse:
+            ground = "kn11_6_time_barred" if case.filing_late else \
+                rng.choice(("kn11_2_no_direct_interest", "kn11_5_unsigned", "kn11_9_court")) \
+                if kind == Kind.complaint else rng.choice(("tc29_no_violation", "tc29_form", "tc29_resolved_complaint"))
+            await _act(session, ctx, case, "reject", on, ground=ground,
+                       reason="Đơn không đủ điều kiện thụ lý; thông báo bằng văn bản cho người gửi đơn.")
+            return
+    if stall and rng.random() < 0.5:
+        return
+    await _act(session, ctx, case, "accept", on, reason="Thụ lý giải quyết theo thẩm quyền.")
+    await _resolve(session, ctx, case, kind, on, stall=stall)
+
+
+async def _resolve(session: AsyncSession, ctx: _Ctx, case: Case, kind: Kind, accepted: date, *, stall: bool) -> None:
+    rng = ctx.rng
+    on = accepted
+    if kind in (Kind.complaint, Kind.denunciation):
+        on = _after(ctx, on, 1, 8)
+        await _act(session, ctx, case, "start_verification", on,
+                   reason="Giao tổ xác minh; làm việc với người khiếu nại/tố cáo và cơ quan liên quan.")
+        if rng.random() < 0.03:
+            on = _after(ctx, on, 5, 25)
+            await _act(session, ctx, case, "withdraw", on, reason="Người gửi đơn rút đơn sau khi được giải thích.")
+            return
+        suspended = rng.random() < 0.05  # waiting for a court or an expert opinion
+        if suspended:
+            on = _after(ctx, on, 3, 15)
+            await _act(session, ctx, case, "suspend", on,
+                       reason="Chờ kết quả giải quyết của cơ quan khác có liên quan (Tòa án thụ lý vụ án liên quan).")
+            if rng.random() < 0.15:
+                on = _after(ctx, on, 20, 90)
+                await _act(session, ctx, case, "terminate", on,
+                           reason="Người khiếu nại chết, không có người thừa kế quyền, nghĩa vụ; đình chỉ giải quyết.")
+                return
+            on = _after(ctx, on, 10, 60)
+            await _act(session, ctx, case, "resume", on, reason="Lý do tạm đình chỉ không còn; tiếp tục giải quyết.")
+        extend = 0
+        complexity = None
+        if kind == Kind.denunciation:
+            x = rng.random()
+            complexity, extend = ("particularly_complex", 2) if x < 0.06 else ("complex", 1) if x < 0.2 else (None, 0)
+        elif rng.random() < 0.12 and not suspended:  # (after a suspension the complex limit may not be later)
+            complexity, extend = "complex", 1
+        for _ in range(extend):
+            # extended shortly before the running due date
+            before_due = max(on, (case.due or on) - timedelta(days=rng.randint(1, 6)))
+            on = _after(ctx, before_due, 0, 1)
+            await _act(session, ctx, case, "extend", on, complexity=complexity,
+                       reason="Vụ việc phức tạp, nhiều nội dung cần xác minh; gia hạn thời hạn giải quyết.")
+        if stall:
+            if _may_appeal(ctx, case) and case.due is not None and case.status == Status.verifying and \
+                    rng.random() < 0.4:
+                # the first resolver let the deadline pass: the citizen appeals (Luật Khiếu nại Art 33)
+                on = _after(ctx, max(on, case.due), 3, 25)
+                await _appeal(session, ctx, case, on)
+            return
+        span = (case.due - on).days if case.due else 30
+        on = _after(ctx, on, max(5, span // 3), max(10, span + (8 if rng.random() < 0.15 else -2)))
+        outcome = rng.choices(("upheld", "partly_upheld", "rejected"), weights=(18, 27, 55))[0] \
+            if kind == Kind.complaint else rng.choices(("true", "partly_true", "false"), weights=(22, 33, 45))[0]
+    else:
+        if stall:
+            return
+        on = _after(ctx, on, 5, 38)
+        outcome = "answered"
+    await _act(session, ctx, case, "decide", on, outcome=outcome, summary=_SUMMARY[outcome],
+               reason="Ban hành quyết định giải quyết / văn bản trả lời.")
+    decided = on
+    appeal = _may_appeal(ctx, case) and outcome != "upheld" and rng.random() < 0.3
+    close_on = decided + timedelta(days=rng.randint(3, 20))
+    appeal_on = decided + timedelta(days=rng.randint(4, 28)) if appeal else None
+    if appeal_on is not None and appeal_on <= close_on:
+        await _appeal(session, ctx, case, _after(ctx, appeal_on, 0, 0))
+        return
+    await _act(session, ctx, case, "close", _after(ctx, close_on, 0, 0), reason="Kết thúc, lưu hồ sơ giải quyết.")
+    if appeal_on is not None:
+        await _appeal(session, ctx, case, _after(ctx, appeal_on, 0, 0))
+
+
+def _may_appeal(ctx: _Ctx, case: Case) -> bool:
+    """A first-round complaint whose resolver has a superior (a ward's People's Committee), and
+    room left for the round-2 case it opens."""
+    if case.kind != Kind.complaint or case.complaint_round != 1 or ctx.created >= ctx.target:
+        return False
+    return ctx.orgs[ctx.org_code_by_id[svc.holder_org_id(case)]].parent_code is not None
+
+
+async def _appeal(session: AsyncSession, ctx: _Ctx, case: Case, on: date) -> None:
+    """Khiếu nại lần hai: the service opens the round-2 case at the city's People's Committee."""
+    result = await _act(session, ctx, case, "appeal", on,
+                        reason="Người khiếu nại không đồng ý với quyết định giải quyết lần đầu, khiếu nại lần hai.")
+    child = result.opened.case
+    _count_new(ctx, child)
+    try:
+        stall = ctx.rng.random() < 0.06
+        on = _after(ctx, child.received_on, 2, 9 if not stall else 30)
+        if ctx.rng.random() < 0.05:
+            await _act(session, ctx, child, "reject", on, ground="kn11_7_second_decision_exists",
+                       reason="Đã có quyết định giải quyết khiếu nại lần hai về cùng nội dung.")
+        else:
+            await _act(session, ctx, child, "accept", on, reason="Thụ lý giải quyết khiếu nại lần hai.")
+            await _resolve(session, ctx, child, Kind.complaint, on, stall=stall)
+    except _Stop:
+        pass
+    _finish(ctx, child)
+
+
+async def _split(session: AsyncSession, ctx: _Ctx, case: Case, ward: AdminUnit) -> None:
+    """A petition with two contents: the second, a complaint, becomes its own linked case."""
+    rng = ctx.rng
+    second = _fill(rng, rng.choice(_TITLES["land"][Kind.complaint]), ward, ctx.today)
+    data = SplitIn(parts=[
+        SplitPart(kind=Kind.petition, title=case.title, content=case.content),
+        SplitPart(kind=Kind.complaint, title=second, field="land",
+                  content=f"Nội dung thứ hai của đơn: {second}. {_ASK[Kind.complaint]}"),
+    ], reason="Đơn có nhiều nội dung thuộc các loại khác nhau: tách để xử lý riêng (Luật Tiếp công dân Điều 25).")
+    holder = ctx.org_code_by_id[svc.holder_org_id(case)]
+    _, opened = await svc.split(session, ctx.actors[holder], case, data, ctx.clock, if_match=str(case.version))
+    ctx.report.actions["split"] += 1
+    for res in opened:
+        _count_new(ctx, res.case)
+        try:
+            await _advance(session, ctx, res.case, ward, res.suggested_org, allow_split=False)
+        except _Stop:
+            pass
+        _finish(ctx, res.case)

@@ -203,7 +203,7 @@ async def _unit(session: AsyncSession, code: str, field_name: str) -> AdminUnit:
 
 
 async def _org_by_code(session: AsyncSession, code: str, field_name: str) -> Organization:
-    org = (await session.execute(select(Organization).where(Organization.code == code))).scalar_one_or_none()
+    org = await _org_by_code_memo(session, audit.txn_memo(session), code)
     if org is None or not org.active:
         raise field_error(field_name, f"no active organisation with code {code}")
     return org

@@ -81,7 +81,9 @@ class UnitRead(SQLModel):
 class UnitCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(min_length=1, max_length=16, regex=r"^[0-9A-Za-z_-]+$")
+    # SQLModel's Field(regex=) is silently dropped; a pattern reaches pydantic through schema_extra.
+    # No "/" above all: the materialised path ("01/00070/") is what jurisdiction is computed from.
+    code: str = Field(min_length=1, max_length=16, schema_extra={"pattern": r"^[0-9A-Za-z_-]+$"})
     name: str = Field(min_length=1, max_length=200)
     level: UnitLevel
     parent_code: str | None = Field(default=None, max_length=16)
@@ -102,7 +104,7 @@ class OrgRead(SQLModel):
 class OrgCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(min_length=2, max_length=64, regex=r"^[0-9A-Za-z_.-]+$")
+    code: str = Field(min_length=2, max_length=64, schema_extra={"pattern": r"^[0-9A-Za-z_.-]+$"})
     name: str = Field(min_length=1, max_length=300)
     kind: OrgKind
     unit_code: str = Field(min_length=1, max_length=16)

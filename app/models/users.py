@@ -43,7 +43,9 @@ USERNAME_PATTERN = r"^[a-zA-Z0-9_.@-]{3,64}$"
 class UserCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(regex=USERNAME_PATTERN, description="3–64 of letters, digits, _ . @ -")
+    # SQLModel's Field(regex=) is silently dropped; a pattern reaches pydantic through schema_extra
+    username: str = Field(min_length=3, max_length=64, schema_extra={"pattern": USERNAME_PATTERN},
+                          description="3–64 of letters, digits, _ . @ -")
     password: str = Field(min_length=10, max_length=256)
     full_name: str = Field(default="", max_length=200)
     role: Role

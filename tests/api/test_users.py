@@ -77,9 +77,6 @@ async def test_bad_user_fields_are_422_naming_them(client, admin_headers, field,
                    422, field)
 
 
-# SQLModel's Field(regex=...) is accepted but not enforced (it is `pattern=` now): UserCreate's
-# USERNAME_PATTERN in app/models/users.py has no effect until the models say `pattern=`.
-@pytest.mark.xfail(strict=True, reason="app/models/users.py: Field(regex=) is not enforced; use pattern=")
 @pytest.mark.parametrize("username", ["a b", "xy", "tên.người.dùng", "x" * 65])
 async def test_username_outside_the_pattern_is_422(client, admin_headers, username):
     assert_problem(await client.post("/api/v1/users", json=new_user(username=username), headers=admin_headers),

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import Query
 from pydantic import BaseModel
 
+from app.models.base import DB_INT_MAX
 from app.problems import field_error
 
 T = TypeVar("T")
@@ -26,7 +27,12 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, arity: int) -> list[Any] | None:
+def decode_cursor(cursor: str | None, arity: int, kinds: tuple[type, ...] | None = None) -> list[Any] | None:
+    """The values of a cursor this service issued, or a 422 naming `query.cursor`.
+
+    A cursor arrives from the client, so it is input like any other: each value must be a string
+    without NUL characters or an integer a database column holds; `kinds` (one type per value)
+    narrows that further, e.g. `(int,)` for a cursor over ids."""
     if not cursor:
         return None
     try:
@@ -34,6 +40,14 @@ def decode_cursor(cursor: str | None, arity: int) -> list[Any] | None:
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except Exception:
         raise field_error("query.cursor", "not a cursor this service issued") from None
-    if not isinstance(values, list) or len(values) != arity:
+    if not isinstance(values, list) or len(values) != arity or not all(_plausible(v) for v in values):
+        raise field_error("query.cursor", "not a cursor this service issued")
+    if kinds is not None and not all(type(v) is k for v, k in zip(values, kinds, strict=True)):
         raise field_error("query.cursor", "not a cursor this service issued")
     return values
+
+
+def _plausible(value: Any) -> bool:
+    if type(value) is int:
+        return -DB_INT_MAX - 1 <= value <= DB_INT_MAX
+    return isinstance(value, str) and "\x00" not in value and len(value) <= 256

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("app.errors")
@@ -82,6 +83,89 @@ def _clean_ctx(err: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# ---- documentation: the problem shape in /openapi.json --------------------------------------------
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="dotted path of the bad input: `body.petitioners.0.full_name`, `query.limit`, "
+                                   "`path.case_id`, `header.Idempotency-Key`")
+    message: str
+    type: str | None = Field(default=None, description="machine-readable error kind, when known")
+
+
+class ProblemDetails(BaseModel):
+    """An RFC 9457 problem. Some problems carry more members (e.g. a 409 from a transition lists
+    `allowed_actions`)."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
+        "type": PROBLEM_BASE + "validation-error", "title": "Invalid input", "status": 422,
+        "detail": "Invalid input in: body.petitioners.0.full_name", "instance": "/api/v1/cases",
+        "request_id": "6f1c0e0d4b6a4f43a5f3c0f2b1f5d8aa",
+        "errors": [{"field": "body.petitioners.0.full_name", "message": "String should have at least 1 character",
+                    "type": "string_too_short"}]}]})
+
+    type: str = Field(description="`urn:hanoi-petitions:problem:<slug>` or `about:blank`")
+    title: str
+    status: int
+    detail: str
+    instance: str | None = Field(default=None, description="the request path")
+    request_id: str | None = Field(default=None, description="quote it when reporting a problem")
+    errors: list[FieldProblem] | None = Field(default=None, description="validation errors: one per bad field")
+
+
+PROBLEM_DESCRIPTIONS = {
+    400: "Bad request",
+    401: "No bearer token, or a bad, expired or revoked one",
+    403: "Your role or organisation may not do this",
+    404: "No such record (or it is outside your jurisdiction)",
+    409: "Conflicts with the current state of the record",
+    412: "`If-Match` does not match the current version: reload and retry",
+    415: "Unsupported media type",
+    422: "Invalid input: `errors` names each bad field",
+    428: "`If-Match` is required: send the ETag you read",
+    429: "Too many requests: see `Retry-After`",
+    503: "Temporarily unavailable",
+}
+
+
+def problem_responses(*statuses: int, descriptions: dict[int, str] | None = None) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route or router: these statuses answer with a problem (optionally with
+    a more specific description than the default one)."""
+    descriptions = descriptions or {}
+    return {status: {"model": ProblemDetails,
+                     "description": descriptions.get(status) or PROBLEM_DESCRIPTIONS.get(status)
+                     or HTTPStatus(status).phrase}
+            for status in statuses}
+
+
+def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Post-process the generated OpenAPI document: error responses are `application/problem+json`
+    (FastAPI would list the model under `application/json`), and FastAPI's default 422
+    (`HTTPValidationError`, a shape this service never returns) becomes the problem it is."""
+    ref = "#/components/schemas/ProblemDetails"
+    problem_content = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": ref}}}
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for status, response in operation["responses"].items():
+                content = response.get("content") or {}
+                media = content.get("application/json", {})
+                ref_now = media.get("schema", {}).get("$ref", "")
+                if ref_now == ref or ref_now.endswith("/HTTPValidationError"):
+                    response["content"] = problem_content
+                    if ref_now.endswith("/HTTPValidationError"):
+                        response["description"] = PROBLEM_DESCRIPTIONS[422]
+    components = schema.get("components", {}).get("schemas", {})
+    if "HTTPValidationError" in components and "HTTPValidationError" not in str(schema.get("paths")):
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+    return schema
+
+
+# FastAPI's 400 for a body it could not decode (e.g. bytes that are not UTF-8); a JSON syntax error
+# is already a 422 (`json_invalid`). Starlette's multipart errors carry their own detail.
+_FASTAPI_UNPARSABLE_BODY = "There was an error parsing the body"
+
 _SLUGS = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
           409: "conflict", 412: "precondition-failed", 415: "unsupported-media-type", 422: "validation-error",
           428: "precondition-required", 429: "too-many-requests"}
@@ -103,6 +187,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        if exc.status_code == 400:
+            # Only FastAPI and Starlette raise a bare 400 here (this service raises Problem), and only
+            # for a body they could not parse: not UTF-8, or a malformed multipart form. It is
+            # invalid input like any other: a 422 naming the body.
+            message = "could not be parsed: send UTF-8 JSON (or the form the operation documents)"
+            if detail != _FASTAPI_UNPARSABLE_BODY:
+                message += f" ({detail})"
+            return problem_response(request, 422, f"body: {message}", slug="validation-error", title="Invalid input",
+                                    errors=[{"field": "body", "message": message, "type": "body_unparsable"}])
         if exc.status_code == 404 and detail == "Not Found":
             detail = "No resource at this path."
         if exc.status_code == 405:
@@ -113,6 +206,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         return unexpected_error_response(request, exc)
+
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def unexpected_error_response(request: Request, exc: BaseException, route: str | None = None) -> JSONResponse:

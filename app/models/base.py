@@ -1,10 +1,12 @@
 """Shared column helpers for the SQLModel tables."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+import re
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 
 import sqlalchemy as sa
+from pydantic import BeforeValidator
 from sqlmodel import Field
 
 # Constraint names that are the same on SQLite and PostgreSQL, so that Alembic sees no difference.
@@ -15,6 +17,27 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# Ids and counters are `INTEGER` columns: PostgreSQL's int4. A larger number in a request is
+# refused as bad input (422) rather than reaching the database (a 500 there).
+DB_INT_MAX = 2**31 - 1
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_day(value: Any) -> Any:
+    """Only `YYYY-MM-DD` is a day: pydantic's lax mode would also read `0` or `"1700000000"` as a
+    Unix timestamp and `"2026-11-20T00:00"` as a day, and a typo would become a date in 1970."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DAY.match(value):
+        return value
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+Day = Annotated[date, BeforeValidator(_iso_day)]
+"""A calendar day in input (body or query): `YYYY-MM-DD` and nothing else."""
 
 
 def utcnow() -> datetime:

@@ -4,13 +4,14 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
-from pydantic import ConfigDict, EmailStr, field_validator, model_validator
+from pydantic import ConfigDict, EmailStr, StrictBool, StrictInt, field_validator, model_validator
 from sqlmodel import Field, SQLModel
 
-from app.models.base import ts_field
+from app.models.base import DB_INT_MAX, Day, ts_field
+from app.workflows import lifecycle as lc
 from app.workflows.lifecycle import Kind, Stage, Status
 
 
@@ -181,7 +182,7 @@ class PetitionerIn(SQLModel):
     phone: str | None = Field(default=None, max_length=20)
     address: str | None = Field(default=None, max_length=500)
     email: EmailStr | None = None
-    is_representative: bool = False
+    is_representative: StrictBool = False
 
     @field_validator("full_name")
     @classmethod
@@ -231,7 +232,7 @@ class CaseCreate(SQLModel):
 
     kind: Kind
     channel: Channel
-    received_on: date | None = Field(default=None, description="default today (Asia/Ho_Chi_Minh); never in the future")
+    received_on: Day | None = Field(default=None, description="default today (Asia/Ho_Chi_Minh); never in the future")
     title: str = Field(min_length=1, max_length=500)
     content: str = Field(default="", max_length=20000)
     field: CaseField = CaseField.other
@@ -241,13 +242,16 @@ class CaseCreate(SQLModel):
                                         description="the desk's choice among `location_resolution.candidates`")
     respondent: str | None = Field(default=None, max_length=500)
     petitioners: list[PetitionerIn] = Field(default_factory=list, max_length=500)
-    petitioner_count: int | None = Field(default=None, ge=1, le=100000,
-                                         description="signers, when more signed than are listed")
-    anonymous: bool = False
-    complaint_round: int | None = Field(default=None, ge=1, le=2)
-    parent_case_id: int | None = None
-    decision_date: date | None = Field(default=None, description="complaints: date of the decision or act complained about")
-    remote_area: bool = Field(default=False, description="remote, mountainous or disadvantaged area (longer limits)")
+    petitioner_count: StrictInt | None = Field(default=None, ge=1, le=100000,
+                                               description="signers, when more signed than are listed")
+    anonymous: StrictBool = False
+    complaint_round: StrictInt | None = Field(default=None, ge=1, le=2)
+    parent_case_id: StrictInt | None = Field(default=None, ge=1, le=DB_INT_MAX,
+                                             description="round 2: the round-1 case this complaint appeals")
+    decision_date: Day | None = Field(default=None,
+                                      description="complaints: date of the decision or act complained about")
+    remote_area: StrictBool = Field(default=False,
+                                    description="remote, mountainous or disadvantaged area (longer limits)")
 
     @field_validator("title")
     @classmethod
@@ -261,37 +265,59 @@ class CaseCreate(SQLModel):
 class CaseUpdate(SQLModel):
     """Descriptive fields only: status, kind and the clock change through transitions."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"title": "Khiếu nại quyết định thu hồi đất nông nghiệp", "field": "land",
+         "respondent": "UBND phường Hoàn Kiếm"},
+        {"location_unit_code": "00070", "remote_area": False}]})
 
     title: str | None = Field(default=None, min_length=1, max_length=500)
     content: str | None = Field(default=None, max_length=20000)
     field: CaseField | None = None
     respondent: str | None = Field(default=None, max_length=500)
     location_unit_code: str | None = Field(default=None, max_length=16)
-    decision_date: date | None = None
-    remote_area: bool | None = None
+    decision_date: Day | None = None
+    remote_area: StrictBool | None = None
+
+
+ActionName = Literal[lc.ACTION_NAMES]  # type: ignore[valid-type]
+Complexity = Literal[lc.COMPLEXITIES]  # type: ignore[valid-type]
 
 
 class TransitionIn(SQLModel):
+    """One action on a case; which fields an action needs is in docs/lifecycle.md and in
+    `GET /cases/{id}/actions`."""
+
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"action": "forward", "to_org": "UBND-00070", "reason": "Thuộc thẩm quyền UBND phường", "on": "2026-11-21"},
+        {"action": "accept", "reason": "Đủ điều kiện thụ lý"},
         {"action": "reject", "ground": "kn11_6_time_barred", "reason": "Quá thời hiệu khiếu nại"},
+        {"action": "guide", "reason": "Hướng dẫn gửi đơn đến Tòa án", "guided_to": "TAND thành phố Hà Nội"},
+        {"action": "archive", "ground": "duplicate", "duplicate_of": 1, "reason": "Trùng đơn đã thụ lý"},
+        {"action": "reclassify", "kind": "petition", "reason": "Nội dung là kiến nghị, không phải khiếu nại"},
+        {"action": "start_verification"},
+        {"action": "suspend", "reason": "Chờ kết quả giám định"},
         {"action": "extend", "complexity": "particularly_complex", "reason": "Vụ việc đặc biệt phức tạp"},
-        {"action": "decide", "outcome": "partly_upheld", "summary": "Khiếu nại đúng một phần"}]})
+        {"action": "decide", "outcome": "partly_upheld", "summary": "Khiếu nại đúng một phần"},
+        {"action": "appeal", "reason": "Không đồng ý với quyết định lần đầu"},
+        {"action": "withdraw", "reason": "Người khiếu nại rút đơn"}]})
 
-    action: str = Field(max_length=32)
+    action: ActionName = Field(description="see docs/lifecycle.md")
     reason: str | None = Field(default=None, max_length=5000)
-    on: date | None = Field(default=None, description="the date the action took effect; default today")
+    on: Day | None = Field(default=None, description="the date the action took effect; default today")
     to_org: str | None = Field(default=None, max_length=64)
-    ground: str | None = Field(default=None, max_length=64)
-    outcome: str | None = Field(default=None, max_length=32)
+    ground: str | None = Field(default=None, max_length=64,
+                               description="reject/archive: a ground code of the law (docs/lifecycle.md)")
+    outcome: str | None = Field(default=None, max_length=32,
+                                description="decide: complaints upheld|partly_upheld|rejected; denunciations "
+                                            "true|partly_true|false; petitions and reflections answered")
     summary: str | None = Field(default=None, max_length=20000)
-    complexity: str | None = Field(default=None, max_length=32)
+    complexity: Complexity | None = Field(default=None, description="extend: how complex the case is")
     kind: Kind | None = None
-    complaint_round: int | None = Field(default=None, ge=1, le=2)
-    duplicate_of: int | None = None
+    complaint_round: StrictInt | None = Field(default=None, ge=1, le=2)
+    duplicate_of: StrictInt | None = Field(default=None, ge=1, le=DB_INT_MAX,
+                                           description="archive as duplicate: the case id")
     guided_to: str | None = Field(default=None, max_length=300)
-    remote_area: bool | None = None
+    remote_area: StrictBool | None = None
 
 
 class SplitPart(SQLModel):
@@ -304,7 +330,11 @@ class SplitPart(SQLModel):
 
 
 class SplitIn(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "parts": [{"kind": "complaint", "title": "Khiếu nại quyết định thu hồi đất", "field": "land"},
+                  {"kind": "reflection", "title": "Phản ánh ô nhiễm tiếng ồn tại công trường", "field": "environment",
+                   "content": "Công trường thi công ban đêm gây ồn"}],
+        "reason": "Đơn có nhiều nội dung thuộc thẩm quyền khác nhau"}]})
 
     parts: list[SplitPart] = Field(min_length=2, max_length=20,
                                    description="the first part stays in this case; each other part becomes a linked case")

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
-from app.models.base import ts_field
+from app.models.base import Day, ts_field
 
 
 class UnitLevel(StrEnum):
@@ -79,7 +79,11 @@ class UnitRead(SQLModel):
 
 
 class UnitCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"code": "00071", "name": "Phường Thử Nghiệm", "level": "commune", "parent_code": "01",
+         "division_type": "phường"},
+        {"code": "001", "name": "Quận Ba Đình", "level": "district", "parent_code": "01", "division_type": "quận",
+         "valid_to": "2025-06-30"}]})
 
     # SQLModel's Field(regex=) is silently dropped; a pattern reaches pydantic through schema_extra.
     # No "/" above all: the materialised path ("01/00070/") is what jurisdiction is computed from.
@@ -88,7 +92,7 @@ class UnitCreate(SQLModel):
     level: UnitLevel
     parent_code: str | None = Field(default=None, max_length=16)
     division_type: str | None = Field(default=None, max_length=40)
-    valid_to: date | None = None
+    valid_to: Day | None = None
 
 
 class OrgRead(SQLModel):
@@ -102,7 +106,10 @@ class OrgRead(SQLModel):
 
 
 class OrgCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"code": "STNMT-01", "name": "Sở Nông nghiệp và Môi trường Hà Nội", "kind": "department", "unit_code": "01"},
+        {"code": "CA-00070", "name": "Công an phường Hoàn Kiếm", "kind": "police", "unit_code": "00070",
+         "parent_code": "UBND-00070"}]})
 
     code: str = Field(min_length=2, max_length=64, schema_extra={"pattern": r"^[0-9A-Za-z_.-]+$"})
     name: str = Field(min_length=1, max_length=300)

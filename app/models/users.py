@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictBool
 from sqlmodel import Field, SQLModel
 
 from app.models.base import ts_field
@@ -41,7 +41,11 @@ USERNAME_PATTERN = r"^[a-zA-Z0-9_.@-]{3,64}$"
 
 
 class UserCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"username": "tiepdan.mttq", "password": "mot-mat-khau-dai", "full_name": "Trần Thị Bình",
+         "role": "reception", "org": "MTTQ-01"},
+        {"username": "canbo.hoankiem", "password": "mot-mat-khau-khac", "full_name": "Lê Văn Cường",
+         "role": "handler", "org": "UBND-00070"}]})
 
     # SQLModel's Field(regex=) is silently dropped; a pattern reaches pydantic through schema_extra
     username: str = Field(min_length=3, max_length=64, schema_extra={"pattern": USERNAME_PATTERN},
@@ -53,10 +57,11 @@ class UserCreate(SQLModel):
 
 
 class UserUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"role": "supervisor", "org": "HDND-01"}, {"is_active": False}, {"password": "mat-khau-moi-du-dai"}]})
 
     full_name: str | None = Field(default=None, max_length=200)
     role: Role | None = None
     org: str | None = Field(default=None, min_length=2, max_length=64)
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
     password: str | None = Field(default=None, min_length=10, max_length=256)

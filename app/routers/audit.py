@@ -1,23 +1,28 @@
 """The audit trail: read it, verify it, export its head."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from app.db import DbSession, ReadSession
 from app.models.audit import AuditEvent, AuditEventRead, AuditVerifyResult
-from app.models.base import as_utc
+from app.models.base import DB_INT_MAX, Day, as_utc
 from app.models.users import Role
 from app.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from app.problems import problem_responses
+from app.routers.params import date_query, id_query
 from app.security import Principal, RequireRole
 from app.services import audit as audit_service
 from app.services.scoping import audit_scope
 
-router = APIRouter(prefix="/api/v1/audit", tags=["supervision and audit"])
+router = APIRouter(prefix="/api/v1/audit", tags=["supervision and audit"],
+                   responses=problem_responses(401, 403, descriptions={
+                       403: "Only supervisors and admins read the audit trail"}))
 Auditor = Annotated[Principal, Depends(RequireRole(Role.supervisor, Role.admin))]
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -31,9 +36,10 @@ def event_read(ev: AuditEvent) -> AuditEventRead:
 @router.get("", response_model=Page[AuditEventRead], summary="Audit events, oldest first")
 async def list_events(
     session: DbSession, principal: Auditor,
-    case_id: int | None = None, actor: Annotated[str | None, Query(max_length=64)] = None,
-    from_: Annotated[date | None, Query(alias="from", description="first day (Asia/Ho_Chi_Minh)")] = None,
-    to: Annotated[date | None, Query(description="last day, inclusive (Asia/Ho_Chi_Minh)")] = None,
+    case_id: Annotated[int | None, id_query("case")] = None,
+    actor: Annotated[str | None, Query(max_length=64)] = None,
+    from_: Annotated[Day | None, date_query("first day (Asia/Ho_Chi_Minh)", alias="from")] = None,
+    to: Annotated[Day | None, date_query("last day, inclusive (Asia/Ho_Chi_Minh)")] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
     limit: Limit = 50, cursor: Cursor = None,
 ) -> Page[AuditEventRead]:
@@ -49,9 +55,9 @@ async def list_events(
         stmt = stmt.where(AuditEvent.at >= datetime.combine(from_, time.min, TZ))
     if to:
         stmt = stmt.where(AuditEvent.at < datetime.combine(to + timedelta(days=1), time.min, TZ))
-    after = decode_cursor(cursor, 1)
+    after = decode_cursor(cursor, 1, kinds=(int,))
     if after:
-        stmt = stmt.where(AuditEvent.seq > int(after[0]))
+        stmt = stmt.where(AuditEvent.seq > after[0])
     rows = list((await session.execute(stmt.order_by(AuditEvent.seq).limit(limit + 1))).scalars())
     nxt = encode_cursor([rows[limit - 1].seq]) if len(rows) > limit else None
     return Page(items=[event_read(r) for r in rows[:limit]], next_cursor=nxt)
@@ -59,12 +65,20 @@ async def list_events(
 
 @router.get("/verify", response_model=AuditVerifyResult, summary="Recompute the hash chain")
 async def verify(session: ReadSession, _: Auditor,
-                 head_seq: Annotated[int | None, Query(ge=1, description="an exported head's seq")] = None,
+                 head_seq: Annotated[int | None, Query(ge=1, le=DB_INT_MAX,
+                                                       description="an exported head's seq")] = None,
                  head_hash: Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$")] = None) -> AuditVerifyResult:
     expect = (head_seq, head_hash) if head_seq and head_hash else None
     return await audit_service.verify(session, expect_head=expect)
 
 
-@router.get("/head", summary="The latest event's seq and hash, to keep outside the database")
+class ChainHead(BaseModel):
+    seq: int = Field(description="0 when the trail is empty")
+    hash: str
+    at: str | None = Field(default=None, description="when the event was recorded (ISO 8601)")
+
+
+@router.get("/head", response_model=ChainHead,
+            summary="The latest event's seq and hash, to keep outside the database")
 async def chain_head(session: DbSession, _: Auditor) -> dict:
     return await audit_service.head(session) or {"seq": 0, "hash": audit_service.GENESIS_HASH, "at": None}

@@ -4,12 +4,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.db import ReadSession
 from app.models.reference import OrgRead
 from app.models.users import UserRead
-from app.problems import Problem
+from app.problems import Problem, problem_responses
 from app.security import CurrentPrincipal, Principal, create_access_token
 from app.services import users as user_service
 
@@ -17,9 +17,18 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
 class Token(BaseModel):
-    access_token: str
+    model_config = {"json_schema_extra": {"examples": [
+        {"access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9…", "token_type": "bearer", "expires_in": 3600}]}}
+
+    access_token: str = Field(description="a JWT: send it as `Authorization: Bearer <token>`")
     token_type: str = "bearer"
-    expires_in: int
+    expires_in: int = Field(description="seconds until it expires")
+
+
+_LOGIN_ERRORS = problem_responses(401, 422, 429, descriptions={401: "Wrong username or password"})
+_LOGIN_ERRORS[429]["headers"] = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
+_LOGIN_EXAMPLE = {"requestBody": {"content": {"application/x-www-form-urlencoded": {
+    "example": {"username": "tiepdan.mttq", "password": "mot-mat-khau-dai"}}}}}
 
 
 def client_address(request: Request) -> str:
@@ -32,8 +41,8 @@ def user_read(principal: Principal) -> UserRead:
                     organization=OrgRead.model_validate(principal.org, from_attributes=True))
 
 
-@router.post("/token", response_model=Token, summary="Log in (OAuth2 password form)",
-             responses={401: {"description": "wrong username or password"}, 429: {"description": "too many attempts"}})
+@router.post("/token", response_model=Token, summary="Log in (OAuth2 password form)", responses=_LOGIN_ERRORS,
+             openapi_extra=_LOGIN_EXAMPLE)
 async def login(
     request: Request,
     session: ReadSession,
@@ -59,6 +68,7 @@ async def login(
     return Token(access_token=token, expires_in=settings.access_token_minutes * 60)
 
 
-@router.get("/me", response_model=UserRead, summary="The caller: user, role and organisation")
+@router.get("/me", response_model=UserRead, summary="The caller: user, role and organisation",
+            responses=problem_responses(401))
 async def me(principal: CurrentPrincipal) -> UserRead:
     return user_read(principal)

@@ -4,35 +4,41 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from sqlalchemy import delete, select
 
 from app.db import DbSession
-from app.models.base import utcnow
+from app.models.base import Day, utcnow
 from app.models.cases import CalendarOverride, DeadlineSetting
-from app.problems import Problem, field_error
+from app.problems import Problem, field_error, problem_responses
+from app.routers.params import date_query
 from app.security import AdminPrincipal, CurrentPrincipal
 from app.services import audit
 from app.services.clock import rules as configured_rules
 from app.services.clock import work_calendar
 from app.workflows.deadlines import DEFAULT_RULES
 
-router = APIRouter(prefix="/api/v1/calendar", tags=["calendar and deadlines"])
+router = APIRouter(prefix="/api/v1/calendar", tags=["calendar and deadlines"], responses=problem_responses(401))
+_ADMIN = problem_responses(403, descriptions={403: "Only an admin changes the calendar and the rules"})
 
 
 class OverrideIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    day: date
-    working: bool = Field(description="true: a make-up working day (ngày làm bù); false: an extra day off")
+    day: Day
+    working: StrictBool = Field(description="true: a make-up working day (ngày làm bù); false: an extra day off")
     note: str = Field(default="", max_length=300)
 
 
 class OverridesIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"year": 2026, "overrides": [
+            {"day": "2026-01-02", "working": False, "note": "Nghỉ bù Tết Dương lịch (quyết định của Thủ tướng)"},
+            {"day": "2026-01-10", "working": True, "note": "Làm bù cho ngày 02/01"}]},
+        {"overrides": []}]})
 
-    year: int | None = Field(default=None, ge=2000, le=2100,
+    year: StrictInt | None = Field(default=None, ge=2000, le=2100,
                              description="replace only this year's overrides; omit to replace all")
     overrides: list[OverrideIn] = Field(max_length=400)
 
@@ -41,7 +47,8 @@ class OverridesOut(BaseModel):
     overrides: list[OverrideIn]
 
 
-@router.get("/overrides", response_model=OverridesOut, summary="Extra days off and make-up working days (admin)")
+@router.get("/overrides", response_model=OverridesOut, summary="Extra days off and make-up working days (admin)",
+            responses=_ADMIN)
 async def get_overrides(session: DbSession, _: AdminPrincipal,
                         year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> OverridesOut:
     stmt = select(CalendarOverride).order_by(CalendarOverride.day)
@@ -51,7 +58,8 @@ async def get_overrides(session: DbSession, _: AdminPrincipal,
     return OverridesOut(overrides=[OverrideIn(day=r.day, working=r.working, note=r.note) for r in rows])
 
 
-@router.put("/overrides", response_model=OverridesOut, summary="Replace the overrides (of one year, or all) (admin)")
+@router.put("/overrides", response_model=OverridesOut, summary="Replace the overrides (of one year, or all) (admin)",
+            responses=_ADMIN)
 async def put_overrides(session: DbSession, admin: AdminPrincipal, body: OverridesIn) -> OverridesOut:
     days = [o.day for o in body.overrides]
     if len(set(days)) != len(days):
@@ -86,7 +94,8 @@ class DueDateOut(BaseModel):
 
 
 @router.get("/due-date", response_model=DueDateOut, summary="Compute a due date with the service's calendar")
-async def due_date(session: DbSession, _: CurrentPrincipal, start: date,
+async def due_date(session: DbSession, _: CurrentPrincipal,
+                   start: Annotated[Day, date_query("the day the period starts (not counted)")],
                    days: Annotated[int, Query(ge=0, le=3650)],
                    mode: Literal["working", "calendar"] = "calendar") -> DueDateOut:
     cal = await work_calendar(session)
@@ -97,7 +106,7 @@ async def due_date(session: DbSession, _: CurrentPrincipal, start: date,
     return DueDateOut(start=start, days=days, mode=mode, due=cal.due_date(start, days, mode), rule=rule)
 
 
-class RuleOut(BaseModel):
+class DeadlineRuleOut(BaseModel):
     key: str
     kind: str
     round: int | None
@@ -115,20 +124,27 @@ class RuleOut(BaseModel):
     note: str
 
 
-@router.get("/rules", response_model=list[RuleOut], summary="The deadline rule table in force")
-async def list_rules(session: DbSession, _: CurrentPrincipal) -> list[RuleOut]:
-    return [RuleOut(**{k: getattr(r, k) for k in RuleOut.model_fields}) for r in await configured_rules(session)]
+@router.get("/rules", response_model=list[DeadlineRuleOut], summary="The deadline rule table in force",
+            description="Statutory limits with their legal sources, and the local defaults an admin may change.")
+async def list_rules(session: DbSession, _: CurrentPrincipal) -> list[DeadlineRuleOut]:
+    return [DeadlineRuleOut(**{k: getattr(r, k) for k in DeadlineRuleOut.model_fields})
+            for r in await configured_rules(session)]
 
 
 class RuleSettingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"days": 10, "mode": "working"}]})
 
-    days: int = Field(ge=1, le=365)
+    days: StrictInt = Field(ge=1, le=365)
     mode: Literal["working", "calendar"]
 
 
-@router.put("/rules/{key}", response_model=RuleOut, summary="Change a local-default limit (admin)")
-async def put_rule(session: DbSession, admin: AdminPrincipal, key: str, body: RuleSettingIn) -> RuleOut:
+@router.put("/rules/{key}", response_model=DeadlineRuleOut, summary="Change a local-default limit (admin)",
+            responses={**_ADMIN, **problem_responses(404, 409, descriptions={
+                404: "No rule with this key", 409: "A statutory limit: it changes with the law, not as a setting"})})
+async def put_rule(session: DbSession, admin: AdminPrincipal,
+                   key: Annotated[str, Path(max_length=64, description="a rule's `key` from GET /calendar/rules",
+                                            examples=["petition.resolution"])],
+                   body: RuleSettingIn) -> DeadlineRuleOut:
     base = next((r for r in DEFAULT_RULES if r.key == key), None)
     if base is None:
         raise Problem(404, f"No deadline rule {key}.", slug="not-found")
@@ -145,4 +161,4 @@ async def put_rule(session: DbSession, admin: AdminPrincipal, key: str, body: Ru
     await audit.record(session, actor=admin, action="deadline_rule.update", entity="deadline_rule", entity_id=key,
                        changes={"from": before, "to": body.model_dump()})
     rule = next(r for r in await configured_rules(session) if r.key == key)
-    return RuleOut(**{k: getattr(rule, k) for k in RuleOut.model_fields})
+    return DeadlineRuleOut(**{k: getattr(rule, k) for k in DeadlineRuleOut.model_fields})

@@ -1,7 +1,7 @@
 """Cases over HTTP: parse, authorise, call the case service, shape the response."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from app.db import DbSession
 from app.models.audit import AuditEventRead
+from app.models.base import DB_INT_MAX, Day
 from app.models.cases import (
     CaseCreate,
     CaseCreated,
@@ -22,7 +23,9 @@ from app.models.cases import (
     TransitionOut,
 )
 from app.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from app.problems import field_error, problem_responses
 from app.routers.audit import event_read
+from app.routers.params import CaseId
 from app.security import CurrentPrincipal, Principal, RequireRole
 from app.services import cases as svc
 from app.services import idempotency
@@ -30,13 +33,25 @@ from app.services.clock import Clock
 from app.workflows.lifecycle import Kind, Status
 from app.workflows.roles import Role
 
-router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+router = APIRouter(prefix="/api/v1/cases", tags=["cases"], responses=problem_responses(401))
 Desk = Annotated[Principal, Depends(RequireRole(Role.reception, Role.handler))]
-IfMatch = Annotated[str | None, Header(description="the ETag (version) of the case you read")]
-IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", description="repeat-safe key for this request")]
+IfMatch = Annotated[str | None, Header(description="the ETag (version) of the case you read", examples=['"1"'])]
+IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=128,
+                                       description="repeat-safe key for this request: a repeat with the same key "
+                                                   "and body returns the first response")]
 
-_ERRORS = {401: {"description": "no or bad token"}, 403: {"description": "role or organisation may not act"},
-           404: {"description": "no such case in your jurisdiction"}}
+_DESCRIPTIONS = {403: "Your role or organisation may not act on this case",
+                 404: "No such case in your jurisdiction (its existence is not revealed)",
+                 409: "Not allowed in the case's current status: `allowed_actions` lists what is"}
+_ETAG = {"ETag": {"description": "the case's version, for `If-Match`", "schema": {"type": "string"}}}
+
+
+def _responses(*statuses: int, ok: int | None = None) -> dict:
+    """Problem responses for case routes; `ok`: the success status, which carries the ETag."""
+    out = problem_responses(*statuses, descriptions=_DESCRIPTIONS)
+    if ok is not None:
+        out[ok] = {"headers": _ETAG}
+    return out
 
 
 def today(request: Request) -> date:
@@ -73,8 +88,31 @@ async def _remember(session, principal: Principal, pending, status_code: int, bo
                                 status_code=status_code, response=body.model_dump(mode="json"))
 
 
+def _case_cursor(after: list[Any] | None, sort: str) -> list[Any] | None:
+    """A list cursor is `[sort value, id]`: refuse one that does not fit this sort (a forged one,
+    or one from a list sorted another way) as bad input, before the case service parses it."""
+    if after is None:
+        return None
+    value, last_id = after
+    ok = type(last_id) is int and 1 <= last_id <= DB_INT_MAX
+    column = sort.lstrip("-")
+    try:
+        if column == "id":
+            ok = ok and type(value) is int and 1 <= value <= DB_INT_MAX
+        elif column in ("received_on", "due"):
+            ok = ok and isinstance(value, str) and date.fromisoformat(value) is not None
+        else:
+            ok = ok and isinstance(value, str) and datetime.fromisoformat(value) is not None
+    except ValueError:
+        ok = False
+    if not ok:
+        raise field_error("query.cursor", f"not a cursor of a list sorted by {sort}")
+    return after
+
+
 @router.post("", response_model=CaseCreated, status_code=201, summary="Log a petition (tiếp nhận)",
-             responses={**_ERRORS, 422: {"description": "bad input; names the field"}})
+             description="The response carries the tracking code and PIN (`tracking`): the PIN is shown only here.",
+             responses=_responses(403, 409, 422, 503, ok=201))
 async def create_case(request: Request, response: Response, session: DbSession, principal: Desk, body: CaseCreate,
                       idempotency_key: IdemKey = None) -> Any:
     replay, pending = await _idempotent(request, session, principal, idempotency_key)
@@ -89,7 +127,7 @@ async def create_case(request: Request, response: Response, session: DbSession, 
     return out
 
 
-@router.get("", response_model=Page[CaseOut], summary="Cases in your jurisdiction", responses=_ERRORS)
+@router.get("", response_model=Page[CaseOut], summary="Cases in your jurisdiction", responses=_responses(422))
 async def list_cases(
     request: Request, session: DbSession, principal: CurrentPrincipal,
     status: Annotated[list[Status] | None, Query(description="repeatable")] = None,
@@ -99,9 +137,9 @@ async def list_cases(
     assigned_org: Annotated[str | None, Query(max_length=64)] = None,
     receiving_org: Annotated[str | None, Query(max_length=64)] = None,
     overdue: bool | None = None,
-    due_before: date | None = None,
-    received_from: date | None = None,
-    received_to: date | None = None,
+    due_before: Day | None = None,
+    received_from: Day | None = None,
+    received_to: Day | None = None,
     q: Annotated[str | None, Query(max_length=200, description="text; diacritics-insensitive")] = None,
     sort: Annotated[str, Query(pattern="^(-?received_on|-?due|-?id|-updated_at)$")] = "-received_on",
     limit: Limit = 50, cursor: Cursor = None,
@@ -110,7 +148,7 @@ async def list_cases(
                               field=field.value if field else None, unit=unit, assigned_org=assigned_org,
                               receiving_org=receiving_org, overdue=overdue, due_before=due_before,
                               received_from=received_from, received_to=received_to, q=q, sort=sort)
-    after = decode_cursor(cursor, 2)
+    after = _case_cursor(decode_cursor(cursor, 2), sort)
     t = today(request)
     rows, nxt = await svc.list_cases(session, principal, filters, t, limit=limit, after=after)
     orgs = svc.OrgCache(session)
@@ -118,18 +156,19 @@ async def list_cases(
     return Page(items=[await svc.case_out(r, orgs, t) for r in rows], next_cursor=encode_cursor(nxt) if nxt else None)
 
 
-@router.get("/{case_id}", response_model=CaseDetail, summary="One case, with its ETag", responses=_ERRORS)
+@router.get("/{case_id}", response_model=CaseDetail, summary="One case, with its ETag",
+            responses=_responses(404, 422, ok=200))
 async def get_case(request: Request, response: Response, session: DbSession, principal: CurrentPrincipal,
-                   case_id: int) -> CaseDetail:
+                   case_id: CaseId) -> CaseDetail:
     case = await svc.get_visible(session, principal, case_id)
     response.headers["ETag"] = etag(case)
     return await svc.case_detail(session, case, svc.OrgCache(session), principal, today(request))
 
 
 @router.patch("/{case_id}", response_model=CaseDetail, summary="Edit descriptive fields (If-Match required)",
-              responses={**_ERRORS, 412: {"description": "stale If-Match"}, 428: {"description": "If-Match missing"}})
+              responses=_responses(403, 404, 412, 422, 428, ok=200))
 async def patch_case(request: Request, response: Response, session: DbSession, principal: CurrentPrincipal,
-                     case_id: int, body: CaseUpdate, if_match: IfMatch = None) -> CaseDetail:
+                     case_id: CaseId, body: CaseUpdate, if_match: IfMatch = None) -> CaseDetail:
     case = await svc.get_visible(session, principal, case_id, for_update=True)
     svc._require_actor(case, principal)
     svc.check_version(case, if_match)
@@ -148,18 +187,18 @@ class ActionsOut(BaseModel):
 
 
 @router.get("/{case_id}/actions", response_model=ActionsOut, summary="What you may do to this case now",
-            responses=_ERRORS)
-async def case_actions(session: DbSession, principal: CurrentPrincipal, case_id: int) -> ActionsOut:
+            responses=_responses(404, 422))
+async def case_actions(session: DbSession, principal: CurrentPrincipal, case_id: CaseId) -> ActionsOut:
     case = await svc.get_visible(session, principal, case_id)
     return ActionsOut(case_id=case.id, status=case.status, version=case.version,
                       actions=svc.actions_for(case, principal))
 
 
 @router.post("/{case_id}/transitions", response_model=TransitionOut, summary="Take an action (If-Match required)",
-             responses={**_ERRORS, 409: {"description": "not allowed now; lists allowed_actions"},
-                        412: {"description": "stale If-Match"}, 428: {"description": "If-Match missing"}})
+             description="`appeal` returns the round-2 case it opens in `opened_case`.",
+             responses=_responses(403, 404, 409, 412, 422, 428, ok=200))
 async def transition(request: Request, response: Response, session: DbSession, principal: CurrentPrincipal,
-                     case_id: int, body: TransitionIn, if_match: IfMatch = None,
+                     case_id: CaseId, body: TransitionIn, if_match: IfMatch = None,
                      idempotency_key: IdemKey = None) -> Any:
     case = await svc.get_visible(session, principal, case_id, for_update=True)
     replay, pending = await _idempotent(request, session, principal, idempotency_key)
@@ -185,9 +224,9 @@ class SplitOut(BaseModel):
 
 @router.post("/{case_id}/split", response_model=SplitOut, status_code=201,
              summary="Split a petition with several contents into linked cases (Luật Tiếp công dân Art 25(3))",
-             responses={**_ERRORS, 409: {"description": "not at reception any more"}})
+             responses=_responses(403, 404, 409, 412, 422, 428, ok=201))
 async def split_case(request: Request, response: Response, session: DbSession, principal: CurrentPrincipal,
-                     case_id: int, body: SplitIn, if_match: IfMatch = None) -> SplitOut:
+                     case_id: CaseId, body: SplitIn, if_match: IfMatch = None) -> SplitOut:
     case = await svc.get_visible(session, principal, case_id, for_update=True)
     clock = await _clock(request, session)
     case, opened = await svc.split(session, principal, case, body, clock, if_match)
@@ -198,12 +237,12 @@ async def split_case(request: Request, response: Response, session: DbSession, p
 
 
 @router.get("/{case_id}/history", response_model=Page[AuditEventRead], summary="The case's audit events, oldest first",
-            responses=_ERRORS)
-async def case_history(session: DbSession, principal: CurrentPrincipal, case_id: int, limit: Limit = 200,
+            responses=_responses(404, 422))
+async def case_history(session: DbSession, principal: CurrentPrincipal, case_id: CaseId, limit: Limit = 200,
                        cursor: Cursor = None) -> Page[AuditEventRead]:
     case = await svc.get_visible(session, principal, case_id)
-    after = decode_cursor(cursor, 1)
-    rows = await svc.history(session, case, limit=limit, after_seq=int(after[0]) if after else None)
+    after = decode_cursor(cursor, 1, kinds=(int,))
+    rows = await svc.history(session, case, limit=limit, after_seq=after[0] if after else None)
     nxt = encode_cursor([rows[limit - 1].seq]) if len(rows) > limit else None
     return Page(items=[event_read(r) for r in rows[:limit]], next_cursor=nxt)
 

@@ -3,18 +3,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from app.db import DbSession
+from app.models.base import DB_INT_MAX
 from app.models.reference import OrgCreate, OrgKind, OrgRead, UnitCreate, UnitLevel, UnitRead
 from app.pagination import Cursor, Limit, Page
-from app.problems import Problem
+from app.problems import Problem, problem_responses
 from app.security import AdminPrincipal, CurrentPrincipal
 from app.services import reference as ref
 
-router = APIRouter(prefix="/api/v1", tags=["reference data"])
+router = APIRouter(prefix="/api/v1", tags=["reference data"], responses=problem_responses(401))
 
 Code = Annotated[str | None, Query(max_length=16, pattern=r"^[0-9A-Za-z_-]+$")]
+_ADMIN_WRITE = problem_responses(403, 409, 422, descriptions={403: "Only an admin adds reference data",
+                                                              409: "The code exists already"})
 
 
 @router.get("/units", response_model=Page[UnitRead], summary="Administrative units (Hanoi is 01)")
@@ -26,21 +29,24 @@ async def list_units(session: DbSession, _: CurrentPrincipal, parent: Code = Non
     return Page(items=[UnitRead.model_validate(r, from_attributes=True) for r in rows], next_cursor=nxt)
 
 
-@router.get("/units/{code}", response_model=UnitRead)
-async def get_unit(session: DbSession, _: CurrentPrincipal, code: str) -> UnitRead:
+@router.get("/units/{code}", response_model=UnitRead, summary="One administrative unit by code",
+            responses=problem_responses(404))
+async def get_unit(session: DbSession, _: CurrentPrincipal,
+                   code: Annotated[str, Path(max_length=16, examples=["00070"])]) -> UnitRead:
     unit = await ref.get_unit(session, code)
     if unit is None:
         raise Problem(404, f"No unit {code}.", slug="not-found")
     return UnitRead.model_validate(unit, from_attributes=True)
 
 
-@router.post("/units", response_model=UnitRead, status_code=201, summary="Add a unit (admin)")
+@router.post("/units", response_model=UnitRead, status_code=201, summary="Add a unit (admin)",
+             responses=_ADMIN_WRITE)
 async def create_unit(session: DbSession, admin: AdminPrincipal, body: UnitCreate) -> UnitRead:
     unit = await ref.create_unit(session, admin, body)
     return UnitRead.model_validate(unit, from_attributes=True)
 
 
-@router.get("/organizations", response_model=Page[OrgRead])
+@router.get("/organizations", response_model=Page[OrgRead], summary="Organisations, by code")
 async def list_orgs(session: DbSession, _: CurrentPrincipal, unit: Code = None, kind: OrgKind | None = None,
                     q: Annotated[str | None, Query(max_length=100)] = None, limit: Limit = 50,
                     cursor: Cursor = None) -> Page[OrgRead]:
@@ -49,15 +55,23 @@ async def list_orgs(session: DbSession, _: CurrentPrincipal, unit: Code = None, 
     return Page(items=[OrgRead.model_validate(r, from_attributes=True) for r in rows], next_cursor=nxt)
 
 
-@router.get("/organizations/{code}", response_model=OrgRead, summary="One organisation by code (or numeric id)")
-async def get_org(session: DbSession, _: CurrentPrincipal, code: str) -> OrgRead:
-    org = await ref.get_org(session, org_id=int(code)) if code.isdigit() else await ref.get_org(session, code=code)
+@router.get("/organizations/{code}", response_model=OrgRead, summary="One organisation by code (or numeric id)",
+            responses=problem_responses(404))
+async def get_org(session: DbSession, _: CurrentPrincipal,
+                  code: Annotated[str, Path(max_length=64, examples=["UBND-00070"])]) -> OrgRead:
+    # str.isdigit() is also true for "³" or "٣", which int() refuses or reads as another number
+    if code.isascii() and code.isdigit():
+        org_id = int(code)
+        org = await ref.get_org(session, org_id=org_id) if 1 <= org_id <= DB_INT_MAX else None
+    else:
+        org = await ref.get_org(session, code=code)
     if org is None:
         raise Problem(404, f"No organisation {code}.", slug="not-found")
     return OrgRead.model_validate(org, from_attributes=True)
 
 
-@router.post("/organizations", response_model=OrgRead, status_code=201, summary="Add an organisation (admin)")
+@router.post("/organizations", response_model=OrgRead, status_code=201, summary="Add an organisation (admin)",
+             responses=_ADMIN_WRITE)
 async def create_org(session: DbSession, admin: AdminPrincipal, body: OrgCreate) -> OrgRead:
     org = await ref.create_org(session, admin, body)
     return OrgRead.model_validate(org, from_attributes=True)

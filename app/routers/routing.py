@@ -4,44 +4,55 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy import select
 
 from app.db import DbSession
 from app.models.cases import CaseField, RoutingRule
 from app.models.reference import AdminUnit, Organization
-from app.problems import Problem, field_error
+from app.problems import Problem, field_error, problem_responses
+from app.routers.params import RuleId
 from app.security import AdminPrincipal, CurrentPrincipal
 from app.services import audit
 from app.workflows.lifecycle import Kind
 
-router = APIRouter(prefix="/api/v1/routing/rules", tags=["routing"])
+router = APIRouter(prefix="/api/v1/routing/rules", tags=["routing"], responses=problem_responses(401))
+_ADMIN = problem_responses(403, descriptions={403: "Only an admin changes routing rules"})
 
 
-class RuleIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RoutingRuleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"kind": "denunciation", "field": "corruption", "unit_code": "01", "org_code": "TTR-01", "priority": 10,
+         "note": "Tố cáo tham nhũng: Thanh tra Thành phố"},
+        {"field": "land", "unit_code": "00070", "org_code": "UBND-00070"}]})
 
     kind: Kind | None = None
     field: CaseField | None = None
     unit_code: str | None = Field(default=None, max_length=16, description="the unit and everything below it")
     org_code: str = Field(max_length=64)
-    priority: int = Field(default=0, ge=-100, le=100)
+    priority: StrictInt = Field(default=0, ge=-100, le=100)
     note: str | None = Field(default=None, max_length=300)
 
 
-class RuleOut(RuleIn):
+class RoutingRuleOut(RoutingRuleIn):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"id": 1, "kind": "denunciation", "field": "corruption", "unit_code": "01", "org_code": "TTR-01",
+         "priority": 10, "note": "Tố cáo tham nhũng: Thanh tra Thành phố", "created_at": "2026-11-20T02:15:00Z"}]})
+
     id: int
     created_at: datetime
 
 
-@router.get("", response_model=list[RuleOut])
-async def list_rules(session: DbSession, _: CurrentPrincipal) -> list[RuleOut]:
+@router.get("", response_model=list[RoutingRuleOut],
+            summary="Routing rules: which organisation is competent where")
+async def list_rules(session: DbSession, _: CurrentPrincipal) -> list[RoutingRuleOut]:
     rows = (await session.execute(select(RoutingRule).order_by(RoutingRule.id))).scalars()
-    return [RuleOut.model_validate(r, from_attributes=True) for r in rows]
+    return [RoutingRuleOut.model_validate(r, from_attributes=True) for r in rows]
 
 
-@router.post("", response_model=RuleOut, status_code=201, summary="Add a routing rule (admin)")
-async def create_rule(session: DbSession, admin: AdminPrincipal, body: RuleIn) -> RuleOut:
+@router.post("", response_model=RoutingRuleOut, status_code=201, summary="Add a routing rule (admin)",
+             responses=_ADMIN)
+async def create_rule(session: DbSession, admin: AdminPrincipal, body: RoutingRuleIn) -> RoutingRuleOut:
     if (await session.execute(select(Organization.id).where(Organization.code == body.org_code))).first() is None:
         raise field_error("body.org_code", f"no organisation with code {body.org_code}")
     if body.unit_code and await session.get(AdminUnit, body.unit_code) is None:
@@ -52,15 +63,16 @@ async def create_rule(session: DbSession, admin: AdminPrincipal, body: RuleIn) -
     await session.flush()
     await audit.record(session, actor=admin, action="routing_rule.create", entity="routing_rule", entity_id=rule.id,
                        changes=body.model_dump(mode="json"))
-    return RuleOut.model_validate(rule, from_attributes=True)
+    return RoutingRuleOut.model_validate(rule, from_attributes=True)
 
 
-@router.delete("/{rule_id}", status_code=204, response_class=Response, summary="Remove a routing rule (admin)")
-async def delete_rule(session: DbSession, admin: AdminPrincipal, rule_id: int) -> Response:
+@router.delete("/{rule_id}", status_code=204, response_class=Response, summary="Remove a routing rule (admin)",
+               responses={**_ADMIN, **problem_responses(404, descriptions={404: "No such routing rule"})})
+async def delete_rule(session: DbSession, admin: AdminPrincipal, rule_id: RuleId) -> Response:
     rule = await session.get(RoutingRule, rule_id)
     if rule is None:
         raise Problem(404, f"No routing rule {rule_id}.", slug="not-found")
-    before = RuleOut.model_validate(rule, from_attributes=True).model_dump(mode="json")
+    before = RoutingRuleOut.model_validate(rule, from_attributes=True).model_dump(mode="json")
     await session.delete(rule)
     await session.flush()
     await audit.record(session, actor=admin, action="routing_rule.delete", entity="routing_rule", entity_id=rule_id,

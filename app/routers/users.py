@@ -10,11 +10,13 @@ from app.models.reference import OrgRead
 from app.models.users import Role, User, UserCreate, UserRead, UserUpdate
 from app.models.reference import Organization
 from app.pagination import Cursor, Limit, Page
-from app.problems import Problem
+from app.problems import Problem, problem_responses
+from app.routers.params import UserId
 from app.security import AdminPrincipal
 from app.services import users as user_service
 
-router = APIRouter(prefix="/api/v1/users", tags=["users"])
+router = APIRouter(prefix="/api/v1/users", tags=["users"],
+                   responses=problem_responses(401, 403, descriptions={403: "Only an admin manages users"}))
 
 
 def _read(user: User, org: Organization) -> UserRead:
@@ -22,7 +24,7 @@ def _read(user: User, org: Organization) -> UserRead:
                     is_active=user.is_active, organization=OrgRead.model_validate(org, from_attributes=True))
 
 
-@router.get("", response_model=Page[UserRead])
+@router.get("", response_model=Page[UserRead], summary="Users, by id (admin)", responses=problem_responses(422))
 async def list_users(session: DbSession, _: AdminPrincipal, org: Annotated[str | None, Query(max_length=64)] = None,
                      role: Role | None = None, limit: Limit = 50, cursor: Cursor = None) -> Page[UserRead]:
     rows, nxt = await user_service.list_users(session, org=org, role=role.value if role else None, limit=limit,
@@ -30,7 +32,8 @@ async def list_users(session: DbSession, _: AdminPrincipal, org: Annotated[str |
     return Page(items=[_read(u, o) for u, o in rows], next_cursor=nxt)
 
 
-@router.post("", response_model=UserRead, status_code=201)
+@router.post("", response_model=UserRead, status_code=201, summary="Create a user (admin)",
+             responses=problem_responses(409, 422, descriptions={409: "The username is taken"}))
 async def create_user(session: DbSession, admin: AdminPrincipal, body: UserCreate) -> UserRead:
     user, org = await user_service.create_user(session, admin, body)
     return _read(user, org)
@@ -43,13 +46,16 @@ async def _load(session, user_id: int) -> tuple[User, Organization]:
     return user, await session.get(Organization, user.organization_id)
 
 
-@router.get("/{user_id}", response_model=UserRead)
-async def get_user(session: DbSession, _: AdminPrincipal, user_id: int) -> UserRead:
+@router.get("/{user_id}", response_model=UserRead, summary="One user (admin)", responses=problem_responses(404, 422))
+async def get_user(session: DbSession, _: AdminPrincipal, user_id: UserId) -> UserRead:
     return _read(*await _load(session, user_id))
 
 
-@router.patch("/{user_id}", response_model=UserRead)
-async def update_user(session: DbSession, admin: AdminPrincipal, user_id: int, body: UserUpdate) -> UserRead:
+@router.patch("/{user_id}", response_model=UserRead,
+              summary="Change a user's name, role, organisation, password or active flag (admin)",
+              responses=problem_responses(404, 409, 422, descriptions={
+                  409: "An admin cannot deactivate or demote their own account"}))
+async def update_user(session: DbSession, admin: AdminPrincipal, user_id: UserId, body: UserUpdate) -> UserRead:
     user, _org = await _load(session, user_id)
     if user.id == admin.user.id and (body.is_active is False or (body.role and body.role != Role.admin)):
         raise Problem(409, "An administrator cannot deactivate or demote their own account.", slug="conflict")

@@ -120,9 +120,12 @@ async def create_unit(session: AsyncSession, actor: Any, data: UnitCreate) -> Ad
         parent_path = parent.path
     elif data.level != UnitLevel.city:
         raise field_error("body.parent_code", "required for a district or commune")
+    path = f"{parent_path}{data.code}/"
+    if len(path) > AdminUnit.__table__.c.path.type.length:  # a longer one would not fit its column
+        raise field_error("body.parent_code", "the unit tree is too deep below this parent")
     codename = fold(data.name).replace(" ", "_")
     unit = AdminUnit(code=data.code, name=data.name, level=data.level.value, parent_code=data.parent_code,
-                     path=f"{parent_path}{data.code}/", division_type=data.division_type, codename=codename,
+                     path=path, division_type=data.division_type, codename=codename,
                      valid_to=data.valid_to)
     session.add(unit)
     await session.flush()

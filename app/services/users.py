@@ -84,9 +84,9 @@ async def list_users(session: AsyncSession, *, org: str | None, role: str | None
         stmt = stmt.where(Organization.code == org)
     if role:
         stmt = stmt.where(User.role == role)
-    after = decode_cursor(cursor, 1)
+    after = decode_cursor(cursor, 1, kinds=(int,))
     if after:
-        stmt = stmt.where(User.id > int(after[0]))
+        stmt = stmt.where(User.id > after[0])
     rows = list((await session.execute(stmt.order_by(User.id).limit(limit + 1))).all())
     nxt = encode_cursor([rows[limit - 1][0].id]) if len(rows) > limit else None
     return [(u, o) for u, o in rows[:limit]], nxt

@@ -15,8 +15,10 @@ from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.models.audit import AuditEvent
 
 
 def _sqlite_path(url: str) -> Path | None:
@@ -95,11 +97,25 @@ def get_database(request: Request) -> Database:
     return request.app.state.db
 
 
+_AUDITED = "audit_actions_written"
+
+
+@event.listens_for(Session, "pending_to_persistent")
+def _note_audit_event(session: Session, instance: object) -> None:
+    if isinstance(instance, AuditEvent):
+        session.info.setdefault(_AUDITED, []).append(instance.action)
+
+
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
     db: Database = request.app.state.db
     async with db.sessionmaker() as session:
         async with session.begin():
             yield session
+        # committed: count the audit events that are now part of the chain
+        metrics = getattr(request.app.state, "metrics", None)
+        for action in session.sync_session.info.pop(_AUDITED, ()):
+            if metrics is not None:
+                metrics.audit_events.labels(action).inc()
 
 
 async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:

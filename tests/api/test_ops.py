@@ -84,6 +84,20 @@ async def test_metrics_count_requests_by_route_template(client, admin_headers):
     assert "http_request_duration_seconds_bucket" in after
 
 
+def _audit_counter(text: str, action: str) -> float:
+    prefix = f'audit_events_total{{action="{action}"}} '
+    return next((float(line[len(prefix):]) for line in text.splitlines() if line.startswith(prefix)), 0.0)
+
+
+async def test_metrics_count_committed_audit_events(client, admin_headers):
+    before = (await client.get("/metrics")).text
+    body = {"code": "SO-METRIC", "name": "Sở đo đếm", "kind": "department", "unit_code": "01"}
+    assert (await client.post("/api/v1/organizations", json=body, headers=admin_headers)).status_code == 201
+    assert (await client.post("/api/v1/organizations", json=body, headers=admin_headers)).status_code == 409
+    after = (await client.get("/metrics")).text
+    assert _audit_counter(after, "organization.create") - _audit_counter(before, "organization.create") == 1
+
+
 async def test_one_json_log_line_per_request(client, admin_headers, json_log):
     resp = await client.get("/api/v1/units/00070", headers={**admin_headers, "X-Request-ID": "trace-me-123"})
     assert resp.status_code == 200

@@ -1,0 +1,270 @@
+"""Fuzz the whole API with Schemathesis against a real server: bad input is a 4xx problem, never a 500.
+
+The server runs as a subprocess (`python -m uvicorn --factory app.main:app_factory`), prepared the
+way an operator would: `petitions migrate`, `petitions seed`, `petitions users create` for an
+admin (UBND-01), a reception desk (MTTQ-01), a ward handler (UBND-00070) and a supervisor
+(HDND-01). A few cases are logged over HTTP so that ids 1..N exist. Then every operation in
+/openapi.json is fuzzed (Schemathesis examples, coverage and fuzzing phases; valid and invalid
+data) as the reception user and as the admin, and every response must:
+
+- never be a 5xx;
+- have a status code, content type and body the OpenAPI document declares for that operation;
+- reject invalid input (negative data) with a 4xx;
+- refuse the request without a token, or with a bad one, where the document says a token is needed;
+- when it is a 4xx, be `application/problem+json` with `type`, `title`, `status` and `detail`
+  (and for a 422 an `errors` list naming each bad field).
+
+The server is a separate process with its own committed data, so it cannot share the rolled-back
+outer transaction of the other tests: it gets a database of its own. With TEST_DATABASE_URL unset
+that is its own SQLite file; when TEST_DATABASE_URL points at PostgreSQL it is a throwaway
+PostgreSQL database next to it (`<name>_fuzz`, dropped and re-created), because some bad input
+only breaks PostgreSQL (a NUL character in text, an integer beyond int4, a string longer than its
+column).
+
+Reproducible: Hypothesis runs derandomized, with a fixed Schemathesis seed and no example database.
+Runtime: about a minute on two cores.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    ignored_auth,
+    negative_data_rejection,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from sqlalchemy.engine import make_url
+
+from tests.conftest import _recreate_pg_database
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[1]
+PASSWORD = "fuzz-password-0123456789"
+USERS = {  # username: (role, organisation)
+    "fuzz-admin": ("admin", "UBND-01"),
+    "fuzz-reception": ("reception", "MTTQ-01"),
+    "fuzz-handler": ("handler", "UBND-00070"),
+    "fuzz-supervisor": ("supervisor", "HDND-01"),
+}
+MAX_EXAMPLES = 25
+PROBLEM = "application/problem+json"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _cli(env: dict[str, str], *args: str) -> str:
+    """`petitions ARGS` in a subprocess, with the fuzz server's environment."""
+    proc = subprocess.run([sys.executable, "-c", "from app.cli import main; main()", *args], env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, f"petitions {args[0]} failed:\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout
+
+
+class FuzzServer:
+    def __init__(self, base_url: str, tokens: dict[str, str], log_path: Path, case_ids: list[int]) -> None:
+        self.base_url = base_url
+        self.tokens = tokens
+        self.log_path = log_path
+        self.case_ids = case_ids
+
+    def headers(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    def log_tail(self, lines: int = 60) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _case_body(i: int, **over) -> dict:
+    body = {
+        "kind": ["complaint", "petition", "denunciation", "reflection"][i % 4], "channel": "in_person",
+        "title": f"Đơn thử nghiệm số {i}: khiếu nại việc thu hồi đất", "content": "Nội dung đơn thử nghiệm",
+        "field": "land", "location_unit_code": "00070", "respondent": "UBND phường Hoàn Kiếm",
+        "petitioners": [{"full_name": f"Nguyễn Văn {i}", "phone": "0912345678"}],
+    }
+    body.update(over)
+    return body
+
+
+def _fuzz_database_url(tmp: Path) -> str:
+    """Its own SQLite file; or, when the suite runs on PostgreSQL, a fresh `<name>_fuzz` database there."""
+    test_url = os.environ.get("TEST_DATABASE_URL", "")
+    if not test_url.startswith("postgresql"):
+        return f"sqlite+aiosqlite:///{tmp / 'fuzz.db'}"
+    url = make_url(test_url)
+    url = url.set(database=f"{url.database}_fuzz").render_as_string(hide_password=False)
+    asyncio.run(_recreate_pg_database(url))
+    return url
+
+
+@pytest.fixture(scope="module")
+def fuzz_server():
+    tmp = Path(tempfile.mkdtemp(prefix="petitions-fuzz-"))
+    env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL",)}
+    env.update(
+        DATABASE_URL=_fuzz_database_url(tmp),
+        APP_ENV="test",
+        JWT_SECRET=secrets.token_urlsafe(48),
+        # thousands of logins with made-up names: the limiter must not turn the fuzz into 429s
+        LOGIN_MAX_FAILURES="1000000",
+        LOGIN_MAX_PER_ADDRESS="1000000",
+        LOG_LEVEL="WARNING",
+    )
+    _cli(env, "migrate")
+    _cli(env, "seed")
+    for username, (role, org) in USERS.items():
+        _cli(env, "users", "create", "--username", username, "--password", PASSWORD, "--role", role, "--org", org,
+             "--full-name", f"Fuzz {role}")
+
+    port = _free_port()
+    log_path = tmp / "server.log"
+    log = log_path.open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "app.main:app_factory", "--host", "127.0.0.1",
+         "--port", str(port), "--no-access-log"],
+        env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server not ready:\n{log_path.read_text(errors='replace')}")
+            time.sleep(0.2)
+
+        with httpx.Client(base_url=base, timeout=30) as c:
+            tokens = {}
+            for username, (role, _org) in USERS.items():
+                r = c.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+                assert r.status_code == 200, r.text
+                tokens[role] = r.json()["access_token"]
+            case_ids = []
+            for i in range(6):
+                role = "reception" if i % 2 == 0 else "handler"
+                r = c.post("/api/v1/cases", json=_case_body(i), headers={"Authorization": f"Bearer {tokens[role]}"})
+                assert r.status_code == 201, r.text
+                case_ids.append(r.json()["id"])
+            # one case further along, so that history, actions and transitions have more to show
+            auth = {"Authorization": f"Bearer {tokens['handler']}"}
+            got = c.get(f"/api/v1/cases/{case_ids[1]}", headers=auth)
+            r = c.post(f"/api/v1/cases/{case_ids[1]}/transitions", json={"action": "accept"},
+                       headers={**auth, "If-Match": got.headers["ETag"]})
+            assert r.status_code == 200, r.text
+        yield FuzzServer(base, tokens, log_path, case_ids)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+        log.close()
+
+
+# Reception first: the admin's fuzzing may deactivate or re-role other users (PATCH /users/{id}).
+@pytest.fixture(scope="module", params=["reception", "admin"])
+def fuzz_role(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def api_schema(fuzz_server, fuzz_role):
+    config = schemathesis.Config.from_dict({
+        "seed": 20261127,
+        "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
+        "phases": {"stateful": {"enabled": False}},
+        "checks": {
+            # 412 (stale If-Match) is a correct answer to a made-up If-Match header
+            "negative_data_rejection": {"expected-statuses": ["400", "401", "403", "404", "405", "409", "412",
+                                                              "415", "422", "428", "429"]},
+        },
+    })
+    return schemathesis.openapi.from_url(f"{fuzz_server.base_url}/openapi.json", config=config)
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@pytest.fixture(autouse=True)
+def _schemathesis_nodeid_shim(request):
+    """Schemathesis 4.32's lazy-schema runner reads and rewrites `node._nodeid`, which pytest 9.2
+    no longer has (node ids became structured: `node._id`). Give it the attribute to read; its
+    rewrite only changes how subtests are labelled, and their label names the operation anyway."""
+    if not hasattr(request.node, "_nodeid"):
+        request.node._nodeid = request.node.nodeid
+
+
+def problem_json(ctx, response, case):
+    """Every 4xx is an RFC 9457 problem: problem+json with type, title, status, detail; a 422 names its fields."""
+    if not 400 <= response.status_code < 500:
+        return None
+    ctype = response.headers.get("content-type", [""])[0]
+    assert ctype.startswith(PROBLEM), f"{response.status_code} with content type {ctype!r}, not {PROBLEM}"
+    body = response.json()
+    missing = [k for k in ("type", "title", "status", "detail") if k not in body]
+    assert not missing, f"problem without {missing}: {body}"
+    assert body["status"] == response.status_code, body
+    if response.status_code == 422:
+        assert body.get("errors") and all(e.get("field") for e in body["errors"]), f"422 naming no field: {body}"
+    return None
+
+
+# Not run: positive_data_acceptance (schema-valid input is still refused by the rules: an unknown
+# unit code, a stale If-Match, a role that may not act) and the stateful checks (stateful phase off:
+# they would need links between operations, and the time budget).
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
+          negative_data_rejection, ignored_auth, problem_json]
+
+
+@schema.parametrize()
+@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+def test_api_fuzz(case, fuzz_server, fuzz_role):
+    headers = fuzz_server.headers(fuzz_role)
+    case.call_and_validate(headers=headers, checks=CHECKS, timeout=30)
+
+
+def test_the_fuzzing_reached_the_endpoints_and_no_request_failed(fuzz_server):
+    """Not vacuous: most operations answered some request with a 2xx (tokens worked, examples were
+    valid); and belt and braces: a 500 is also logged as "unhandled error", and there is none."""
+    log = fuzz_server.log_path.read_text(errors="replace")
+    assert "unhandled error" not in log, fuzz_server.log_tail()
+    metrics = httpx.get(f"{fuzz_server.base_url}/metrics", timeout=30).text
+    counts: dict[tuple[str, str], dict[str, float]] = {}
+    for m in re.finditer(r'^http_requests_total\{method="(\w+)",route="([^"]+)",status="(\d+)"\} (\S+)$', metrics,
+                         re.MULTILINE):
+        method, route, status, n = m.groups()
+        counts.setdefault((method, route), {})[status] = float(n)
+    print("\n".join(f"{m} {r}: {dict(sorted(c.items()))}" for (m, r), c in sorted(counts.items())))
+    assert not any(s.startswith("5") for c in counts.values() for s in c)
+    spec = httpx.get(f"{fuzz_server.base_url}/openapi.json", timeout=30).json()
+    operations = {(m.upper(), p) for p, item in spec["paths"].items() for m in item}
+    succeeded = {op for op in operations if any(s.startswith("2") for s in counts.get(op, {}))}
+    assert len(succeeded) >= 0.8 * len(operations), sorted(operations - succeeded)

@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("app.errors")
@@ -171,7 +172,21 @@ _SLUGS = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-f
           428: "precondition-required", 429: "too-many-requests"}
 
 
+def _is_sqlite_busy(exc: OperationalError) -> bool:
+    return "database is locked" in str(exc.orig) or "database table is locked" in str(exc.orig)
+
+
 def install(app: FastAPI) -> None:
+    @app.exception_handler(OperationalError)
+    async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
+        # SQLite's single write lock stayed taken past the busy timeout: a moment's overload,
+        # not a bug; the transaction was rolled back, so the client may simply retry.
+        if _is_sqlite_busy(exc):
+            log.warning("database busy: write lock not obtained in time", extra={"path": request.url.path})
+            return problem_response(request, 503, "The database is busy; nothing was changed. Retry shortly.",
+                                    slug="database-busy", headers={"Retry-After": "1"})
+        return unexpected_error_response(request, exc)
+
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(request, exc.status, exc.detail, slug=exc.slug or _SLUGS.get(exc.status),

@@ -1,5 +1,6 @@
 """On SQLite, read-only work must not take the single write lock: logging in and verifying the
-audit chain go on while another connection is writing (WAL lets readers through)."""
+audit chain go on while another connection is writing (WAL lets readers through). A write that
+cannot get the lock in time is a 503 to retry, not a 500."""
 from __future__ import annotations
 
 import asyncio
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.slow
 PASSWORD = "a-long-admin-password"
 
 
-async def test_login_and_chain_verification_do_not_wait_for_a_writer(tmp_path, is_postgres):
+async def test_reads_pass_a_writer_and_a_blocked_write_is_503(tmp_path, is_postgres):
     if is_postgres:
         pytest.skip("SQLite's single write lock")
     path = tmp_path / "locks.db"
@@ -46,7 +47,14 @@ async def test_login_and_chain_verification_do_not_wait_for_a_writer(tmp_path, i
             verify = await c.get("/api/v1/audit/verify", headers=headers)
             assert verify.status_code == 200, verify.text
             assert verify.json()["ok"] is True and verify.json()["events_checked"] == 2
+            # a write cannot get the lock in time: a 503 to retry, not a 500, and nothing written
+            org = {"code": "SO-BUSY", "name": "Sở bận", "kind": "department", "unit_code": "01"}
+            busy = await c.post("/api/v1/organizations", json=org, headers=headers)
+            assert busy.status_code == 503, busy.text
+            assert busy.headers["content-type"].startswith("application/problem+json")
+            assert busy.headers["retry-after"] == "1" and busy.json()["request_id"]
             writer.execute("ROLLBACK")
+            assert (await c.post("/api/v1/organizations", json=org, headers=headers)).status_code == 201
     finally:
         writer.close()
         await db.dispose()

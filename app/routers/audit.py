@@ -14,7 +14,7 @@ from app.models.audit import AuditEvent, AuditEventRead, AuditVerifyResult
 from app.models.base import DB_INT_MAX, Day, as_utc
 from app.models.users import Role
 from app.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
-from app.problems import problem_responses
+from app.problems import field_error, problem_responses
 from app.routers.params import date_query, id_query
 from app.security import Principal, RequireRole
 from app.services import audit as audit_service
@@ -68,7 +68,11 @@ async def verify(session: ReadSession, _: Auditor,
                  head_seq: Annotated[int | None, Query(ge=1, le=DB_INT_MAX,
                                                        description="an exported head's seq")] = None,
                  head_hash: Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$")] = None) -> AuditVerifyResult:
-    expect = (head_seq, head_hash) if head_seq and head_hash else None
+    if (head_seq is None) != (head_hash is None):
+        # half an exported head would silently check nothing: the operator must know
+        missing = "head_hash" if head_hash is None else "head_seq"
+        raise field_error(f"query.{missing}", "an exported head is a seq and a hash: give both")
+    expect = (head_seq, head_hash) if head_seq is not None else None
     return await audit_service.verify(session, expect_head=expect)
 
 
@@ -80,5 +84,5 @@ class ChainHead(BaseModel):
 
 @router.get("/head", response_model=ChainHead,
             summary="The latest event's seq and hash, to keep outside the database")
-async def chain_head(session: DbSession, _: Auditor) -> dict:
+async def chain_head(session: ReadSession, _: Auditor) -> dict:
     return await audit_service.head(session) or {"seq": 0, "hash": audit_service.GENESIS_HASH, "at": None}

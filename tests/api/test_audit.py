@@ -177,6 +177,10 @@ async def test_head_parameters_are_validated(client, admin_headers):
                    422, "head_hash")
     assert_problem(await client.get("/api/v1/audit/verify?head_seq=0&head_hash=" + "a" * 64,
                                     headers=admin_headers), 422, "head_seq")
+    # half a head would check nothing while looking like it did
+    assert_problem(await client.get("/api/v1/audit/verify?head_seq=5", headers=admin_headers), 422, "head_hash")
+    assert_problem(await client.get("/api/v1/audit/verify?head_hash=" + "a" * 64, headers=admin_headers),
+                   422, "head_seq")
 
 
 @pytest.mark.parametrize("role,status", [("admin", 200), ("supervisor", 200), ("reception", 403), ("handler", 403)])

@@ -22,6 +22,11 @@ async def get_by_username(session: AsyncSession, username: str) -> User | None:
     return (await session.execute(select(User).where(User.username == username))).scalar_one_or_none()
 
 
+async def _hash(password: str) -> str:
+    # Argon2 is deliberately slow (tens of milliseconds): keep it off the event loop.
+    return await anyio.to_thread.run_sync(hash_password, password)
+
+
 async def authenticate(session: AsyncSession, username: str, password: str) -> User | None:
     """Constant-time with respect to whether the user exists (a dummy hash is verified)."""
     user = await get_by_username(session, username)
@@ -44,7 +49,7 @@ async def create_user(session: AsyncSession, actor: Any, data: UserCreate) -> tu
         raise Problem(409, f"Username {data.username} is taken.", slug="conflict",
                       errors=[{"field": "body.username", "message": "already taken"}])
     org = await _org_or_422(session, data.org, "body.org")
-    user = User(username=data.username, full_name=data.full_name, password_hash=hash_password(data.password),
+    user = User(username=data.username, full_name=data.full_name, password_hash=await _hash(data.password),
                 role=data.role.value, organization_id=org.id)
     session.add(user)
     await session.flush()
@@ -67,7 +72,7 @@ async def update_user(session: AsyncSession, actor: Any, user: User, data: UserU
             changes[name] = {"from": getattr(user, name), "to": value}
             setattr(user, name, value)
     if patch.get("password"):
-        user.password_hash = hash_password(patch["password"])
+        user.password_hash = await _hash(patch["password"])
         changes["password"] = "changed"  # never the value
     if changes:
         user.updated_at = utcnow()

@@ -11,6 +11,7 @@ import asyncio
 import os
 import tempfile
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -212,3 +213,24 @@ def json_log():
     finally:
         root.removeHandler(cap.handler)
         root.setLevel(old_level)
+
+
+def petitions_command() -> list[str]:
+    """The `petitions` console script of this environment (or the same entry point via python)."""
+    import sys
+
+    script = Path(sys.executable).with_name("petitions")
+    return [str(script)] if script.exists() else [sys.executable, "-c", "from app.cli import main; main()"]
+
+
+@asynccontextmanager
+async def standalone_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of an app of its own over `settings`' database, outside the test transaction."""
+    app = create_app(settings, configure_logs=False)
+    app.state.db = Database.from_settings(settings)
+    try:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            yield c
+    finally:
+        await app.state.db.dispose()

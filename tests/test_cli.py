@@ -2,28 +2,21 @@
 it, verify the audit chain, export its head, and see verification fail after tampering."""
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
-import httpx
 import pytest
 
 from app.config import Settings
-from app.db import Database
-from app.main import create_app
+from tests.conftest import petitions_command, standalone_client
 
 pytestmark = pytest.mark.slow
 
 ADMIN_PASSWORD = "first-admin-passphrase"
-
-
-def _petitions() -> list[str]:
-    script = Path(sys.executable).with_name("petitions")
-    return [str(script)] if script.exists() else [sys.executable, "-c", "from app.cli import main; main()"]
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +35,7 @@ def run(workdir, db_file):
     env["DATABASE_URL"] = f"sqlite+aiosqlite:///{db_file}"
 
     def _run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(_petitions() + list(args), env=env, cwd=workdir, capture_output=True, text=True,
+        return subprocess.run(petitions_command() + list(args), env=env, cwd=workdir, capture_output=True, text=True,
                               timeout=120)
 
     return _run
@@ -73,21 +66,13 @@ def test_users_create_then_log_in_through_the_api(run, db_file):
     assert "quantri" in proc.stdout and ADMIN_PASSWORD not in proc.stdout
 
     settings = Settings(app_env="test", database_url=f"sqlite+aiosqlite:///{db_file}", _env_file=None)
-    app = create_app(settings, configure_logs=False)
 
     async def login_and_me():
-        app.state.db = Database.from_settings(settings)
-        try:
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
-                token = await c.post("/api/v1/auth/token", data={"username": "quantri", "password": ADMIN_PASSWORD})
-                assert token.status_code == 200, token.text
-                headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-                return (await c.get("/api/v1/auth/me", headers=headers)).json()
-        finally:
-            await app.state.db.dispose()
-
-    import asyncio
+        async with standalone_client(settings) as c:
+            token = await c.post("/api/v1/auth/token", data={"username": "quantri", "password": ADMIN_PASSWORD})
+            assert token.status_code == 200, token.text
+            headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+            return (await c.get("/api/v1/auth/me", headers=headers)).json()
 
     me = asyncio.run(login_and_me())
     assert me["username"] == "quantri" and me["role"] == "admin" and me["full_name"] == "Quản trị viên"

@@ -4,12 +4,11 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from app.config import DEV_SECRET, InsecureSettings, Settings
+from tests.conftest import petitions_command
 
 
 @pytest.fixture(autouse=True)
@@ -63,11 +62,6 @@ def test_defaults():
     assert not Settings(database_url="postgresql+asyncpg://u@h/db", _env_file=None).is_sqlite
 
 
-def _petitions() -> list[str]:
-    script = Path(sys.executable).with_name("petitions")
-    return [str(script)] if script.exists() else [sys.executable, "-c", "from app.cli import main; main()"]
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("secret,reason", [(None, "built-in development value"), ("too-short", "shorter than 32")])
 def test_serve_refuses_to_start_in_production_and_says_why(tmp_path, secret, reason):
@@ -75,7 +69,7 @@ def test_serve_refuses_to_start_in_production_and_says_why(tmp_path, secret, rea
     env.update(APP_ENV="production", DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'p.db'}")
     if secret:
         env["JWT_SECRET"] = secret
-    proc = subprocess.run(_petitions() + ["serve", "--port", "1"], env=env, cwd=tmp_path, capture_output=True,
+    proc = subprocess.run(petitions_command() + ["serve", "--port", "1"], env=env, cwd=tmp_path, capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode != 0
     assert reason in proc.stderr and "refusing to start" in proc.stderr

@@ -6,16 +6,15 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
-import httpx
 import pytest
 
 from app.config import Settings
 from app.db import Database
-from app.main import create_app
 from app.migrations import upgrade
 from app.models.users import UserCreate
 from app.services.reference import seed_reference
 from app.services.users import create_user
+from tests.conftest import standalone_client
 
 pytestmark = pytest.mark.slow
 
@@ -33,12 +32,10 @@ async def test_reads_pass_a_writer_and_a_blocked_write_is_503(tmp_path, is_postg
     async with db.sessionmaker() as s, s.begin():
         await seed_reference(s)
         await create_user(s, None, UserCreate(username="quantri", password=PASSWORD, role="admin", org="UBND-01"))
-    app = create_app(settings, configure_logs=False)
-    app.state.db = db
+    await db.dispose()
     writer = sqlite3.connect(path, isolation_level=None)
     try:
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        async with standalone_client(settings) as c:
             token = (await c.post("/api/v1/auth/token", data={"username": "quantri", "password": PASSWORD})).json()
             headers = {"Authorization": f"Bearer {token['access_token']}"}
             writer.execute("BEGIN IMMEDIATE")  # another process is in the middle of a write
@@ -57,4 +54,3 @@ async def test_reads_pass_a_writer_and_a_blocked_write_is_503(tmp_path, is_postg
             assert (await c.post("/api/v1/organizations", json=org, headers=headers)).status_code == 201
     finally:
         writer.close()
-        await db.dispose()

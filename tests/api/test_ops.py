@@ -8,9 +8,8 @@ import httpx
 import pytest
 
 from app.config import Settings
-from app.db import Database
-from app.main import create_app
 from app.migrations import head_revision, upgrade
+from tests.conftest import standalone_client
 
 
 async def test_healthz(client):
@@ -26,14 +25,8 @@ async def test_readyz_when_migrated(client):
 
 
 async def _readyz(settings: Settings) -> httpx.Response:
-    app = create_app(settings, configure_logs=False)
-    app.state.db = Database.from_settings(settings)
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
-            return await c.get("/readyz")
-    finally:
-        await app.state.db.dispose()
+    async with standalone_client(settings) as c:
+        return await c.get("/readyz")
 
 
 async def test_readyz_503_on_an_empty_database(tmp_path):

@@ -159,7 +159,11 @@ def audit_verify(
     """Recompute the hash chain; exit 1 and name the first bad event if it is broken."""
     from app.services.audit import verify
 
-    expect = (head_seq, head_hash) if head_seq and head_hash else None
+    if (head_seq is None) != (head_hash is None):
+        missing = "--head-hash" if head_hash is None else "--head-seq"
+        typer.echo(f"error: an exported head needs both --head-seq and --head-hash; {missing} is missing", err=True)
+        raise typer.Exit(2)
+    expect = (head_seq, head_hash) if head_seq is not None else None
     result = _with_session(lambda s: verify(s, expect_head=expect), read_only=True)
     typer.echo(json.dumps(result.model_dump()))
     if not result.ok:

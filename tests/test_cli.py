@@ -137,3 +137,10 @@ def test_audit_verify_fails_after_tampering_and_names_the_event(run, db_file):
     assert broken.returncode == 1
     assert json.loads(broken.stdout.strip().splitlines()[-1])["first_bad_seq"] == 1
     assert "BROKEN at event 1" in broken.stderr
+
+
+def test_audit_verify_refuses_half_an_exported_head(run):
+    half = run("audit", "verify", "--head-seq", "2")
+    assert half.returncode == 2 and "--head-hash is missing" in half.stderr
+    half = run("audit", "verify", "--head-hash", "a" * 64)
+    assert half.returncode == 2 and "--head-seq is missing" in half.stderr

@@ -44,6 +44,9 @@ from app.workflows.calendar import days_overdue
 from app.workflows.lifecycle import Kind, Stage, Status
 from app.workflows.roles import Role
 
+# A sanity bound for back-filed paper records; anything earlier is a typing mistake.
+EARLIEST_DATE = date(1990, 1, 1)
+
 # ---- tracking codes and PINs -------------------------------------------------------------------
 
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out over the phone
@@ -387,6 +390,10 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
     received_on = data.received_on or clock.today
     if received_on > clock.today:
         raise field_error("body.received_on", f"is in the future (today is {clock.today.isoformat()} in Hanoi)")
+    if received_on < EARLIEST_DATE:
+        raise field_error("body.received_on", f"is before {EARLIEST_DATE.isoformat()}: not a date this service can file")
+    if data.decision_date is not None and data.decision_date < EARLIEST_DATE:
+        raise field_error("body.decision_date", f"is before {EARLIEST_DATE.isoformat()}")
     kind = Kind(data.kind)
     if kind != Kind.complaint and data.complaint_round is not None:
         raise field_error("body.complaint_round", "only complaints have a round")

@@ -36,6 +36,10 @@ async def test_received_on_defaults_to_today_and_may_not_be_in_the_future(client
     assert resp.status_code == 201 and resp.json()["received_on"] == "2026-11-27"
     resp = await client.post("/api/v1/cases", json=case_body(received_on="2026-11-28"), headers=desk)
     assert_problem(resp, 422, "body.received_on")
+    resp = await client.post("/api/v1/cases", json=case_body(received_on="0001-01-01"), headers=desk)
+    assert_problem(resp, 422, "body.received_on")
+    resp = await client.post("/api/v1/cases", json=case_body(decision_date="1899-12-31"), headers=desk)
+    assert_problem(resp, 422, "body.decision_date")
 
 
 async def test_bad_input_names_each_field(client, make_user):

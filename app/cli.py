@@ -117,6 +117,9 @@ def demo(
     from app.db import Database
     from app.demo import load_demo
 
+    if get_settings().app_env == "production":
+        typer.echo("error: refusing to load synthetic cases into a production database (APP_ENV=production)", err=True)
+        raise typer.Exit(2)
     day = None
     if today:
         try:

@@ -185,5 +185,10 @@ def test_cli_demo_prints_a_report(tmp_path, monkeypatch):
         assert report["cases"] == 12 and report["events"] > 12 and report["today"] == "2026-11-27"
         bad = runner.invoke(cli, ["demo", "--cases", "1", "--today", "27/11/2026"])
         assert bad.exit_code == 2
+        monkeypatch.setenv("APP_ENV", "production")
+        monkeypatch.setenv("JWT_SECRET", "a-production-secret-that-is-long-enough-0123456789")
+        get_settings.cache_clear()
+        refused = runner.invoke(cli, ["demo", "--cases", "1"])
+        assert refused.exit_code == 2 and "production" in refused.stderr
     finally:
         get_settings.cache_clear()

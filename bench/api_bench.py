@@ -367,9 +367,12 @@ async def run(args) -> list[Result]:
                     return r.status_code == 200
                 return call
 
+            want = args.transitions + args.transitions_serial + 5
+            if len(targets) < want:  # a reused database runs out of cases to move on: scale both down
+                print(f"only {len(targets)} cases can be moved on; fewer transitions", file=sys.stderr)
             for conc, count in ((c, args.transitions), (1, args.transitions_serial)):
                 warm = 5 if conc == c else 0
-                count = min(count, len(targets) - warm)
+                count = min(count, max(0, len(targets) * count // want - warm))
                 if count <= 0:
                     continue
                 pool = [targets.pop() for _ in range(count + warm)]

@@ -94,6 +94,7 @@ async def main(args) -> str:
     try:
         total = await conn.fetchval("SELECT count(*) FROM case_file")
         ward = await conn.fetchval("""SELECT location_unit_code FROM case_file GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1""")
+        small = await conn.fetchval("""SELECT location_unit_code FROM case_file GROUP BY 1 ORDER BY count(*), 1 LIMIT 1""")
         await conn.execute("ANALYZE")
     finally:
         await conn.close()
@@ -102,6 +103,7 @@ async def main(args) -> str:
     queries = [
         ("open cases of a ward by status (city supervisor, unit filter)", city, {"unit": ward, "status": open_}),
         ("a ward handler's own list (jurisdiction only)", f"demo.gq.ubnd-{ward}", {}),
+        ("the smallest ward's handler's own list", f"demo.gq.ubnd-{small}", {}),
         ("overdue cases, city-wide, newest first", city, {"overdue": True}),
         ("overdue cases by due date", city, {"overdue": True, "sort": "due"}),
         ("overdue cases of a ward", city, {"overdue": True, "unit": ward}),
@@ -110,7 +112,7 @@ async def main(args) -> str:
         ("the first page, no filter", city, {}),
     ]
     out = [BEGIN, "", f"`python bench/explain_queries.py {' '.join(sys.argv[1:])}`".replace(" `", "`") +
-           f" — database `{args.db}` with {total:,} cases; the ward is {ward}. "
+           f" — database `{args.db}` with {total:,} cases; the ward is {ward} (the most cases), the smallest {small}. "
            "Custom plan: parameter values known at planning (the first five executions of a prepared statement); "
            "generic plan: `plan_cache_mode = force_generic_plan`.", "",
            "| query | plan | time | indexes used | plan nodes |", "|---|---|---|---|---|"]

@@ -445,11 +445,14 @@ async def load_demo(db: Database, *, cases: int, seed: int, batch: int = 500, to
         raise ValueError("cases must be at least 1")
     today = today or business_today()
     rng = random.Random(seed)
-    code_rng = random.Random(f"tracking-codes:{seed}")
     report = DemoReport(today=today)
     started = time.perf_counter()
     async with db.sessionmaker() as session, session.begin():
         head0 = (await session.execute(select(func.max(AuditEvent.seq)))).scalar() or 0
+        # Tracking codes follow the seed and the cases already there: the same in a fresh database
+        # every time, and not the previous run's codes again when a database is loaded twice.
+        existing = (await session.execute(select(func.count()).select_from(Case))).scalar_one()
+        code_rng = random.Random(f"tracking-codes:{seed}:{existing}")
         wards = list((await session.execute(select(AdminUnit).where(AdminUnit.level == UnitLevel.commune.value)
                                             .order_by(AdminUnit.code))).scalars())
         if not wards:

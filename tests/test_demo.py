@@ -146,6 +146,19 @@ async def test_same_seed_same_data(loaded, tmp_path):
         await third.dispose()
 
 
+async def test_loading_the_same_seed_twice_adds_the_same_data_under_new_codes(tmp_path):
+    db = await _fresh_db(tmp_path / "twice.db")
+    try:
+        await load_demo(db, cases=15, seed=SEED, today=TODAY)
+        await load_demo(db, cases=15, seed=SEED, today=TODAY)
+        rows = await _snapshot(db)
+    finally:
+        await db.dispose()
+    first, second = rows[:15], rows[15:]
+    assert len(second) == 15 and [r[1:] for r in first] == [r[1:] for r in second]
+    assert len({r[0] for r in rows}) == 30
+
+
 async def test_the_chain_head_memo_is_dropped_with_a_rolled_back_savepoint(tmp_path):
     """The audit function remembers the chain head within a transaction; events written in a
     savepoint that is rolled back must not be chained onto."""

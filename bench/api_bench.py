@@ -298,6 +298,28 @@ async def orm_baseline(url: str, name: str, supervisor: str, filters: dict, n: i
         await db.dispose()
 
 
+async def q_with_custom_plans(url: str, fx: Fixture, params: dict, n: int, c: int, log: Path) -> Result:
+    admin = await asyncpg.connect(_dsn(url))
+    await admin.execute(f'ALTER DATABASE "{DB_NAME}" SET plan_cache_mode = force_custom_plan')
+    port = free_port()
+    proc = start_server(url, port, log)
+    try:
+        limits = httpx.Limits(max_connections=c, max_keepalive_connections=c)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60) as client:
+            sup = {"Authorization": f"Bearer {fx.tokens[fx.supervisor]}"}
+
+            async def call(_i: int) -> bool:
+                return (await client.get("/api/v1/cases", params=params, headers=sup)).status_code == 200
+
+            return await drive("GET /api/v1/cases?q=dat dai, plan_cache_mode = force_custom_plan", n, c, call,
+                               warmup=50, note="ALTER DATABASE … SET plan_cache_mode: no generic plans")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        await admin.execute(f'ALTER DATABASE "{DB_NAME}" RESET plan_cache_mode')
+        await admin.close()
+
+
 # ---- the run ---------------------------------------------------------------------------------------------
 
 async def lock_waiters(url: str, stop: asyncio.Event, samples: list[int]) -> None:
@@ -392,6 +414,9 @@ async def run(args) -> list[Result]:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+    # The same search with PostgreSQL told to plan every execution with its values: asyncpg
+    # prepares statements, and after five executions PostgreSQL may keep a generic plan.
+    results.append(await q_with_custom_plans(url, fx, lists["q"][1], n, c, log))
     # baselines for the list queries (server stopped: the database and the cores are the client's alone)
     for key, (filters, _params) in lists.items():
         sql, params = await captured_list_sql(url, fx.supervisor, filters)

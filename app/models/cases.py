@@ -39,12 +39,12 @@ class CaseField(StrEnum):
 class Case(SQLModel, table=True):
     __tablename__ = "case_file"
     __table_args__ = (
-        # the supervisor's screens: open cases by unit and status; overdue cases by due date
+        # the supervisor's screens: open cases by unit and status; overdue cases by due date.
+        # On PostgreSQL the receiving/assigned path prefixes use the ixpg_*_pattern indexes
+        # (alembic 0002), which work under any collation.
         sa.Index("ix_case_file_location_path_status", "location_path", "status"),
         sa.Index("ix_case_file_status_due", "status", "due"),
         sa.Index("ix_case_file_received_on_id", "received_on", "id"),
-        sa.Index("ix_case_file_assigned_path", "assigned_path"),
-        sa.Index("ix_case_file_receiving_path", "receiving_path"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -107,6 +107,7 @@ def demo(
     password: Annotated[str | None, typer.Option("--password", help="password for new demo users; "
                                                                      "default a random one, printed once")] = None,
     quiet: bool = False,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="do nothing when the database already has cases")] = False,
 ) -> None:
     """Load realistic synthetic cases through the case service (every step audited and clocked).
 
@@ -131,6 +132,22 @@ def demo(
     def progress(r) -> None:
         if not quiet:
             typer.echo(f"  {r.cases} cases, {r.seconds:.1f} s, {r.cases / max(r.seconds, 1e-9):.0f} cases/s", err=True)
+
+    async def _has_cases() -> bool:
+        from sqlalchemy import select
+
+        from app.models.cases import Case
+
+        db = Database.from_settings(get_settings())
+        try:
+            async with db.read_sessionmaker() as s, s.begin():
+                return (await s.execute(select(Case.id).limit(1))).first() is not None
+        finally:
+            await db.dispose()
+
+    if if_empty and asyncio.run(_has_cases()):
+        typer.echo("demo: the database already has cases; nothing loaded (--if-empty)", err=True)
+        return
 
     async def _run():
         db = Database.from_settings(get_settings())

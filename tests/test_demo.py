@@ -196,6 +196,8 @@ def test_cli_demo_prints_a_report(tmp_path, monkeypatch):
         assert result.exit_code == 0, result.output
         report = json.loads(result.stdout.strip().splitlines()[0])
         assert report["cases"] == 12 and report["events"] > 12 and report["today"] == "2026-11-27"
+        again = runner.invoke(cli, ["demo", "--cases", "12", "--seed", "3", "--today", "2026-11-27", "--if-empty"])
+        assert again.exit_code == 0 and "nothing loaded" in again.stderr and again.stdout.strip() == ""
         bad = runner.invoke(cli, ["demo", "--cases", "1", "--today", "27/11/2026"])
         assert bad.exit_code == 2
         monkeypatch.setenv("APP_ENV", "production")

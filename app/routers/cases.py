@@ -170,10 +170,8 @@ async def get_case(request: Request, response: Response, session: DbSession, pri
 async def patch_case(request: Request, response: Response, session: DbSession, principal: CurrentPrincipal,
                      case_id: CaseId, body: CaseUpdate, if_match: IfMatch = None) -> CaseDetail:
     case = await svc.get_visible(session, principal, case_id, for_update=True)
-    svc._require_actor(case, principal)
-    svc.check_version(case, if_match)
     clock = await _clock(request, session)
-    await svc.update(session, principal, case, body, clock)
+    await svc.update(session, principal, case, body, clock, if_match)
     response.headers["ETag"] = etag(case)
     return await svc.case_detail(session, case, svc.OrgCache(session), principal, clock.today,
                                  audit_identity_read=False)

@@ -504,8 +504,11 @@ def check_version(case: Case, if_match: str | None) -> None:
 _DESCRIPTIVE = ("title", "content", "field", "respondent", "location_unit_code", "decision_date", "remote_area")
 
 
-async def update(session: AsyncSession, principal: Principal, case: Case, data: CaseUpdate, clock: Clock) -> Case:
+async def update(session: AsyncSession, principal: Principal, case: Case, data: CaseUpdate, clock: Clock,
+                 if_match: str | None) -> Case:
+    """Descriptive fields only; the holder's desk or handler, with the version they read."""
     _require_actor(case, principal)
+    check_version(case, if_match)
     patch = data.model_dump(exclude_unset=True)
     changes: dict[str, Any] = {}
     for name in _DESCRIPTIVE:

@@ -16,7 +16,7 @@ from app.routers.params import date_query
 from app.security import AdminPrincipal, CurrentPrincipal
 from app.services import audit
 from app.services.clock import rules as configured_rules
-from app.services.clock import work_calendar
+from app.services.clock import rule_by_key, work_calendar
 from app.workflows.deadlines import DEFAULT_RULES
 
 router = APIRouter(prefix="/api/v1/calendar", tags=["calendar and deadlines"], responses=problem_responses(401))
@@ -145,7 +145,7 @@ async def put_rule(session: DbSession, admin: AdminPrincipal,
                    key: Annotated[str, Path(max_length=64, description="a rule's `key` from GET /calendar/rules",
                                             examples=["petition.resolution"])],
                    body: RuleSettingIn) -> DeadlineRuleOut:
-    base = next((r for r in DEFAULT_RULES if r.key == key), None)
+    base = rule_by_key(DEFAULT_RULES, key)
     if base is None:
         raise Problem(404, f"No deadline rule {key}.", slug="not-found")
     if not base.local_default:
@@ -160,5 +160,5 @@ async def put_rule(session: DbSession, admin: AdminPrincipal,
     await session.flush()
     await audit.record(session, actor=admin, action="deadline_rule.update", entity="deadline_rule", entity_id=key,
                        changes={"from": before, "to": body.model_dump()})
-    rule = next(r for r in await configured_rules(session) if r.key == key)
+    rule = rule_by_key(await configured_rules(session), key)
     return DeadlineRuleOut(**{k: getattr(rule, k) for k in DeadlineRuleOut.model_fields})

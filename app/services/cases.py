@@ -31,7 +31,7 @@ from app.models.cases import (
     Tracking,
     TransitionIn,
 )
-from app.models.reference import AdminUnit, Organization, UnitLevel
+from app.models.reference import AdminUnit, Organization
 from app.problems import Problem, field_error
 from app.security import Principal, hash_password
 from app.services import audit
@@ -207,6 +207,15 @@ async def get_visible(session: AsyncSession, principal: Principal, case_id: int,
     return case
 
 
+async def _visible_or_422(session: AsyncSession, principal: Principal, case_id: int, field_name: str) -> Case:
+    """A case named in a request body (a parent, the original of a duplicate): it must be one
+    the caller can see, else the field is wrong (422), without revealing that it exists."""
+    case = (await session.execute(select(Case).where(Case.id == case_id, visible_clause(principal)))).scalar_one_or_none()
+    if case is None:
+        raise field_error(field_name, f"no case {case_id} in your jurisdiction")
+    return case
+
+
 async def _unit(session: AsyncSession, code: str, field_name: str) -> AdminUnit:
     unit = await session.get(AdminUnit, code)
     if unit is None:
@@ -359,6 +368,26 @@ def _phone_key(phone: str | None) -> str | None:
     return digits or None
 
 
+def _check_decision_date(kind: str, decision_date: date | None, received_on: date) -> None:
+    if decision_date is None:
+        return
+    if kind != Kind.complaint:
+        raise field_error("body.decision_date", "only complaints carry the date of the decision complained about")
+    if decision_date > received_on:
+        raise field_error("body.decision_date", "is after received_on")
+
+
+def _filing_late(decision_date: date | None, received_on: date) -> bool:
+    """Luật Khiếu nại Art 9: filed more than 90 days after the decision or act complained about."""
+    return bool(decision_date and (received_on - decision_date).days > dl.COMPLAINT_FILING_LIMIT_DAYS)
+
+
+def _as_input(petitioners: list[Petitioner]) -> list[PetitionerIn]:
+    """The same people on a case opened from this one (an appeal, a split part)."""
+    return [PetitionerIn(full_name=p.full_name, id_number=p.id_number, phone=p.phone, address=p.address,
+                         email=p.email, is_representative=p.is_representative) for p in petitioners]
+
+
 def _search_text(case: Case) -> str:
     return fold(" ".join(filter(None, [case.code, case.title, case.content, case.respondent])))
 
@@ -408,24 +437,17 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
         raise field_error("body.complaint_round", "only complaints have a round")
     complaint_round = (data.complaint_round or 1) if kind == Kind.complaint else None
     if parent is None and data.parent_case_id is not None:
-        parent = await session.execute(select(Case).where(Case.id == data.parent_case_id, visible_clause(principal)))
-        parent = parent.scalar_one_or_none()
-        if parent is None:
-            raise field_error("body.parent_case_id", f"no case {data.parent_case_id} in your jurisdiction")
+        parent = await _visible_or_422(session, principal, data.parent_case_id, "body.parent_case_id")
     if data.anonymous and data.petitioners:
         raise field_error("body.petitioners", "an anonymous petition lists no petitioners")
     if not data.anonymous and not data.petitioners:
         raise field_error("body.petitioners", "at least one petitioner is required (or anonymous: true)")
     count = 0 if data.anonymous else max(data.petitioner_count or 0, len(data.petitioners))
     check_representatives(count, data.petitioners)
-    if data.decision_date is not None:
-        if kind != Kind.complaint:
-            raise field_error("body.decision_date", "only complaints carry the date of the decision complained about")
-        if data.decision_date > received_on:
-            raise field_error("body.decision_date", "is after received_on")
+    _check_decision_date(kind, data.decision_date, received_on)
     unit, location_info = await resolve_location(session, data)
     org = receiving_org or principal.org
-    filing_late = bool(data.decision_date and (received_on - data.decision_date).days > dl.COMPLAINT_FILING_LIMIT_DAYS)
+    filing_late = _filing_late(data.decision_date, received_on)
 
     if pin_hash is None:
         pin, pin_hash = await _pin_and_hash(session)
@@ -522,17 +544,13 @@ async def update(session: AsyncSession, principal: Principal, case: Case, data: 
         if name == "location_unit_code" and value != case.location_unit_code:
             unit = await _unit(session, value, "body.location_unit_code")
             case.location_path = unit.path
-        if name == "decision_date" and value is not None:
-            if case.kind != Kind.complaint:
-                raise field_error("body.decision_date", "only complaints carry the date of the decision complained about")
-            if value > case.received_on:
-                raise field_error("body.decision_date", "is after received_on")
+        if name == "decision_date":
+            _check_decision_date(case.kind, value, case.received_on)
         if getattr(case, name) != value:
             changes[name] = {"from": getattr(case, name), "to": value}
             setattr(case, name, value)
     if "decision_date" in changes:
-        case.filing_late = bool(case.decision_date and
-                                (case.received_on - case.decision_date).days > dl.COMPLAINT_FILING_LIMIT_DAYS)
+        case.filing_late = _filing_late(case.decision_date, case.received_on)
     if not changes:
         return case
     case.search_text = _search_text(case)
@@ -593,8 +611,6 @@ async def transition(session: AsyncSession, principal: Principal, case: Case, da
     if principal.role not in lc.TRANSITION_ROLES:
         raise Problem(403, f"Role '{principal.role.value}' may not transition cases.", slug="forbidden")
     check_version(case, if_match)
-    if data.action not in lc.ACTION_NAMES:
-        raise field_error("body.action", f"unknown action; one of {', '.join(lc.ACTION_NAMES)}")
     kind, status = Kind(case.kind), Status(case.status)
     action = lc.find(data.action, kind, case.complaint_round, status)
     if action is None:
@@ -648,19 +664,24 @@ async def transition(session: AsyncSession, principal: Principal, case: Case, da
 Clock_ = lc.Clock  # the lifecycle's clock effects (not the request's Clock)
 
 
-async def _reclassify(session, principal, case: Case, data: TransitionIn, clock: Clock, on, changes) -> None:
-    new_kind = Kind(data.kind)
-    new_round = (data.complaint_round or 1) if new_kind == Kind.complaint else None
-    if new_kind == Kind(case.kind) and new_round == case.complaint_round:
-        raise field_error("body.kind", f"the case is already a {new_kind.value}")
+def _change_kind(case: Case, new_kind: Kind, new_round: int | None, clock: Clock, changes: dict[str, Any]) -> None:
+    """Classified by content, not title (TT 05/2021 Art 6): the new kind's clock runs from
+    receipt, as the law counts it."""
     changes["kind"] = {"from": case.kind, "to": new_kind.value}
     if new_round != case.complaint_round:
         changes["complaint_round"] = {"from": case.complaint_round, "to": new_round}
     if new_kind != Kind.complaint:
         case.decision_date, case.filing_late = None, False
     case.kind, case.complaint_round = new_kind.value, new_round
-    stage = Stage.acceptance if new_round == 2 else Stage.processing
-    _start_stage(case, clock, stage, case.received_on)  # the clock runs from receipt, as the law counts it
+    _start_stage(case, clock, Stage.acceptance if new_round == 2 else Stage.processing, case.received_on)
+
+
+async def _reclassify(session, principal, case: Case, data: TransitionIn, clock: Clock, on, changes) -> None:
+    new_kind = Kind(data.kind)
+    new_round = (data.complaint_round or 1) if new_kind == Kind.complaint else None
+    if new_kind == Kind(case.kind) and new_round == case.complaint_round:
+        raise field_error("body.kind", f"the case is already a {new_kind.value}")
+    _change_kind(case, new_kind, new_round, clock, changes)
 
 
 async def _forward(session, principal, case: Case, data: TransitionIn, clock: Clock, on, changes) -> None:
@@ -699,9 +720,7 @@ async def _archive(session, principal, case: Case, data: TransitionIn, clock: Cl
             raise field_error("body.duplicate_of", "required when the ground is duplicate")
         if data.duplicate_of == case.id:
             raise field_error("body.duplicate_of", "a case cannot duplicate itself")
-        other = (await session.execute(select(Case).where(Case.id == data.duplicate_of, visible_clause(principal))))
-        if other.scalar_one_or_none() is None:
-            raise field_error("body.duplicate_of", f"no case {data.duplicate_of} in your jurisdiction")
+        await _visible_or_422(session, principal, data.duplicate_of, "body.duplicate_of")
         case.duplicate_of_id = data.duplicate_of
         changes["duplicate_of"] = data.duplicate_of
 
@@ -796,8 +815,7 @@ async def _appeal(session, principal, case: Case, data: TransitionIn, clock: Clo
     data2 = CaseCreate(
         kind=Kind.complaint, channel="forwarded", received_on=on, title=case.title, content=case.content,
         field=case.field, location_unit_code=case.location_unit_code, respondent=case.respondent,
-        petitioners=[PetitionerIn(full_name=p.full_name, id_number=p.id_number, phone=p.phone, address=p.address,
-                                  email=p.email, is_representative=p.is_representative) for p in petitioners],
+        petitioners=_as_input(petitioners),
         petitioner_count=case.petitioner_count or None, anonymous=case.anonymous or not petitioners,
         complaint_round=2, decision_date=case.decided_on, remote_area=remote,
     )
@@ -829,12 +847,7 @@ async def split(session: AsyncSession, principal: Principal, case: Case, data: S
     first, rest = data.parts[0], data.parts[1:]
     changes: dict[str, Any] = {}
     if first.kind.value != case.kind:
-        changes["kind"] = {"from": case.kind, "to": first.kind.value}
-        case.kind = first.kind.value
-        case.complaint_round = 1 if first.kind == Kind.complaint else None
-        if first.kind != Kind.complaint:
-            case.decision_date, case.filing_late = None, False
-        _start_stage(case, clock, Stage.processing, case.received_on)
+        _change_kind(case, first.kind, 1 if first.kind == Kind.complaint else None, clock, changes)
     for name in ("title", "content"):
         if getattr(first, name) != getattr(case, name):
             changes[name] = {"from": getattr(case, name), "to": getattr(first, name)}
@@ -854,8 +867,7 @@ async def split(session: AsyncSession, principal: Principal, case: Case, data: S
             kind=part.kind, channel=case.channel, received_on=case.received_on, title=part.title,
             content=part.content, field=part.field or case.field, location_unit_code=case.location_unit_code,
             respondent=case.respondent,
-            petitioners=[PetitionerIn(full_name=p.full_name, id_number=p.id_number, phone=p.phone, address=p.address,
-                                      email=p.email, is_representative=p.is_representative) for p in petitioners],
+            petitioners=_as_input(petitioners),
             petitioner_count=case.petitioner_count or None, anonymous=case.anonymous,
             decision_date=case.decision_date if part.kind == Kind.complaint else None, remote_area=case.remote_area,
         )

@@ -27,6 +27,13 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def cut_page(rows: list[T], limit: int, key) -> tuple[list[T], str | None]:
+    """`rows` were fetched with `limit + 1`: the page, and the cursor after its last row
+    (`key(row)` gives the sort key's values) when a further row exists."""
+    nxt = encode_cursor(key(rows[limit - 1])) if len(rows) > limit else None
+    return rows[:limit], nxt
+
+
 def decode_cursor(cursor: str | None, arity: int, kinds: tuple[type, ...] | None = None) -> list[Any] | None:
     """The values of a cursor this service issued, or a 422 naming `query.cursor`.
 

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from pydantic import ConfigDict, EmailStr, StrictBool, StrictInt, field_validator, model_validator
+from pydantic import ConfigDict, EmailStr, StrictBool, StrictInt, field_validator
 from sqlmodel import Field, SQLModel
 
 from app.models.base import DB_INT_MAX, Day, ts_field

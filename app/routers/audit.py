@@ -13,7 +13,7 @@ from app.db import DbSession, ReadSession
 from app.models.audit import AuditEvent, AuditEventRead, AuditVerifyResult
 from app.models.base import DB_INT_MAX, Day, as_utc
 from app.models.users import Role
-from app.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from app.pagination import Cursor, Limit, Page, cut_page, decode_cursor
 from app.problems import field_error, problem_responses
 from app.routers.params import date_query, id_query
 from app.security import Principal, RequireRole
@@ -59,8 +59,8 @@ async def list_events(
     if after:
         stmt = stmt.where(AuditEvent.seq > after[0])
     rows = list((await session.execute(stmt.order_by(AuditEvent.seq).limit(limit + 1))).scalars())
-    nxt = encode_cursor([rows[limit - 1].seq]) if len(rows) > limit else None
-    return Page(items=[event_read(r) for r in rows[:limit]], next_cursor=nxt)
+    page, nxt = cut_page(rows, limit, lambda e: [e.seq])
+    return Page(items=[event_read(r) for r in page], next_cursor=nxt)
 
 
 @router.get("/verify", response_model=AuditVerifyResult, summary="Recompute the hash chain")

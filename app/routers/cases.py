@@ -22,7 +22,7 @@ from app.models.cases import (
     TransitionIn,
     TransitionOut,
 )
-from app.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from app.pagination import Cursor, Limit, Page, cut_page, decode_cursor, encode_cursor
 from app.problems import field_error, problem_responses
 from app.routers.audit import event_read
 from app.routers.params import CaseId
@@ -241,6 +241,6 @@ async def case_history(session: DbSession, principal: CurrentPrincipal, case_id:
     case = await svc.get_visible(session, principal, case_id)
     after = decode_cursor(cursor, 1, kinds=(int,))
     rows = await svc.history(session, case, limit=limit, after_seq=after[0] if after else None)
-    nxt = encode_cursor([rows[limit - 1].seq]) if len(rows) > limit else None
-    return Page(items=[event_read(r) for r in rows[:limit]], next_cursor=nxt)
+    page, nxt = cut_page(rows, limit, lambda e: [e.seq])
+    return Page(items=[event_read(r) for r in page], next_cursor=nxt)
 

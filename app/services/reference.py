@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.reference import AdminUnit, OrgCreate, Organization, OrgKind, UnitCreate, UnitLevel
-from app.pagination import decode_cursor, encode_cursor
+from app.pagination import cut_page, decode_cursor
 from app.problems import Problem, field_error
 from app.services import audit
 from app.textsearch import fold
@@ -105,8 +105,7 @@ async def list_units(session: AsyncSession, *, parent: str | None, level: str | 
     if after:
         stmt = stmt.where(AdminUnit.code > str(after[0]))
     rows = list((await session.execute(stmt.order_by(AdminUnit.code).limit(limit + 1))).scalars())
-    nxt = encode_cursor([rows[limit - 1].code]) if len(rows) > limit else None
-    return rows[:limit], nxt
+    return cut_page(rows, limit, lambda u: [u.code])
 
 
 async def create_unit(session: AsyncSession, actor: Any, data: UnitCreate) -> AdminUnit:
@@ -156,8 +155,7 @@ async def list_orgs(session: AsyncSession, *, unit: str | None, kind: str | None
     if after:
         stmt = stmt.where(Organization.code > str(after[0]))
     rows = list((await session.execute(stmt.order_by(Organization.code).limit(limit + 1))).scalars())
-    nxt = encode_cursor([rows[limit - 1].code]) if len(rows) > limit else None
-    return rows[:limit], nxt
+    return cut_page(rows, limit, lambda o: [o.code])
 
 
 async def create_org(session: AsyncSession, actor: Any, data: OrgCreate) -> Organization:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models.base import utcnow
 from app.models.reference import Organization
 from app.models.users import User, UserCreate, UserUpdate
-from app.pagination import decode_cursor, encode_cursor
+from app.pagination import cut_page, decode_cursor
 from app.problems import Problem, field_error
 from app.security import hash_password, verify_password
 from app.services import audit
@@ -93,5 +93,5 @@ async def list_users(session: AsyncSession, *, org: str | None, role: str | None
     if after:
         stmt = stmt.where(User.id > after[0])
     rows = list((await session.execute(stmt.order_by(User.id).limit(limit + 1))).all())
-    nxt = encode_cursor([rows[limit - 1][0].id]) if len(rows) > limit else None
-    return [(u, o) for u, o in rows[:limit]], nxt
+    page, nxt = cut_page(rows, limit, lambda row: [row[0].id])
+    return [(u, o) for u, o in page], nxt

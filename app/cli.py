@@ -80,7 +80,7 @@ def users_create(
 ) -> None:
     """Create a user (the first admin, typically)."""
     from app.models.users import UserCreate
-    from app.problems import Problem
+    from app.errors import DomainError
     from app.services.users import create_user
 
     try:
@@ -91,8 +91,8 @@ def users_create(
         raise typer.Exit(2) from None
     try:
         user = _with_session(lambda s: create_user(s, "cli", data))[0]
-    except Problem as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
+    except DomainError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"created user {user.username} (id {user.id}, role {user.role}, org {org})")
 

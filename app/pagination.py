@@ -9,7 +9,7 @@ from fastapi import Query
 from pydantic import BaseModel
 
 from app.models.base import DB_INT_MAX
-from app.problems import field_error
+from app.errors import field_error
 
 T = TypeVar("T")
 

@@ -18,6 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app import errors
+from app.errors import field_error
+
 log = logging.getLogger("app.errors")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -48,10 +51,31 @@ class Problem(Exception):
         self.extra = extra
 
 
-def field_error(field: str, message: str, status: int = 422, **extra: Any) -> Problem:
-    """A 4xx naming one bad field, in the same shape as request validation errors."""
-    return Problem(status, f"{field}: {message}", slug="validation-error", title="Invalid input",
-                   errors=[{"field": field, "message": message}], **extra)
+# Domain errors (app/errors.py) and the problem each one is: status, slug, title.
+_DOMAIN: dict[type[errors.DomainError], tuple[int, str, str | None]] = {
+    errors.NotFound: (404, "not-found", None),
+    errors.Forbidden: (403, "forbidden", None),
+    errors.IllegalAction: (409, "illegal-transition", None),
+    errors.Conflict: (409, "conflict", None),
+    errors.PreconditionRequired: (428, "precondition-required", None),
+    errors.Stale: (412, "precondition-failed", None),
+    errors.Invalid: (422, "validation-error", "Invalid input"),
+    errors.Unavailable: (503, "unavailable", None),
+}
+
+
+def domain_problem(exc: errors.DomainError) -> Problem:
+    """The problem+json a domain error is (the most specific class in _DOMAIN wins)."""
+    for cls in type(exc).__mro__:
+        if cls in _DOMAIN:
+            status, slug, title = _DOMAIN[cls]
+            break
+    else:  # pragma: no cover - every DomainError subclass is a subclass of one listed
+        status, slug, title = 500, "internal-error", None
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, errors.Unavailable) else None
+    extra = dict(exc.extra)
+    errs = exc.errors if isinstance(exc, errors.Invalid) else extra.pop("errors", None)
+    return Problem(status, exc.message, slug=exc.code or slug, title=title, errors=errs, headers=headers, **extra)
 
 
 def problem_response(request: Request | None, status: int, detail: str, *, slug: str | None = None,
@@ -191,6 +215,10 @@ def install(app: FastAPI) -> None:
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(request, exc.status, exc.detail, slug=exc.slug or _SLUGS.get(exc.status),
                                 title=exc.title, errors=exc.errors, headers=exc.headers, extra=exc.extra)
+
+    @app.exception_handler(errors.DomainError)
+    async def _domain(request: Request, exc: errors.DomainError) -> JSONResponse:
+        return await _problem(request, domain_problem(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -32,7 +32,7 @@ from app.models.cases import (
     TransitionIn,
 )
 from app.models.reference import AdminUnit, Organization
-from app.problems import Problem, field_error
+from app.errors import Forbidden, IllegalAction, Invalid, NotFound, PreconditionRequired, Stale, Unavailable, field_error
 from app.security import Principal, hash_password
 from app.services import audit
 from app.services.cases_scope import visible_clause
@@ -203,7 +203,7 @@ async def get_visible(session: AsyncSession, principal: Principal, case_id: int,
         stmt = stmt.with_for_update()
     case = (await session.execute(stmt)).scalar_one_or_none()
     if case is None:
-        raise Problem(404, f"No case {case_id}.", slug="not-found")
+        raise NotFound(f"No case {case_id}.")
     return case
 
 
@@ -256,10 +256,9 @@ async def resolve_location(session: AsyncSession, data: CaseCreate) -> tuple[Adm
         unit = await _unit(session, data.location_unit_code, "body.location_unit_code")
         return unit, None
     if not data.location_address:
-        raise Problem(422, "Give location_unit_code or location_address.", slug="validation-error",
-                      title="Invalid input", errors=[
-                          {"field": "body.location_unit_code", "message": "required when location_address is absent"},
-                          {"field": "body.location_address", "message": "required when location_unit_code is absent"}])
+        raise Invalid("body.location_unit_code", "required when location_address is absent",
+                      more=[("body.location_address", "required when location_unit_code is absent")],
+                      detail="Give location_unit_code or location_address.")
     from app.workflows.address import AddressNotResolved, resolve_address
 
     try:
@@ -470,7 +469,7 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
             case.code = code
             break
     else:  # pragma: no cover - 31^6 codes a year per kind
-        raise Problem(503, "Could not allocate a tracking code; try again.")
+        raise Unavailable("Could not allocate a tracking code; try again.")
     case.search_text = _search_text(case)
     session.add(case)
     await session.flush()
@@ -511,7 +510,7 @@ async def created_response(session: AsyncSession, principal: Principal, res: Int
 def check_version(case: Case, if_match: str | None) -> None:
     """Optimistic concurrency: 428 without If-Match, 412 when it is stale."""
     if if_match is None:
-        raise Problem(428, "If-Match is required: send the ETag of the case you read.", slug="precondition-required")
+        raise PreconditionRequired("If-Match is required: send the ETag of the case you read.")
     tag = if_match.strip()
     if tag.startswith("W/"):
         tag = tag[2:]
@@ -519,8 +518,8 @@ def check_version(case: Case, if_match: str | None) -> None:
     if tag == "*":
         return
     if tag != str(case.version):
-        raise Problem(412, f"The case changed since you read it (version {case.version}, you sent {tag}). Reload it.",
-                      slug="precondition-failed", current_version=case.version)
+        raise Stale(f"The case changed since you read it (version {case.version}, you sent {tag}). Reload it.",
+                    current_version=case.version)
 
 
 _DESCRIPTIVE = ("title", "content", "field", "respondent", "location_unit_code", "decision_date", "remote_area")
@@ -564,9 +563,9 @@ async def update(session: AsyncSession, principal: Principal, case: Case, data: 
 
 def _require_actor(case: Case, principal: Principal) -> None:
     if principal.role not in lc.TRANSITION_ROLES:
-        raise Problem(403, f"Role '{principal.role.value}' may not change cases.", slug="forbidden")
+        raise Forbidden(f"Role '{principal.role.value}' may not change cases.")
     if principal.org.id != holder_org_id(case):
-        raise Problem(403, "Only the organisation holding the case may act on it.", slug="forbidden")
+        raise Forbidden("Only the organisation holding the case may act on it.")
 
 
 # ---- transitions ----------------------------------------------------------------------------------
@@ -594,10 +593,10 @@ def actions_for(case: Case, principal: Principal) -> list[dict[str, Any]]:
                                                               Status(case.status), Role(principal.role))]
 
 
-def _conflict(case: Case, principal: Principal, message: str) -> Problem:
+def _conflict(case: Case, principal: Principal, message: str) -> IllegalAction:
     allowed = [a.name for a in lc.allowed(Kind(case.kind), case.complaint_round, Status(case.status),
                                           Role(principal.role))]
-    return Problem(409, message, slug="illegal-transition", status_now=case.status, allowed_actions=allowed)
+    return IllegalAction(message, status_now=case.status, allowed_actions=allowed)
 
 
 @dataclass
@@ -609,7 +608,7 @@ class TransitionResult:
 async def transition(session: AsyncSession, principal: Principal, case: Case, data: TransitionIn, clock: Clock,
                      if_match: str | None) -> TransitionResult:
     if principal.role not in lc.TRANSITION_ROLES:
-        raise Problem(403, f"Role '{principal.role.value}' may not transition cases.", slug="forbidden")
+        raise Forbidden(f"Role '{principal.role.value}' may not transition cases.")
     check_version(case, if_match)
     kind, status = Kind(case.kind), Status(case.status)
     action = lc.find(data.action, kind, case.complaint_round, status)
@@ -619,15 +618,15 @@ async def transition(session: AsyncSession, principal: Principal, case: Case, da
                             + (f" (round {case.complaint_round})" if case.complaint_round else "") + ".")
         raise _conflict(case, principal, f"'{data.action}' is not allowed while the case is {status.value}.")
     if Role(principal.role) not in action.roles:
-        raise Problem(403, f"Role '{principal.role.value}' may not '{action.name}'; allowed: "
-                      f"{', '.join(sorted(r.value for r in action.roles))}.", slug="forbidden")
+        raise Forbidden(f"Role '{principal.role.value}' may not '{action.name}'; allowed: "
+                        f"{', '.join(sorted(r.value for r in action.roles))}.")
     if principal.org.id != holder_org_id(case):
-        raise Problem(403, "Only the organisation holding the case may act on it.", slug="forbidden")
+        raise Forbidden("Only the organisation holding the case may act on it.")
     missing = [f for f in action.required if getattr(data, f, None) in (None, "")]
     if missing:
-        raise Problem(422, f"'{action.name}' requires: {', '.join(missing)}.", slug="validation-error",
-                      title="Invalid input", errors=[{"field": f"body.{f}", "message": "required for this action"}
-                                                     for f in missing])
+        raise Invalid(f"body.{missing[0]}", "required for this action",
+                      more=[(f"body.{f}", "required for this action") for f in missing[1:]],
+                      detail=f"'{action.name}' requires: {', '.join(missing)}.")
     grounds = action.grounds_for(kind)
     if grounds and data.ground not in {g.code for g in grounds}:
         raise field_error("body.ground", f"not a ground for '{action.name}' of a {kind.value}; one of "

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.cases import IdempotencyRecord
-from app.problems import Problem
+from app.errors import Invalid
 
 MAX_KEY = 128
 
@@ -21,15 +21,14 @@ def body_hash(body: Any) -> str:
 
 async def lookup(session: AsyncSession, *, user_id: int, key: str, scope: str, digest: str) -> IdempotencyRecord | None:
     if not key or len(key) > MAX_KEY:
-        raise Problem(422, f"Idempotency-Key must be 1–{MAX_KEY} characters.", slug="validation-error",
-                      errors=[{"field": "header.Idempotency-Key", "message": f"1–{MAX_KEY} characters"}])
+        raise Invalid("header.Idempotency-Key", f"1–{MAX_KEY} characters",
+                      detail=f"Idempotency-Key must be 1–{MAX_KEY} characters.")
     rec = await session.get(IdempotencyRecord, (user_id, key))
     if rec is None:
         return None
     if rec.scope != scope or rec.request_hash != digest:
-        raise Problem(422, "This Idempotency-Key was already used with another request body or endpoint.",
-                      slug="idempotency-key-reused",
-                      errors=[{"field": "header.Idempotency-Key", "message": "already used with another body"}])
+        raise Invalid("header.Idempotency-Key", "already used with another body", code="idempotency-key-reused",
+                      detail="This Idempotency-Key was already used with another request body or endpoint.")
     return rec
 
 

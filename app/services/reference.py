@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.reference import AdminUnit, OrgCreate, Organization, OrgKind, UnitCreate, UnitLevel
 from app.pagination import cut_page, decode_cursor
-from app.problems import Problem, field_error
+from app.errors import Conflict, field_error
 from app.services import audit
 from app.textsearch import fold
 
@@ -110,7 +110,7 @@ async def list_units(session: AsyncSession, *, parent: str | None, level: str | 
 
 async def create_unit(session: AsyncSession, actor: Any, data: UnitCreate) -> AdminUnit:
     if await session.get(AdminUnit, data.code):
-        raise Problem(409, f"Unit {data.code} already exists.", slug="conflict")
+        raise Conflict(f"Unit {data.code} already exists.")
     parent_path = ""
     if data.parent_code:
         parent = await session.get(AdminUnit, data.parent_code)
@@ -160,7 +160,7 @@ async def list_orgs(session: AsyncSession, *, unit: str | None, kind: str | None
 
 async def create_org(session: AsyncSession, actor: Any, data: OrgCreate) -> Organization:
     if await get_org(session, code=data.code):
-        raise Problem(409, f"Organisation {data.code} already exists.", slug="conflict")
+        raise Conflict(f"Organisation {data.code} already exists.")
     if await session.get(AdminUnit, data.unit_code) is None:
         raise field_error("body.unit_code", f"no unit with code {data.unit_code}")
     if data.parent_code and await get_org(session, code=data.parent_code) is None:

@@ -12,7 +12,7 @@ from app.models.base import utcnow
 from app.models.reference import Organization
 from app.models.users import User, UserCreate, UserUpdate
 from app.pagination import cut_page, decode_cursor
-from app.problems import Problem, field_error
+from app.errors import Conflict, field_error
 from app.security import hash_password, verify_password
 from app.services import audit
 from app.services.reference import get_org
@@ -46,8 +46,8 @@ async def _org_or_422(session: AsyncSession, code: str, field: str) -> Organizat
 
 async def create_user(session: AsyncSession, actor: Any, data: UserCreate) -> tuple[User, Organization]:
     if await get_by_username(session, data.username):
-        raise Problem(409, f"Username {data.username} is taken.", slug="conflict",
-                      errors=[{"field": "body.username", "message": "already taken"}])
+        raise Conflict(f"Username {data.username} is taken.",
+                       errors=[{"field": "body.username", "message": "already taken"}])
     org = await _org_or_422(session, data.org, "body.org")
     user = User(username=data.username, full_name=data.full_name, password_hash=await _hash(data.password),
                 role=data.role.value, organization_id=org.id)

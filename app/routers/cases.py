@@ -4,11 +4,21 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
-from app.db import DbSession
+from app.deps import (
+    CaseForUpdate,
+    CurrentCase,
+    DbSession,
+    IdemKey,
+    IfMatch,
+    RequestClock,
+    Today,
+    etag,
+    idempotent_replay,
+    remember_response,
+)
 from app.models.audit import AuditEventRead
 from app.models.base import DB_INT_MAX, Day
 from app.models.cases import (
@@ -25,20 +35,13 @@ from app.models.cases import (
 from app.pagination import Cursor, Limit, Page, cut_page, decode_cursor, encode_cursor
 from app.problems import field_error, problem_responses
 from app.routers.audit import event_read
-from app.routers.params import CaseId
 from app.security import CurrentPrincipal, Principal, RequireRole
 from app.services import cases as svc
-from app.services import idempotency
-from app.services.clock import Clock
 from app.workflows.lifecycle import Kind, Status
 from app.workflows.roles import Role
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"], responses=problem_responses(401))
 Desk = Annotated[Principal, Depends(RequireRole(Role.reception, Role.handler))]
-IfMatch = Annotated[str | None, Header(description="the ETag (version) of the case you read", examples=['"1"'])]
-IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=128,
-                                       description="repeat-safe key for this request: a repeat with the same key "
-                                                   "and body returns the first response")]
 
 _DESCRIPTIONS = {403: "Your role or organisation may not act on this case",
                  404: "No such case in your jurisdiction (its existence is not revealed)",
@@ -52,40 +55,6 @@ def _responses(*statuses: int, ok: int | None = None) -> dict:
     if ok is not None:
         out[ok] = {"headers": _ETAG}
     return out
-
-
-def today(request: Request) -> date:
-    return request.app.state.today()
-
-
-def etag(case) -> str:
-    return f'"{case.version}"'
-
-
-async def _clock(request: Request, session) -> Clock:
-    return await Clock.load(session, today(request))
-
-
-async def _idempotent(request: Request, session, principal: Principal, key: str | None):
-    if key is None:
-        return None, None
-    digest = idempotency.body_hash(await request.json())
-    scope = f"POST {request.url.path}"
-    rec = await idempotency.lookup(session, user_id=principal.user.id, key=key, scope=scope, digest=digest)
-    if rec is not None:
-        headers = {"Idempotency-Replayed": "true"}
-        version = rec.response.get("version")
-        if version is not None:
-            headers["ETag"] = f'"{version}"'
-        return JSONResponse(rec.response, status_code=rec.status_code, headers=headers), None
-    return None, (key, scope, digest)
-
-
-async def _remember(session, principal: Principal, pending, status_code: int, body: BaseModel) -> None:
-    if pending:
-        key, scope, digest = pending
-        await idempotency.store(session, user_id=principal.user.id, key=key, scope=scope, digest=digest,
-                                status_code=status_code, response=body.model_dump(mode="json"))
 
 
 def _case_cursor(after: list[Any] | None, sort: str) -> list[Any] | None:
@@ -114,14 +83,13 @@ def _case_cursor(after: list[Any] | None, sort: str) -> list[Any] | None:
              description="The response carries the tracking code and PIN (`tracking`): the PIN is shown only here.",
              responses=_responses(403, 409, 422, 503, ok=201))
 async def create_case(request: Request, response: Response, session: DbSession, principal: Desk, body: CaseCreate,
-                      idempotency_key: IdemKey = None) -> Any:
-    replay, pending = await _idempotent(request, session, principal, idempotency_key)
+                      clock: RequestClock, idempotency_key: IdemKey = None) -> Any:
+    replay, pending = await idempotent_replay(request, session, principal, idempotency_key)
     if replay is not None:
         return replay
-    clock = await _clock(request, session)
     res = await svc.intake(session, principal, body, clock)
     out = await svc.created_response(session, principal, res, svc.OrgCache(session), clock.today)
-    await _remember(session, principal, pending, 201, out)
+    await remember_response(session, principal, pending, 201, out)
     response.headers["ETag"] = etag(res.case)
     response.headers["Location"] = f"/api/v1/cases/{res.case.id}"
     return out
@@ -129,7 +97,7 @@ async def create_case(request: Request, response: Response, session: DbSession, 
 
 @router.get("", response_model=Page[CaseOut], summary="Cases in your jurisdiction", responses=_responses(422))
 async def list_cases(
-    request: Request, session: DbSession, principal: CurrentPrincipal,
+    session: DbSession, principal: CurrentPrincipal, t: Today,
     status: Annotated[list[Status] | None, Query(description="repeatable")] = None,
     kind: Kind | None = None,
     field: CaseField | None = None,
@@ -149,7 +117,6 @@ async def list_cases(
                               receiving_org=receiving_org, overdue=overdue, due_before=due_before,
                               received_from=received_from, received_to=received_to, q=q, sort=sort)
     after = _case_cursor(decode_cursor(cursor, 2), sort)
-    t = today(request)
     rows, nxt = await svc.list_cases(session, principal, filters, t, limit=limit, after=after)
     orgs = svc.OrgCache(session)
     await orgs.preload({r.receiving_org_id for r in rows} | {r.assigned_org_id for r in rows if r.assigned_org_id})
@@ -158,19 +125,16 @@ async def list_cases(
 
 @router.get("/{case_id}", response_model=CaseDetail, summary="One case, with its ETag",
             responses=_responses(404, 422, ok=200))
-async def get_case(request: Request, response: Response, session: DbSession, principal: CurrentPrincipal,
-                   case_id: CaseId) -> CaseDetail:
-    case = await svc.get_visible(session, principal, case_id)
+async def get_case(response: Response, session: DbSession, principal: CurrentPrincipal, case: CurrentCase,
+                   t: Today) -> CaseDetail:
     response.headers["ETag"] = etag(case)
-    return await svc.case_detail(session, case, svc.OrgCache(session), principal, today(request))
+    return await svc.case_detail(session, case, svc.OrgCache(session), principal, t)
 
 
 @router.patch("/{case_id}", response_model=CaseDetail, summary="Edit descriptive fields (If-Match required)",
               responses=_responses(403, 404, 412, 422, 428, ok=200))
-async def patch_case(request: Request, response: Response, session: DbSession, principal: CurrentPrincipal,
-                     case_id: CaseId, body: CaseUpdate, if_match: IfMatch = None) -> CaseDetail:
-    case = await svc.get_visible(session, principal, case_id, for_update=True)
-    clock = await _clock(request, session)
+async def patch_case(response: Response, session: DbSession, principal: CurrentPrincipal, case: CaseForUpdate,
+                     body: CaseUpdate, clock: RequestClock, if_match: IfMatch = None) -> CaseDetail:
     await svc.update(session, principal, case, body, clock, if_match)
     response.headers["ETag"] = etag(case)
     return await svc.case_detail(session, case, svc.OrgCache(session), principal, clock.today,
@@ -186,8 +150,7 @@ class ActionsOut(BaseModel):
 
 @router.get("/{case_id}/actions", response_model=ActionsOut, summary="What you may do to this case now",
             responses=_responses(404, 422))
-async def case_actions(session: DbSession, principal: CurrentPrincipal, case_id: CaseId) -> ActionsOut:
-    case = await svc.get_visible(session, principal, case_id)
+async def case_actions(principal: CurrentPrincipal, case: CurrentCase) -> ActionsOut:
     return ActionsOut(case_id=case.id, status=case.status, version=case.version,
                       actions=svc.actions_for(case, principal))
 
@@ -196,13 +159,11 @@ async def case_actions(session: DbSession, principal: CurrentPrincipal, case_id:
              description="`appeal` returns the round-2 case it opens in `opened_case`.",
              responses=_responses(403, 404, 409, 412, 422, 428, ok=200))
 async def transition(request: Request, response: Response, session: DbSession, principal: CurrentPrincipal,
-                     case_id: CaseId, body: TransitionIn, if_match: IfMatch = None,
+                     case: CaseForUpdate, body: TransitionIn, clock: RequestClock, if_match: IfMatch = None,
                      idempotency_key: IdemKey = None) -> Any:
-    case = await svc.get_visible(session, principal, case_id, for_update=True)
-    replay, pending = await _idempotent(request, session, principal, idempotency_key)
+    replay, pending = await idempotent_replay(request, session, principal, idempotency_key)
     if replay is not None:
         return replay
-    clock = await _clock(request, session)
     result = await svc.transition(session, principal, case, body, clock, if_match)
     orgs = svc.OrgCache(session)
     detail = await svc.case_detail(session, result.case, orgs, principal, clock.today, audit_identity_read=False)
@@ -210,7 +171,7 @@ async def transition(request: Request, response: Response, session: DbSession, p
     if result.opened is not None:
         opened = await svc.created_response(session, principal, result.opened, orgs, clock.today)
     out = TransitionOut(**detail.model_dump(), opened_case=opened)
-    await _remember(session, principal, pending, 200, out)
+    await remember_response(session, principal, pending, 200, out)
     response.headers["ETag"] = etag(result.case)
     return out
 
@@ -223,10 +184,8 @@ class SplitOut(BaseModel):
 @router.post("/{case_id}/split", response_model=SplitOut, status_code=201,
              summary="Split a petition with several contents into linked cases (Luật Tiếp công dân Art 25(3))",
              responses=_responses(403, 404, 409, 412, 422, 428, ok=201))
-async def split_case(request: Request, response: Response, session: DbSession, principal: CurrentPrincipal,
-                     case_id: CaseId, body: SplitIn, if_match: IfMatch = None) -> SplitOut:
-    case = await svc.get_visible(session, principal, case_id, for_update=True)
-    clock = await _clock(request, session)
+async def split_case(response: Response, session: DbSession, principal: CurrentPrincipal, case: CaseForUpdate,
+                     body: SplitIn, clock: RequestClock, if_match: IfMatch = None) -> SplitOut:
     case, opened = await svc.split(session, principal, case, body, clock, if_match)
     orgs = svc.OrgCache(session)
     response.headers["ETag"] = etag(case)
@@ -236,9 +195,8 @@ async def split_case(request: Request, response: Response, session: DbSession, p
 
 @router.get("/{case_id}/history", response_model=Page[AuditEventRead], summary="The case's audit events, oldest first",
             responses=_responses(404, 422))
-async def case_history(session: DbSession, principal: CurrentPrincipal, case_id: CaseId, limit: Limit = 200,
+async def case_history(session: DbSession, case: CurrentCase, limit: Limit = 200,
                        cursor: Cursor = None) -> Page[AuditEventRead]:
-    case = await svc.get_visible(session, principal, case_id)
     after = decode_cursor(cursor, 1, kinds=(int,))
     rows = await svc.history(session, case, limit=limit, after_seq=after[0] if after else None)
     page, nxt = cut_page(rows, limit, lambda e: [e.seq])

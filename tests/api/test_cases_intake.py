@@ -259,11 +259,13 @@ async def test_database_errors_never_carry_personal_data_into_logs(client, make_
     petitioner's name and ID number) are hidden (Luật Tố cáo Art 47; no personal data in logs)."""
     import logging
 
-    from app.services import cases as svc
+    import importlib
+
+    intake_module = importlib.import_module("app.services.cases.intake")
 
     _, desk = await make_user("reception", "MTTQ-01")
     # a value the driver cannot bind makes the petitioner INSERT fail, with its row as parameters
-    monkeypatch.setattr(svc, "_phone_key", lambda phone: object())
+    monkeypatch.setattr(intake_module, "_phone_key", lambda phone: object())
     with caplog.at_level(logging.ERROR):
         resp = await client.post("/api/v1/cases", json=case_body(kind="denunciation", petitioners=[
             {"full_name": "Lê Thị Bảo Mật", "id_number": "001199000111"}]), headers=desk)

@@ -1,0 +1,253 @@
+"""Tiếp nhận: logging a petition the moment it arrives — validation, location, duplicates, the
+suggested competent organisation, the first stage of the clock."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import anyio
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import (
+    Invalid,
+    Unavailable,
+    field_error,
+)
+from app.models.cases import (
+    Case,
+    CaseCreate,
+    Petitioner,
+    PetitionerIn,
+)
+from app.models.reference import AdminUnit, Organization
+from app.security import Principal
+from app.services import audit
+from app.services.cases.common import (
+    EARLIEST_DATE,
+    TRACKING_CODE_RNG,
+    IntakeResult,
+    _org_by_code_memo,
+    _org_path,
+    _phone_key,
+    _pin_and_hash,
+    _search_text,
+    _start_stage,
+    _unit,
+    _visible_or_422,
+    new_tracking_code,
+)
+from app.services.cases_scope import visible_clause
+from app.services.clock import Clock
+from app.textsearch import fold
+from app.workflows import deadlines as dl
+from app.workflows import lifecycle as lc
+from app.workflows.lifecycle import Kind, Stage, Status
+
+
+def check_representatives(count: int, petitioners: list[PetitionerIn]) -> None:
+    """Luật Tiếp công dân Art 29: 5–10 people appoint one or two representatives; more than ten,
+    up to five. Representatives are themselves petitioners."""
+    if count < 5:
+        return
+    reps = sum(1 for p in petitioners if p.is_representative)
+    low, high = (1, 2) if count <= 10 else (1, 5)
+    if not low <= reps <= high:
+        raise field_error(
+            "body.petitioners",
+            f"{count} petitioners must appoint {low}–{high} representative(s) from among themselves "
+            f"(Luật Tiếp công dân Art 29); {reps} marked is_representative",
+        )
+
+
+async def resolve_location(session: AsyncSession, data: CaseCreate) -> tuple[AdminUnit, dict[str, Any] | None]:
+    if data.location_unit_code:
+        unit = await _unit(session, data.location_unit_code, "body.location_unit_code")
+        return unit, None
+    if not data.location_address:
+        raise Invalid("body.location_unit_code", "required when location_address is absent",
+                      more=[("body.location_address", "required when location_unit_code is absent")],
+                      detail="Give location_unit_code or location_address.")
+    from app.workflows.address import AddressNotResolved, resolve_address
+
+    try:
+        res = await anyio.to_thread.run_sync(resolve_address, data.location_address)
+    except AddressNotResolved as exc:
+        raise field_error("body.location_address", f"cannot be resolved to a ward or commune: {exc}") from None
+    chosen = res.unit.code
+    if data.location_choice:
+        allowed_codes = {c.code for c in res.candidates} or {res.unit.code}
+        if data.location_choice not in allowed_codes:
+            raise field_error("body.location_choice", f"must be one of {sorted(allowed_codes)}")
+        chosen = data.location_choice
+    unit = await _unit(session, chosen, "body.location_address")
+    info = {
+        "unit": {"code": unit.code, "name": unit.name},
+        "candidates": [{"code": c.code, "name": c.name} for c in res.candidates],
+        "legacy": res.legacy,
+        "ambiguous": res.ambiguous and not data.location_choice,
+        "note": res.note,
+    }
+    return unit, info
+
+
+async def suggest_org(session: AsyncSession, *, kind: str, field_: str, unit: AdminUnit) -> Organization | None:
+    """The competent organisation for this place and kind: the most specific routing rule
+    (kind, field, unit subtree), else the People's Committee of the ward.
+
+    The rules (a short admin table) and the organisations looked up by code are remembered for
+    the rest of the transaction: a bulk load, a split or an appeal asks again and again."""
+    from app.models.cases import RoutingRule
+
+    memo = audit.txn_memo(session)
+    all_rules = memo.get("routing_rules")
+    if all_rules is None:
+        all_rules = memo["routing_rules"] = list((await session.execute(select(RoutingRule))).scalars())
+    ancestors = [c for c in unit.path.strip("/").split("/") if c]
+    rules = [r for r in all_rules
+             if (r.kind is None or r.kind == kind) and (r.field is None or r.field == field_)
+             and (r.unit_code is None or r.unit_code in ancestors)]
+
+    def specificity(r) -> tuple:
+        depth = ancestors.index(r.unit_code) + 1 if r.unit_code else 0
+        return (r.priority, r.kind is not None, r.field is not None, depth, -r.id)
+
+    for rule in sorted(rules, key=specificity, reverse=True):
+        org = await _org_by_code_memo(session, memo, rule.org_code)
+        if org is not None and org.active:
+            return org
+    return await _org_by_code_memo(session, memo, f"UBND-{unit.code}")
+
+
+def _title_tokens(text: str) -> set[str]:
+    return {t for t in fold(text).split() if len(t) > 1}
+
+
+def similar_titles(a: str, b: str) -> bool:
+    ta, tb = _title_tokens(a), _title_tokens(b)
+    if not ta or not tb:
+        return False
+    return len(ta & tb) / len(ta | tb) >= 0.5
+
+
+async def find_possible_duplicates(session: AsyncSession, principal: Principal, *, exclude_id: int | None,
+                                   petitioners: list[PetitionerIn], respondent: str | None,
+                                   title: str) -> list[dict[str, Any]]:
+    """Open cases, visible to the caller, from the same petitioner (ID number, or folded name and
+    phone) about the same respondent or with a similar title."""
+    conds = []
+    ids = [p.id_number for p in petitioners if p.id_number]
+    if ids:
+        conds.append(Petitioner.id_number.in_(ids))
+    for p in petitioners:
+        if p.phone:
+            conds.append(and_(Petitioner.name_key == fold(p.full_name), Petitioner.phone_key == _phone_key(p.phone)))
+    if not conds:
+        return []
+    stmt = (select(Case).join(Petitioner, Petitioner.case_id == Case.id)
+            .where(or_(*conds), Case.status.in_([s.value for s in lc.OPEN_STATUSES]), visible_clause(principal))
+            .distinct().limit(50))
+    if exclude_id is not None:
+        stmt = stmt.where(Case.id != exclude_id)
+    out = []
+    resp = fold(respondent)
+    for c in (await session.execute(stmt)).scalars():
+        same_respondent = bool(resp) and fold(c.respondent) == resp
+        if same_respondent or similar_titles(c.title, title):
+            out.append({"id": c.id, "code": c.code, "title": c.title, "status": c.status, "kind": c.kind,
+                        "received_on": c.received_on.isoformat(),
+                        "match": "same respondent" if same_respondent else "similar title"})
+    return out
+
+
+def _check_decision_date(kind: str, decision_date: date | None, received_on: date) -> None:
+    if decision_date is None:
+        return
+    if kind != Kind.complaint:
+        raise field_error("body.decision_date", "only complaints carry the date of the decision complained about")
+    if decision_date > received_on:
+        raise field_error("body.decision_date", "is after received_on")
+
+
+def _filing_late(decision_date: date | None, received_on: date) -> bool:
+    """Luật Khiếu nại Art 9: filed more than 90 days after the decision or act complained about."""
+    return bool(decision_date and (received_on - decision_date).days > dl.COMPLAINT_FILING_LIMIT_DAYS)
+
+
+async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, clock: Clock, *,
+                 pin_hash: str | None = None, pin: str | None = None, check_duplicates: bool = True,
+                 split_from: Case | None = None, parent: Case | None = None,
+                 receiving_org: Organization | None = None, status: Status = Status.received,
+                 stage: Stage | None = None, audit_action: str = "case.create") -> IntakeResult:
+    """Tiếp nhận: log a petition the moment it arrives."""
+    received_on = data.received_on or clock.today
+    if received_on > clock.today:
+        raise field_error("body.received_on", f"is in the future (today is {clock.today.isoformat()} in Hanoi)")
+    if received_on < EARLIEST_DATE:
+        raise field_error("body.received_on", f"is before {EARLIEST_DATE.isoformat()}: not a date this service can file")
+    if data.decision_date is not None and data.decision_date < EARLIEST_DATE:
+        raise field_error("body.decision_date", f"is before {EARLIEST_DATE.isoformat()}")
+    kind = Kind(data.kind)
+    if kind != Kind.complaint and data.complaint_round is not None:
+        raise field_error("body.complaint_round", "only complaints have a round")
+    complaint_round = (data.complaint_round or 1) if kind == Kind.complaint else None
+    if parent is None and data.parent_case_id is not None:
+        parent = await _visible_or_422(session, principal, data.parent_case_id, "body.parent_case_id")
+    if data.anonymous and data.petitioners:
+        raise field_error("body.petitioners", "an anonymous petition lists no petitioners")
+    if not data.anonymous and not data.petitioners:
+        raise field_error("body.petitioners", "at least one petitioner is required (or anonymous: true)")
+    count = 0 if data.anonymous else max(data.petitioner_count or 0, len(data.petitioners))
+    check_representatives(count, data.petitioners)
+    _check_decision_date(kind, data.decision_date, received_on)
+    unit, location_info = await resolve_location(session, data)
+    org = receiving_org or principal.org
+    filing_late = _filing_late(data.decision_date, received_on)
+
+    if pin_hash is None:
+        pin, pin_hash = await _pin_and_hash(session)
+    case = Case(
+        code="", pin_hash=pin_hash, kind=kind.value, status=status.value, channel=data.channel.value,
+        received_on=received_on, title=data.title, content=data.content, field=data.field.value,
+        respondent=data.respondent, location_unit_code=unit.code, location_path=unit.path,
+        location_address=data.location_address, anonymous=data.anonymous, complaint_round=complaint_round,
+        parent_case_id=parent.id if parent else None, split_from_id=split_from.id if split_from else None,
+        receiving_org_id=org.id, receiving_path=await _org_path(session, org),
+        petitioner_count=count, mass=count >= 5, decision_date=data.decision_date, filing_late=filing_late,
+        remote_area=data.remote_area, last_event_on=received_on, created_by_id=principal.user.id,
+    )
+    first_stage = stage or (Stage.acceptance if complaint_round == 2 else Stage.processing)
+    _start_stage(case, clock, first_stage, received_on)
+    for _attempt in range(8):
+        code = new_tracking_code(kind, received_on, session.info.get(TRACKING_CODE_RNG))
+        exists = (await session.execute(select(Case.id).where(Case.code == code))).first()
+        if not exists:
+            case.code = code
+            break
+    else:  # pragma: no cover - 31^6 codes a year per kind
+        raise Unavailable("Could not allocate a tracking code; try again.")
+    case.search_text = _search_text(case)
+    session.add(case)
+    await session.flush()
+    for i, p in enumerate(data.petitioners):
+        session.add(Petitioner(case_id=case.id, position=i, full_name=p.full_name, id_number=p.id_number,
+                               phone=p.phone, address=p.address, email=str(p.email) if p.email else None,
+                               is_representative=p.is_representative, name_key=fold(p.full_name)[:200],
+                               phone_key=_phone_key(p.phone)))
+    # The petitioners are written by the audit event's flush, in the same transaction.
+    # The audit event names no petitioner: the trail is readable by supervisors.
+    await audit.record(session, actor=principal, action=audit_action, entity="case", entity_id=case.id,
+                       case_id=case.id, to_status=case.status, changes={
+                           "kind": case.kind, "channel": case.channel, "received_on": case.received_on,
+                           "title": case.title, "field": case.field, "location_unit_code": case.location_unit_code,
+                           "receiving_org": org.code, "petitioner_count": count, "anonymous": case.anonymous,
+                           "complaint_round": complaint_round, "parent_case_id": case.parent_case_id,
+                           "split_from_id": case.split_from_id, "stage": case.stage, "due": case.due,
+                           "due_rule": case.due_rule, "filing_late": filing_late})
+    dups = []
+    if check_duplicates and data.petitioners:
+        dups = await find_possible_duplicates(session, principal, exclude_id=case.id, petitioners=data.petitioners,
+                                              respondent=data.respondent, title=data.title)
+    suggestion = await suggest_org(session, kind=case.kind, field_=case.field, unit=unit)
+    return IntakeResult(case=case, pin=pin or "", possible_duplicates=dups, suggested_org=suggestion,
+                        location_resolution=location_info)

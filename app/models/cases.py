@@ -13,6 +13,7 @@ from sqlmodel import Field, SQLModel
 from app.models.base import DB_INT_MAX, Day, ts_field
 from app.workflows import lifecycle as lc
 from app.workflows.lifecycle import Kind, Stage, Status
+from app.workflows.overdue import RUNNING_STATUSES
 
 
 class Channel(StrEnum):
@@ -95,6 +96,13 @@ class Case(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = ts_field()
     updated_at: datetime = ts_field()
+
+
+def overdue_clause(today: date) -> sa.ColumnElement[bool]:
+    """app/workflows/overdue.py's definition as SQL (lists, supervision and reports use this one):
+    a running status, a running stage with a due date, and today after it."""
+    return sa.and_(Case.status.in_(sorted(RUNNING_STATUSES)), Case.stage.is_not(None), Case.due.is_not(None),
+                   Case.due < today)
 
 
 class Petitioner(SQLModel, table=True):

@@ -10,7 +10,7 @@ from app.models.reference import AdminUnit, OrgCreate, Organization, OrgKind, Un
 from app.pagination import cut_page, decode_cursor
 from app.errors import Conflict, field_error
 from app.services import audit
-from app.textsearch import fold
+from app.workflows.text import fold
 
 HANOI = "01"
 

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from app.workflows.text import fold
+
 __all__ = [
     "AddressNotResolved",
     "AddressResolution",
@@ -155,11 +157,6 @@ def resolve_address(text: str, province_code: str = "01") -> AddressResolution:
 # ------------------------------------------------------------------------------------ text handling
 
 
-def _fold(text: str) -> str:
-    """Lower-case, diacritics removed (đ -> d)."""
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in text if unicodedata.category(c) != "Mn").lower()
-
 
 _TONE_PLACEMENT = {  # old-style tone placement -> new style, on NFC lower-case text
     "oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa",
@@ -181,7 +178,7 @@ def _canon(name: str) -> str:
 def _split_type(canon_name: str) -> tuple[str | None, str]:
     """("phường", "cầu giấy") from "phường cầu giấy"; also "p. cầu giấy"; (None, name) if untyped."""
     for t in _UNIT_TYPES:
-        for spelling in (t, _fold(t)):  # "xã cầu giấy" or, typed without diacritics, "xa cau giay"
+        for spelling in (t, fold(t)):  # "xã cầu giấy" or, typed without diacritics, "xa cau giay"
             if canon_name.startswith(spelling + " "):
                 return t, canon_name[len(spelling) + 1:].strip()
     m = re.match(r"(p|x|tt)\s*\.\s*(.+)$", canon_name)
@@ -191,7 +188,7 @@ def _split_type(canon_name: str) -> tuple[str | None, str]:
 
 
 def _bare_key(short_name: str) -> str:
-    return "".join(re.findall(r"[a-z0-9]+", _fold(short_name)))
+    return "".join(re.findall(r"[a-z0-9]+", fold(short_name)))
 
 
 class _Key:
@@ -207,7 +204,7 @@ class _Key:
         self.ends: dict[int, int] = {}  # offset in key where a word ends -> its part
         self.parts: list[str] = []  # key of each comma-separated part
         pos = 0
-        for part, segment in enumerate(_PART_SEPARATORS.split(_fold(text))):
+        for part, segment in enumerate(_PART_SEPARATORS.split(fold(text))):
             words = re.findall(r"[a-z0-9]+", segment)
             self.parts.append("".join(words))
             for tok in words:
@@ -332,8 +329,8 @@ class _NameIndex:
             self.exact.setdefault(c, []).append(u)
             self.typed.setdefault((t, b), []).append(u)
             self.bare.setdefault(b, []).append(u)
-            self.typed_folded.setdefault((t, _fold(b)), []).append(u)
-            self.bare_folded.setdefault(_fold(b), []).append(u)
+            self.typed_folded.setdefault((t, fold(b)), []).append(u)
+            self.bare_folded.setdefault(fold(b), []).append(u)
 
     @staticmethod
     def _one(found: list[UnitRef] | None) -> UnitRef | None:
@@ -353,7 +350,7 @@ class _NameIndex:
         if hit is None and t is None:
             hit = self._one(self.bare.get(b))
         if hit is None:  # diacritics-insensitive fallback, only when unique
-            hit = self._one(self.typed_folded.get((t, _fold(b)))) if t else self._one(self.bare_folded.get(_fold(b)))
+            hit = self._one(self.typed_folded.get((t, fold(b)))) if t else self._one(self.bare_folded.get(fold(b)))
         return hit
 
 

@@ -392,6 +392,28 @@ def extension_due(
 # --- documentation ------------------------------------------------------------------------
 
 
+def appeal_refusal(calendar: WorkCalendar, *, on: date, decided_on: date | None, first_due: date | None,
+                   remote: bool) -> str | None:
+    """Why a second-time complaint filed `on` is out of time (Luật Khiếu nại Art 33(1)), or None
+    when it is within the window: 30 days (45 in remote areas) from the first decision, or, with
+    no decision, from the expiry of the first resolver's limit (and not before it)."""
+    window = APPEAL_WINDOW_REMOTE_DAYS if remote else APPEAL_WINDOW_DAYS
+    if decided_on is not None:
+        last_day = calendar.add_calendar_days(decided_on, window)
+        if on > last_day:
+            return (f"The appeal window closed on {last_day.isoformat()}: {window} days from the first decision "
+                    f"of {decided_on.isoformat()} ({APPEAL_WINDOW_SOURCE}).")
+        return None
+    if first_due is None or on <= first_due:
+        return ("No first decision yet and the first resolver's deadline "
+                f"({first_due.isoformat() if first_due else 'none'}) has not passed ({APPEAL_WINDOW_SOURCE}).")
+    last_day = calendar.add_calendar_days(first_due, window)
+    if on > last_day:
+        return (f"The appeal window closed on {last_day.isoformat()}: {window} days after the first resolver's "
+                f"deadline ({APPEAL_WINDOW_SOURCE}).")
+    return None
+
+
 def _fmt_days(n: int | None, mode: CountingMode) -> str:
     if n is None:
         return "–"

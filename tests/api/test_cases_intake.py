@@ -265,7 +265,7 @@ async def test_database_errors_never_carry_personal_data_into_logs(client, make_
 
     _, desk = await make_user("reception", "MTTQ-01")
     # a value the driver cannot bind makes the petitioner INSERT fail, with its row as parameters
-    monkeypatch.setattr(intake_module, "_phone_key", lambda phone: object())
+    monkeypatch.setattr(intake_module, "phone_key", lambda phone: object())
     with caplog.at_level(logging.ERROR):
         resp = await client.post("/api/v1/cases", json=case_body(kind="denunciation", petitioners=[
             {"full_name": "Lê Thị Bảo Mật", "id_number": "001199000111"}]), headers=desk)

@@ -29,11 +29,11 @@ from app.security import Principal, hash_password
 from app.services import audit
 from app.services.cases_scope import visible_clause
 from app.services.clock import Clock
-from app.textsearch import fold
 from app.workflows import deadlines as dl
 from app.workflows import lifecycle as lc
 from app.workflows.lifecycle import Kind, Stage, Status
 from app.workflows.roles import Role
+from app.workflows.text import fold
 
 # A sanity bound for back-filed paper records; anything earlier is a typing mistake.
 EARLIEST_DATE = date(1990, 1, 1)
@@ -131,15 +131,6 @@ async def _org_by_code_memo(session: AsyncSession, memo: dict, code: str) -> Org
     if key not in memo:
         memo[key] = (await session.execute(select(Organization).where(Organization.code == code))).scalar_one_or_none()
     return memo[key]
-
-
-def _phone_key(phone: str | None) -> str | None:
-    if not phone:
-        return None
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    if digits.startswith("84") and len(digits) > 10:
-        digits = "0" + digits[2:]
-    return digits or None
 
 
 def _as_input(petitioners: list[Petitioner]) -> list[PetitionerIn]:

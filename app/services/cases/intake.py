@@ -29,7 +29,6 @@ from app.services.cases.common import (
     IntakeResult,
     _org_by_code_memo,
     _org_path,
-    _phone_key,
     _pin_and_hash,
     _search_text,
     _start_stage,
@@ -39,25 +38,12 @@ from app.services.cases.common import (
 )
 from app.services.cases_scope import visible_clause
 from app.services.clock import Clock
-from app.textsearch import fold
 from app.workflows import deadlines as dl
 from app.workflows import lifecycle as lc
+from app.workflows import routing
 from app.workflows.lifecycle import Kind, Stage, Status
-
-
-def check_representatives(count: int, petitioners: list[PetitionerIn]) -> None:
-    """Luật Tiếp công dân Art 29: 5–10 people appoint one or two representatives; more than ten,
-    up to five. Representatives are themselves petitioners."""
-    if count < 5:
-        return
-    reps = sum(1 for p in petitioners if p.is_representative)
-    low, high = (1, 2) if count <= 10 else (1, 5)
-    if not low <= reps <= high:
-        raise field_error(
-            "body.petitioners",
-            f"{count} petitioners must appoint {low}–{high} representative(s) from among themselves "
-            f"(Luật Tiếp công dân Art 29); {reps} marked is_representative",
-        )
+from app.workflows.petitioners import MASS_THRESHOLD, check_representatives, phone_key
+from app.workflows.text import fold, similar_titles
 
 
 async def resolve_location(session: AsyncSession, data: CaseCreate) -> tuple[AdminUnit, dict[str, Any] | None]:
@@ -103,31 +89,11 @@ async def suggest_org(session: AsyncSession, *, kind: str, field_: str, unit: Ad
     all_rules = memo.get("routing_rules")
     if all_rules is None:
         all_rules = memo["routing_rules"] = list((await session.execute(select(RoutingRule))).scalars())
-    ancestors = [c for c in unit.path.strip("/").split("/") if c]
-    rules = [r for r in all_rules
-             if (r.kind is None or r.kind == kind) and (r.field is None or r.field == field_)
-             and (r.unit_code is None or r.unit_code in ancestors)]
-
-    def specificity(r) -> tuple:
-        depth = ancestors.index(r.unit_code) + 1 if r.unit_code else 0
-        return (r.priority, r.kind is not None, r.field is not None, depth, -r.id)
-
-    for rule in sorted(rules, key=specificity, reverse=True):
-        org = await _org_by_code_memo(session, memo, rule.org_code)
+    for code in routing.ranked_org_codes(all_rules, kind=kind, field=field_, unit_path=unit.path):
+        org = await _org_by_code_memo(session, memo, code)
         if org is not None and org.active:
             return org
-    return await _org_by_code_memo(session, memo, f"UBND-{unit.code}")
-
-
-def _title_tokens(text: str) -> set[str]:
-    return {t for t in fold(text).split() if len(t) > 1}
-
-
-def similar_titles(a: str, b: str) -> bool:
-    ta, tb = _title_tokens(a), _title_tokens(b)
-    if not ta or not tb:
-        return False
-    return len(ta & tb) / len(ta | tb) >= 0.5
+    return await _org_by_code_memo(session, memo, routing.default_org_code(unit.code))
 
 
 async def find_possible_duplicates(session: AsyncSession, principal: Principal, *, exclude_id: int | None,
@@ -141,7 +107,7 @@ async def find_possible_duplicates(session: AsyncSession, principal: Principal, 
         conds.append(Petitioner.id_number.in_(ids))
     for p in petitioners:
         if p.phone:
-            conds.append(and_(Petitioner.name_key == fold(p.full_name), Petitioner.phone_key == _phone_key(p.phone)))
+            conds.append(and_(Petitioner.name_key == fold(p.full_name), Petitioner.phone_key == phone_key(p.phone)))
     if not conds:
         return []
     stmt = (select(Case).join(Petitioner, Petitioner.case_id == Case.id)
@@ -198,7 +164,7 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
     if not data.anonymous and not data.petitioners:
         raise field_error("body.petitioners", "at least one petitioner is required (or anonymous: true)")
     count = 0 if data.anonymous else max(data.petitioner_count or 0, len(data.petitioners))
-    check_representatives(count, data.petitioners)
+    check_representatives(count, [p.is_representative for p in data.petitioners])
     _check_decision_date(kind, data.decision_date, received_on)
     unit, location_info = await resolve_location(session, data)
     org = receiving_org or principal.org
@@ -213,7 +179,7 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
         location_address=data.location_address, anonymous=data.anonymous, complaint_round=complaint_round,
         parent_case_id=parent.id if parent else None, split_from_id=split_from.id if split_from else None,
         receiving_org_id=org.id, receiving_path=await _org_path(session, org),
-        petitioner_count=count, mass=count >= 5, decision_date=data.decision_date, filing_late=filing_late,
+        petitioner_count=count, mass=count >= MASS_THRESHOLD, decision_date=data.decision_date, filing_late=filing_late,
         remote_area=data.remote_area, last_event_on=received_on, created_by_id=principal.user.id,
     )
     first_stage = stage or (Stage.acceptance if complaint_round == 2 else Stage.processing)
@@ -233,7 +199,7 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
         session.add(Petitioner(case_id=case.id, position=i, full_name=p.full_name, id_number=p.id_number,
                                phone=p.phone, address=p.address, email=str(p.email) if p.email else None,
                                is_representative=p.is_representative, name_key=fold(p.full_name)[:200],
-                               phone_key=_phone_key(p.phone)))
+                               phone_key=phone_key(p.phone)))
     # The petitioners are written by the audit event's flush, in the same transaction.
     # The audit event names no petitioner: the trail is readable by supervisors.
     await audit.record(session, actor=principal, action=audit_action, entity="case", entity_id=case.id,

@@ -24,6 +24,7 @@ from app.security import Principal
 from app.services import audit
 from app.services.cases.common import IntakeResult, holder_org_id, load_petitioners
 from app.workflows import deadlines as dl
+from app.workflows import identity, overdue
 from app.workflows import lifecycle as lc
 from app.workflows.calendar import days_overdue
 from app.workflows.lifecycle import Kind, Status
@@ -58,18 +59,14 @@ def _ref(org: Organization | None) -> OrgRef | None:
 
 
 def is_overdue(case: Case, today: date) -> bool:
-    """Overdue by date in Asia/Ho_Chi_Minh: today is after the running stage's due date.
-    A suspended case's clock is stopped, so it is never overdue."""
-    return (case.stage is not None and case.due is not None and case.status != Status.suspended
-            and case.status in lc.OPEN_STATUSES and today > case.due)
+    """app/workflows/overdue.py's one definition, for a loaded case."""
+    return overdue.is_overdue(case.status, case.stage, case.due, today)
 
 
 def may_see_identity(case: Case, principal: Principal) -> bool:
-    """Luật Tố cáo Art 9(1)(b), 47, 56: a denouncer's identity only for the organisation holding
-    the case (receiving or assigned). Other kinds: whoever may see the case."""
-    if case.kind != Kind.denunciation:
-        return True
-    return principal.org.id in (case.receiving_org_id, case.assigned_org_id)
+    """app/workflows/identity.py's rule for this case and caller."""
+    return identity.may_see_identity(case.kind == Kind.denunciation, (case.receiving_org_id, case.assigned_org_id),
+                                     principal.org.id)
 
 
 async def case_out(case: Case, orgs: OrgCache, today: date) -> CaseOut:

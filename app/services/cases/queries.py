@@ -12,15 +12,11 @@ from app.errors import (
     field_error,
 )
 from app.models.audit import AuditEvent
-from app.models.cases import (
-    Case,
-)
+from app.models.cases import Case, overdue_clause
 from app.models.reference import AdminUnit, Organization
 from app.security import Principal
 from app.services.cases_scope import visible_clause
-from app.textsearch import fold
-from app.workflows import lifecycle as lc
-from app.workflows.lifecycle import Status
+from app.workflows.text import fold
 
 
 @dataclass
@@ -70,9 +66,7 @@ async def list_cases(session: AsyncSession, principal: Principal, f: CaseFilters
                 raise field_error(f"query.{name}", f"no organisation with code {code}")
             stmt = stmt.where(col == org.id)
     if f.overdue is not None:
-        running = and_(Case.status.in_([s.value for s in lc.OPEN_STATUSES if s != Status.suspended]),
-                       Case.stage.is_not(None), Case.due.is_not(None))
-        stmt = stmt.where(and_(running, Case.due < today) if f.overdue else ~and_(running, Case.due < today))
+        stmt = stmt.where(overdue_clause(today) if f.overdue else ~overdue_clause(today))
     if f.due_before:
         stmt = stmt.where(Case.due < f.due_before)
     if f.received_from:

@@ -270,20 +270,9 @@ async def _appeal(session, principal, case: Case, data: TransitionIn, clock: Clo
     remote areas), or once the first resolver's deadline has passed without a decision. The
     round-2 case opens at the superior organisation, linked to this one."""
     remote = case.remote_area if data.remote_area is None else data.remote_area
-    window = dl.APPEAL_WINDOW_REMOTE_DAYS if remote else dl.APPEAL_WINDOW_DAYS
-    if case.decided_on is not None:
-        last_day = clock.calendar.add_calendar_days(case.decided_on, window)
-        if on > last_day:
-            raise _conflict(case, principal, f"The appeal window closed on {last_day.isoformat()}: {window} days from "
-                            f"the first decision of {case.decided_on.isoformat()} ({dl.APPEAL_WINDOW_SOURCE}).")
-    else:
-        if case.due is None or on <= case.due:
-            raise _conflict(case, principal, "No first decision yet and the first resolver's deadline "
-                            f"({case.due.isoformat() if case.due else 'none'}) has not passed ({dl.APPEAL_WINDOW_SOURCE}).")
-        last_day = clock.calendar.add_calendar_days(case.due, window)
-        if on > last_day:
-            raise _conflict(case, principal, f"The appeal window closed on {last_day.isoformat()}: {window} days after "
-                            f"the first resolver's deadline ({dl.APPEAL_WINDOW_SOURCE}).")
+    refusal = dl.appeal_refusal(clock.calendar, on=on, decided_on=case.decided_on, first_due=case.due, remote=remote)
+    if refusal:
+        raise _conflict(case, principal, refusal)
     first_resolver = await session.get(Organization, holder_org_id(case))
     superior = None
     if first_resolver and first_resolver.parent_code:

@@ -19,6 +19,8 @@ users_cli = typer.Typer(help="Manage users.", no_args_is_help=True)
 audit_cli = typer.Typer(help="Check the audit trail.", no_args_is_help=True)
 cli.add_typer(users_cli, name="users")
 cli.add_typer(audit_cli, name="audit")
+api_keys_cli = typer.Typer(help="Manage API keys of client systems (Open311).", no_args_is_help=True)
+cli.add_typer(api_keys_cli, name="api-keys")
 
 
 def _with_session(fn: Callable[[Any], Awaitable[T]], *, read_only: bool = False) -> T:
@@ -208,3 +210,29 @@ def main() -> None:  # console script entry point
     except InsecureSettings as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
+
+
+@api_keys_cli.command("create")
+def api_keys_create(
+    name: Annotated[str, typer.Option("--name", help="who the client is, e.g. the portal's name")],
+    org: Annotated[str, typer.Option("--org", help="the receiving organisation's code, e.g. MTTQ-01")],
+) -> None:
+    """Issue an API key; the key is printed alone on the last line (shown only now)."""
+    from app.errors import DomainError
+    from app.models.api_keys import ApiKeyCreate
+    from app.services import api_keys
+
+    try:
+        data = ApiKeyCreate(name=name, org=org)
+    except ValidationError as exc:
+        for err in exc.errors():
+            typer.echo(f"error: --{'-'.join(str(p) for p in err['loc'])}: {err['msg']}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        row, organisation, key = _with_session(
+            lambda s: api_keys.create(s, "cli", data, server_key=get_settings().api_key_key))
+    except DomainError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"created API key {row.id} ({row.prefix}…) for {organisation.code}: {row.name}")
+    typer.echo(key)

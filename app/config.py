@@ -5,6 +5,8 @@ a forged token would let anyone read a denouncer's identity.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -41,6 +43,13 @@ class Settings(BaseSettings):
     jwt_audience: str = "hanoi-petitions-api"
     access_token_minutes: int = Field(60, ge=1, le=24 * 60)
 
+    api_key_hmac_key: str | None = Field(
+        None, description="the key client API keys are stored under (HMAC-SHA256), kept outside the database; "
+                          "unset: derived from JWT_SECRET (then rotating JWT_SECRET invalidates every API key)")
+    open311_jurisdiction_id: str = Field("hanoi.gov.vn", max_length=100,
+                                         description="Open311 `jurisdiction_id` this server answers for")
+    public_lookups_per_minute: int = Field(10, ge=1, description="public case look-ups per client address per minute")
+
     login_max_failures: int = Field(5, ge=1, description="failed logins per username+address per window")
     login_window_seconds: int = Field(300, ge=1)
     login_max_per_address: int = Field(50, ge=1, description="login attempts per address per window")
@@ -65,6 +74,13 @@ class Settings(BaseSettings):
                 + ". Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
         return self
+
+    @property
+    def api_key_key(self) -> bytes:
+        """API keys' HMAC key: API_KEY_HMAC_KEY, else one derived from JWT_SECRET for this purpose."""
+        if self.api_key_hmac_key:
+            return self.api_key_hmac_key.encode()
+        return hmac.new(self.jwt_secret.encode(), b"hanoi-petitions/api-key/v1", hashlib.sha256).digest()
 
     @property
     def is_sqlite(self) -> bool:

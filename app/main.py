@@ -13,7 +13,7 @@ from app.config import Settings, get_settings
 from app.db import Database
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
 from app.ratelimit import SlidingWindowLimiter
-from app.routers import audit, auth, calendar, cases, ops, reference, routing, users
+from app.routers import api_keys, audit, auth, calendar, cases, open311, ops, reference, routing, users
 from app.routers.params import reject_nul_characters
 from app.workflows.calendar import business_today
 
@@ -72,8 +72,9 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
                                          slug="conflict")
 
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
-    for module in (ops, auth, users, reference, cases, calendar, routing, audit):
+    for module in (ops, auth, users, reference, cases, calendar, routing, audit, api_keys, open311):
         app.include_router(module.router)
+    app.state.error_edges = {open311.PREFIX + "/": open311.error_for}
     return app
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -200,6 +200,15 @@ def _is_sqlite_busy(exc: OperationalError) -> bool:
     return "database is locked" in str(exc.orig) or "database table is locked" in str(exc.orig)
 
 
+def _edge(request: Request) -> Any:
+    """An edge with its own error format (Open311) for this path, if any: `app.state.error_edges`
+    maps a path prefix to `f(request, status, messages) -> Response`."""
+    for prefix, edge in getattr(request.app.state, "error_edges", {}).items():
+        if request.url.path.startswith(prefix):
+            return edge
+    return None
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
@@ -212,24 +221,33 @@ def install(app: FastAPI) -> None:
         return unexpected_error_response(request, exc)
 
     @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+    async def _problem(request: Request, exc: Problem) -> Response:
+        edge = _edge(request)
+        if edge is not None:
+            return edge(request, exc.status, [e["field"] + ": " + e["message"] for e in exc.errors or []] or [exc.detail])
         return problem_response(request, exc.status, exc.detail, slug=exc.slug or _SLUGS.get(exc.status),
                                 title=exc.title, errors=exc.errors, headers=exc.headers, extra=exc.extra)
 
     @app.exception_handler(errors.DomainError)
-    async def _domain(request: Request, exc: errors.DomainError) -> JSONResponse:
+    async def _domain(request: Request, exc: errors.DomainError) -> Response:
         return await _problem(request, domain_problem(exc))
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = [_clean_ctx(e) for e in exc.errors()]
+        edge = _edge(request)
+        if edge is not None:
+            return edge(request, 422, [f"{e['field'].split('.', 1)[-1]}: {e['message']}" for e in errors])
         fields = ", ".join(e["field"] for e in errors) or "request"
         return problem_response(request, 422, f"Invalid input in: {fields}", slug="validation-error",
                                 title="Invalid input", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        edge = _edge(request)
+        if edge is not None:
+            return edge(request, exc.status_code, [detail])
         if exc.status_code == 400:
             # Only FastAPI and Starlette raise a bare 400 here (this service raises Problem), and only
             # for a body they could not parse: not UTF-8, or a malformed multipart form. It is

@@ -2,10 +2,11 @@
 
 Importing this package registers every table on `SQLModel.metadata` (Alembic reads it)."""
 from app.models import base  # noqa: F401  (naming convention first)
+from app.models.api_keys import ApiKey
 from app.models.audit import AuditEvent
 from app.models.cases import CalendarOverride, Case, DeadlineSetting, IdempotencyRecord, Petitioner, RoutingRule
 from app.models.reference import AdminUnit, Organization
 from app.models.users import User
 
-__all__ = ["AdminUnit", "AuditEvent", "CalendarOverride", "Case", "DeadlineSetting", "IdempotencyRecord",
+__all__ = ["AdminUnit", "ApiKey", "AuditEvent", "CalendarOverride", "Case", "DeadlineSetting", "IdempotencyRecord",
            "Organization", "Petitioner", "RoutingRule", "User"]

@@ -13,7 +13,7 @@ from app.config import Settings, get_settings
 from app.db import Database
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
 from app.ratelimit import SlidingWindowLimiter
-from app.routers import api_keys, audit, auth, calendar, cases, open311, ops, reference, routing, users
+from app.routers import api_keys, audit, auth, calendar, cases, open311, ops, public, reference, routing, users
 from app.routers.params import reject_nul_characters
 from app.workflows.calendar import business_today
 
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         failures=SlidingWindowLimiter(settings.login_max_failures, settings.login_window_seconds),
         attempts=SlidingWindowLimiter(settings.login_max_per_address, settings.login_window_seconds),
     )
+    app.state.public_limits = SlidingWindowLimiter(settings.public_lookups_per_minute, 60)
     problems.install(app)
 
     @app.exception_handler(IntegrityError)
@@ -72,7 +73,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
                                          slug="conflict")
 
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
-    for module in (ops, auth, users, reference, cases, calendar, routing, audit, api_keys, open311):
+    for module in (ops, auth, users, reference, cases, calendar, routing, audit, api_keys, open311, public):
         app.include_router(module.router)
     app.state.error_edges = {open311.PREFIX + "/": open311.error_for}
     return app

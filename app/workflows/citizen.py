@@ -73,3 +73,37 @@ def preferred_language(accept_language: str | None) -> str:
         if lang in ("vi", "en") and q > best_q:
             best, best_q = lang, q
     return best
+
+
+# Public milestones: the audit actions a citizen is told about, in words. Internal steps
+# (edits, identity reads, reclassification, returns, relocation) are not milestones.
+MILESTONE_WORDS: dict[str, tuple[str, str]] = {
+    "case.create": ("Tiếp nhận đơn", "Petition received"),
+    "case.create_appeal": ("Tiếp nhận khiếu nại lần hai", "Second-time complaint received"),
+    "case.create_split": ("Tiếp nhận đơn (tách từ đơn có nhiều nội dung)", "Received (split from a petition)"),
+    "case.forward": ("Chuyển đơn đến cơ quan có thẩm quyền", "Forwarded to the competent agency"),
+    "case.accept": ("Thụ lý giải quyết", "Accepted for resolution"),
+    "case.reject": ("Không thụ lý", "Not accepted"),
+    "case.guide": ("Hướng dẫn gửi đến cơ quan có thẩm quyền", "Guided to the competent agency"),
+    "case.archive": ("Lưu đơn", "Filed without further action"),
+    "case.start_verification": ("Xác minh nội dung", "Verification started"),
+    "case.suspend": ("Tạm đình chỉ giải quyết", "Resolution suspended"),
+    "case.resume": ("Tiếp tục giải quyết", "Resolution resumed"),
+    "case.extend": ("Gia hạn thời hạn giải quyết", "Time limit extended"),
+    "case.decide": ("Ban hành quyết định, kết luận hoặc văn bản trả lời", "Decision, conclusion or answer issued"),
+    "case.close": ("Kết thúc hồ sơ", "Closed"),
+    "case.appeal": ("Khiếu nại lần hai", "Appealed"),
+    "case.withdraw": ("Rút đơn", "Withdrawn"),
+    "case.terminate": ("Đình chỉ giải quyết", "Resolution terminated"),
+}
+
+STAGE_WORDS: dict[str, tuple[str, str]] = {
+    "processing": ("xử lý đơn", "processing"),
+    "acceptance": ("thụ lý", "acceptance"),
+    "resolution": ("giải quyết", "resolution"),
+}
+
+
+def words(table: dict[str, tuple[str, str]] | dict, key: str, lang: str) -> str:
+    vi, en = table[key]
+    return en if lang == "en" else vi

@@ -21,6 +21,7 @@ from app.services.cases.common import (
     load_petitioners,
     new_pin,
     new_tracking_code,
+    verify_pin,
 )
 from app.services.cases.intake import find_possible_duplicates, intake, resolve_location, suggest_org
 from app.services.cases.presentation import (
@@ -41,5 +42,5 @@ __all__ = [
     "actions_for", "case_detail", "case_out", "check_version", "created_response", "describe",
     "find_possible_duplicates", "get_visible", "history", "holder_org_id", "intake", "is_overdue", "list_cases",
     "load_petitioners", "may_see_identity", "new_pin", "new_tracking_code", "resolve_location", "split",
-    "suggest_org", "transition", "update",
+    "suggest_org", "transition", "update", "verify_pin",
 ]

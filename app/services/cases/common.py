@@ -25,7 +25,7 @@ from app.models.cases import (
     PetitionerIn,
 )
 from app.models.reference import AdminUnit, Organization
-from app.security import Principal, hash_password
+from app.security import Principal, hash_password, verify_password
 from app.services import audit
 from app.services.cases_scope import visible_clause
 from app.services.clock import Clock
@@ -66,6 +66,14 @@ def new_tracking_code(kind: Kind, received_on: date, rng: Any | None = None) -> 
 
 def new_pin() -> str:
     return f"{secrets.randbelow(10**6):06d}"
+
+
+def verify_pin(case: Case | None, pin: str) -> bool:
+    """Whether `pin` is the case's tracking PIN; for no case, the same work on a dummy hash and False."""
+    if case is None:
+        verify_password(pin, None)
+        return False
+    return verify_password(pin, case.pin_hash)
 
 
 async def _pin_and_hash(session: AsyncSession) -> tuple[str, str]:

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 
 from app.deps import DbSession
 from app.models.api_keys import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
+from app.models.base import as_utc
 from app.models.reference import Organization
 from app.pagination import Cursor, Limit, Page, cut_page, decode_cursor
 from app.problems import problem_responses
@@ -20,8 +21,8 @@ ApiKeyId = Annotated[int, id_path("API key")]
 
 
 def _public(row: ApiKey, org: Organization) -> ApiKeyPublic:
-    return ApiKeyPublic(id=row.id, name=row.name, org=org.code, prefix=row.prefix, created_at=row.created_at,
-                        revoked_at=row.revoked_at, active=row.revoked_at is None)
+    return ApiKeyPublic(id=row.id, name=row.name, org=org.code, prefix=row.prefix, created_at=as_utc(row.created_at),
+                        revoked_at=as_utc(row.revoked_at), active=row.revoked_at is None)
 
 
 @router.post("", response_model=ApiKeyCreated, status_code=201, summary="Issue an API key (admin)",

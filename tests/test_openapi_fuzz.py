@@ -222,9 +222,12 @@ def _schemathesis_nodeid_shim(request):
 
 
 def problem_json(ctx, response, case):
-    """Every 4xx is an RFC 9457 problem: problem+json with type, title, status, detail; a 422 names its fields."""
+    """Every 4xx is an RFC 9457 problem: problem+json with type, title, status, detail; a 422 names its fields.
+    Open311's paths answer in GeoReport's own error format instead (a list of code and description)."""
     if not 400 <= response.status_code < 500:
         return None
+    if case.path.startswith("/open311/"):
+        return open311_errors(response)
     ctype = response.headers.get("content-type", [""])[0]
     assert ctype.startswith(PROBLEM), f"{response.status_code} with content type {ctype!r}, not {PROBLEM}"
     body = response.json()
@@ -233,6 +236,21 @@ def problem_json(ctx, response, case):
     assert body["status"] == response.status_code, body
     if response.status_code == 422:
         assert body.get("errors") and all(e.get("field") for e in body["errors"]), f"422 naming no field: {body}"
+    return None
+
+
+def open311_errors(response):
+    """GeoReport v2 errors: `[{"code", "description"}]` in JSON, `<errors><error>` in XML, code = HTTP status."""
+    ctype = response.headers.get("content-type", [""])[0]
+    if ctype.startswith("text/xml"):
+        from xml.etree import ElementTree as ET
+
+        root = ET.fromstring(response.content)
+        assert root.tag == "errors" and root.find("error/code").text == str(response.status_code), response.text
+        return None
+    body = response.json()
+    assert isinstance(body, list) and body and all({"code", "description"} <= set(e) for e in body), body
+    assert body[0]["code"] == response.status_code, body
     return None
 
 

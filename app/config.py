@@ -48,6 +48,15 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    max_body_bytes: int = Field(1024 * 1024, ge=1024,
+                                description="largest request body accepted (bytes); larger ones get 413")
+    trusted_proxies: str = Field("", description="comma-separated addresses (or CIDR networks) of reverse proxies "
+                                                 "whose X-Forwarded-For/-Proto are believed; empty: none")
+    metrics_token: str = Field("", description="when set, /metrics requires `Authorization: Bearer <token>`; "
+                                               "when empty, /metrics answers loopback clients only")
+    idempotency_ttl_hours: int = Field(24, ge=1, le=24 * 30,
+                                       description="how long a stored Idempotency-Key response is replayed")
+
     @model_validator(mode="after")
     def _refuse_insecure_secret(self) -> "Settings":
         if self.app_env in ("development", "test"):
@@ -65,6 +74,10 @@ class Settings(BaseSettings):
                 + ". Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
         return self
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     @property
     def is_sqlite(self) -> bool:

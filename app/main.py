@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI
 from sqlalchemy.exc import IntegrityError
 
 from app import problems
+from app.bodylimit import BodySizeLimitMiddleware
 from app.config import Settings, get_settings
 from app.db import Database
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
@@ -71,6 +72,8 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         return problems.problem_response(request, 409, "The change conflicts with data stored meanwhile; retry.",
                                          slug="conflict")
 
+    # Added first, so it runs inside the request context (its 413 carries the request id).
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     for module in (ops, auth, users, reference, cases, calendar, routing, audit):
         app.include_router(module.router)

@@ -18,6 +18,10 @@ from app.services import audit
 from app.services.reference import get_org
 
 
+# Changes after which the tokens a user holds must stop working.
+REVOKING_CHANGES = frozenset({"password", "role", "org", "is_active"})
+
+
 async def get_by_username(session: AsyncSession, username: str) -> User | None:
     return (await session.execute(select(User).where(User.username == username))).scalar_one_or_none()
 
@@ -74,6 +78,8 @@ async def update_user(session: AsyncSession, actor: Any, user: User, data: UserU
     if patch.get("password"):
         user.password_hash = await _hash(patch["password"])
         changes["password"] = "changed"  # never the value
+    if changes.keys() & REVOKING_CHANGES:
+        user.token_version += 1  # the tokens issued before stop working (decision 0013)
     if changes:
         user.updated_at = utcnow()
         await session.flush()

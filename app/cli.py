@@ -66,8 +66,11 @@ def serve(
     import uvicorn
 
     get_settings()  # refuse to start on an insecure configuration, with the reason
+    # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 (or from
+    # its own FORWARDED_ALLOW_IPS); the application applies TRUSTED_PROXIES itself (app/main.py),
+    # so one setting decides, whichever server runs it.
     uvicorn.run("app.main:app_factory", factory=True, host=host, port=port, workers=workers, reload=reload,
-                proxy_headers=True, access_log=False, log_config=None)
+                proxy_headers=False, access_log=False, log_config=None)
 
 
 @users_cli.command("create")

@@ -65,7 +65,8 @@ def serve(
     """Serve the API with uvicorn."""
     import uvicorn
 
-    get_settings()  # refuse to start on an insecure configuration, with the reason
+    # refuse to start on an insecure configuration, with the reason
+    get_settings().check_listen_address(host)
     # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 (or from
     # its own FORWARDED_ALLOW_IPS); the application applies TRUSTED_PROXIES itself (app/main.py),
     # so one setting decides, whichever server runs it.

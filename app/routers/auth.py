@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from pydantic import BaseModel, Field
 
-from app.db import ReadSession
+from app.deps import ReadSession
 from app.models.reference import OrgRead
 from app.models.users import UserRead
 from app.problems import Problem, problem_responses

@@ -6,10 +6,10 @@ import hmac
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import text
 
 from app.migrations import head_revision
 from app.problems import Problem, problem_responses
+from app.services.health import database_revision
 
 router = APIRouter(tags=["operations"])
 
@@ -36,8 +36,7 @@ async def readyz(request: Request) -> JSONResponse:
     db = request.app.state.db
     expected = head_revision()
     try:
-        async with db.read_sessionmaker() as session:
-            current = (await session.execute(text("SELECT version_num FROM alembic_version"))).scalar_one_or_none()
+        current = await database_revision(db)
     except Exception:
         return JSONResponse({"status": "unavailable", "database": "unreachable or not migrated",
                              "expected_revision": expected}, status_code=503)

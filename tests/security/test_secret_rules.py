@@ -7,6 +7,7 @@ import secrets
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -118,7 +119,7 @@ def _fake_checkout(tmp_path: Path) -> Path:
     bin_dir = tmp_path / ".venv" / "bin"
     bin_dir.mkdir(parents=True)
     stubs = {
-        "python": f'#!/bin/sh\nif [ "$1" = "-m" ]; then exit 0; fi\nexec "{os.sys.executable}" "$@"\n',
+        "python": f'#!/bin/sh\nif [ "$1" = "-m" ]; then exit 0; fi\nexec "{sys.executable}" "$@"\n',
         "pip": "#!/bin/sh\nexit 0\n",
         "petitions": '#!/bin/sh\necho "$1 file=${JWT_SECRET_FILE:-none}"\n',
     }

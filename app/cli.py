@@ -19,8 +19,13 @@ users_cli = typer.Typer(help="Manage users.", no_args_is_help=True)
 audit_cli = typer.Typer(help="Check the audit trail.", no_args_is_help=True)
 cli.add_typer(users_cli, name="users")
 cli.add_typer(audit_cli, name="audit")
+<<<<<<< HEAD
 api_keys_cli = typer.Typer(help="Manage API keys of client systems (Open311).", no_args_is_help=True)
 cli.add_typer(api_keys_cli, name="api-keys")
+=======
+idempotency_cli = typer.Typer(help="Stored Idempotency-Key responses.", no_args_is_help=True)
+cli.add_typer(idempotency_cli, name="idempotency")
+>>>>>>> main
 
 
 def _with_session(fn: Callable[[Any], Awaitable[T]], *, read_only: bool = False) -> T:
@@ -67,9 +72,13 @@ def serve(
     """Serve the API with uvicorn."""
     import uvicorn
 
-    get_settings()  # refuse to start on an insecure configuration, with the reason
+    # refuse to start on an insecure configuration, with the reason
+    get_settings().check_listen_address(host)
+    # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 (or from
+    # its own FORWARDED_ALLOW_IPS); the application applies TRUSTED_PROXIES itself (app/main.py),
+    # so one setting decides, whichever server runs it.
     uvicorn.run("app.main:app_factory", factory=True, host=host, port=port, workers=workers, reload=reload,
-                proxy_headers=True, access_log=False, log_config=None)
+                proxy_headers=False, access_log=False, log_config=None)
 
 
 @users_cli.command("create")
@@ -200,6 +209,18 @@ def audit_head() -> None:
 
     h = _with_session(head, read_only=True) or {"seq": 0, "hash": GENESIS_HASH, "at": None}
     typer.echo(json.dumps(h))
+
+
+@idempotency_cli.command("purge")
+def idempotency_purge() -> None:
+    """Delete the stored responses older than IDEMPOTENCY_TTL_HOURS (they are no longer replayed)."""
+    from datetime import timedelta
+
+    from app.services.idempotency import purge_expired
+
+    ttl = timedelta(hours=get_settings().idempotency_ttl_hours)
+    purged = _with_session(lambda s: purge_expired(s, ttl))
+    typer.echo(json.dumps({"purged": purged}))
 
 
 def main() -> None:  # console script entry point

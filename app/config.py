@@ -1,12 +1,15 @@
 """Settings from the environment (pydantic-settings).
 
-Outside development the service refuses to start with a missing, short or default secret:
-a forged token would let anyone read a denouncer's identity.
+Outside development the service refuses to start with a missing, short, guessable or default
+secret: a forged token would let anyone read a denouncer's identity. Whatever APP_ENV says, it
+never listens beyond this machine with the built-in secret (docs/decisions/0014-secret-rules.md).
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -17,6 +20,33 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_SECRET = "dev-only-insecure-secret-change-me-please-0123456789"
 DEFAULT_DB_PATH = Path("data") / "petitions.db"
 MIN_SECRET_BYTES = 32
+MIN_SECRET_BITS = 96
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+def estimated_bits(secret: str) -> float:
+    """A crude upper bound on a secret's entropy: its length times the Shannon entropy of its own
+    character frequencies. `a` × 32 is 0 bits, `ab` × 16 is 32; 64 random URL-safe characters are
+    about 350, 64 random hex digits about 250."""
+    n = len(secret)
+    if n == 0:
+        return 0.0
+    return -n * sum(c / n * math.log2(c / n) for c in Counter(secret).values())
+
+
+def secret_weakness(secret: str) -> str | None:
+    """Why a secret is too weak to sign tokens outside development, or None (decision 0014)."""
+    bits = estimated_bits(secret)
+    if bits < MIN_SECRET_BITS:
+        return f"JWT_SECRET has too little entropy (about {bits:.0f} bits by character frequency; " \
+               f"at least {MIN_SECRET_BITS} are needed)"
+    if len(secret) > 1 and secret in (secret + secret)[1:-1]:
+        return "JWT_SECRET is a repeated pattern"
+    return None
+
+
+def is_loopback(host: str) -> bool:
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
 
 
 class InsecureSettings(RuntimeError):
@@ -38,6 +68,8 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = 15000
 
     jwt_secret: str = DEV_SECRET
+    jwt_secret_file: Path | None = Field(None, description="a file holding JWT_SECRET (used when JWT_SECRET is "
+                                                           "not set); scripts/run writes ./data/jwt_secret")
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     jwt_issuer: str = "hanoi-petitions"
     jwt_audience: str = "hanoi-petitions-api"
@@ -57,8 +89,23 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    max_body_bytes: int = Field(1024 * 1024, ge=1024,
+                                description="largest request body accepted (bytes); larger ones get 413")
+    trusted_proxies: str = Field("", description="comma-separated addresses (or CIDR networks) of reverse proxies "
+                                                 "whose X-Forwarded-For/-Proto are believed; empty: none")
+    metrics_token: str = Field("", description="when set, /metrics requires `Authorization: Bearer <token>`; "
+                                               "when empty, /metrics answers loopback clients only")
+    idempotency_ttl_hours: int = Field(24, ge=1, le=24 * 30,
+                                       description="how long a stored Idempotency-Key response is replayed")
+
     @model_validator(mode="after")
     def _refuse_insecure_secret(self) -> "Settings":
+        if self.jwt_secret_file is not None and "jwt_secret" not in self.model_fields_set:
+            try:
+                self.jwt_secret = self.jwt_secret_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise InsecureSettings(f"JWT_SECRET_FILE {self.jwt_secret_file} cannot be read: "
+                                       f"{exc.strerror or exc}") from None
         if self.app_env in ("development", "test"):
             return self
         problems = []
@@ -66,14 +113,31 @@ class Settings(BaseSettings):
             problems.append("JWT_SECRET is missing")
         elif self.jwt_secret == DEV_SECRET:
             problems.append("JWT_SECRET is the built-in development value")
-        elif len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
-            problems.append(f"JWT_SECRET is shorter than {MIN_SECRET_BYTES} bytes")
+        else:
+            if len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
+                problems.append(f"JWT_SECRET is shorter than {MIN_SECRET_BYTES} bytes")
+            weakness = secret_weakness(self.jwt_secret)
+            if weakness:
+                problems.append(weakness)
         if problems:
             raise InsecureSettings(
                 f"refusing to start with APP_ENV={self.app_env}: " + "; ".join(problems)
                 + ". Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
         return self
+
+    def check_listen_address(self, host: str) -> None:
+        """Whatever APP_ENV says, the built-in secret never signs tokens for a server that other
+        machines can reach: anyone can read it in this repository."""
+        if not is_loopback(host) and (not self.jwt_secret or self.jwt_secret == DEV_SECRET):
+            raise InsecureSettings(
+                f"refusing to listen on {host} with the built-in development JWT_SECRET: anyone could forge a "
+                "token. Set JWT_SECRET (or JWT_SECRET_FILE), or listen on 127.0.0.1 only. Generate one with: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'")
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     @property
     def api_key_key(self) -> bytes:

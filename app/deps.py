@@ -6,7 +6,7 @@ Each is an `Annotated` dependency named for what it gives (cf. Netflix Dispatch'
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
@@ -14,12 +14,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from app.db import DbSession, ReadSession
+from app.errors import Forbidden, NotFound
 from app.models.cases import Case
 from app.routers.params import CaseId
 from app.security import CurrentPrincipal, Principal
 from app.services import cases as case_service
 from app.services import idempotency
 from app.services.clock import Clock
+from app.workflows import lifecycle as lc
 
 __all__ = ["CaseForUpdate", "CurrentCase", "CurrentPrincipal", "DbSession", "IdemKey", "IfMatch", "ReadSession",
            "RequestClock", "Today", "etag", "idempotent_replay", "remember_response"]
@@ -64,30 +66,55 @@ def etag(record: Any) -> str:
     return f'"{record.version}"'
 
 
-PendingKey = tuple[str, str, str] | None
+PendingKey = tuple[str, str, str, timedelta] | None  # key, scope, body digest, how long it is kept
+
+
+def _ttl(request: Request) -> timedelta:
+    return timedelta(hours=request.app.state.settings.idempotency_ttl_hours)
+
+
+async def _may_replay(session: DbSession, principal: Principal, response: dict[str, Any], case: Case | None) -> None:
+    """A replay answers who the caller is now, not who they were: the route's dependencies have
+    checked their role (and loaded the case in the path within their jurisdiction); a transition
+    also needs a role that may act on cases, and a stored new case must still be in their
+    jurisdiction (it carries the tracking PIN)."""
+    if case is not None:
+        if principal.role not in lc.TRANSITION_ROLES:
+            raise Forbidden(f"Role '{principal.role.value}' may not transition cases.")
+        return
+    case_id = response.get("id")
+    if isinstance(case_id, int):
+        try:
+            await case_service.get_visible(session, principal, case_id)
+        except NotFound:
+            raise Forbidden("The response stored for this Idempotency-Key is about a case outside your "
+                            "jurisdiction now.") from None
 
 
 async def idempotent_replay(request: Request, session: DbSession, principal: Principal,
-                            key: str | None) -> tuple[JSONResponse | None, PendingKey]:
-    """With an `Idempotency-Key`: the stored response of a repeat (replayed as it was), or what
-    `remember_response` needs to store this one."""
+                            key: str | None, *, case: Case | None = None) -> tuple[JSONResponse | None, PendingKey]:
+    """With an `Idempotency-Key`: the stored response of a repeat (replayed as it was, if the
+    caller may still see it), or what `remember_response` needs to store this one. `case`: the
+    case in the path, already loaded within the caller's jurisdiction."""
     if key is None:
         return None, None
     digest = idempotency.body_hash(await request.json())
     scope = f"POST {request.url.path}"
-    rec = await idempotency.lookup(session, user_id=principal.user.id, key=key, scope=scope, digest=digest)
+    rec = await idempotency.lookup(session, user_id=principal.user.id, key=key, scope=scope, digest=digest,
+                                   ttl=_ttl(request))
     if rec is not None:
+        await _may_replay(session, principal, rec.response, case)
         headers = {"Idempotency-Replayed": "true"}
         version = rec.response.get("version")
         if version is not None:
             headers["ETag"] = f'"{version}"'
         return JSONResponse(rec.response, status_code=rec.status_code, headers=headers), None
-    return None, (key, scope, digest)
+    return None, (key, scope, digest, _ttl(request))
 
 
 async def remember_response(session: DbSession, principal: Principal, pending: PendingKey, status_code: int,
                             body: BaseModel) -> None:
     if pending:
-        key, scope, digest = pending
+        key, scope, digest, ttl = pending
         await idempotency.store(session, user_id=principal.user.id, key=key, scope=scope, digest=digest,
-                                status_code=status_code, response=body.model_dump(mode="json"))
+                                status_code=status_code, response=body.model_dump(mode="json"), ttl=ttl)

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from fastapi import Depends, FastAPI
 from sqlalchemy.exc import IntegrityError
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import problems
+from app.bodylimit import BodySizeLimitMiddleware
 from app.config import Settings, get_settings
 from app.db import Database
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
@@ -72,7 +74,14 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         return problems.problem_response(request, 409, "The change conflicts with data stored meanwhile; retry.",
                                          slug="conflict")
 
+    # Added first, so it runs inside the request context (its 413 carries the request id).
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    if settings.trusted_proxy_list:
+        # Outermost: the client address that logs, limits and /metrics see is the one the trusted
+        # proxies forwarded (the right-most address in X-Forwarded-For that is not one of them).
+        # From any other peer the headers are ignored; with no TRUSTED_PROXIES, from every peer.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     for module in (ops, auth, users, reference, cases, calendar, routing, audit, api_keys, open311, public):
         app.include_router(module.router)
     app.state.error_edges = {open311.PREFIX + "/": open311.error_for}

@@ -16,6 +16,30 @@ request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 _VALID_RID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
+# PostgreSQL's (and asyncpg's) error text carries the bound values in its DETAIL (`Key
+# (id_number)=(001085012345) already exists`, `Failing row contains (…)`), which
+# `hide_parameters` does not cover: an exception chain in a log loses everything from a DETAIL,
+# HINT or CONTEXT line to the end of that exception's text (a value may span several lines).
+_DB_DETAIL = re.compile(
+    r"^(DETAIL|HINT|CONTEXT|WHERE):.*?(?=\n\n(?:The above exception|During handling of the above exception"
+    r"|Traceback \(most recent call last\))|\Z)",
+    re.MULTILINE | re.DOTALL)
+
+
+def scrub_db_detail(text: str) -> str:
+    """The text of a log line or a formatted exception without the database's echo of values."""
+    if "DETAIL:" not in text and "HINT:" not in text and "CONTEXT:" not in text and "WHERE:" not in text:
+        return text
+    return _DB_DETAIL.sub(lambda m: f"{m.group(1)}: [hidden: may hold personal data]", text)
+
+
+class ScrubbingFormatter(logging.Formatter):
+    """Plain-text logs (`LOG_JSON=false`), scrubbed as the JSON ones are."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub_db_detail(super().format(record))
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line. Only whitelisted `extra` keys are emitted, so that nobody can
     log a citizen's name or address by passing it as an extra field by accident."""
@@ -27,21 +51,21 @@ class JsonFormatter(logging.Formatter):
             "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
             "level": record.levelname,
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": scrub_db_detail(record.getMessage()),
             "request_id": request_id_var.get(),
         }
         for key in self.SAFE_EXTRA:
             if key in record.__dict__:
                 doc[key] = record.__dict__[key]
         if record.exc_info:
-            doc["exc"] = self.formatException(record.exc_info)
+            doc["exc"] = scrub_db_detail(self.formatException(record.exc_info))
         return json.dumps(doc, ensure_ascii=False)
 
 
 def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
     root = logging.getLogger()
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if json_logs else logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(JsonFormatter() if json_logs else ScrubbingFormatter("%(levelname)s %(name)s %(message)s"))
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # uvicorn's access log prints the raw path with its query string (which may hold a PIN or a

@@ -144,6 +144,7 @@ PROBLEM_DESCRIPTIONS = {
     404: "No such record (or it is outside your jurisdiction)",
     409: "Conflicts with the current state of the record",
     412: "`If-Match` does not match the current version: reload and retry",
+    413: "The request body is larger than the configured limit (`MAX_BODY_BYTES`)",
     415: "Unsupported media type",
     422: "Invalid input: `errors` names each bad field",
     428: "`If-Match` is required: send the ETag you read",
@@ -192,7 +193,7 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
 _FASTAPI_UNPARSABLE_BODY = "There was an error parsing the body"
 
 _SLUGS = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
-          409: "conflict", 412: "precondition-failed", 415: "unsupported-media-type", 422: "validation-error",
+          409: "conflict", 412: "precondition-failed", 413: "content-too-large", 415: "unsupported-media-type", 422: "validation-error",
           428: "precondition-required", 429: "too-many-requests"}
 
 

@@ -6,7 +6,9 @@ Hardening (docs/decisions/0002-token-hardening.md):
   `alg: none` and every other algorithm are refused before any claim is trusted;
 - `exp`, `iat`, `sub`, `iss` and `aud` are all required and verified;
 - the user is re-read from the database on every request, so a deactivated user's tokens stop
-  working at once.
+  working at once; the token's `ver` must equal the user's `token_version`, which changes with the
+  password, role, organisation or active flag, so those changes revoke earlier tokens too
+  (docs/decisions/0013-token-version.md).
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import select
 
 from app.config import Settings, get_settings
+from app.models.base import DB_INT_MAX
 from app.models.reference import AdminUnit, Organization
 from app.models.users import Role, User
 from app.problems import Problem
@@ -156,18 +159,39 @@ async def get_current_principal(
         claims = decode_access_token(settings, token)
     except InvalidToken:
         raise _unauthorized() from None
-    try:
-        user_id = int(claims["sub"])
-    except ValueError:
-        raise _unauthorized() from None
+    user_id = _int_claim(claims["sub"], digits=True)
+    # A token from before token versions existed counts as version 0: the first change revokes it.
+    version = _int_claim(claims.get("ver", 0), low=0)
+    if user_id is None or version is None:
+        raise _unauthorized()
     db = request.app.state.db
     async with db.read_sessionmaker() as session, session.begin():
         user = await session.get(User, user_id)
-        if user is None or not user.is_active:
+        if user is None or not user.is_active or user.token_version != version:
             raise _unauthorized()
         principal = await load_principal(session, user)
     request.state.user_id = user.id
     return principal
+
+
+def _int_claim(value: Any, *, low: int = 1, digits: bool = False) -> int | None:
+    """A claim that must be a database integer (the user id, the token version): anything else,
+    a huge number among them, is a bad token (401), never a database error (500). `digits`: the
+    claim is a string of ASCII digits (`sub`)."""
+    if isinstance(value, bool) or isinstance(value, str) != digits:
+        return None
+    if digits:
+        if not value.isascii() or not value.isdigit() or len(value) > 10:
+            return None
+        value = int(value)
+    if not isinstance(value, int) or not low <= value <= DB_INT_MAX:
+        return None
+    return value
+
+
+def token_claims_for(user: User) -> dict[str, Any]:
+    """The claims a user's token carries besides the registered ones."""
+    return {"role": user.role, "ver": user.token_version}
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_current_principal)]

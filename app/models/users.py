@@ -24,6 +24,9 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=16)
     organization_id: int = Field(foreign_key="organization.id", index=True)
     is_active: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    # Carried in every token as `ver`; bumped when the password, role, organisation or active flag
+    # changes, which revokes the tokens issued before (docs/decisions/0013-token-version.md).
+    token_version: int = Field(default=0, sa_column_kwargs={"server_default": sa.text("0")})
     created_at: datetime = ts_field()
     updated_at: datetime = ts_field()
 

@@ -1,30 +1,36 @@
 """The audit trail: read it, verify it, export its head."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from app.db import DbSession, ReadSession
+from app.deps import DbSession, ReadSession
 from app.models.audit import AuditEvent, AuditEventRead, AuditVerifyResult
 from app.models.base import DB_INT_MAX, Day, as_utc
 from app.models.users import Role
-from app.pagination import Cursor, Limit, Page, cut_page, decode_cursor
+from app.pagination import Cursor, Limit, Page
 from app.problems import field_error, problem_responses
 from app.routers.params import date_query, id_query
 from app.security import Principal, RequireRole
 from app.services import audit as audit_service
-from app.services.scoping import audit_scope
+from app.services import audit_query
 
 router = APIRouter(prefix="/api/v1/audit", tags=["supervision and audit"],
                    responses=problem_responses(401, 403, descriptions={
                        403: "Only supervisors and admins read the audit trail"}))
 Auditor = Annotated[Principal, Depends(RequireRole(Role.supervisor, Role.admin))]
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+async def _city_wide_auditor(principal: Auditor) -> Principal:
+    audit_query.require_city_wide(principal)
+    return principal
+
+
+CityAuditor = Annotated[Principal, Depends(_city_wide_auditor)]
+_CHAIN = problem_responses(403, descriptions={
+    403: "Only supervisors and admins whose jurisdiction is the whole city check the chain"})
 
 
 def event_read(ev: AuditEvent) -> AuditEventRead:
@@ -33,7 +39,10 @@ def event_read(ev: AuditEvent) -> AuditEventRead:
     return data
 
 
-@router.get("", response_model=Page[AuditEventRead], summary="Audit events, oldest first")
+@router.get("", response_model=Page[AuditEventRead], summary="Audit events in your jurisdiction, oldest first",
+            description="Events about cases you may see; for admins also events about the users, organisations "
+                        "and units of their jurisdiction, and, for admins of the whole city, the service's "
+                        "configuration.")
 async def list_events(
     session: DbSession, principal: Auditor,
     case_id: Annotated[int | None, id_query("case")] = None,
@@ -43,28 +52,13 @@ async def list_events(
     action: Annotated[str | None, Query(max_length=64)] = None,
     limit: Limit = 50, cursor: Cursor = None,
 ) -> Page[AuditEventRead]:
-    stmt = select(AuditEvent)
-    stmt = audit_scope(stmt, principal)
-    if case_id is not None:
-        stmt = stmt.where(AuditEvent.case_id == case_id)
-    if actor:
-        stmt = stmt.where(AuditEvent.actor == actor)
-    if action:
-        stmt = stmt.where(AuditEvent.action == action)
-    if from_:
-        stmt = stmt.where(AuditEvent.at >= datetime.combine(from_, time.min, TZ))
-    if to:
-        stmt = stmt.where(AuditEvent.at < datetime.combine(to + timedelta(days=1), time.min, TZ))
-    after = decode_cursor(cursor, 1, kinds=(int,))
-    if after:
-        stmt = stmt.where(AuditEvent.seq > after[0])
-    rows = list((await session.execute(stmt.order_by(AuditEvent.seq).limit(limit + 1))).scalars())
-    page, nxt = cut_page(rows, limit, lambda e: [e.seq])
-    return Page(items=[event_read(r) for r in page], next_cursor=nxt)
+    filters = audit_query.EventFilters(case_id=case_id, actor=actor, action=action, from_=from_, to=to)
+    rows, nxt = await audit_query.list_events(session, principal, filters, limit=limit, cursor=cursor)
+    return Page(items=[event_read(r) for r in rows], next_cursor=nxt)
 
 
-@router.get("/verify", response_model=AuditVerifyResult, summary="Recompute the hash chain")
-async def verify(session: ReadSession, _: Auditor,
+@router.get("/verify", response_model=AuditVerifyResult, summary="Recompute the hash chain", responses=_CHAIN)
+async def verify(session: ReadSession, _: CityAuditor,
                  head_seq: Annotated[int | None, Query(ge=1, le=DB_INT_MAX,
                                                        description="an exported head's seq")] = None,
                  head_hash: Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$")] = None) -> AuditVerifyResult:
@@ -82,7 +76,7 @@ class ChainHead(BaseModel):
     at: str | None = Field(default=None, description="when the event was recorded (ISO 8601)")
 
 
-@router.get("/head", response_model=ChainHead,
+@router.get("/head", response_model=ChainHead, responses=_CHAIN,
             summary="The latest event's seq and hash, to keep outside the database")
-async def chain_head(session: ReadSession, _: Auditor) -> dict:
+async def chain_head(session: ReadSession, _: CityAuditor) -> dict:
     return await audit_service.head(session) or {"seq": 0, "hash": audit_service.GENESIS_HASH, "at": None}

@@ -6,11 +6,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from pydantic import BaseModel, Field
 
-from app.db import ReadSession
+from app.deps import ReadSession
 from app.models.reference import OrgRead
 from app.models.users import UserRead
 from app.problems import Problem, problem_responses
-from app.security import CurrentPrincipal, Principal, create_access_token
+from app.security import CurrentPrincipal, Principal, create_access_token, token_claims_for
 from app.services import users as user_service
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -64,7 +64,7 @@ async def login(
         request.app.state.metrics.login_failures.inc()
         raise Problem(401, "Wrong username or password.", slug="unauthorized", headers={"WWW-Authenticate": "Bearer"})
     limits.failures.reset(pair_key)
-    token = create_access_token(settings, subject=str(user.id), extra={"role": user.role})
+    token = create_access_token(settings, subject=str(user.id), extra=token_claims_for(user))
     return Token(access_token=token, expires_in=settings.access_token_minutes * 60)
 
 

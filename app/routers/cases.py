@@ -161,7 +161,7 @@ async def case_actions(principal: CurrentPrincipal, case: CurrentCase) -> Action
 async def transition(request: Request, response: Response, session: DbSession, principal: CurrentPrincipal,
                      case: CaseForUpdate, body: TransitionIn, clock: RequestClock, if_match: IfMatch = None,
                      idempotency_key: IdemKey = None) -> Any:
-    replay, pending = await idempotent_replay(request, session, principal, idempotency_key)
+    replay, pending = await idempotent_replay(request, session, principal, idempotency_key, case=case)
     if replay is not None:
         return replay
     result = await svc.transition(session, principal, case, body, clock, if_match)

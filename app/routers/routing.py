@@ -5,15 +5,13 @@ from datetime import datetime
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
-from sqlalchemy import select
 
-from app.db import DbSession
-from app.models.cases import CaseField, RoutingRule
-from app.models.reference import AdminUnit, Organization
-from app.problems import Problem, field_error, problem_responses
+from app.deps import DbSession
+from app.models.cases import CaseField
+from app.problems import problem_responses
 from app.routers.params import RuleId
 from app.security import AdminPrincipal, CurrentPrincipal
-from app.services import audit
+from app.services import routing as routing_service
 from app.workflows.lifecycle import Kind
 
 router = APIRouter(prefix="/api/v1/routing/rules", tags=["routing"], responses=problem_responses(401))
@@ -46,35 +44,22 @@ class RoutingRuleOut(RoutingRuleIn):
 @router.get("", response_model=list[RoutingRuleOut],
             summary="Routing rules: which organisation is competent where")
 async def list_rules(session: DbSession, _: CurrentPrincipal) -> list[RoutingRuleOut]:
-    rows = (await session.execute(select(RoutingRule).order_by(RoutingRule.id))).scalars()
-    return [RoutingRuleOut.model_validate(r, from_attributes=True) for r in rows]
+    return [RoutingRuleOut.model_validate(r, from_attributes=True) for r in await routing_service.list_rules(session)]
 
 
 @router.post("", response_model=RoutingRuleOut, status_code=201, summary="Add a routing rule (admin)",
              responses=_ADMIN)
 async def create_rule(session: DbSession, admin: AdminPrincipal, body: RoutingRuleIn) -> RoutingRuleOut:
-    if (await session.execute(select(Organization.id).where(Organization.code == body.org_code))).first() is None:
-        raise field_error("body.org_code", f"no organisation with code {body.org_code}")
-    if body.unit_code and await session.get(AdminUnit, body.unit_code) is None:
-        raise field_error("body.unit_code", f"no administrative unit with code {body.unit_code}")
-    rule = RoutingRule(kind=body.kind.value if body.kind else None, field=body.field.value if body.field else None,
-                       unit_code=body.unit_code, org_code=body.org_code, priority=body.priority, note=body.note)
-    session.add(rule)
-    await session.flush()
-    await audit.record(session, actor=admin, action="routing_rule.create", entity="routing_rule", entity_id=rule.id,
-                       changes=body.model_dump(mode="json"))
+    rule = await routing_service.create_rule(
+        session, admin, kind=body.kind.value if body.kind else None, field=body.field.value if body.field else None,
+        unit_code=body.unit_code, org_code=body.org_code, priority=body.priority, note=body.note,
+        audited=body.model_dump(mode="json"))
     return RoutingRuleOut.model_validate(rule, from_attributes=True)
 
 
 @router.delete("/{rule_id}", status_code=204, response_class=Response, summary="Remove a routing rule (admin)",
                responses={**_ADMIN, **problem_responses(404, descriptions={404: "No such routing rule"})})
 async def delete_rule(session: DbSession, admin: AdminPrincipal, rule_id: RuleId) -> Response:
-    rule = await session.get(RoutingRule, rule_id)
-    if rule is None:
-        raise Problem(404, f"No routing rule {rule_id}.", slug="not-found")
-    before = RoutingRuleOut.model_validate(rule, from_attributes=True).model_dump(mode="json")
-    await session.delete(rule)
-    await session.flush()
-    await audit.record(session, actor=admin, action="routing_rule.delete", entity="routing_rule", entity_id=rule_id,
-                       changes={"deleted": before})
+    await routing_service.delete_rule(session, admin, rule_id, describe=lambda rule: RoutingRuleOut.model_validate(
+        rule, from_attributes=True).model_dump(mode="json"))
     return Response(status_code=204)

@@ -5,12 +5,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.db import DbSession
-from app.models.reference import OrgRead
+from app.deps import DbSession
+from app.models.reference import Organization, OrgRead
 from app.models.users import Role, User, UserCreate, UserRead, UserUpdate
-from app.models.reference import Organization
 from app.pagination import Cursor, Limit, Page
-from app.problems import Problem, problem_responses
+from app.problems import problem_responses
 from app.routers.params import UserId
 from app.security import AdminPrincipal
 from app.services import users as user_service
@@ -39,16 +38,9 @@ async def create_user(session: DbSession, admin: AdminPrincipal, body: UserCreat
     return _read(user, org)
 
 
-async def _load(session, user_id: int) -> tuple[User, Organization]:
-    user = await session.get(User, user_id)
-    if user is None:
-        raise Problem(404, f"No user {user_id}.", slug="not-found")
-    return user, await session.get(Organization, user.organization_id)
-
-
 @router.get("/{user_id}", response_model=UserRead, summary="One user (admin)", responses=problem_responses(404, 422))
 async def get_user(session: DbSession, _: AdminPrincipal, user_id: UserId) -> UserRead:
-    return _read(*await _load(session, user_id))
+    return _read(*await user_service.get_user(session, user_id))
 
 
 @router.patch("/{user_id}", response_model=UserRead,
@@ -56,8 +48,4 @@ async def get_user(session: DbSession, _: AdminPrincipal, user_id: UserId) -> Us
               responses=problem_responses(404, 409, 422, descriptions={
                   409: "An admin cannot deactivate or demote their own account"}))
 async def update_user(session: DbSession, admin: AdminPrincipal, user_id: UserId, body: UserUpdate) -> UserRead:
-    user, _org = await _load(session, user_id)
-    if user.id == admin.user.id and (body.is_active is False or (body.role and body.role != Role.admin)):
-        raise Problem(409, "An administrator cannot deactivate or demote their own account.", slug="conflict")
-    await user_service.update_user(session, admin, user, body)
-    return _read(*await _load(session, user_id))
+    return _read(*await user_service.update_user_by_id(session, admin, user_id, body))

@@ -10,12 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.base import utcnow
 from app.models.reference import Organization
-from app.models.users import User, UserCreate, UserUpdate
+from app.models.users import Role, User, UserCreate, UserUpdate
 from app.pagination import cut_page, decode_cursor
-from app.errors import Conflict, field_error
+from app.errors import Conflict, NotFound, field_error
 from app.security import hash_password, verify_password
 from app.services import audit
 from app.services.reference import get_org
+
+
+# Changes after which the tokens a user holds must stop working.
+REVOKING_CHANGES = frozenset({"password", "role", "org", "is_active"})
 
 
 async def get_by_username(session: AsyncSession, username: str) -> User | None:
@@ -58,7 +62,29 @@ async def create_user(session: AsyncSession, actor: Any, data: UserCreate) -> tu
     return user, org
 
 
+async def get_user(session: AsyncSession, user_id: int) -> tuple[User, Organization]:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user {user_id}.")
+    org = await session.get(Organization, user.organization_id)
+    assert org is not None  # a foreign key
+    return user, org
+
+
+async def update_user_by_id(session: AsyncSession, actor: Any, user_id: int,
+                            data: UserUpdate) -> tuple[User, Organization]:
+    """Apply an admin's change to a user; the user and their (possibly new) organisation."""
+    user, _ = await get_user(session, user_id)
+    await update_user(session, actor, user, data)
+    return await get_user(session, user_id)
+
+
 async def update_user(session: AsyncSession, actor: Any, user: User, data: UserUpdate) -> User:
+    actor_user = getattr(actor, "user", None)
+    if actor_user is not None and actor_user.id == user.id and (
+            data.is_active is False or (data.role is not None and data.role != Role.admin)):
+        # the last admin could lock everyone out; another admin must do it
+        raise Conflict("An administrator cannot deactivate or demote their own account.")
     changes: dict[str, Any] = {}
     patch = data.model_dump(exclude_unset=True)
     if "org" in patch and patch["org"] is not None:
@@ -74,6 +100,8 @@ async def update_user(session: AsyncSession, actor: Any, user: User, data: UserU
     if patch.get("password"):
         user.password_hash = await _hash(patch["password"])
         changes["password"] = "changed"  # never the value
+    if changes.keys() & REVOKING_CHANGES:
+        user.token_version += 1  # the tokens issued before stop working (decision 0013)
     if changes:
         user.updated_at = utcnow()
         await session.flush()

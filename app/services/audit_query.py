@@ -1,0 +1,55 @@
+"""Reading the audit trail: the events a caller may see (scoped as cases are, for every role), and
+who may check the whole chain."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import Forbidden
+from app.models.audit import AuditEvent
+from app.pagination import cut_page, decode_cursor
+from app.security import Principal
+from app.services.scoping import audit_scope, is_city_wide
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    case_id: int | None = None
+    actor: str | None = None
+    action: str | None = None
+    from_: date | None = None
+    to: date | None = None  # inclusive
+
+
+async def list_events(session: AsyncSession, principal: Principal, filters: EventFilters, *, limit: int,
+                      cursor: str | None) -> tuple[list[AuditEvent], str | None]:
+    """One page of the events the caller may read, oldest first, and the cursor after it."""
+    stmt = audit_scope(select(AuditEvent), principal)
+    if filters.case_id is not None:
+        stmt = stmt.where(AuditEvent.case_id == filters.case_id)
+    if filters.actor:
+        stmt = stmt.where(AuditEvent.actor == filters.actor)
+    if filters.action:
+        stmt = stmt.where(AuditEvent.action == filters.action)
+    if filters.from_:
+        stmt = stmt.where(AuditEvent.at >= datetime.combine(filters.from_, time.min, TZ))
+    if filters.to:
+        stmt = stmt.where(AuditEvent.at < datetime.combine(filters.to + timedelta(days=1), time.min, TZ))
+    after = decode_cursor(cursor, 1, kinds=(int,))
+    if after:
+        stmt = stmt.where(AuditEvent.seq > after[0])
+    rows = list((await session.execute(stmt.order_by(AuditEvent.seq).limit(limit + 1))).scalars())
+    return cut_page(rows, limit, lambda e: [e.seq])
+
+
+def require_city_wide(principal: Principal) -> None:
+    """The chain's head and its verification cover every event in the city, so only auditors whose
+    jurisdiction is the whole city ask for them."""
+    if not is_city_wide(principal):
+        raise Forbidden("Only auditors whose jurisdiction is the whole city check the whole audit chain.")

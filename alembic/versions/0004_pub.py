@@ -1,7 +1,7 @@
 """API keys for Open311 client systems.
 
 Revision ID: 0004_pub
-Revises: 0003
+Revises: 0004_sec
 Create Date: 2026-11-30
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_pub"
-down_revision = "0003"
+down_revision = "0004_sec"
 branch_labels = None
 depends_on = None
 

@@ -48,7 +48,7 @@ class Clock(StrEnum):
     """What an action does to the statutory clock."""
 
     none = "none"
-    start_processing = "start_processing"  # due = processing limit from the received date
+    start_processing = "start_processing"  # due = the intake stage's limit (intake_stage) from the received date
     start_acceptance = "start_acceptance"  # due = acceptance limit from the action's date
     start_resolution = "start_resolution"  # due = resolution limit from the acceptance date
     pause = "pause"  # suspension stops the clock
@@ -97,9 +97,6 @@ class Action:
 
     def grounds_for(self, kind: Kind) -> tuple[Ground, ...]:
         return self.grounds.get(kind, ())
-
-    def required_for(self, kind: Kind) -> tuple[str, ...]:
-        return self.required
 
 
 # ---- legal grounds ---------------------------------------------------------------------------
@@ -216,9 +213,13 @@ def allowed(kind: Kind, complaint_round: int | None, status: Status, role: Role 
     return out
 
 
-def stage_for(clock: Clock) -> Stage | None:
-    return {Clock.start_processing: Stage.processing, Clock.start_acceptance: Stage.acceptance,
-            Clock.start_resolution: Stage.resolution}.get(clock)
+def intake_stage(kind: Kind, complaint_round: int | None) -> Stage:
+    """The stage a case starts in at receipt, and restarts in (`start_processing`): a
+    second-time complaint goes straight to acceptance (Luật Khiếu nại Art 36(1)); anything
+    else is first processed (Luật Tiếp công dân Art 28(1); Luật Tố cáo Art 24(1))."""
+    if kind == Kind.complaint and complaint_round == 2:
+        return Stage.acceptance
+    return Stage.processing
 
 
 # ---- docs/lifecycle.md -----------------------------------------------------------------------

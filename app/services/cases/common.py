@@ -155,6 +155,12 @@ def _start_stage(case: Case, clock: Clock, stage: Stage, start: date) -> None:
     case.due = dl.stage_due(rule, start, clock.calendar, complex=complex_, remote=case.remote_area)
 
 
+async def _start_intake_stage(session: AsyncSession, case: Case, clock: Clock) -> None:
+    """The first stage of the clock, counted from receipt (lifecycle.intake_stage)."""
+    stage = lc.intake_stage(Kind(case.kind), case.complaint_round)
+    _start_stage(case, clock, stage, case.received_on)
+
+
 def _stop_clock(case: Case) -> None:
     case.stage = None
     case.due = None

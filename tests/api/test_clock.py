@@ -1,0 +1,50 @@
+"""The law's clock (issue #6 D13–D20, issue #7 item 4): the lifecycle table drives it, the
+competent body accepts, windows count from receipt of the decision, extensions add up.
+
+Business date pinned to Fri 2026-11-27 (tests/api/conftest.py). Due dates counted by hand on the
+2026 calendar; holidays that matter: Tue 24 Nov 2026 (Ngày Văn hóa Việt Nam, holidays.Vietnam
+from 2026), Tết 2026 (Mon 16 – Fri 20 Feb 2026), 30 Apr – 1 May 2026, 2 Sep 2026.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from app.workflows import lifecycle as lc
+from tests.api.casekit import act, new_case
+
+
+@pytest.fixture
+async def actors(make_user):
+    return {
+        "desk": (await make_user("reception", "MTTQ-01"))[1],
+        "ward": (await make_user("handler", "UBND-00070"))[1],
+        "ward_desk": (await make_user("reception", "UBND-00070"))[1],
+        "city": (await make_user("handler", "UBND-01"))[1],
+    }
+
+
+async def test_the_lifecycle_table_drives_the_clock(client, actors, monkeypatch):
+    """Issue #7 item 4: a row's `clock` column is what moves the due date."""
+    desk = actors["desk"]
+    case = await new_case(client, desk, received_on="2026-11-20")
+    # As shipped: forward starts acceptance, 10 days (Luật Khiếu nại Art 27) from Mon 23 Nov → Thu 3 Dec.
+    c = await act(client, desk, case["id"], "forward", to_org="UBND-00070", on="2026-11-23")
+    assert (c["stage"], c["due"]) == ("acceptance", "2026-12-03")
+
+    rows = tuple(dataclasses.replace(a, clock=lc.Clock.start_resolution) if a.name == "forward" else a
+                 for a in lc.ACTIONS)
+    monkeypatch.setattr(lc, "ACTIONS", rows)
+    case = await new_case(client, desk, received_on="2026-11-20")
+    # Edited row: forward starts resolution, 30 days (Art 28) from Mon 23 Nov → Wed 23 Dec.
+    c = await act(client, desk, case["id"], "forward", to_org="UBND-00070", on="2026-11-23")
+    assert (c["stage"], c["due"]) == ("resolution", "2026-12-23")
+
+    rows = tuple(dataclasses.replace(a, clock=lc.Clock.none) if a.name == "forward" else a for a in lc.ACTIONS)
+    monkeypatch.setattr(lc, "ACTIONS", rows)
+    case = await new_case(client, desk, received_on="2026-11-20")
+    # No clock effect: the processing stage keeps running (10 working days from Fri 20 Nov,
+    # skipping Tue 24 Nov → Mon 7 Dec, Luật Tiếp công dân Art 28(1)).
+    c = await act(client, desk, case["id"], "forward", to_org="UBND-00070", on="2026-11-23")
+    assert (c["stage"], c["due"]) == ("processing", "2026-12-07")

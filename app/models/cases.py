@@ -75,11 +75,19 @@ class Case(SQLModel, table=True):
     mass: bool = False
     decision_date: date | None = Field(default=None, description="date of the decision or act complained about")
     filing_late: bool = False
+    decision_received_on: date | None = Field(
+        default=None, description="when the complainant received or learned of the decision (Luật Khiếu nại Art 9, 33)")
+    filing_obstacle_days: int = Field(default=0, sa_column_kwargs={"server_default": "0"},
+                                      description="days lost to the obstacles of Luật Khiếu nại Art 9")
+    filing_obstacle_reason: str | None = Field(default=None, max_length=500)
     # the statutory clock (docs/deadlines.md)
     stage: str | None = Field(default=None, max_length=16)
     stage_started_on: date | None = None
     due: date | None = None
     due_rule: str | None = Field(default=None, max_length=64)
+    # the running period's last day before the roll past non-working days (BLDS Art 148(5)):
+    # extensions and resumptions add to it, and the roll applies once, to the end
+    period_end: date | None = None
     remote_area: bool = False
     complexity: str | None = Field(default=None, max_length=32)
     extensions_used: int = 0

@@ -87,6 +87,12 @@ class Action:
     grounds: Mapping[Kind, tuple[Ground, ...]] = field(default_factory=dict)
     outcomes: Mapping[Kind, tuple[str, ...]] = field(default_factory=dict)
     source: str = ""
+    # kinds for which only an organisation that may resolve (Organization.may_resolve) takes it
+    resolver_only: frozenset[Kind] = frozenset()
+
+    def open_to(self, kind: Kind, may_resolve: bool) -> bool:
+        """Whether an organisation (that may or may not resolve) takes this action on this kind."""
+        return may_resolve or kind not in self.resolver_only
 
     def applies_to(self, kind: Kind, complaint_round: int | None) -> bool:
         if kind not in self.kinds:
@@ -148,11 +154,11 @@ ACTIONS: tuple[Action, ...] = (
            Clock.start_acceptance, required=("to_org",), optional=("reason",),
            source="Luật Tiếp công dân Art 26; Luật Tố cáo Art 24(2); Quy chế 2387 Art 15.5"),
     Action("accept", "Thụ lý", frozenset({Status.received, Status.forwarded}), Status.accepted, DESK,
-           Clock.start_resolution, optional=("reason", "remote_area"),
+           Clock.start_resolution, optional=("reason", "remote_area"), resolver_only=_CK_DN,
            source="Luật Khiếu nại Art 27, 36; Luật Tố cáo Art 29"),
     Action("reject", "Không thụ lý", frozenset({Status.received, Status.forwarded}), Status.rejected, HANDLER,
            Clock.stop, kinds=_CK_DN, required=("ground",), optional=("reason",),
-           grounds={Kind.complaint: COMPLAINT_REFUSAL, Kind.denunciation: DENUNCIATION_REFUSAL},
+           grounds={Kind.complaint: COMPLAINT_REFUSAL, Kind.denunciation: DENUNCIATION_REFUSAL}, resolver_only=_CK_DN,
            source="Luật Khiếu nại Art 11, 27; Luật Tố cáo Art 29(1)"),
     Action("return", "Trả lại đơn cho nơi chuyển", frozenset({Status.forwarded}), Status.received, DESK,
            Clock.start_processing, required=("reason",),
@@ -204,11 +210,14 @@ def find(name: str, kind: Kind, complaint_round: int | None, status: Status) -> 
     return None
 
 
-def allowed(kind: Kind, complaint_round: int | None, status: Status, role: Role | None = None) -> list[Action]:
-    """Actions legal now for this case (and, if given, this role), in table order."""
+def allowed(kind: Kind, complaint_round: int | None, status: Status, role: Role | None = None,
+            may_resolve: bool = True) -> list[Action]:
+    """Actions legal now for this case (and, if given, this role and an organisation that may or
+    may not resolve), in table order."""
     out = []
     for a in ACTIONS:
-        if status in a.from_statuses and a.applies_to(kind, complaint_round) and (role is None or role in a.roles):
+        if status in a.from_statuses and a.applies_to(kind, complaint_round) and (role is None or role in a.roles) \
+                and a.open_to(kind, may_resolve):
             out.append(a)
     return out
 
@@ -239,7 +248,10 @@ def markdown() -> str:
         f"Final statuses: {', '.join(s.value for s in Status if s in FINAL_STATUSES)}.",
         "",
         "Only the organisation holding the case (the assigned organisation, else the receiving one) acts on it;",
-        "supervisors and admins never transition cases.",
+        "supervisors and admins never transition cases. Only an organisation that may resolve (`may_resolve`:",
+        "People's Committees, inspectorates, departments, police, courts, procuracies) accepts or refuses",
+        "(thụ lý / không thụ lý) a complaint or a denunciation: "
+        + ", ".join(f"`{a.name}`" for a in ACTIONS if a.resolver_only) + " (resolver only).",
         "",
         "| action | from | to | kinds | roles | required | clock | source |",
         "|---|---|---|---|---|---|---|---|",

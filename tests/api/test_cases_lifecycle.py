@@ -361,6 +361,11 @@ async def test_actions_endpoint_reads_the_lifecycle_table(client, actors):
     case = await new_case(client, desk, kind="complaint")
     got = (await client.get(f"/api/v1/cases/{case['id']}/actions", headers=desk)).json()
     names = [a["action"] for a in got["actions"]]
+    # The Fatherland Front desk receives and forwards; it never accepts (decision 0031)
+    assert names[:3] == ["reclassify", "forward", "guide"] and "accept" not in names and "reject" not in names
+    ward_case = await new_case(client, actors["ward_desk"], kind="complaint")
+    got_w = (await client.get(f"/api/v1/cases/{ward_case['id']}/actions", headers=actors["ward_desk"])).json()
+    names = [a["action"] for a in got_w["actions"]]
     assert names[:3] == ["reclassify", "forward", "accept"] and "reject" not in names  # reject: handlers only
     forward = next(a for a in got["actions"] if a["action"] == "forward")
     assert forward["required"] == ["to_org"]

@@ -48,3 +48,44 @@ async def test_the_lifecycle_table_drives_the_clock(client, actors, monkeypatch)
     # skipping Tue 24 Nov → Mon 7 Dec, Luật Tiếp công dân Art 28(1)).
     c = await act(client, desk, case["id"], "forward", to_org="UBND-00070", on="2026-11-23")
     assert (c["stage"], c["due"]) == ("processing", "2026-12-07")
+
+
+async def test_organisations_say_whether_they_may_resolve(client, admin_headers):
+    """D14: organisations carry may_resolve, seeded by kind and settable on creation."""
+    items = (await client.get("/api/v1/organizations?unit=00070", headers=admin_headers)).json()["items"]
+    by_code = {o["code"]: o["may_resolve"] for o in items}
+    assert by_code["UBND-00070"] is True and by_code["MTTQ-00070"] is False and by_code["HDND-00070"] is False
+    made = await client.post("/api/v1/organizations", headers=admin_headers, json={
+        "code": "CA-00070", "name": "Công an phường Hoàn Kiếm", "kind": "police", "unit_code": "00070"})
+    assert made.status_code == 201 and made.json()["may_resolve"] is True
+    made = await client.post("/api/v1/organizations", headers=admin_headers, json={
+        "code": "X-00070", "name": "Tổ hòa giải", "kind": "other", "unit_code": "00070"})
+    assert made.status_code == 201 and made.json()["may_resolve"] is False
+    made = await client.post("/api/v1/organizations", headers=admin_headers, json={
+        "code": "Y-00070", "name": "Ban quản lý dự án", "kind": "other", "unit_code": "00070", "may_resolve": True})
+    assert made.status_code == 201 and made.json()["may_resolve"] is True
+
+
+@pytest.mark.parametrize("kind", ["complaint", "denunciation"])
+async def test_only_the_competent_resolver_accepts(client, actors, make_user, kind):
+    """D14: a Fatherland Front desk receives, guides and forwards a complaint or a denunciation;
+    it never accepts (thụ lý) or refuses it (403 naming the rule)."""
+    desk = actors["desk"]
+    front_handler = (await make_user("handler", "MTTQ-01"))[1]
+    case = await new_case(client, desk, kind=kind)
+    body = await act(client, desk, case["id"], "accept", expect=403)
+    assert "only the competent resolver" in body["detail"] and "MTTQ-01" in body["detail"]
+    ground = "kn11_6_time_barred" if kind == "complaint" else "tc29_form"
+    await act(client, front_handler, case["id"], "reject", ground=ground, reason="x", expect=403)
+    got = (await client.get(f"/api/v1/cases/{case['id']}", headers=desk)).json()
+    assert got["status"] == "received" and got["stage"] == "processing"
+    c = await act(client, desk, case["id"], "forward", to_org="UBND-00070", on="2026-11-23")
+    c = await act(client, actors["ward"], case["id"], "accept", on="2026-11-25")
+    assert c["status"] == "accepted" and c["stage"] == "resolution"
+
+
+async def test_the_front_still_answers_petitions(client, actors):
+    """D14 concerns complaints and denunciations only: a petition may be taken up by any desk."""
+    case = await new_case(client, actors["desk"], kind="petition")
+    c = await act(client, actors["desk"], case["id"], "accept", on="2026-11-23")
+    assert c["status"] == "accepted"

@@ -153,4 +153,5 @@ def actions_for(case: Case, principal: Principal) -> list[dict[str, Any]]:
     if principal.role not in lc.TRANSITION_ROLES or principal.org.id != holder_org_id(case):
         return []
     return [describe(a, Kind(case.kind)) for a in lc.allowed(Kind(case.kind), case.complaint_round,
-                                                              Status(case.status), Role(principal.role))]
+                                                              Status(case.status), Role(principal.role),
+                                                              principal.org.may_resolve)]

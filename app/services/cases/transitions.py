@@ -108,6 +108,10 @@ async def transition(session: AsyncSession, principal: Principal, case: Case, da
                         f"{', '.join(sorted(r.value for r in action.roles))}.")
     if principal.org.id != holder_org_id(case):
         raise Forbidden("Only the organisation holding the case may act on it.")
+    if not action.open_to(kind, principal.org.may_resolve):
+        raise Forbidden(f"{principal.org.code} does not resolve complaints or denunciations, so it may not "
+                        f"'{action.name}' this {kind.value}: only the competent resolver accepts or refuses it "
+                        "(thụ lý). Forward it to the competent body or guide the citizen (Luật Tiếp công dân Art 26).")
     missing = [f for f in action.required if getattr(data, f, None) in (None, "")]
     if missing:
         raise Invalid(f"body.{missing[0]}", "required for this action",

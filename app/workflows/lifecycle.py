@@ -222,11 +222,18 @@ def allowed(kind: Kind, complaint_round: int | None, status: Status, role: Role 
     return out
 
 
-def intake_stage(kind: Kind, complaint_round: int | None) -> Stage:
-    """The stage a case starts in at receipt, and restarts in (`start_processing`): a
-    second-time complaint goes straight to acceptance (Luật Khiếu nại Art 36(1)); anything
-    else is first processed (Luật Tiếp công dân Art 28(1); Luật Tố cáo Art 24(1))."""
+def intake_stage(kind: Kind, complaint_round: int | None, may_resolve: bool = False) -> Stage:
+    """The stage a case starts in at receipt, and restarts in (`start_processing`).
+
+    A complaint or denunciation held by an organisation that may resolve it is in acceptance
+    from receipt: the competent body accepts a complaint within 10 days of receiving it (Luật
+    Khiếu nại Art 27, 36(1)) and decides on a denunciation within 7 working days (Luật Tố cáo
+    Art 24(1)). A second-time complaint always opens at its resolver. Anything else is first
+    processed: 10 working days to tell the citizen what happens to it (Luật Tiếp công dân
+    Art 28(1)). Decision 0030."""
     if kind == Kind.complaint and complaint_round == 2:
+        return Stage.acceptance
+    if may_resolve and kind in _CK_DN:
         return Stage.acceptance
     return Stage.processing
 

@@ -89,3 +89,23 @@ async def test_the_front_still_answers_petitions(client, actors):
     case = await new_case(client, actors["desk"], kind="petition")
     c = await act(client, actors["desk"], case["id"], "accept", on="2026-11-23")
     assert c["status"] == "accepted"
+
+
+async def test_a_complaint_at_the_competent_body_starts_in_acceptance(client, actors):
+    """D13: received by the competent People's Committee itself, a complaint must be accepted
+    within 10 days of receipt (Luật Khiếu nại Art 27, calendar days, BLDS Art 147): from
+    Fri 13 Nov 2026 → Mon 23 Nov, so on Fri 27 Nov it is 4 days late. (The processing stage
+    used before, 10 working days skipping Tue 24 Nov, ended on Mon 30 Nov and hid it.)"""
+    case = await new_case(client, actors["ward_desk"], received_on="2026-11-13")
+    assert (case["stage"], case["due"], case["due_rule"]) == ("acceptance", "2026-11-23", "complaint.r1.acceptance")
+    assert case["overdue"] is True and case["days_overdue"] == 4
+    # A denunciation at the competent body: 7 working days (Luật Tố cáo Art 24(1)) from Fri 13 Nov:
+    # 16, 17, 18, 19, 20, 23, 25 Nov (Tue 24 Nov is a holiday) → Wed 25 Nov.
+    den = await new_case(client, actors["ward_desk"], kind="denunciation", received_on="2026-11-13")
+    assert (den["stage"], den["due"], den["due_rule"]) == ("acceptance", "2026-11-25", "denunciation.acceptance")
+    # The Fatherland Front desk only processes: 10 working days (Luật Tiếp công dân Art 28(1)).
+    front = await new_case(client, actors["desk"], received_on="2026-11-13")
+    assert (front["stage"], front["due"]) == ("processing", "2026-11-30")
+    # A petition at the People's Committee is processed as before.
+    pet = await new_case(client, actors["ward_desk"], kind="petition", received_on="2026-11-13")
+    assert pet["stage"] == "processing"

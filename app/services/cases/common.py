@@ -157,7 +157,8 @@ def _start_stage(case: Case, clock: Clock, stage: Stage, start: date) -> None:
 
 async def _start_intake_stage(session: AsyncSession, case: Case, clock: Clock) -> None:
     """The first stage of the clock, counted from receipt (lifecycle.intake_stage)."""
-    stage = lc.intake_stage(Kind(case.kind), case.complaint_round)
+    holder = await session.get(Organization, holder_org_id(case))
+    stage = lc.intake_stage(Kind(case.kind), case.complaint_round, bool(holder and holder.may_resolve))
     _start_stage(case, clock, stage, case.received_on)
 
 

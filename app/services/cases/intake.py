@@ -182,7 +182,7 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
         petitioner_count=count, mass=count >= MASS_THRESHOLD, decision_date=data.decision_date, filing_late=filing_late,
         remote_area=data.remote_area, last_event_on=received_on, created_by_id=principal.user.id,
     )
-    _start_stage(case, clock, stage or lc.intake_stage(kind, complaint_round), received_on)
+    _start_stage(case, clock, stage or lc.intake_stage(kind, complaint_round, org.may_resolve), received_on)
     for _attempt in range(8):
         code = new_tracking_code(kind, received_on, session.info.get(TRACKING_CODE_RNG))
         exists = (await session.execute(select(Case.id).where(Case.code == code))).first()

@@ -312,7 +312,7 @@ class TransitionIn(SQLModel):
         {"action": "reclassify", "kind": "petition", "reason": "Nội dung là kiến nghị, không phải khiếu nại"},
         {"action": "start_verification"},
         {"action": "suspend", "reason": "Chờ kết quả giám định"},
-        {"action": "extend", "complexity": "particularly_complex", "reason": "Vụ việc đặc biệt phức tạp"},
+        {"action": "extend", "complexity": "particularly_complex", "days": 20, "reason": "Vụ việc đặc biệt phức tạp"},
         {"action": "decide", "outcome": "partly_upheld", "summary": "Khiếu nại đúng một phần"},
         {"action": "appeal", "reason": "Không đồng ý với quyết định lần đầu"},
         {"action": "withdraw", "reason": "Người khiếu nại rút đơn"}]})
@@ -328,6 +328,9 @@ class TransitionIn(SQLModel):
                                             "true|partly_true|false; petitions and reflections answered")
     summary: str | None = Field(default=None, max_length=20000)
     complexity: Complexity | None = Field(default=None, description="extend: how complex the case is")
+    days: StrictInt | None = Field(default=None, ge=1, le=30,
+                                   description="extend (denunciations): days of this extension, at most 30 "
+                                               "(Luật Tố cáo Art 30); default 30")
     kind: Kind | None = None
     complaint_round: StrictInt | None = Field(default=None, ge=1, le=2)
     duplicate_of: StrictInt | None = Field(default=None, ge=1, le=DB_INT_MAX,

@@ -19,7 +19,7 @@ import argparse
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Literal, get_args
 
@@ -38,6 +38,8 @@ __all__ = [
     "ExtensionNotAllowed",
     "Stage",
     "extension_due",
+    "extension_length",
+    "period_end",
     "find_rule",
     "main",
     "render_markdown",
@@ -330,24 +332,47 @@ def stage_due(
     return cal.due_date(start, rule.limit_days(complex=complex, remote=remote), rule.mode)
 
 
+def period_end(rule: DeadlineRule, start: date, *, complex: bool = False, remote: bool = False) -> date | None:
+    """The last day of a calendar-day period before the roll past non-working days (Civil Code
+    Art 147: start + n), or None for a working-day period (its due date is already a working day)."""
+    if rule.mode != "calendar":
+        return None
+    return start + timedelta(days=rule.limit_days(complex=complex, remote=remote))
+
+
+def extension_length(rule: DeadlineRule, *, days: int | None = None) -> int:
+    """The days one extension of a denunciation adds: ``days`` (the handler's choice), at most
+    ``rule.extension_days`` (Luật Tố cáo 25/2018 Art 30(2)-(3): "không quá 30 ngày"); default the
+    maximum."""
+    if not rule.extension_days:
+        raise ExtensionNotAllowed(f"{rule.key}: the rule allows no extension")
+    n = rule.extension_days if days is None else days
+    if not 1 <= n <= rule.extension_days:
+        raise ExtensionNotAllowed(f"{rule.key}: an extension is 1 to {rule.extension_days} days ({rule.source}); "
+                                  f"{n} asked")
+    return n
+
+
 def extension_due(
     rule: DeadlineRule,
-    current_due: date,
+    current_end: date,
     cal: WorkCalendar,
     *,
     extensions_used: int,
     complexity: Complexity,
     accepted_on: date,
     remote: bool = False,
+    days: int | None = None,
 ) -> date:
     """The new due date after one more extension (gia hạn) of a resolution stage.
 
-    * Denunciation (Luật Tố cáo Art 30): ``current_due + extension_days`` calendar days, rolled
-      to the next working day. A complex case may be extended once, a particularly complex one
-      twice. If ``current_due`` had itself been rolled forward off a non-working day, the
-      extension counts from the rolled date.
+    * Denunciation (Luật Tố cáo Art 30): ``current_end`` is the end of the period so far
+      *before* any roll past a non-working day (acceptance + 30 + earlier extensions + suspended
+      days); the extension adds ``days`` (at most ``extension_days``, default the maximum) to it
+      and the roll forward (BLDS Art 148(5)) applies once, to the end of the whole period. A
+      complex case may be extended once, a particularly complex one twice.
     * Complaint (Luật Khiếu nại Art 28/37): the complex-case limit (remote-aware) counted from
-      ``accepted_on``; only once, and only if it moves the due date later.
+      ``accepted_on``; only once, and only if it moves the due date later; it takes no ``days``.
     * Petition/reflection, or any non-resolution stage: never.
 
     Raises ``ExtensionNotAllowed`` when the extension is not allowed.
@@ -368,9 +393,12 @@ def extension_due(
                 f"{rule.key}: a {complexity.replace('_', ' ')} denunciation may be extended "
                 f"at most {allowed} time(s) ({rule.source}); {extensions_used} already used"
             )
-        return cal.add_calendar_days(current_due, rule.extension_days)
+        return cal.add_calendar_days(current_end, extension_length(rule, days=days))
 
     if rule.kind == "complaint":
+        if days is not None:
+            raise ExtensionNotAllowed(f"{rule.key}: a complaint's extension is the complex-case limit "
+                                      f"({rule.source}); it takes no number of days")
         if rule.complex_days is None:
             raise ExtensionNotAllowed(f"{rule.key}: the rule has no complex-case limit")
         if extensions_used >= 1:
@@ -379,10 +407,10 @@ def extension_due(
                 f"({rule.source})"
             )
         new_due = stage_due(rule, accepted_on, cal, complex=True, remote=remote)
-        if new_due <= current_due:
+        if new_due <= current_end:
             raise ExtensionNotAllowed(
                 f"{rule.key}: the complex-case limit ({new_due}) is not later than the "
-                f"current due date ({current_due})"
+                f"current due date ({current_end})"
             )
         return new_due
 
@@ -496,14 +524,17 @@ def render_markdown(rules: Sequence[DeadlineRule] = DEFAULT_RULES) -> str:
         "- **Time zone**: \"today\" is the date in Asia/Ho_Chi_Minh. A case is overdue from "
         "the day after its due date; days overdue are calendar days.",
         "- **Suspension** (tạm đình chỉ) stops the clock. On resumption the due date moves "
-        "forward by the suspended time: calendar-day limits by (resumed − suspended) days, "
-        "then rolled forward to a working day; working-day limits by the number of working "
-        "days in (suspended, resumed].",
+        "forward by the suspended time: calendar-day limits by (resumed − suspended) days "
+        "added to the period's unrolled end, then rolled forward to a working day once; "
+        "working-day limits by the number of working days in (suspended, resumed].",
         "- **Extensions** (gia hạn) are recorded actions with a reason:",
-        "  - denunciations (Luật Tố cáo 25/2018 Art 30): each extension adds up to 30 d to "
-        "the current due date (if that date had been rolled forward off a non-working day, the "
-        "extension counts from the rolled date); complex cases once, particularly complex "
-        "cases twice;",
+        "  - denunciations (Luật Tố cáo 25/2018 Art 30): each extension adds the days the "
+        "handler decides, at most 30 d (`extend` takes `days`, 1–30, default 30); the periods "
+        "add up from acceptance and the roll past a non-working day applies once, to the end of "
+        "the whole period (an earlier roll is not counted twice); complex cases once, "
+        "particularly complex cases twice;",
+        "  - an extension must be decided on or before the current due date: afterwards it "
+        "is refused (409 naming the due date), and the case stays overdue in its history;",
         "  - complaints (Luật Khiếu nại 02/2011 Art 28, 37): the complex-case limit, counted "
         "from acceptance, once;",
         "  - petitions and reflections: none.",

@@ -109,3 +109,70 @@ async def test_a_complaint_at_the_competent_body_starts_in_acceptance(client, ac
     # A petition at the People's Committee is processed as before.
     pet = await new_case(client, actors["ward_desk"], kind="petition", received_on="2026-11-13")
     assert pet["stage"] == "processing"
+
+
+async def _accepted_denunciation(client, actors, accepted_on: str) -> int:
+    case = await new_case(client, actors["desk"], kind="denunciation", received_on="2026-08-20")
+    await act(client, actors["desk"], case["id"], "forward", to_org="UBND-00070", on="2026-08-21")
+    await act(client, actors["ward"], case["id"], "accept", on=accepted_on)
+    return case["id"]
+
+
+async def test_a_denunciation_extension_takes_days_up_to_30(client, actors):
+    """D16: Luật Tố cáo Art 30(2)-(3): each extension is at most 30 days; the handler may give fewer."""
+    ward = actors["ward"]
+    cid = await _accepted_denunciation(client, actors, "2026-09-01")  # due Thu 1 Oct (Art 30(1))
+    await act(client, ward, cid, "extend", complexity="complex", days=31, reason="x", on="2026-09-25", expect=422)
+    await act(client, ward, cid, "extend", complexity="complex", days=0, reason="x", on="2026-09-25", expect=422)
+    # Thu 1 Oct + 20 = Wed 21 Oct 2026.
+    c = await act(client, ward, cid, "extend", complexity="complex", days=20, reason="Phức tạp", on="2026-09-25")
+    assert c["due"] == "2026-10-21"
+    hist = (await client.get(f"/api/v1/cases/{cid}/history", headers=ward)).json()["items"]
+    ext = next(e for e in hist if e["action"] == "case.extend")
+    assert ext["changes"]["days"] == 20
+
+
+async def test_extensions_add_up_from_acceptance_and_roll_once(client, actors):
+    """D16: accepted Thu 1 Oct 2026: 30 days end Sat 31 Oct (rolled to Mon 2 Nov, BLDS Art
+    148(5)); a 30-day extension counts from Sat 31 Oct, not from the rolled Monday:
+    31 Oct + 30 = Mon 30 Nov (the old count gave Wed 2 Dec)."""
+    ward = actors["ward"]
+    cid = await _accepted_denunciation(client, actors, "2026-10-01")
+    c = (await client.get(f"/api/v1/cases/{cid}", headers=ward)).json()
+    assert c["due"] == "2026-11-02"
+    c = await act(client, ward, cid, "extend", complexity="complex", reason="Phức tạp", on="2026-10-28")
+    assert c["due"] == "2026-11-30"
+
+
+async def test_resumption_counts_from_the_unrolled_end(client, actors):
+    """D16: suspended Sat 10 Oct → resumed Mon 12 Oct (2 days): Sat 31 Oct + 2 = Mon 2 Nov
+    (the old count shifted the rolled Mon 2 Nov to Wed 4 Nov). Luật Tố cáo Art 34."""
+    ward = actors["ward"]
+    cid = await _accepted_denunciation(client, actors, "2026-10-01")
+    await act(client, ward, cid, "start_verification", on="2026-10-02")
+    await act(client, ward, cid, "suspend", reason="Chờ giám định", on="2026-10-10")
+    c = await act(client, ward, cid, "resume", on="2026-10-12")
+    assert c["due"] == "2026-11-02"
+
+
+async def test_an_extension_after_the_due_date_is_refused(client, actors):
+    """D16: decided after the due date, an extension would hide that the case was overdue: 409
+    naming the due date; the case stays overdue."""
+    ward = actors["ward"]
+    cid = await _accepted_denunciation(client, actors, "2026-09-01")  # due Thu 1 Oct
+    body = await act(client, ward, cid, "extend", complexity="complex", reason="Muộn", on="2026-10-02", expect=409)
+    assert "2026-10-01" in body["detail"]
+    c = (await client.get(f"/api/v1/cases/{cid}", headers=ward)).json()
+    assert c["due"] == "2026-10-01" and c["overdue"] is True and c["extensions_used"] == 0
+    # on the due date itself it is still in time
+    c = await act(client, ward, cid, "extend", complexity="complex", reason="Đúng hạn", on="2026-10-01")
+    assert c["due"] == "2026-11-02"  # Thu 1 Oct + 30 = Sat 31 Oct → Mon 2 Nov
+
+
+async def test_a_complaint_extension_takes_no_days(client, actors):
+    case = await new_case(client, actors["desk"], received_on="2026-10-01")
+    await act(client, actors["desk"], case["id"], "forward", to_org="UBND-00070", on="2026-10-02")
+    await act(client, actors["ward"], case["id"], "accept", on="2026-10-05")
+    body = await act(client, actors["ward"], case["id"], "extend", complexity="complex", days=10, reason="x",
+                     on="2026-10-30", expect=422)
+    assert "body.days" in [e["field"] for e in body["errors"]]

@@ -305,10 +305,11 @@ def test_particularly_complex_denunciation_extended_twice_then_refused() -> None
     due = extension_due(r, due, CAL, extensions_used=0, complexity="particularly_complex",
                         accepted_on=accepted)
     assert due == date(2025, 5, 5)
-    # 2nd: counted from the current (rolled) due date: May 5 + 30 = May 31 + 4 = Wed 4 Jun.
-    due = extension_due(r, due, CAL, extensions_used=1, complexity="particularly_complex",
+    # 2nd: the periods add up from acceptance and the roll applies once, to the end (BLDS Art
+    # 148(5)): the unrolled end Fri 2 May + 30 = Sun 1 Jun → Mon 2 Jun (not 5 May + 30 = 4 Jun).
+    due = extension_due(r, date(2025, 5, 2), CAL, extensions_used=1, complexity="particularly_complex",
                         accepted_on=accepted)
-    assert due == date(2025, 6, 4)
+    assert due == date(2025, 6, 2)
     with pytest.raises(ExtensionNotAllowed, match="at most 2"):
         extension_due(r, due, CAL, extensions_used=2, complexity="particularly_complex",
                       accepted_on=accepted)
@@ -319,11 +320,26 @@ def test_complex_denunciation_extended_only_once() -> None:
     r = rule("denunciation", Stage.resolution)
     accepted = date(2026, 1, 16)  # Fri
     due = stage_due(r, accepted, CAL)  # Mon 23 Feb 2026, see the Tết 2026 test
-    # Feb 23 + 30 = Feb 28 + 25 = Wed 25 Mar 2026.
-    due = extension_due(r, due, CAL, extensions_used=0, complexity="complex", accepted_on=accepted)
-    assert due == date(2026, 3, 25)
+    assert due == date(2026, 2, 23)
+    # The period's unrolled end is Sun 15 Feb (Jan 16 + 30, in Tết); the extension adds 30 days to
+    # it and rolls once: Feb 15 + 30 = Tue 17 Mar 2026 (not Feb 23 + 30 = Wed 25 Mar).
+    due = extension_due(r, date(2026, 2, 15), CAL, extensions_used=0, complexity="complex", accepted_on=accepted)
+    assert due == date(2026, 3, 17)
     with pytest.raises(ExtensionNotAllowed, match="at most 1"):
         extension_due(r, due, CAL, extensions_used=1, complexity="complex", accepted_on=accepted)
+
+
+def test_a_denunciation_extension_is_at_most_30_days() -> None:
+    """Luật Tố cáo 25/2018 Art 30(2): "gia hạn … một lần nhưng không quá 30 ngày": the handler
+    may give fewer days, never more."""
+    r = rule("denunciation", Stage.resolution, on=date(2026, 3, 2))
+    # Mon 2 Mar 2026 + 20 = Sun 22 Mar → Mon 23 Mar.
+    assert extension_due(r, date(2026, 3, 2), CAL, extensions_used=0, complexity="complex",
+                         accepted_on=date(2026, 1, 31), days=20) == date(2026, 3, 23)
+    for bad in (0, 31):
+        with pytest.raises(ExtensionNotAllowed, match="1 to 30 days"):
+            extension_due(r, date(2026, 3, 2), CAL, extensions_used=0, complexity="complex",
+                          accepted_on=date(2026, 1, 31), days=bad)
 
 
 def test_complaint_extension_moves_to_complex_limit_once() -> None:

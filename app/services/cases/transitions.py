@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -182,7 +182,12 @@ async def _apply_clock(ctx: ActionContext) -> None:
         rule = rule_by_key(clock.rules, case.due_rule)
         if case.due is not None and case.suspended_on is not None:
             mode = rule.mode if rule else "calendar"
-            case.due = clock.calendar.shift_for_suspension(case.due, case.suspended_on, on, mode)
+            if mode == "calendar":  # from the unrolled end: the roll applies once, to the whole period
+                case.period_end = (case.period_end or case.due) + (on - case.suspended_on)
+                case.due = clock.calendar.next_working_day(case.period_end)
+            else:
+                case.due = case.period_end = clock.calendar.shift_for_suspension(case.due, case.suspended_on, on,
+                                                                                 mode)
         ctx.changes["suspended_days"] = (on - case.suspended_on).days if case.suspended_on else 0
         case.status = case.status_before_suspend or Status.verifying.value
         case.suspended_on = None
@@ -198,12 +203,21 @@ def _extend_clock(ctx: ActionContext) -> None:
     rule = rule_by_key(clock.rules, case.due_rule)
     if rule is None or case.due is None or case.stage != Stage.resolution:
         raise _conflict(case, ctx.principal, "Only a running resolution stage can be extended.")
+    accepted_on = case.accepted_on or case.stage_started_on
+    current_end = case.period_end or case.due
     try:
-        new_due = dl.extension_due(rule, case.due, clock.calendar, extensions_used=case.extensions_used,
-                                   complexity=data.complexity, accepted_on=case.accepted_on or case.stage_started_on,
-                                   remote=case.remote_area)
+        new_due = dl.extension_due(rule, current_end if case.kind == Kind.denunciation else case.due,
+                                   clock.calendar, extensions_used=case.extensions_used,
+                                   complexity=data.complexity, accepted_on=accepted_on, remote=case.remote_area,
+                                   days=data.days)
     except dl.ExtensionNotAllowed as exc:
         raise _conflict(case, ctx.principal, f"Extension refused: {exc}") from None
+    if case.kind == Kind.denunciation:
+        added = dl.extension_length(rule, days=data.days)
+        case.period_end = current_end + timedelta(days=added)
+        ctx.changes["days"] = added
+    else:
+        case.period_end = dl.period_end(rule, accepted_on, complex=True, remote=case.remote_area) or new_due
     case.extensions_used += 1
     case.complexity = data.complexity
     case.due = new_due
@@ -287,8 +301,17 @@ async def _guide(ctx: ActionContext) -> None:
 
 
 async def _extend(ctx: ActionContext) -> None:
+    """Gia hạn (Luật Tố cáo Art 30; Luật Khiếu nại Art 28, 37), decided on or before the due date:
+    a late extension would erase the fact that the case was overdue (decision 0032)."""
+    case = ctx.case
     if ctx.data.complexity not in lc.COMPLEXITIES:
         raise field_error("body.complexity", f"one of {', '.join(lc.COMPLEXITIES)}")
+    if ctx.data.days is not None and case.kind != Kind.denunciation:
+        raise field_error("body.days", "only a denunciation's extension takes a number of days (Luật Tố cáo Art 30)")
+    if case.due is not None and ctx.on > case.due:
+        raise _conflict(case, ctx.principal, f"Extension refused: the case was due on {case.due.isoformat()}; an "
+                        "extension must be decided on or before the due date, and the case stays overdue.")
+    ctx.changes["decided_by_due"] = case.due.isoformat() if case.due else None
 
 
 async def _decide(ctx: ActionContext) -> None:

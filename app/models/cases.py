@@ -237,6 +237,17 @@ class PetitionerOut(SQLModel):
     is_representative: bool = False
 
 
+class FilingObstacle(SQLModel):
+    """Days an obstacle of Luật Khiếu nại Art 9 kept the complainant from filing (illness, natural
+    disaster, war, work or study far away, another objective obstacle): not counted in the
+    90-day limit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    days: StrictInt = Field(ge=0, le=3650)
+    reason: str = Field(default="", max_length=500)
+
+
 class CaseCreate(SQLModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "kind": "complaint", "channel": "in_person", "received_on": "2026-11-20",
@@ -266,6 +277,11 @@ class CaseCreate(SQLModel):
                                              description="round 2: the round-1 case this complaint appeals")
     decision_date: Day | None = Field(default=None,
                                       description="complaints: date of the decision or act complained about")
+    decision_received_on: Day | None = Field(
+        default=None, description="complaints: when the complainant received or learned of the decision or act "
+                                  "(Luật Khiếu nại Art 9); default decision_date")
+    filing_obstacle: FilingObstacle | None = Field(
+        default=None, description="complaints: days lost to the obstacles of Luật Khiếu nại Art 9, with the reason")
     remote_area: StrictBool = Field(default=False,
                                     description="remote, mountainous or disadvantaged area (longer limits)")
 
@@ -328,6 +344,9 @@ class TransitionIn(SQLModel):
                                             "true|partly_true|false; petitions and reflections answered")
     summary: str | None = Field(default=None, max_length=20000)
     complexity: Complexity | None = Field(default=None, description="extend: how complex the case is")
+    decision_received_on: Day | None = Field(
+        default=None, description="appeal: when the complainant received the first decision (Luật Khiếu nại "
+                                  "Art 33(1)); default the decision's date")
     days: StrictInt | None = Field(default=None, ge=1, le=30,
                                    description="extend (denunciations): days of this extension, at most 30 "
                                                "(Luật Tố cáo Art 30); default 30")
@@ -399,6 +418,9 @@ class CaseDetail(CaseOut):
     respondent: str | None
     location_address: str | None
     decision_date: date | None
+    decision_received_on: date | None = Field(
+        description="when the complainant received or learned of the decision (default decision_date)")
+    filing_obstacle: FilingObstacle | None
     filing_late: bool
     flags: list[dict[str, str]]
     petitioners: list[PetitionerOut] | None = Field(

@@ -39,6 +39,8 @@ __all__ = [
     "Stage",
     "extension_due",
     "extension_length",
+    "filing_deadline",
+    "filing_late",
     "period_end",
     "find_rule",
     "main",
@@ -56,8 +58,8 @@ Complexity = Literal["complex", "particularly_complex"]
 # twice, each time by at most 30 days.
 _DENUNCIATION_EXTENSIONS_ALLOWED: dict[str, int] = {"complex": 1, "particularly_complex": 2}
 
-# Appeal window (thời hạn khiếu nại lần hai): 30 days from the first-time decision, or from the
-# expiry of the Art 28 limit without a decision; 45 days in remote areas.
+# Appeal window (thời hạn khiếu nại lần hai): 30 days from the day the complainant received the
+# first-time decision, or from the expiry of the Art 28 limit without a decision; 45 days in remote areas.
 APPEAL_WINDOW_DAYS = 30
 APPEAL_WINDOW_REMOTE_DAYS = 45
 APPEAL_WINDOW_SOURCE = "Luật Khiếu nại 02/2011 Art 33(1)"
@@ -420,22 +422,41 @@ def extension_due(
 # --- documentation ------------------------------------------------------------------------
 
 
+def filing_deadline(calendar: WorkCalendar, learned_on: date, obstacle_days: int = 0) -> date:
+    """Last day to file a first complaint (thời hiệu, Luật Khiếu nại 02/2011 Art 9): 90 days from
+    the day the complainant received or learned of the decision or act, not counting the days an
+    obstacle of Art 9 (illness, natural disaster, war, work or study far away, another objective
+    obstacle) kept them from it; a window ending on a weekend or holiday rolls to the next working
+    day (BLDS Art 148(5); decision 0033)."""
+    if obstacle_days < 0:
+        raise ValueError("obstacle_days must be >= 0")
+    return calendar.citizen_window_end(learned_on + timedelta(days=obstacle_days), COMPLAINT_FILING_LIMIT_DAYS)
+
+
+def filing_late(calendar: WorkCalendar, *, learned_on: date | None, received_on: date, obstacle_days: int = 0) -> bool:
+    """Filed after the Art 9 limit (a flag: whether the reason is valid is the resolver's call,
+    refusal ground kn11_6)."""
+    return learned_on is not None and received_on > filing_deadline(calendar, learned_on, obstacle_days)
+
+
 def appeal_refusal(calendar: WorkCalendar, *, on: date, decided_on: date | None, first_due: date | None,
-                   remote: bool) -> str | None:
+                   remote: bool, decision_received_on: date | None = None) -> str | None:
     """Why a second-time complaint filed `on` is out of time (Luật Khiếu nại Art 33(1)), or None
-    when it is within the window: 30 days (45 in remote areas) from the first decision, or, with
-    no decision, from the expiry of the first resolver's limit (and not before it)."""
+    when it is within the window: 30 days (45 in remote areas) from the day the complainant
+    received the first decision ("kể từ ngày nhận được quyết định", default the decision's date),
+    or, with no decision, from the expiry of the first resolver's limit (and not before it)."""
     window = APPEAL_WINDOW_REMOTE_DAYS if remote else APPEAL_WINDOW_DAYS
     if decided_on is not None:
-        last_day = calendar.add_calendar_days(decided_on, window)
+        received = decision_received_on or decided_on
+        last_day = calendar.citizen_window_end(received, window)
         if on > last_day:
-            return (f"The appeal window closed on {last_day.isoformat()}: {window} days from the first decision "
-                    f"of {decided_on.isoformat()} ({APPEAL_WINDOW_SOURCE}).")
+            return (f"The appeal window closed on {last_day.isoformat()}: {window} days from {received.isoformat()}, "
+                    f"when the complainant received the first decision ({APPEAL_WINDOW_SOURCE}).")
         return None
     if first_due is None or on <= first_due:
         return ("No first decision yet and the first resolver's deadline "
                 f"({first_due.isoformat() if first_due else 'none'}) has not passed ({APPEAL_WINDOW_SOURCE}).")
-    last_day = calendar.add_calendar_days(first_due, window)
+    last_day = calendar.citizen_window_end(first_due, window)
     if on > last_day:
         return (f"The appeal window closed on {last_day.isoformat()}: {window} days after the first resolver's "
                 f"deadline ({APPEAL_WINDOW_SOURCE}).")
@@ -494,12 +515,20 @@ def render_markdown(rules: Sequence[DeadlineRule] = DEFAULT_RULES) -> str:
         "",
         "## Other limits",
         "",
-        f"- Second-time complaint (appeal) window: {APPEAL_WINDOW_DAYS} d from the first-time "
-        f"decision, or from the expiry of the resolution limit without a decision; "
-        f"{APPEAL_WINDOW_REMOTE_DAYS} d in remote areas ({APPEAL_WINDOW_SOURCE}).",
-        f"- Complaint filing limit (thời hiệu): {COMPLAINT_FILING_LIMIT_DAYS} d from receiving "
-        f"or learning of the decision or act; time lost to illness, disaster, travel etc. is "
-        f"excluded ({COMPLAINT_FILING_LIMIT_SOURCE}).",
+        f"- Second-time complaint (appeal) window: {APPEAL_WINDOW_DAYS} d from the day the "
+        f"complainant received the first-time decision (`appeal` takes `decision_received_on`, "
+        f"default the decision's date), or from the expiry of the resolution limit without a "
+        f"decision; {APPEAL_WINDOW_REMOTE_DAYS} d in remote areas ({APPEAL_WINDOW_SOURCE}).",
+        f"- Complaint filing limit (thời hiệu): {COMPLAINT_FILING_LIMIT_DAYS} d from the day the "
+        f"complainant received or learned of the decision or act (`decision_received_on`, default "
+        f"`decision_date`), rolled past non-working days (BLDS Art 148(5)); the days lost to an "
+        f"obstacle Art 9 lists (illness, disaster, war, work or study far away, other objective "
+        f"obstacles) are not counted (`filing_obstacle`) ({COMPLAINT_FILING_LIMIT_SOURCE}). A late "
+        f"filing is a flag for refusal ground `kn11_6_time_barred`, not an automatic refusal.",
+        "- The citizen's own windows (filing limit, appeal window) that end on a Saturday or "
+        "Sunday roll to the next working day even if that Saturday is a make-up working day "
+        "(ngày làm bù) for officials (decision 0033); the officials' own limits count make-up "
+        "Saturdays as working days.",
         "",
         "## Not seeded (unverified)",
         "",

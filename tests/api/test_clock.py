@@ -176,3 +176,63 @@ async def test_a_complaint_extension_takes_no_days(client, actors):
     body = await act(client, actors["ward"], case["id"], "extend", complexity="complex", days=10, reason="x",
                      on="2026-10-30", expect=422)
     assert "body.days" in [e["field"] for e in body["errors"]]
+
+
+async def test_the_filing_limit_counts_from_receipt_of_the_decision(client, actors):
+    """D15: Luật Khiếu nại Art 9: 90 days from the day the complainant received or learned of
+    the decision, rolled past non-working days (BLDS Art 148(5)), less the days an obstacle took."""
+    desk = actors["desk"]
+    # Decision of Sat 1 Aug 2026, received Mon 10 Aug; filed Mon 9 Nov. Aug 10 + 90 = Sun 8 Nov →
+    # Mon 9 Nov: in time. (Counted from the decision's date it would be late.)
+    c = await new_case(client, desk, decision_date="2026-08-01", decision_received_on="2026-08-10",
+                       received_on="2026-11-09")
+    assert c["filing_late"] is False and c["decision_received_on"] == "2026-08-10"
+    assert c["filing_obstacle"] is None
+    # Without decision_received_on it defaults to the decision's date: Aug 1 + 90 = Fri 30 Oct → late.
+    c = await new_case(client, desk, decision_date="2026-08-01", received_on="2026-11-09")
+    assert c["filing_late"] is True and c["decision_received_on"] == "2026-08-01"
+    assert "filing_deadline_passed" in [f["code"] for f in c["flags"]]
+    # The roll past the weekend alone: decision received Mon 10 Aug, filed on Mon 9 Nov, 91 days later.
+    c = await new_case(client, desk, decision_date="2026-08-10", received_on="2026-11-09")
+    assert c["filing_late"] is False
+    # Art 9 obstacle: 40 days in hospital. Wed 1 Jul + 40 = Mon 10 Aug, + 90 = Sun 8 Nov → Mon 9 Nov.
+    c = await new_case(client, desk, decision_date="2026-07-01", received_on="2026-11-09",
+                       filing_obstacle={"days": 40, "reason": "Nằm viện điều trị"})
+    assert c["filing_late"] is False and c["filing_obstacle"] == {"days": 40, "reason": "Nằm viện điều trị"}
+    got = (await client.get(f"/api/v1/cases/{c['id']}", headers=desk)).json()
+    assert got["filing_obstacle"]["days"] == 40 and got["decision_received_on"] == "2026-07-01"
+
+
+async def test_filing_dates_are_checked(client, actors):
+    desk = actors["desk"]
+    from tests.api.casekit import case_body
+    from tests.conftest import assert_problem
+
+    async def post(**over):
+        return await client.post("/api/v1/cases", json=case_body(**over), headers=desk)
+
+    assert_problem(await post(decision_date="2026-08-10", decision_received_on="2026-08-01"), 422,
+                   "body.decision_received_on")
+    assert_problem(await post(decision_received_on="2026-11-21"), 422, "body.decision_received_on")
+    assert_problem(await post(kind="petition", decision_received_on="2026-11-01"), 422, "body.decision_received_on")
+    assert_problem(await post(filing_obstacle={"days": 10, "reason": " "}), 422, "body.filing_obstacle.reason")
+    assert_problem(await post(filing_obstacle={"days": -1, "reason": "x"}), 422, "body.filing_obstacle.days")
+
+
+async def test_the_appeal_window_counts_from_receipt_of_the_first_decision(client, actors):
+    """D15: Luật Khiếu nại Art 33(1) "kể từ ngày nhận được quyết định giải quyết khiếu nại lần
+    đầu": decided Tue 1 Sep 2026, received Sun 20 Sep; the window ends Sep 20 + 30 = Tue 20 Oct
+    (counted from the decision it closed on Thu 1 Oct)."""
+    desk, ward = actors["desk"], actors["ward"]
+    case = await new_case(client, desk, received_on="2026-08-03")
+    cid = case["id"]
+    await act(client, desk, cid, "forward", to_org="UBND-00070", on="2026-08-04")
+    await act(client, ward, cid, "accept", on="2026-08-05")
+    await act(client, ward, cid, "start_verification", on="2026-08-06")
+    await act(client, ward, cid, "decide", outcome="rejected", summary="Không có cơ sở", on="2026-09-01")
+    body = await act(client, ward, cid, "appeal", on="2026-10-15", expect=409)
+    assert "2026-10-01" in body["detail"]
+    await act(client, ward, cid, "appeal", on="2026-10-15", decision_received_on="2026-08-31", expect=422)
+    c = await act(client, ward, cid, "appeal", on="2026-10-15", decision_received_on="2026-09-20")
+    r2 = c["opened_case"]
+    assert r2["complaint_round"] == 2 and r2["decision_received_on"] == "2026-09-20"

@@ -442,3 +442,22 @@ def test_rule_is_frozen() -> None:
     r: DeadlineRule = DEFAULT_RULES[0]
     with pytest.raises(dataclasses.FrozenInstanceError):
         r.days = 99  # type: ignore[misc]
+
+
+def test_a_citizen_window_ending_on_a_make_up_saturday_rolls_to_monday() -> None:
+    """Decision 0033: the appeal window (Luật Khiếu nại Art 33(1)) and the filing limit (Art 9)
+    are the citizen's; one ending on a Saturday the Government made a working day (ngày làm bù)
+    for its staff still rolls to Monday (BLDS Art 148(5): "ngày nghỉ cuối tuần"). An official's
+    limit ending that day does not roll."""
+    from app.workflows.calendar import WorkCalendar
+    from app.workflows.deadlines import appeal_refusal, filing_deadline
+
+    cal = WorkCalendar({date(2026, 10, 10): True})  # Sat 10 Oct 2026 marked a make-up working day
+    # Thu 10 Sep 2026 + 30 = Sat 10 Oct.
+    assert cal.add_calendar_days(date(2026, 9, 10), 30) == date(2026, 10, 10)
+    assert cal.citizen_window_end(date(2026, 9, 10), 30) == date(2026, 10, 12)
+    assert appeal_refusal(cal, on=date(2026, 10, 12), decided_on=date(2026, 9, 10), first_due=None,
+                          remote=False) is None
+    # Filing limit: Sun 12 Jul 2026 + 90 = Sat 10 Oct → Mon 12 Oct; 5 obstacle days → Thu 15 Oct.
+    assert filing_deadline(cal, date(2026, 7, 12)) == date(2026, 10, 12)
+    assert filing_deadline(cal, date(2026, 7, 12), 5) == date(2026, 10, 15)

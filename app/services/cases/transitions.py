@@ -20,6 +20,7 @@ from app.models.cases import (
     Case,
     CaseCreate,
     CaseUpdate,
+    FilingObstacle,
     SplitIn,
     TransitionIn,
 )
@@ -79,7 +80,9 @@ async def update(session: AsyncSession, principal: Principal, case: Case, data: 
             changes[name] = {"from": getattr(case, name), "to": value}
             setattr(case, name, value)
     if "decision_date" in changes:
-        case.filing_late = _filing_late(case.decision_date, case.received_on)
+        if case.decision_date is None or (case.decision_received_on and case.decision_received_on < case.decision_date):
+            case.decision_received_on = None  # (it defaults to the decision's date)
+        case.filing_late = _filing_late(clock.calendar, case)
     if not changes:
         return case
     case.search_text = _search_text(case)
@@ -236,6 +239,7 @@ def _change_kind(case: Case, new_kind: Kind, new_round: int | None, changes: dic
         changes["complaint_round"] = {"from": case.complaint_round, "to": new_round}
     if new_kind != Kind.complaint:
         case.decision_date, case.filing_late = None, False
+        case.decision_received_on, case.filing_obstacle_days, case.filing_obstacle_reason = None, 0, None
     case.kind, case.complaint_round = new_kind.value, new_round
 
 
@@ -336,7 +340,17 @@ async def _appeal(ctx: ActionContext) -> IntakeResult:
     round-2 case opens at the superior organisation, linked to this one."""
     session, principal, case, data, clock, on = ctx.session, ctx.principal, ctx.case, ctx.data, ctx.clock, ctx.on
     remote = case.remote_area if data.remote_area is None else data.remote_area
-    refusal = dl.appeal_refusal(clock.calendar, on=on, decided_on=case.decided_on, first_due=case.due, remote=remote)
+    received = data.decision_received_on
+    if received is not None:
+        if case.decided_on is None:
+            raise field_error("body.decision_received_on", "there is no first decision yet")
+        if received < case.decided_on:
+            raise field_error("body.decision_received_on", f"is before the first decision ({case.decided_on.isoformat()})")
+        if received > on:
+            raise field_error("body.decision_received_on", "is after the appeal's date")
+        ctx.changes["decision_received_on"] = received
+    refusal = dl.appeal_refusal(clock.calendar, on=on, decided_on=case.decided_on, first_due=case.due, remote=remote,
+                                decision_received_on=received)
     if refusal:
         raise _conflict(case, principal, refusal)
     first_resolver = await session.get(Organization, holder_org_id(case))
@@ -353,7 +367,7 @@ async def _appeal(ctx: ActionContext) -> IntakeResult:
         field=case.field, location_unit_code=case.location_unit_code, respondent=case.respondent,
         petitioners=_as_input(petitioners),
         petitioner_count=case.petitioner_count or None, anonymous=case.anonymous or not petitioners,
-        complaint_round=2, decision_date=case.decided_on, remote_area=remote,
+        complaint_round=2, decision_date=case.decided_on, decision_received_on=received, remote_area=remote,
     )
     opened = await intake(session, principal, data2, clock, check_duplicates=False, parent=case,
                           receiving_org=superior, audit_action="case.create_appeal")
@@ -404,6 +418,10 @@ async def split(session: AsyncSession, principal: Principal, case: Case, data: S
             petitioners=_as_input(petitioners),
             petitioner_count=case.petitioner_count or None, anonymous=case.anonymous,
             decision_date=case.decision_date if part.kind == Kind.complaint else None, remote_area=case.remote_area,
+            **({"decision_received_on": case.decision_received_on,
+                "filing_obstacle": FilingObstacle(days=case.filing_obstacle_days,
+                                                  reason=case.filing_obstacle_reason or "")}
+               if part.kind == Kind.complaint and case.kind == Kind.complaint else {}),
         )
         opened.append(await intake(session, principal, data_n, clock, pin=pin, pin_hash=pin_hash,
                                    check_duplicates=False, split_from=case, receiving_org=receiving,

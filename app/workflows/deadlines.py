@@ -220,11 +220,11 @@ DEFAULT_RULES: tuple[DeadlineRule, ...] = (
     ),
     _rule(
         "denunciation.processing", "denunciation", None, Stage.processing, 7, "working",
-        complex_days=10,
         effective_from=_DENUNCIATION_LAW_EFFECTIVE, source="Luật Tố cáo 25/2018 Art 24(1)",
         note="Log, classify, check the denouncer and the acceptance conditions: 7 working days "
-        "from receipt; up to 10 when several locations must be checked or checks are "
-        "delegated (modelled as complex_days).",
+        "from receipt. The law's \"up to 10 when several locations must be checked or checks are "
+        "delegated\" is not applied: nothing records that condition, so the clock keeps the "
+        "7-day limit and a longer check shows as overdue (decision 0034).",
     ),
     # --- acceptance (thụ lý) ---------------------------------------------------------------
     _rule(
@@ -241,7 +241,6 @@ DEFAULT_RULES: tuple[DeadlineRule, ...] = (
     ),
     _rule(
         "denunciation.acceptance", "denunciation", None, Stage.acceptance, 7, "working",
-        complex_days=10,
         effective_from=_DENUNCIATION_LAW_EFFECTIVE, source="Luật Tố cáo 25/2018 Art 24(1)",
         note="The acceptance decision falls in the same window as processing, counted from "
         "receipt of the denunciation (start the clock on the receipt date).",

@@ -113,10 +113,12 @@ COMPLAINT_REFUSAL = (  # Luật Khiếu nại 02/2011 Art 11: complaints that ar
     Ground("kn11_3_no_capacity", "Complainant lacks full civil capacity and has no legal representative", "Luật Khiếu nại Art 11(3)"),
     Ground("kn11_4_unlawful_representative", "The representative is not lawful", "Luật Khiếu nại Art 11(4)"),
     Ground("kn11_5_unsigned", "The petition has no signature or fingerprint", "Luật Khiếu nại Art 11(5)"),
-    Ground("kn11_6_time_barred", "The filing deadline (90 days, Art 9) has passed with no valid reason", "Luật Khiếu nại Art 11(6)"),
+    Ground("kn11_6_time_barred", "The time limits (thời hiệu, thời hạn) have passed with no valid reason: the 90-day "
+           "filing limit (Art 9) or the appeal window (Art 33(1))", "Luật Khiếu nại Art 11(6)"),
     Ground("kn11_7_second_decision_exists", "A second-time decision already exists", "Luật Khiếu nại Art 11(7)"),
     Ground("kn11_8_not_continued", "Termination notice issued and not continued within 30 days", "Luật Khiếu nại Art 11(8)"),
-    Ground("kn11_9_court", "A court has accepted or decided the matter", "Luật Khiếu nại Art 11(9)"),
+    Ground("kn11_9_court", "A court has accepted the matter or settled it by judgment or decision, except a court's "
+           "decision to stop (đình chỉ) the administrative case", "Luật Khiếu nại Art 11(9)"),
 )
 DENUNCIATION_REFUSAL = (  # Luật Tố cáo 25/2018 Art 29(1): a condition for acceptance is not met
     Ground("tc29_form", "The denunciation does not follow the form of Art 23", "Luật Tố cáo Art 29(1)(a)"),
@@ -132,7 +134,8 @@ ARCHIVE_GROUNDS = (  # lưu đơn: not processable, duplicate, anonymous without
     Ground("anonymous", "Anonymous, impostor or unclear sender without concrete, verifiable content", "Luật Tố cáo Art 25"),
     Ground("final_decision", "Complaint already has a final decision not qualifying for review", _TT05),
     Ground("concluded_no_new_evidence", "Denunciation already concluded; no new evidence", "Luật Tố cáo Art 37(2)(a); " + _TT05),
-    Ground("sent_to_competent_body", "Outside competence and also sent to the competent body", "Luật Tố cáo Art 24(2)"),
+    Ground("sent_to_competent_body", "Outside competence and also sent to the competent body (or sent again after "
+           "the denouncer was guided to it): not processed", "Luật Tố cáo Art 24(3)"),
 )
 OUTCOMES: Mapping[Kind, tuple[str, ...]] = {
     Kind.complaint: ("upheld", "partly_upheld", "rejected"),  # đúng / đúng một phần / sai

@@ -87,10 +87,10 @@ def test_unverified_2026_acceptance_rule_is_not_seeded() -> None:
          "Luật Tiếp công dân 42/2013 Art 28(1)"),
         ("petition", Stage.processing, None, 10, "working", (None, None, None),
          "Luật Tiếp công dân 42/2013 Art 28(1)"),
-        # Luật TC 25/2018 Art 24(1): 7 WD, up to 10 WD for several locations.
-        ("denunciation", Stage.processing, None, 7, "working", (10, None, None),
+        # Luật TC 25/2018 Art 24(1): 7 WD (the 10-WD variant is not applied, decision 0034).
+        ("denunciation", Stage.processing, None, 7, "working", (None, None, None),
          "Luật Tố cáo 25/2018 Art 24(1)"),
-        ("denunciation", Stage.acceptance, None, 7, "working", (10, None, None),
+        ("denunciation", Stage.acceptance, None, 7, "working", (None, None, None),
          "Luật Tố cáo 25/2018 Art 24(1)"),
         # Luật KN Art 27 / Art 36(1): 10 "ngày".
         ("complaint", Stage.acceptance, 1, 10, "calendar", (None, None, None),
@@ -198,12 +198,11 @@ def test_processing_across_tet_2025() -> None:
 
 
 def test_denunciation_processing_and_several_locations() -> None:
-    """Luật Tố cáo 25/2018 Art 24(1): 7 WD, up to 10 WD with several locations."""
+    """Luật Tố cáo 25/2018 Art 24(1): 7 WD; the "up to 10 WD" variant is not applied (decision 0034)."""
     r = rule("denunciation", Stage.processing)
     # From Fri 2026-02-13: (14–22 off), 23 (1), 24, 25, 26, 27 (5), Mon 2 (6), Tue 3 Mar (7).
     assert stage_due(r, date(2026, 2, 13), CAL) == date(2026, 3, 3)
-    # ... then Wed 4 (8), Thu 5 (9), Fri 6 Mar (10).
-    assert stage_due(r, date(2026, 2, 13), CAL, complex=True) == date(2026, 3, 6)
+    assert r.complex_days is None and stage_due(r, date(2026, 2, 13), CAL, complex=True) == date(2026, 3, 3)
 
 
 def test_denunciation_acceptance_uses_make_up_saturday_2025() -> None:

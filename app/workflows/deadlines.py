@@ -35,6 +35,8 @@ __all__ = [
     "KINDS",
     "Complexity",
     "DeadlineRule",
+    "UNVERIFIED",
+    "Unverified",
     "ExtensionNotAllowed",
     "Stage",
     "extension_due",
@@ -288,6 +290,38 @@ DEFAULT_RULES: tuple[DeadlineRule, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Unverified:
+    """A limit a later text is said to set, not applied until it is read in the primary text."""
+
+    what: str
+    effective_from: date
+    source: str
+    why: str
+
+
+_CODIFICATION = ("not in the Law Codification mirror (diepxuan/diepxuan.github.io van-ban/khieu-nai-to-cao/), "
+                 "which has not integrated the 2025–2026 texts")
+UNVERIFIED: tuple[Unverified, ...] = (
+    Unverified("Complaint acceptance (first and second time) in 7 working days instead of 10 days",
+               date(2026, 7, 1), "ND 124/2020 Art 16(1) as amended by ND 155/2026/NĐ-CP Art 10",
+               f"only an auto-crawled copy (van-ban/tu-phap/nghi-dinh-155-2026-...md, legal-rules.md [U]); "
+               f"{_CODIFICATION}"),
+    Unverified("Send a complaint suspension or termination decision, and notify resumption",
+               date(2026, 7, 1), "ND 124/2020 Art 28b as added by ND 155/2026/NĐ-CP",
+               f"auto-crawled copy only; the mirror says 'ban hành ngay', legal-rules.md says 3 WD [U]; "
+               f"{_CODIFICATION}"),
+    Unverified("Complaint dialogue notice at least 5 days ahead", date(2026, 7, 1),
+               "ND 124/2020 Art 28(1) as amended by ND 155/2026/NĐ-CP", f"[U]; {_CODIFICATION}"),
+    Unverified("Denunciation procedure changes", date(2026, 7, 1), "ND 31/2019 as amended by ND 156/2026/NĐ-CP",
+               f"[U]: the transcription calls the law '23/2018/QH14' and reuses ND 155's docid; {_CODIFICATION}"),
+    Unverified("Suspension and termination of complaint resolution (Luật Khiếu nại Art 11a)", date(2026, 7, 1),
+               "Law 136/2025/QH15",
+               f"[S] secondary sources only; {_CODIFICATION}. Applied only as the date before which the "
+               f"complaint `suspend`, `resume` and `terminate` actions are refused (decision 0035)"),
+)
+
+
 def find_rule(
     rules: Iterable[DeadlineRule],
     *,
@@ -529,11 +563,17 @@ def render_markdown(rules: Sequence[DeadlineRule] = DEFAULT_RULES) -> str:
         "(ngày làm bù) for officials (decision 0033); the officials' own limits count make-up "
         "Saturdays as working days.",
         "",
-        "## Not seeded (unverified)",
+        "## Not applied (unverified)",
         "",
-        "- Complaint acceptance in 7 WD from 1 Jul 2026 (ND 124/2020 Art 16(1) as amended by "
-        "ND 155/2026) is tagged [U] in legal-rules.md: add it as a rule with "
-        "`effective_from=2026-07-01` once checked against vanban.chinhphu.vn.",
+        "Read only in secondary or auto-crawled copies, not in the primary text: listed here, not "
+        "applied to any due date.",
+        "",
+        "| From | What | Text | Why not applied |",
+        "|---|---|---|---|",
+        *[f"| {u.effective_from.isoformat()} | {u.what} | {u.source} | {u.why} |" for u in UNVERIFIED],
+        "",
+        "A new version of a rule is a new row with its own key and `effective_from`; a test keeps "
+        "the table ordered and unambiguous (one rule per kind, round and stage on any date).",
         "",
         "## How days are counted",
         "",

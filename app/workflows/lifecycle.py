@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 
 from app.workflows.deadlines import Stage
@@ -89,6 +90,15 @@ class Action:
     source: str = ""
     # kinds for which only an organisation that may resolve (Organization.may_resolve) takes it
     resolver_only: frozenset[Kind] = frozenset()
+    # the day the law that introduced the action took effect: refused for earlier dates
+    effective_from: date | None = None
+
+    def not_yet_in_force(self, on: date) -> str | None:
+        """Why the action cannot be taken with this date, or None."""
+        if self.effective_from is not None and on < self.effective_from:
+            return (f"'{self.name}' of a {'/'.join(sorted(k.value for k in self.kinds))} exists only from "
+                    f"{self.effective_from.isoformat()} ({self.source}); the action's date is {on.isoformat()}.")
+        return None
 
     def open_to(self, kind: Kind, may_resolve: bool) -> bool:
         """Whether an organisation (that may or may not resolve) takes this action on this kind."""
@@ -148,6 +158,13 @@ COMPLEXITIES = ("complex", "particularly_complex")
 _ACTIVE = frozenset({Status.accepted, Status.verifying})
 _WITHDRAWABLE = frozenset({Status.received, Status.forwarded, Status.accepted, Status.verifying, Status.suspended})
 _CK_DN = frozenset({Kind.complaint, Kind.denunciation})
+_CK = frozenset({Kind.complaint})
+_DN = frozenset({Kind.denunciation})
+# Law 136/2025/QH15 amending the laws on citizen reception, complaints and denunciations (passed
+# 10 Dec 2025): in force 1 Jul 2026. It added Luật Khiếu nại Art 11a (suspension and termination
+# of complaint resolution). Secondary sources only (legal-rules.md §0, §3): the Law Codification
+# mirror has not integrated it; applied only to refuse the actions before that date. Decision 0035.
+LAW_136_2025_EFFECTIVE = date(2026, 7, 1)
 
 ACTIONS: tuple[Action, ...] = (
     Action("reclassify", "Phân loại lại (by content, not title)", frozenset({Status.received}), Status.received, DESK,
@@ -173,10 +190,16 @@ ACTIONS: tuple[Action, ...] = (
            grounds={k: ARCHIVE_GROUNDS for k in Kind}, source=_TT05),
     Action("start_verification", "Xác minh", frozenset({Status.accepted}), Status.verifying, HANDLER,
            kinds=_CK_DN, optional=("reason",), source="Luật Khiếu nại Art 29; Luật Tố cáo Art 31"),
-    Action("suspend", "Tạm đình chỉ", _ACTIVE, Status.suspended, HANDLER, Clock.pause, kinds=_CK_DN,
-           required=("reason",), source="Luật Khiếu nại Art 11a (Law 136/2025); Luật Tố cáo Art 34"),
-    Action("resume", "Tiếp tục giải quyết", frozenset({Status.suspended}), None, HANDLER, Clock.resume, kinds=_CK_DN,
-           optional=("reason",), source="Luật Khiếu nại Art 11a; Luật Tố cáo Art 34"),
+    Action("suspend", "Tạm đình chỉ", _ACTIVE, Status.suspended, HANDLER, Clock.pause, kinds=_DN,
+           required=("reason",), source="Luật Tố cáo Art 34"),
+    Action("suspend", "Tạm đình chỉ", _ACTIVE, Status.suspended, HANDLER, Clock.pause, kinds=_CK,
+           required=("reason",), effective_from=LAW_136_2025_EFFECTIVE,
+           source="Luật Khiếu nại Art 11a, added by Law 136/2025/QH15"),
+    Action("resume", "Tiếp tục giải quyết", frozenset({Status.suspended}), None, HANDLER, Clock.resume, kinds=_DN,
+           optional=("reason",), source="Luật Tố cáo Art 34"),
+    Action("resume", "Tiếp tục giải quyết", frozenset({Status.suspended}), None, HANDLER, Clock.resume, kinds=_CK,
+           optional=("reason",), effective_from=LAW_136_2025_EFFECTIVE,
+           source="Luật Khiếu nại Art 11a, added by Law 136/2025/QH15"),
     Action("extend", "Gia hạn", _ACTIVE, None, HANDLER, Clock.extend, kinds=_CK_DN,
            required=("complexity", "reason"), source="Luật Khiếu nại Art 28, 37; Luật Tố cáo Art 30"),
     Action("decide", "Quyết định / Kết luận / Trả lời",
@@ -194,7 +217,10 @@ ACTIONS: tuple[Action, ...] = (
     Action("withdraw", "Rút đơn", _WITHDRAWABLE, Status.withdrawn, DESK, Clock.stop, required=("reason",),
            source="Luật Khiếu nại Art 10; Luật Tố cáo Art 33"),
     Action("terminate", "Đình chỉ giải quyết", _ACTIVE | {Status.suspended}, Status.terminated, HANDLER, Clock.stop,
-           kinds=_CK_DN, required=("reason",), source="Luật Khiếu nại Art 11a (Law 136/2025); Luật Tố cáo Art 34"),
+           kinds=_DN, required=("reason",), source="Luật Tố cáo Art 34"),
+    Action("terminate", "Đình chỉ giải quyết", _ACTIVE | {Status.suspended}, Status.terminated, HANDLER, Clock.stop,
+           kinds=_CK, required=("reason",), effective_from=LAW_136_2025_EFFECTIVE,
+           source="Luật Khiếu nại Art 11a, added by Law 136/2025/QH15 (before it: only after withdrawal, Art 10)"),
 )
 
 ACTION_NAMES: tuple[str, ...] = tuple(dict.fromkeys(a.name for a in ACTIONS))
@@ -263,8 +289,10 @@ def markdown() -> str:
         "(thụ lý / không thụ lý) a complaint or a denunciation: "
         + ", ".join(f"`{a.name}`" for a in ACTIONS if a.resolver_only) + " (resolver only).",
         "",
-        "| action | from | to | kinds | roles | required | clock | source |",
-        "|---|---|---|---|---|---|---|---|",
+        "An action with an *in force from* date was introduced by a later law: it is refused (409) for earlier dates.",
+        "",
+        "| action | from | to | kinds | roles | required | clock | in force from | source |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for a in ACTIONS:
         kinds = "all" if a.kinds == ALL_KINDS else _names(a.kinds)
@@ -273,7 +301,8 @@ def markdown() -> str:
         to = a.to_status.value if a.to_status else ("(status before suspension)" if a.clock == Clock.resume else "(unchanged)")
         req = ", ".join(a.required) or "—"
         lines.append(f"| `{a.name}` — {a.label} | {_names(a.from_statuses)} | {to} | {kinds} | {_names(a.roles)} | "
-                     f"{req} | {a.clock.value} | {a.source} |")
+                     f"{req} | {a.clock.value} | {a.effective_from.isoformat() if a.effective_from else '—'} | "
+                     f"{a.source} |")
     lines += ["", "## Grounds", ""]
     seen: set[str] = set()
     for a in ACTIONS:

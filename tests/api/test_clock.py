@@ -236,3 +236,23 @@ async def test_the_appeal_window_counts_from_receipt_of_the_first_decision(clien
     c = await act(client, ward, cid, "appeal", on="2026-10-15", decision_received_on="2026-09-20")
     r2 = c["opened_case"]
     assert r2["complaint_round"] == 2 and r2["decision_received_on"] == "2026-09-20"
+
+
+async def test_complaint_suspension_is_refused_before_law_136_2025(client, actors):
+    """D18: suspension and termination of complaint resolution (Luật Khiếu nại Art 11a) came
+    with Law 136/2025, in force 1 Jul 2026: 409 naming the date for an earlier action; a
+    denunciation's suspension (Luật Tố cáo Art 34, 2019) is unaffected."""
+    ward, ward_desk = actors["ward"], actors["ward_desk"]
+    case = await new_case(client, ward_desk, received_on="2026-06-01")
+    await act(client, ward, case["id"], "accept", on="2026-06-05")
+    await act(client, ward, case["id"], "start_verification", on="2026-06-08")
+    body = await act(client, ward, case["id"], "suspend", reason="Chờ giám định", on="2026-06-30", expect=409)
+    assert "2026-07-01" in body["detail"]
+    body = await act(client, ward, case["id"], "terminate", reason="x", on="2026-06-30", expect=409)
+    assert "2026-07-01" in body["detail"]
+    c = await act(client, ward, case["id"], "suspend", reason="Chờ giám định", on="2026-07-01")
+    assert c["status"] == "suspended"
+    den = await new_case(client, ward_desk, kind="denunciation", received_on="2026-06-01")
+    await act(client, ward, den["id"], "accept", on="2026-06-05")
+    c = await act(client, ward, den["id"], "suspend", reason="Chờ kết quả", on="2026-06-30")
+    assert c["status"] == "suspended"

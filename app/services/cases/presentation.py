@@ -91,7 +91,8 @@ def _flags(case: Case) -> list[dict[str, str]]:
     if case.filing_late:
         flags.append({"code": "filing_deadline_passed", "source": dl.COMPLAINT_FILING_LIMIT_SOURCE,
                       "detail": f"Received more than {dl.COMPLAINT_FILING_LIMIT_DAYS} days after the complainant "
-                                "received or learned of the decision or act (days lost to obstacles excluded): check for a valid reason, else refusal ground kn11_6_time_barred "
+                                "received or learned of the decision or act (days lost to obstacles excluded): "
+                                "check for a valid reason, else refusal ground kn11_6_time_barred "
                                 "(Luật Khiếu nại Art 11(6))."})
     if case.mass:
         flags.append({"code": "mass", "source": "Luật Tiếp công dân Art 29-30",

@@ -129,6 +129,9 @@ async def transition(session: AsyncSession, principal: Principal, case: Case, da
         raise field_error("body.on", f"is in the future (today is {clock.today.isoformat()} in Hanoi)")
     if on < case.last_event_on:
         raise field_error("body.on", f"is before the case's last event ({case.last_event_on.isoformat()})")
+    not_in_force = action.not_yet_in_force(on)
+    if not_in_force:
+        raise _conflict(case, principal, not_in_force)
 
     before = {"status": case.status, "due": case.due, "stage": case.stage, "assigned_org_id": case.assigned_org_id}
     ctx = ActionContext(session=session, principal=principal, case=case, data=data, clock=clock, on=on, changes={},

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictBool
 from sqlmodel import Field, SQLModel
 
 from app.models.base import Day, ts_field
@@ -128,6 +128,6 @@ class OrgCreate(SQLModel):
     kind: OrgKind
     unit_code: str = Field(min_length=1, max_length=16)
     parent_code: str | None = Field(default=None, max_length=64)
-    may_resolve: bool | None = Field(default=None, description="accepts and resolves complaints and denunciations; "
+    may_resolve: StrictBool | None = Field(default=None, description="accepts and resolves complaints and denunciations; "
                                      "default by kind (people_committee, inspectorate, department, police, court, "
                                      "procuracy: true)")

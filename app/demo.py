@@ -52,6 +52,7 @@ from app.security import Principal, hash_password
 from app.services import audit
 from app.services import cases as svc
 from app.services.clock import Clock
+from app.workflows import lifecycle as lc
 from app.workflows.calendar import business_today
 from app.workflows.lifecycle import Kind, Status
 
@@ -727,7 +728,11 @@ async def _resolve(session: AsyncSession, ctx: _Ctx, case: Case, kind: Kind, acc
             return
         suspended = rng.random() < 0.05  # waiting for a court or an expert opinion
         if suspended:
-            on = _after(ctx, on, 3, 15)
+            on_suspended = _after(ctx, on, 3, 15)
+            row = lc.find("suspend", kind, case.complaint_round, Status(case.status))
+            suspended = row is not None and row.not_yet_in_force(on_suspended) is None  # (Law 136/2025 for complaints)
+        if suspended:
+            on = on_suspended
             await _act(session, ctx, case, "suspend", on,
                        reason="Chờ kết quả giải quyết của cơ quan khác có liên quan (Tòa án thụ lý vụ án liên quan).")
             if rng.random() < 0.15:
@@ -748,6 +753,8 @@ async def _resolve(session: AsyncSession, ctx: _Ctx, case: Case, kind: Kind, acc
             # extended shortly before the running due date
             before_due = max(on, (case.due or on) - timedelta(days=rng.randint(1, 6)))
             on = _after(ctx, before_due, 0, 1)
+            if case.due is not None and on > case.due:  # an extension comes before the due date
+                break
             await _act(session, ctx, case, "extend", on, complexity=complexity,
                        reason="Vụ việc phức tạp, nhiều nội dung cần xác minh; gia hạn thời hạn giải quyết.")
         if stall:

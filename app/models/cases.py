@@ -75,11 +75,19 @@ class Case(SQLModel, table=True):
     mass: bool = False
     decision_date: date | None = Field(default=None, description="date of the decision or act complained about")
     filing_late: bool = False
+    decision_received_on: date | None = Field(
+        default=None, description="when the complainant received or learned of the decision (Luật Khiếu nại Art 9, 33)")
+    filing_obstacle_days: int = Field(default=0, sa_column_kwargs={"server_default": "0"},
+                                      description="days lost to the obstacles of Luật Khiếu nại Art 9")
+    filing_obstacle_reason: str | None = Field(default=None, max_length=500)
     # the statutory clock (docs/deadlines.md)
     stage: str | None = Field(default=None, max_length=16)
     stage_started_on: date | None = None
     due: date | None = None
     due_rule: str | None = Field(default=None, max_length=64)
+    # the running period's last day before the roll past non-working days (BLDS Art 148(5)):
+    # extensions and resumptions add to it, and the roll applies once, to the end
+    period_end: date | None = None
     remote_area: bool = False
     complexity: str | None = Field(default=None, max_length=32)
     extensions_used: int = 0
@@ -229,6 +237,17 @@ class PetitionerOut(SQLModel):
     is_representative: bool = False
 
 
+class FilingObstacle(SQLModel):
+    """Days an obstacle of Luật Khiếu nại Art 9 kept the complainant from filing (illness, natural
+    disaster, war, work or study far away, another objective obstacle): not counted in the
+    90-day limit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    days: StrictInt = Field(ge=0, le=3650)
+    reason: str = Field(default="", max_length=500)
+
+
 class CaseCreate(SQLModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "kind": "complaint", "channel": "in_person", "received_on": "2026-11-20",
@@ -258,6 +277,11 @@ class CaseCreate(SQLModel):
                                              description="round 2: the round-1 case this complaint appeals")
     decision_date: Day | None = Field(default=None,
                                       description="complaints: date of the decision or act complained about")
+    decision_received_on: Day | None = Field(
+        default=None, description="complaints: when the complainant received or learned of the decision or act "
+                                  "(Luật Khiếu nại Art 9); default decision_date")
+    filing_obstacle: FilingObstacle | None = Field(
+        default=None, description="complaints: days lost to the obstacles of Luật Khiếu nại Art 9, with the reason")
     remote_area: StrictBool = Field(default=False,
                                     description="remote, mountainous or disadvantaged area (longer limits)")
 
@@ -304,7 +328,7 @@ class TransitionIn(SQLModel):
         {"action": "reclassify", "kind": "petition", "reason": "Nội dung là kiến nghị, không phải khiếu nại"},
         {"action": "start_verification"},
         {"action": "suspend", "reason": "Chờ kết quả giám định"},
-        {"action": "extend", "complexity": "particularly_complex", "reason": "Vụ việc đặc biệt phức tạp"},
+        {"action": "extend", "complexity": "particularly_complex", "days": 20, "reason": "Vụ việc đặc biệt phức tạp"},
         {"action": "decide", "outcome": "partly_upheld", "summary": "Khiếu nại đúng một phần"},
         {"action": "appeal", "reason": "Không đồng ý với quyết định lần đầu"},
         {"action": "withdraw", "reason": "Người khiếu nại rút đơn"}]})
@@ -320,6 +344,12 @@ class TransitionIn(SQLModel):
                                             "true|partly_true|false; petitions and reflections answered")
     summary: str | None = Field(default=None, max_length=20000)
     complexity: Complexity | None = Field(default=None, description="extend: how complex the case is")
+    decision_received_on: Day | None = Field(
+        default=None, description="appeal: when the complainant received the first decision (Luật Khiếu nại "
+                                  "Art 33(1)); default the decision's date")
+    days: StrictInt | None = Field(default=None, ge=1, le=30,
+                                   description="extend (denunciations): days of this extension, at most 30 "
+                                               "(Luật Tố cáo Art 30); default 30")
     kind: Kind | None = None
     complaint_round: StrictInt | None = Field(default=None, ge=1, le=2)
     duplicate_of: StrictInt | None = Field(default=None, ge=1, le=DB_INT_MAX,
@@ -388,6 +418,9 @@ class CaseDetail(CaseOut):
     respondent: str | None
     location_address: str | None
     decision_date: date | None
+    decision_received_on: date | None = Field(
+        description="when the complainant received or learned of the decision (default decision_date)")
+    filing_obstacle: FilingObstacle | None
     filing_late: bool
     flags: list[dict[str, str]]
     petitioners: list[PetitionerOut] | None = Field(

@@ -148,16 +148,25 @@ def _start_stage(case: Case, clock: Clock, stage: Stage, start: date) -> None:
     case.stage = stage.value
     case.stage_started_on = start
     if rule is None:  # the law sets no limit and no local default is configured
-        case.due, case.due_rule = None, None
+        case.due, case.due_rule, case.period_end = None, None, None
         return
     case.due_rule = rule.key
     complex_ = case.complexity is not None and stage == Stage.resolution and case.kind == Kind.complaint
     case.due = dl.stage_due(rule, start, clock.calendar, complex=complex_, remote=case.remote_area)
+    case.period_end = dl.period_end(rule, start, complex=complex_, remote=case.remote_area) or case.due
+
+
+async def _start_intake_stage(session: AsyncSession, case: Case, clock: Clock) -> None:
+    """The first stage of the clock, counted from receipt (lifecycle.intake_stage)."""
+    holder = await session.get(Organization, holder_org_id(case))
+    stage = lc.intake_stage(Kind(case.kind), case.complaint_round, bool(holder and holder.may_resolve))
+    _start_stage(case, clock, stage, case.received_on)
 
 
 def _stop_clock(case: Case) -> None:
     case.stage = None
     case.due = None
+    case.period_end = None
     case.due_rule = None
 
 

@@ -41,6 +41,7 @@ from app.services.clock import Clock
 from app.workflows import deadlines as dl
 from app.workflows import lifecycle as lc
 from app.workflows import routing
+from app.workflows.calendar import WorkCalendar
 from app.workflows.lifecycle import Kind, Stage, Status
 from app.workflows.petitioners import MASS_THRESHOLD, check_representatives, phone_key
 from app.workflows.text import fold, similar_titles
@@ -135,9 +136,29 @@ def _check_decision_date(kind: str, decision_date: date | None, received_on: dat
         raise field_error("body.decision_date", "is after received_on")
 
 
-def _filing_late(decision_date: date | None, received_on: date) -> bool:
-    """Luật Khiếu nại Art 9: filed more than 90 days after the decision or act complained about."""
-    return bool(decision_date and (received_on - decision_date).days > dl.COMPLAINT_FILING_LIMIT_DAYS)
+def _check_filing_dates(data: CaseCreate, kind: Kind, received_on: date) -> None:
+    """When the complainant received the decision, and the days an Art 9 obstacle took: complaints only."""
+    if data.decision_received_on is not None:
+        if kind != Kind.complaint:
+            raise field_error("body.decision_received_on", "only complaints carry when the decision was received")
+        if data.decision_received_on < EARLIEST_DATE:
+            raise field_error("body.decision_received_on", f"is before {EARLIEST_DATE.isoformat()}")
+        if data.decision_received_on > received_on:
+            raise field_error("body.decision_received_on", "is after received_on")
+        if data.decision_date is not None and data.decision_received_on < data.decision_date:
+            raise field_error("body.decision_received_on", "is before decision_date")
+    if data.filing_obstacle is not None and data.filing_obstacle.days:
+        if kind != Kind.complaint:
+            raise field_error("body.filing_obstacle", "only a complaint's filing limit has obstacles (Luật Khiếu nại Art 9)")
+        if not data.filing_obstacle.reason.strip():
+            raise field_error("body.filing_obstacle.reason", "required when days are excluded (Luật Khiếu nại Art 9)")
+
+
+def _filing_late(calendar: WorkCalendar, case: Case) -> bool:
+    """Luật Khiếu nại Art 9: filed after 90 days from when the complainant received or learned of
+    the decision or act, less the days an obstacle took (app.workflows.deadlines.filing_late)."""
+    return dl.filing_late(calendar, learned_on=case.decision_received_on or case.decision_date,
+                          received_on=case.received_on, obstacle_days=case.filing_obstacle_days)
 
 
 async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, clock: Clock, *,
@@ -166,9 +187,10 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
     count = 0 if data.anonymous else max(data.petitioner_count or 0, len(data.petitioners))
     check_representatives(count, [p.is_representative for p in data.petitioners])
     _check_decision_date(kind, data.decision_date, received_on)
+    _check_filing_dates(data, kind, received_on)
     unit, location_info = await resolve_location(session, data)
     org = receiving_org or principal.org
-    filing_late = _filing_late(data.decision_date, received_on)
+    obstacle = data.filing_obstacle if data.filing_obstacle and data.filing_obstacle.days else None
 
     if pin_hash is None:
         pin, pin_hash = await _pin_and_hash(session)
@@ -179,11 +201,13 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
         location_address=data.location_address, anonymous=data.anonymous, complaint_round=complaint_round,
         parent_case_id=parent.id if parent else None, split_from_id=split_from.id if split_from else None,
         receiving_org_id=org.id, receiving_path=await _org_path(session, org),
-        petitioner_count=count, mass=count >= MASS_THRESHOLD, decision_date=data.decision_date, filing_late=filing_late,
+        petitioner_count=count, mass=count >= MASS_THRESHOLD, decision_date=data.decision_date,
+        decision_received_on=data.decision_received_on, filing_obstacle_days=obstacle.days if obstacle else 0,
+        filing_obstacle_reason=obstacle.reason.strip() if obstacle else None,
         remote_area=data.remote_area, last_event_on=received_on, created_by_id=principal.user.id,
     )
-    first_stage = stage or (Stage.acceptance if complaint_round == 2 else Stage.processing)
-    _start_stage(case, clock, first_stage, received_on)
+    filing_late = case.filing_late = _filing_late(clock.calendar, case)
+    _start_stage(case, clock, stage or lc.intake_stage(kind, complaint_round, org.may_resolve), received_on)
     for _attempt in range(8):
         code = new_tracking_code(kind, received_on, session.info.get(TRACKING_CODE_RNG))
         exists = (await session.execute(select(Case.id).where(Case.code == code))).first()
@@ -209,7 +233,9 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
                            "receiving_org": org.code, "petitioner_count": count, "anonymous": case.anonymous,
                            "complaint_round": complaint_round, "parent_case_id": case.parent_case_id,
                            "split_from_id": case.split_from_id, "stage": case.stage, "due": case.due,
-                           "due_rule": case.due_rule, "filing_late": filing_late})
+                           "due_rule": case.due_rule, "filing_late": filing_late,
+                           **({"decision_received_on": case.decision_received_on} if case.decision_received_on else {}),
+                           **({"filing_obstacle_days": case.filing_obstacle_days} if obstacle else {})})
     dups = []
     if check_duplicates and data.petitioners:
         dups = await find_possible_duplicates(session, principal, exclude_id=case.id, petitioners=data.petitioners,

@@ -15,6 +15,7 @@ from app.models.cases import (
     CaseCreated,
     CaseDetail,
     CaseOut,
+    FilingObstacle,
     OrgRef,
     PetitionerOut,
     Tracking,
@@ -89,8 +90,9 @@ def _flags(case: Case) -> list[dict[str, str]]:
     flags = []
     if case.filing_late:
         flags.append({"code": "filing_deadline_passed", "source": dl.COMPLAINT_FILING_LIMIT_SOURCE,
-                      "detail": f"Received more than {dl.COMPLAINT_FILING_LIMIT_DAYS} days after the decision or act "
-                                "complained about: check for a valid reason, else refusal ground kn11_6_time_barred "
+                      "detail": f"Received more than {dl.COMPLAINT_FILING_LIMIT_DAYS} days after the complainant "
+                                "received or learned of the decision or act (days lost to obstacles excluded): "
+                                "check for a valid reason, else refusal ground kn11_6_time_barred "
                                 "(Luật Khiếu nại Art 11(6))."})
     if case.mass:
         flags.append({"code": "mass", "source": "Luật Tiếp công dân Art 29-30",
@@ -116,7 +118,10 @@ async def case_detail(session: AsyncSession, case: Case, orgs: OrgCache, princip
     return CaseDetail(
         **base.model_dump(), content=case.content, respondent=case.respondent,
         location_address=case.location_address if show else None,
-        decision_date=case.decision_date, filing_late=case.filing_late, flags=_flags(case),
+        decision_date=case.decision_date, decision_received_on=case.decision_received_on or case.decision_date,
+        filing_obstacle=(FilingObstacle(days=case.filing_obstacle_days, reason=case.filing_obstacle_reason or "")
+                         if case.filing_obstacle_days else None),
+        filing_late=case.filing_late, flags=_flags(case),
         petitioners=petitioners, identity_redacted=not show,
         outcome_summary=case.outcome_summary, accepted_on=case.accepted_on, decided_on=case.decided_on,
         closed_on=case.closed_on, suspended_on=case.suspended_on, extensions_used=case.extensions_used,
@@ -153,4 +158,5 @@ def actions_for(case: Case, principal: Principal) -> list[dict[str, Any]]:
     if principal.role not in lc.TRANSITION_ROLES or principal.org.id != holder_org_id(case):
         return []
     return [describe(a, Kind(case.kind)) for a in lc.allowed(Kind(case.kind), case.complaint_round,
-                                                              Status(case.status), Role(principal.role))]
+                                                              Status(case.status), Role(principal.role),
+                                                              principal.org.may_resolve)]

@@ -2,8 +2,8 @@
 the complainant received the decision, the days lost to the obstacles of Luật Khiếu nại Art 9,
 and the unrolled end of the running period.
 
-Revision ID: 0004_clock
-Revises: 0003
+Revision ID: 0005_clock
+Revises: 0004_sec
 Create Date: 2026-11-30
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_clock"
-down_revision = "0003"
+revision = "0005_clock"
+down_revision = "0004_sec"
 branch_labels = None
 depends_on = None
 

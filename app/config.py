@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_SECRET = "dev-only-insecure-secret-change-me-please-0123456789"
 DEFAULT_DB_PATH = Path("data") / "petitions.db"
 MIN_SECRET_BYTES = 32
+MIN_ARGON2_MEMORY_KIB = 19456  # OWASP's smallest recommended Argon2id memory (19 MiB)
 
 
 class InsecureSettings(RuntimeError):
@@ -45,6 +46,12 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(300, ge=1)
     login_max_per_address: int = Field(50, ge=1, description="login attempts per address per window")
 
+    # Argon2id for passwords and case PINs. The defaults are argon2-cffi's (RFC 9106's low-memory
+    # profile: 3 passes over 64 MiB, 4 lanes); the tests lower them so that their time goes to behaviour.
+    argon2_time_cost: int = Field(3, ge=1, description="Argon2 passes")
+    argon2_memory_cost: int = Field(65536, ge=8, description="Argon2 memory in KiB")
+    argon2_parallelism: int = Field(4, ge=1, description="Argon2 lanes")
+
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -60,10 +67,17 @@ class Settings(BaseSettings):
         elif len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
             problems.append(f"JWT_SECRET is shorter than {MIN_SECRET_BYTES} bytes")
         if problems:
-            raise InsecureSettings(
-                f"refusing to start with APP_ENV={self.app_env}: " + "; ".join(problems)
-                + ". Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
-            )
+            problems[-1] += ". Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        if self.argon2_memory_cost < MIN_ARGON2_MEMORY_KIB:
+            problems.append(f"ARGON2_MEMORY_COST is below {MIN_ARGON2_MEMORY_KIB} KiB (test parameters?)")
+        if problems:
+            raise InsecureSettings(f"refusing to start with APP_ENV={self.app_env}: " + "; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _argon2_memory_fits_lanes(self) -> "Settings":
+        if self.argon2_memory_cost < 8 * self.argon2_parallelism:
+            raise ValueError("ARGON2_MEMORY_COST must be at least 8 KiB per lane (ARGON2_PARALLELISM)")
         return self
 
     @property

@@ -45,6 +45,7 @@ def secret_weakness(secret: str) -> str | None:
 
 def is_loopback(host: str) -> bool:
     return host in LOOPBACK_HOSTS or host.startswith("127.")
+MIN_ARGON2_MEMORY_KIB = 19456  # OWASP's smallest recommended Argon2id memory (19 MiB)
 
 
 class InsecureSettings(RuntimeError):
@@ -76,6 +77,12 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(5, ge=1, description="failed logins per username+address per window")
     login_window_seconds: int = Field(300, ge=1)
     login_max_per_address: int = Field(50, ge=1, description="login attempts per address per window")
+
+    # Argon2id for passwords and case PINs. The defaults are argon2-cffi's (RFC 9106's low-memory
+    # profile: 3 passes over 64 MiB, 4 lanes); the tests lower them so that their time goes to behaviour.
+    argon2_time_cost: int = Field(3, ge=1, description="Argon2 passes")
+    argon2_memory_cost: int = Field(65536, ge=8, description="Argon2 memory in KiB")
+    argon2_parallelism: int = Field(4, ge=1, description="Argon2 lanes")
 
     log_level: str = "INFO"
     log_json: bool = True
@@ -111,10 +118,17 @@ class Settings(BaseSettings):
             if weakness:
                 problems.append(weakness)
         if problems:
-            raise InsecureSettings(
-                f"refusing to start with APP_ENV={self.app_env}: " + "; ".join(problems)
-                + ". Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
-            )
+            problems[-1] += ". Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        if self.argon2_memory_cost < MIN_ARGON2_MEMORY_KIB:
+            problems.append(f"ARGON2_MEMORY_COST is below {MIN_ARGON2_MEMORY_KIB} KiB (test parameters?)")
+        if problems:
+            raise InsecureSettings(f"refusing to start with APP_ENV={self.app_env}: " + "; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _argon2_memory_fits_lanes(self) -> "Settings":
+        if self.argon2_memory_cost < 8 * self.argon2_parallelism:
+            raise ValueError("ARGON2_MEMORY_COST must be at least 8 KiB per lane (ARGON2_PARALLELISM)")
         return self
 
     def check_listen_address(self, host: str) -> None:

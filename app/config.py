@@ -5,6 +5,8 @@ a forged token would let anyone read a denouncer's identity.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -41,6 +43,10 @@ class Settings(BaseSettings):
     jwt_audience: str = "hanoi-petitions-api"
     access_token_minutes: int = Field(60, ge=1, le=24 * 60)
 
+    pin_hmac_key: str | None = Field(
+        None, description="the key tracking PINs are checked under (HMAC-SHA256), kept outside the database; "
+                          "unset: derived from JWT_SECRET (then rotating JWT_SECRET invalidates every PIN)")
+
     login_max_failures: int = Field(5, ge=1, description="failed logins per username+address per window")
     login_window_seconds: int = Field(300, ge=1)
     login_max_per_address: int = Field(50, ge=1, description="login attempts per address per window")
@@ -59,12 +65,22 @@ class Settings(BaseSettings):
             problems.append("JWT_SECRET is the built-in development value")
         elif len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
             problems.append(f"JWT_SECRET is shorter than {MIN_SECRET_BYTES} bytes")
+        if self.pin_hmac_key is not None and len(self.pin_hmac_key.encode()) < MIN_SECRET_BYTES:
+            problems.append(f"PIN_HMAC_KEY is shorter than {MIN_SECRET_BYTES} bytes")
         if problems:
             raise InsecureSettings(
                 f"refusing to start with APP_ENV={self.app_env}: " + "; ".join(problems)
                 + ". Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
         return self
+
+    @property
+    def pin_key(self) -> bytes:
+        """The tracking PINs' HMAC key: PIN_HMAC_KEY, else one derived from JWT_SECRET (a distinct
+        key for a distinct purpose; a stolen database alone reveals no PIN either way)."""
+        if self.pin_hmac_key:
+            return self.pin_hmac_key.encode()
+        return hmac.new(self.jwt_secret.encode(), b"hanoi-petitions/tracking-pin/v1", hashlib.sha256).digest()
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,7 +1,7 @@
 """Jurisdiction scoping shared by every query a screen depends on."""
 from __future__ import annotations
 
-from sqlalchemy import Select
+from sqlalchemy import Select, or_
 
 from app.models.audit import AuditEvent
 from app.models.users import Role
@@ -14,6 +14,10 @@ def audit_scope(stmt: Select, principal: Principal) -> Select:
     the operator's business."""
     if principal.role == Role.admin:
         return stmt
-    from app.services.cases_scope import case_ids_in_jurisdiction  # late: the case module builds on this one
+    from app.services.cases_scope import (  # late: the case module builds on this one
+        case_ids_in_jurisdiction,
+        relocated_from_clause,
+    )
 
-    return stmt.where(AuditEvent.case_id.in_(case_ids_in_jurisdiction(principal)))
+    return stmt.where(or_(AuditEvent.case_id.in_(case_ids_in_jurisdiction(principal)),
+                          relocated_from_clause(principal)))

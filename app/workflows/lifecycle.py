@@ -189,6 +189,9 @@ ACTIONS: tuple[Action, ...] = (
            source="Luật Khiếu nại Art 10; Luật Tố cáo Art 33"),
     Action("terminate", "Đình chỉ giải quyết", _ACTIVE | {Status.suspended}, Status.terminated, HANDLER, Clock.stop,
            kinds=_CK_DN, required=("reason",), source="Luật Khiếu nại Art 11a (Law 136/2025); Luật Tố cáo Art 34"),
+    Action("relocate", "Chuyển địa bàn (sửa đơn vị hành chính của vụ việc)", OPEN_STATUSES, None, DESK,
+           required=("location_unit_code", "reason"),
+           source="Quy chế 2387; Luật Tiếp công dân Art 26 (no clock effect: the stage runs on)"),
 )
 
 ACTION_NAMES: tuple[str, ...] = tuple(dict.fromkeys(a.name for a in ACTIONS))

@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models.base import as_utc
 from app.models.cases import (
     Case,
-    DuplicateHint,
     CaseCreated,
     CaseDetail,
     CaseOut,
+    DuplicateHint,
     OrgRef,
     PetitionerOut,
     Tracking,

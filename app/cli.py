@@ -174,7 +174,8 @@ def demo(
     if report.password:
         typer.echo(f"demo users (demo.tn.*, demo.gq.*, demo.gs.*) were created with password: {report.password}",
                    err=True)
-    typer.echo(f"every demo case has PIN {report.pin}", err=True)
+    typer.echo(f"every case the demo logged has PIN {report.pin} (split parts and round-2 cases have their own)",
+               err=True)
 
 
 @audit_cli.command("verify")

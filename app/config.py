@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+import hashlib
+import hmac
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -74,6 +76,10 @@ class Settings(BaseSettings):
     jwt_audience: str = "hanoi-petitions-api"
     access_token_minutes: int = Field(60, ge=1, le=24 * 60)
 
+    pin_hmac_key: str | None = Field(
+        None, description="the key tracking PINs are checked under (HMAC-SHA256), kept outside the database; "
+                          "unset: derived from JWT_SECRET (then rotating JWT_SECRET invalidates every PIN)")
+
     login_max_failures: int = Field(5, ge=1, description="failed logins per username+address per window")
     login_window_seconds: int = Field(300, ge=1)
     login_max_per_address: int = Field(50, ge=1, description="login attempts per address per window")
@@ -117,6 +123,8 @@ class Settings(BaseSettings):
             weakness = secret_weakness(self.jwt_secret)
             if weakness:
                 problems.append(weakness)
+        if self.pin_hmac_key is not None and len(self.pin_hmac_key.encode()) < MIN_SECRET_BYTES:
+            problems.append(f"PIN_HMAC_KEY is shorter than {MIN_SECRET_BYTES} bytes")
         if problems:
             problems[-1] += ". Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
         if self.argon2_memory_cost < MIN_ARGON2_MEMORY_KIB:
@@ -143,6 +151,14 @@ class Settings(BaseSettings):
     @property
     def trusted_proxy_list(self) -> list[str]:
         return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+
+    @property
+    def pin_key(self) -> bytes:
+        """The tracking PINs' HMAC key: PIN_HMAC_KEY, else one derived from JWT_SECRET (a distinct
+        key for a distinct purpose; a stolen database alone reveals no PIN either way)."""
+        if self.pin_hmac_key:
+            return self.pin_hmac_key.encode()
+        return hmac.new(self.jwt_secret.encode(), b"hanoi-petitions/tracking-pin/v1", hashlib.sha256).digest()
 
     @property
     def is_sqlite(self) -> bool:

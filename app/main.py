@@ -12,6 +12,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from app import problems
 from app.bodylimit import BodySizeLimitMiddleware
 from app.config import Settings, get_settings
+from app.services.cases.common import configure_pin_key
 from app.db import Database
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
 from app.ratelimit import SlidingWindowLimiter
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     app = FastAPI(title="Hanoi citizen petitions", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
                   dependencies=[Depends(reject_nul_characters)])
     app.state.settings = settings
+    configure_pin_key(settings.pin_key)
     app.state.metrics = Metrics()
     app.state.today = business_today  # the business date in Asia/Ho_Chi_Minh; tests may pin it
     app.state.login_limits = LoginLimits(

@@ -7,7 +7,8 @@ from enum import StrEnum
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from pydantic import ConfigDict, EmailStr, StrictBool, StrictInt, field_validator
+from pydantic import ConfigDict, EmailStr, StrictBool, StrictInt, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 from sqlmodel import Field, SQLModel
 
 from app.models.base import DB_INT_MAX, Day, ts_field
@@ -63,6 +64,10 @@ class Case(SQLModel, table=True):
     location_path: str = Field(max_length=200)
     location_address: str | None = Field(default=None, max_length=500)
     anonymous: bool = False
+    # Sticky: a denunciation's, or one whose petitioners are protected (they were denouncers on
+    # this case or on one it was derived from); never cleared by a reclassification
+    # (docs/architecture.md, identity protection).
+    identity_protected: bool = False
     complaint_round: int | None = None
     parent_case_id: int | None = Field(default=None, foreign_key="case_file.id", index=True)
     split_from_id: int | None = Field(default=None, foreign_key="case_file.id")
@@ -130,6 +135,23 @@ class Petitioner(SQLModel, table=True):
     is_representative: bool = False
     name_key: str = Field(default="", max_length=200, description="folded name, for duplicate detection")
     phone_key: str | None = Field(default=None, max_length=20)
+    protected: bool = Field(default=False, description="a denouncer (here or on a case this one derives from): "
+                                                       "identity shown only to the holding organisation")
+
+
+class DuplicateHint(SQLModel, table=True):
+    """A new case (`other_case_id`) whose petitioner matched an open case (`case_id`) held by
+    another organisation, at intake. Shown as a flag on `case_id` to those who may see its
+    identity, never to the organisation that logged the new case (docs/decisions/0020-...)."""
+
+    __tablename__ = "duplicate_hint"
+    __table_args__ = (sa.UniqueConstraint("case_id", "other_case_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case_file.id", index=True)
+    other_case_id: int = Field(foreign_key="case_file.id")
+    match: str = Field(max_length=32)
+    created_at: datetime = ts_field()
 
 
 class IdempotencyRecord(SQLModel, table=True):
@@ -248,6 +270,16 @@ class FilingObstacle(SQLModel):
     reason: str = Field(default="", max_length=500)
 
 
+def _not_blank(v: str | None) -> str | None:
+    """A title of only spaces is no title: a 422 naming the field, never a 500 further on."""
+    if v is None:
+        return v
+    v = v.strip()
+    if not v:
+        raise ValueError("must not be blank")
+    return v
+
+
 class CaseCreate(SQLModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "kind": "complaint", "channel": "in_person", "received_on": "2026-11-20",
@@ -287,11 +319,8 @@ class CaseCreate(SQLModel):
 
     @field_validator("title")
     @classmethod
-    def _title(cls, v: str) -> str:
-        v = v.strip()
-        if not v:
-            raise ValueError("must not be blank")
-        return v
+    def _title(cls, v: str | None) -> str | None:
+        return _not_blank(v)
 
 
 class CaseUpdate(SQLModel):
@@ -300,15 +329,30 @@ class CaseUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"title": "Khiếu nại quyết định thu hồi đất nông nghiệp", "field": "land",
          "respondent": "UBND phường Hoàn Kiếm"},
-        {"location_unit_code": "00070", "remote_area": False}]})
+        {"remote_area": False}]})
 
     title: str | None = Field(default=None, min_length=1, max_length=500)
     content: str | None = Field(default=None, max_length=20000)
     field: CaseField | None = None
     respondent: str | None = Field(default=None, max_length=500)
-    location_unit_code: str | None = Field(default=None, max_length=16)
     decision_date: Day | None = None
     remote_area: StrictBool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unit_is_a_transition(cls, data: Any) -> Any:
+        """The unit moves the case between jurisdictions: a reasoned `relocate`, not an edit."""
+        if isinstance(data, dict) and "location_unit_code" in data:
+            raise ValidationError.from_exception_data(cls.__name__, [InitErrorDetails(
+                type=PydanticCustomError("use_relocate", "not editable: a case's unit changes only by the "
+                                                         "`relocate` transition (with a reason)"),
+                loc=("location_unit_code",), input=data["location_unit_code"])])
+        return data
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, v: str | None) -> str | None:
+        return _not_blank(v)
 
 
 ActionName = Literal[lc.ACTION_NAMES]  # type: ignore[valid-type]
@@ -331,7 +375,8 @@ class TransitionIn(SQLModel):
         {"action": "extend", "complexity": "particularly_complex", "days": 20, "reason": "Vụ việc đặc biệt phức tạp"},
         {"action": "decide", "outcome": "partly_upheld", "summary": "Khiếu nại đúng một phần"},
         {"action": "appeal", "reason": "Không đồng ý với quyết định lần đầu"},
-        {"action": "withdraw", "reason": "Người khiếu nại rút đơn"}]})
+        {"action": "withdraw", "reason": "Người khiếu nại rút đơn"},
+        {"action": "relocate", "location_unit_code": "00073", "reason": "Địa điểm đất thuộc phường Cửa Nam"}]})
 
     action: ActionName = Field(description="see docs/lifecycle.md")
     reason: str | None = Field(default=None, max_length=5000)
@@ -356,6 +401,8 @@ class TransitionIn(SQLModel):
                                            description="archive as duplicate: the case id")
     guided_to: str | None = Field(default=None, max_length=300)
     remote_area: StrictBool | None = None
+    location_unit_code: str | None = Field(default=None, max_length=16,
+                                           description="relocate: the administrative unit the case is about now")
 
 
 class SplitPart(SQLModel):
@@ -365,6 +412,11 @@ class SplitPart(SQLModel):
     title: str = Field(min_length=1, max_length=500)
     content: str = Field(default="", max_length=20000)
     field: CaseField | None = None
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, v: str | None) -> str | None:
+        return _not_blank(v)
 
 
 class SplitIn(SQLModel):

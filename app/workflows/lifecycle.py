@@ -221,6 +221,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("terminate", "Đình chỉ giải quyết", _ACTIVE | {Status.suspended}, Status.terminated, HANDLER, Clock.stop,
            kinds=_CK, required=("reason",), effective_from=LAW_136_2025_EFFECTIVE,
            source="Luật Khiếu nại Art 11a, added by Law 136/2025/QH15 (before it: only after withdrawal, Art 10)"),
+    Action("relocate", "Chuyển địa bàn (sửa đơn vị hành chính của vụ việc)", OPEN_STATUSES, None, DESK,
+           required=("location_unit_code", "reason"),
+           source="Quy chế 2387; Luật Tiếp công dân Art 26 (no clock effect: the stage runs on)"),
 )
 
 ACTION_NAMES: tuple[str, ...] = tuple(dict.fromkeys(a.name for a in ACTIONS))

@@ -34,7 +34,6 @@ from app.services.cases.common import (
     _conflict,
     _org_by_code,
     _org_path,
-    _pin_and_hash,
     _require_actor,
     _search_text,
     _start_intake_stage,
@@ -44,7 +43,9 @@ from app.services.cases.common import (
     _visible_or_422,
     check_version,
     holder_org_id,
+    identity_protected,
     load_petitioners,
+    protect_identity,
 )
 from app.services.cases.intake import _check_decision_date, _filing_late, intake
 from app.services.clock import Clock, rule_by_key
@@ -53,7 +54,8 @@ from app.workflows import lifecycle as lc
 from app.workflows.lifecycle import Kind, Stage, Status
 from app.workflows.roles import Role
 
-_DESCRIPTIVE = ("title", "content", "field", "respondent", "location_unit_code", "decision_date", "remote_area")
+# (not the unit: that is the `relocate` transition, which keeps the old unit on its audit event)
+_DESCRIPTIVE = ("title", "content", "field", "respondent", "decision_date", "remote_area")
 
 
 async def update(session: AsyncSession, principal: Principal, case: Case, data: CaseUpdate, clock: Clock,
@@ -67,13 +69,10 @@ async def update(session: AsyncSession, principal: Principal, case: Case, data: 
         if name not in patch:
             continue
         value = patch[name]
-        if value is None and name in ("title", "field", "location_unit_code", "remote_area"):
+        if value is None and name in ("title", "field", "remote_area"):
             raise field_error(f"body.{name}", "may not be null")
         if hasattr(value, "value"):
             value = value.value
-        if name == "location_unit_code" and value != case.location_unit_code:
-            unit = await _unit(session, value, "body.location_unit_code")
-            case.location_path = unit.path
         if name == "decision_date":
             _check_decision_date(case.kind, value, case.received_on)
         if getattr(case, name) != value:
@@ -253,6 +252,8 @@ async def _reclassify(ctx: ActionContext) -> None:
     if new_kind == Kind(case.kind) and new_round == case.complaint_round:
         raise field_error("body.kind", f"the case is already a {new_kind.value}")
     _change_kind(case, new_kind, new_round, ctx.changes)
+    if new_kind == Kind.denunciation and await protect_identity(ctx.session, case):
+        ctx.changes["identity_protected"] = True  # and it stays so, whatever the case becomes later
 
 
 async def _forward(ctx: ActionContext) -> None:
@@ -293,9 +294,14 @@ async def _archive(ctx: ActionContext) -> None:
             raise field_error("body.duplicate_of", "required when the ground is duplicate")
         if data.duplicate_of == case.id:
             raise field_error("body.duplicate_of", "a case cannot duplicate itself")
-        await _visible_or_422(ctx.session, ctx.principal, data.duplicate_of, "body.duplicate_of")
+        original = await _visible_or_422(ctx.session, ctx.principal, data.duplicate_of, "body.duplicate_of")
         case.duplicate_of_id = data.duplicate_of
         ctx.changes["duplicate_of"] = data.duplicate_of
+        # The link says both are the same person: if either identity is protected, so is the other.
+        if identity_protected(case) or identity_protected(original):
+            protected_now = [c.id for c in (case, original) if await protect_identity(ctx.session, c)]
+            if protected_now:
+                ctx.changes["identity_protected"] = protected_now
 
 
 async def _reject(ctx: ActionContext) -> None:
@@ -380,9 +386,23 @@ async def _appeal(ctx: ActionContext) -> IntakeResult:
     return opened
 
 
+async def _relocate(ctx: ActionContext) -> None:
+    """The case is about another place (a mistaken unit, an address resolved anew). Its event
+    records both units and the old unit's path, so that the supervisors of the old unit keep
+    seeing that it moved, and where (app/services/cases_scope.py relocated_from_clause)."""
+    case, data = ctx.case, ctx.data
+    unit = await _unit(ctx.session, data.location_unit_code, "body.location_unit_code")
+    if unit.code == case.location_unit_code:
+        raise field_error("body.location_unit_code", f"the case is already located in {unit.code}")
+    ctx.changes["location_unit_code"] = {"from": case.location_unit_code, "to": unit.code}
+    ctx.changes["location_path"] = {"from": case.location_path, "to": unit.path}
+    case.location_unit_code, case.location_path = unit.code, unit.path
+
+
 _APPLY: dict[str, Callable[[ActionContext], Awaitable[IntakeResult | None]]] = {
     "reclassify": _reclassify, "forward": _forward, "accept": _accept, "return": _return, "archive": _archive,
     "reject": _reject, "guide": _guide, "extend": _extend, "decide": _decide, "close": _close, "appeal": _appeal,
+    "relocate": _relocate,
 }
 
 
@@ -399,6 +419,8 @@ async def split(session: AsyncSession, principal: Principal, case: Case, data: S
     if first.kind.value != case.kind:
         _change_kind(case, first.kind, 1 if first.kind == Kind.complaint else None, changes)
         await _start_intake_stage(session, case, clock)
+        if first.kind == Kind.denunciation and await protect_identity(session, case):
+            changes["identity_protected"] = True
     for name in ("title", "content"):
         if getattr(first, name) != getattr(case, name):
             changes[name] = {"from": getattr(case, name), "to": getattr(first, name)}
@@ -409,11 +431,8 @@ async def split(session: AsyncSession, principal: Principal, case: Case, data: S
     case.search_text = _search_text(case)
     petitioners = await load_petitioners(session, case.id)
     receiving = await session.get(Organization, case.receiving_org_id)
-    # Every new case's PIN is hashed before the first of them is audited: that first audit event
-    # takes the chain lock until commit, and argon2 must not run while every other writer waits.
-    pins = [await _pin_and_hash(session) for _ in rest]
     opened = []
-    for part, (pin, pin_hash) in zip(rest, pins, strict=True):
+    for part in rest:
         data_n = CaseCreate(
             kind=part.kind, channel=case.channel, received_on=case.received_on, title=part.title,
             content=part.content, field=part.field or case.field, location_unit_code=case.location_unit_code,
@@ -426,9 +445,8 @@ async def split(session: AsyncSession, principal: Principal, case: Case, data: S
                                                   reason=case.filing_obstacle_reason or "")}
                if part.kind == Kind.complaint and case.kind == Kind.complaint else {}),
         )
-        opened.append(await intake(session, principal, data_n, clock, pin=pin, pin_hash=pin_hash,
-                                   check_duplicates=False, split_from=case, receiving_org=receiving,
-                                   audit_action="case.create_split"))
+        opened.append(await intake(session, principal, data_n, clock, check_duplicates=False, split_from=case,
+                                   receiving_org=receiving, audit_action="case.create_split"))
     changes["split_into"] = [o.case.id for o in opened]
     case.version += 1
     case.updated_at = utcnow()

@@ -36,6 +36,7 @@ from app.services.cases.common import (
     _visible_or_422,
     new_tracking_code,
 )
+from app.services.cases import obligations
 from app.services.cases_scope import visible_clause
 from app.services.clock import Clock
 from app.workflows import deadlines as dl
@@ -200,6 +201,10 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
                                phone=p.phone, address=p.address, email=str(p.email) if p.email else None,
                                is_representative=p.is_representative, name_key=fold(p.full_name)[:200],
                                phone_key=phone_key(p.phone)))
+    started: dict[str, Any] = {}
+    await obligations.on_event(session, case, "intake", received_on, clock, started,
+                               followup=kind == Kind.denunciation and parent is not None
+                               and parent.kind == Kind.denunciation.value)
     # The petitioners are written by the audit event's flush, in the same transaction.
     # The audit event names no petitioner: the trail is readable by supervisors.
     await audit.record(session, actor=principal, action=audit_action, entity="case", entity_id=case.id,
@@ -209,7 +214,7 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
                            "receiving_org": org.code, "petitioner_count": count, "anonymous": case.anonymous,
                            "complaint_round": complaint_round, "parent_case_id": case.parent_case_id,
                            "split_from_id": case.split_from_id, "stage": case.stage, "due": case.due,
-                           "due_rule": case.due_rule, "filing_late": filing_late})
+                           "due_rule": case.due_rule, "filing_late": filing_late, **started})
     dups = []
     if check_duplicates and data.petitioners:
         dups = await find_possible_duplicates(session, principal, exclude_id=case.id, petitioners=data.petitioners,

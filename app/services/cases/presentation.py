@@ -23,6 +23,7 @@ from app.models.reference import Organization
 from app.security import Principal
 from app.services import audit
 from app.services.cases.common import IntakeResult, holder_org_id, load_petitioners
+from app.services.cases.obligations import obligations_out
 from app.workflows import deadlines as dl
 from app.workflows import identity, overdue
 from app.workflows import lifecycle as lc
@@ -122,7 +123,13 @@ async def case_detail(session: AsyncSession, case: Case, orgs: OrgCache, princip
         closed_on=case.closed_on, suspended_on=case.suspended_on, extensions_used=case.extensions_used,
         complexity=case.complexity, remote_area=case.remote_area, due_rule=case.due_rule,
         split_from_id=case.split_from_id, duplicate_of_id=case.duplicate_of_id,
+        obligations=await obligations_out(session, case.id, today, lambda i: _org_code(orgs, i)),
     )
+
+
+async def _org_code(orgs: OrgCache, org_id: int) -> str | None:
+    org = await orgs.get(org_id)
+    return org.code if org else None
 
 
 async def created_response(session: AsyncSession, principal: Principal, res: IntakeResult, orgs: OrgCache,

@@ -41,7 +41,9 @@ from app.services.cases.common import (
     holder_org_id,
     load_petitioners,
 )
+from app.services.cases import obligations
 from app.services.cases.intake import _check_decision_date, _filing_late, intake
+from app.services.cases.withdrawal import apply_withdrawal
 from app.services.clock import Clock, rule_by_key
 from app.workflows import deadlines as dl
 from app.workflows import lifecycle as lc
@@ -102,7 +104,7 @@ async def transition(session: AsyncSession, principal: Principal, case: Case, da
     if Role(principal.role) not in action.roles:
         raise Forbidden(f"Role '{principal.role.value}' may not '{action.name}'; allowed: "
                         f"{', '.join(sorted(r.value for r in action.roles))}.")
-    if principal.org.id != holder_org_id(case):
+    if principal.org.id != holder_org_id(case) and not (action.by_receiver and principal.org.id == case.receiving_org_id):
         raise Forbidden("Only the organisation holding the case may act on it.")
     missing = [f for f in action.required if getattr(data, f, None) in (None, "")]
     if missing:
@@ -125,6 +127,7 @@ async def transition(session: AsyncSession, principal: Principal, case: Case, da
     handler = _APPLY.get(action.name)
     if handler is not None:
         opened = await handler(session, principal, case, data, clock, on, changes)
+    await obligations.on_event(session, case, action.name, on, clock, changes)
     if action.to_status is not None:
         case.status = action.to_status.value
     if action.clock == Clock_.stop and case.stage is not None:
@@ -297,10 +300,15 @@ async def _appeal(session, principal, case: Case, data: TransitionIn, clock: Clo
     return opened
 
 
+async def _notify(session, principal, case: Case, data: TransitionIn, clock, on, changes) -> None:
+    await obligations.fulfil(session, principal, case, data.obligation, on, changes)
+
+
 _APPLY = {
     "reclassify": _reclassify, "forward": _forward, "accept": _accept, "return": _return, "archive": _archive,
     "reject": _reject, "guide": _guide, "suspend": _suspend, "resume": _resume, "extend": _extend,
     "decide": _decide, "close": _close, "appeal": _appeal,
+    "withdraw": apply_withdrawal, "notify": _notify,
 }
 
 

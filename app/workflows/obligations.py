@@ -23,7 +23,7 @@ from datetime import date
 
 from app.workflows.calendar import CountingMode, WorkCalendar
 
-__all__ = ["OBLIGATION_RULES", "ObligationRule", "discharges", "is_obligation_overdue", "markdown_section",
+__all__ = ["OBLIGATION_RULES", "RECEPTION_ONLY_KINDS", "RESULT_RELAY_KINDS", "ObligationRule", "discharges", "is_obligation_overdue", "markdown_section",
            "rule_for", "starts"]
 
 _DENUNCIATION_LAW = date(2019, 1, 1)  # Luật Tố cáo 25/2018/QH14
@@ -46,6 +46,7 @@ class ObligationRule:
     effective_from: date
     source: str
     cancelled_by: frozenset[str] = field(default_factory=frozenset)  # events after which it no longer applies
+    receiver_kinds: frozenset[str] | None = None  # started only when the receiving body is of these kinds
     only_followup: bool = False  # started only for a follow-up denunciation (tố cáo tiếp, parent case linked)
     only_forwarded: bool = False  # started only when another body resolved a case this one received
     only_accepted: bool = False  # started only when the case had been accepted (a decision must issue)
@@ -64,6 +65,13 @@ class ObligationRule:
 
 
 _DN = frozenset({"denunciation"})
+# Organisation kinds (app/models/reference.OrgKind) that receive, guide and forward but never
+# resolve (thụ lý) a denunciation: for them every denunciation is "outside competence".
+RECEPTION_ONLY_KINDS = frozenset({"people_council", "fatherland_front", "citizen_reception_board",
+                                  "mass_mobilization_board", "mass_organization"})
+# The bodies Luật Tiếp công dân Art 28(2) names: National Assembly bodies and deputies, People's
+# Council deputies, citizen reception boards.
+RESULT_RELAY_KINDS = frozenset({"people_council", "citizen_reception_board"})
 _ALL = frozenset({"complaint", "denunciation", "petition", "reflection"})
 # A follow-up denunciation is "dealt with" by any of the decisions Art 37(2)(a)-(c) lists.
 _FOLLOWUP_DECISIONS = frozenset({"accept", "reject", "archive", "forward", "guide"})
@@ -73,10 +81,14 @@ OBLIGATION_RULES: tuple[ObligationRule, ...] = (
         "tc24_forward", "Chuyển tố cáo không thuộc thẩm quyền đến nơi có thẩm quyền (và báo người tố cáo)",
         _DN, 5, "working", started_by=frozenset({"intake"}), discharged_by=frozenset({"forward", "guide"}),
         cancelled_by=frozenset({"accept", "reject", "archive", "reclassify", "withdraw_all"}), owner="holder",
+        receiver_kinds=RECEPTION_ONLY_KINDS,
         effective_from=_DENUNCIATION_LAW, source="Luật Tố cáo 25/2018 Art 24(2)",
-        note="5 working days from receipt of the written denunciation. Started for every denunciation "
-        "logged; fulfilled by `forward` (or `guide`, for one made in person); cancelled when the body "
-        "decides the matter itself (accepts, refuses, archives) or it is no longer a denunciation."),
+        note="5 working days from receipt of the written denunciation. Started for a denunciation logged "
+        "by a body that never resolves denunciations (People's Council, Fatherland Front, reception "
+        "boards, Party and mass organisations: `RECEPTION_ONLY_KINDS`); fulfilled by `forward` (or "
+        "`guide`, for one made in person); cancelled when the matter is settled otherwise (accepted, "
+        "refused, archived) or it is no longer a denunciation. A resolving body has 7 working days "
+        "(Art 24(1)) to sort out its own competence, which the `processing` stage already tracks."),
     ObligationRule(
         "tc29_notify_acceptance", "Thông báo thụ lý cho người tố cáo và nội dung tố cáo cho người bị tố cáo",
         _DN, 5, "working", started_by=frozenset({"accept"}), discharged_by=frozenset({"notify"}),
@@ -106,11 +118,12 @@ OBLIGATION_RULES: tuple[ObligationRule, ...] = (
     ObligationRule(
         "tcd28_notify_result", "Thông báo kết quả giải quyết cho công dân (nơi đã chuyển đơn)",
         _ALL, 5, "working", started_by=frozenset({"decide"}), discharged_by=frozenset({"notify"}),
-        owner="receiver", only_forwarded=True,
+        owner="receiver", only_forwarded=True, receiver_kinds=RESULT_RELAY_KINDS,
         effective_from=_RECEPTION_LAW, source="Luật Tiếp công dân 42/2013 Art 28(2)",
         note="5 working days from receiving the resolver's result notice (the resolver's decision date, "
-        "as both use this service), owed by the reception body that forwarded the case; recorded by "
-        "that body with `notify`."),
+        "as both use this service), owed by the body that received and forwarded the case when it is one "
+        "Art 28(2) names (People's Council, citizen reception board); recorded by that body with `notify`. "
+        "The law asks it only where the citizen asked for the result; the service assumes they did."),
 )
 
 _BY_KEY = {r.key: r for r in OBLIGATION_RULES}
@@ -121,17 +134,23 @@ def rule_for(key: str) -> ObligationRule | None:
 
 
 def starts(event: str, kind: str, on: date, *, followup: bool = False, forwarded: bool = False,
-           accepted: bool = False, rules: Iterable[ObligationRule] = OBLIGATION_RULES) -> list[ObligationRule]:
+           accepted: bool = False, receiver_kind: str | None = None,
+           rules: Iterable[ObligationRule] = OBLIGATION_RULES) -> list[ObligationRule]:
     """The obligations an event on a case of this kind starts on `on` (rules in force that day)."""
     out = []
     for r in rules:
         if event not in r.started_by or kind not in r.kinds or on < r.effective_from:
             continue
-        if (r.only_followup and not followup) or (r.only_forwarded and not forwarded) or \
+        if (r.receiver_kinds is not None and receiver_kind not in r.receiver_kinds) or (r.only_followup and not followup) or (r.only_forwarded and not forwarded) or \
                 (r.only_accepted and not accepted):
             continue
         out.append(r)
     return out
+
+
+def depends_on_receiver(event: str) -> bool:
+    """Whether an obligation this event may start depends on the kind of the receiving body."""
+    return any(event in r.started_by and r.receiver_kinds is not None for r in OBLIGATION_RULES)
 
 
 def discharges(event: str, key: str) -> str | None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.errors import Forbidden, field_error
 from app.models.cases import Case
 from app.models.obligations import CaseObligation, ObligationOut
+from app.models.reference import Organization
 from app.security import Principal
 from app.services.cases.common import holder_org_id
 from app.services.clock import Clock
@@ -31,7 +32,7 @@ def _log(changes: dict[str, Any], what: str, row: CaseObligation) -> None:
 
 
 async def on_event(session: AsyncSession, case: Case, event: str, on: date, clock: Clock, changes: dict[str, Any], *,
-                   followup: bool = False) -> None:
+                   followup: bool = False, receiver_kind: str | None = None) -> None:
     """Apply an event to the case's obligations: fulfil or cancel the open ones it ends, start the
     ones it begins (the rules in force on `on`)."""
     if case.id is not None:
@@ -44,13 +45,21 @@ async def on_event(session: AsyncSession, case: Case, event: str, on: date, cloc
                 row.cancelled_on = on
                 _log(changes, "cancelled", row)
     forwarded = case.assigned_org_id is not None and case.assigned_org_id != case.receiving_org_id
+    if receiver_kind is None and rules.depends_on_receiver(event):
+        receiver_kind = await _kind_of(session, case.receiving_org_id)
     for rule in rules.starts(event, case.kind, on, followup=followup, forwarded=forwarded,
-                             accepted=case.accepted_on is not None):
+                             accepted=case.accepted_on is not None,
+                             receiver_kind=receiver_kind):
         row = CaseObligation(case_id=case.id, key=rule.key, started_on=on, due=rule.due(on, clock.calendar),
                              org_id=holder_org_id(case) if rule.owner == "holder" else case.receiving_org_id,
                              source=rule.source)
         session.add(row)
         _log(changes, "started", row)
+
+
+async def _kind_of(session: AsyncSession, org_id: int) -> str | None:
+    org = await session.get(Organization, org_id)
+    return org.kind if org else None
 
 
 async def fulfil(session: AsyncSession, principal: Principal, case: Case, key: str | None, on: date,

@@ -152,9 +152,10 @@ class ActionsOut(BaseModel):
 
 @router.get("/{case_id}/actions", response_model=ActionsOut, summary="What you may do to this case now",
             responses=_responses(404, 422))
-async def case_actions(principal: CurrentPrincipal, case: CurrentCase) -> ActionsOut:
+async def case_actions(session: DbSession, principal: CurrentPrincipal, case: CurrentCase) -> ActionsOut:
+    owed = await svc.owed_keys(session, case.id, principal.org.id)
     return ActionsOut(case_id=case.id, status=case.status, version=case.version,
-                      actions=svc.actions_for(case, principal))
+                      actions=svc.actions_for(case, principal, owed))
 
 
 @router.post("/{case_id}/transitions", response_model=TransitionOut, summary="Take an action (If-Match required)",

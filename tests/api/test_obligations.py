@@ -157,6 +157,11 @@ async def test_the_reception_board_passes_the_result_back_tcd_art28_2(client, ac
     o = obligation(c, "tcd28_notify_result")
     assert (o["due"], o["org_code"], o["overdue"]) == ("2026-11-30", "BTCD-01", False)
     assert_problem(await notify(client, ward, case["id"], "tcd28_notify_result"), 403)
+    # the board is offered `notify` for what it owes, and nothing else; the ward is not offered it
+    offered = (await client.get(f"/api/v1/cases/{case['id']}/actions", headers=btcd)).json()["actions"]
+    assert [(a["action"], a["obligations"]) for a in offered] == [("notify", ["tcd28_notify_result"])]
+    offered = (await client.get(f"/api/v1/cases/{case['id']}/actions", headers=ward)).json()["actions"]
+    assert "notify" not in [a["action"] for a in offered] and "close" in [a["action"] for a in offered]
     # the board does not hold the case, yet records the notice it owes
     resp = await notify(client, btcd, case["id"], "tcd28_notify_result", reason="Đã thông báo kết quả cho công dân")
     assert resp.status_code == 200, resp.text

@@ -54,6 +54,7 @@ async def test_a_partial_withdrawal_leaves_the_rest_to_resolve(client, ward):
     assert all(p["withdrawn_on"] is None for p in c["petitioners"])
     ev = await last_event(client, ward, case["id"])
     assert ev["changes"]["partial"] == "Nội dung thứ hai (sai phạm đất đai)" and ev["changes"]["continues"] == "partial"
+    assert ev["changes"]["partial_by_petitioner_ids"] == sorted(p["id"] for p in case["petitioners"])
 
 
 async def test_art33_3_a_withdrawn_denunciation_is_still_resolved(client, ward):

@@ -57,6 +57,11 @@ async def on_event(session: AsyncSession, case: Case, event: str, on: date, cloc
         _log(changes, "started", row)
 
 
+async def owed_keys(session: AsyncSession, case_id: int, org_id: int) -> list[str]:
+    """The keys of the case's open obligations this organisation owes."""
+    return sorted({r.key for r in await open_obligations(session, case_id) if r.org_id == org_id})
+
+
 async def _kind_of(session: AsyncSession, org_id: int) -> str | None:
     org = await session.get(Organization, org_id)
     return org.kind if org else None

@@ -2,6 +2,7 @@
 actions a caller may take."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -155,9 +156,18 @@ def describe(action: lc.Action, kind: Kind) -> dict[str, Any]:
     return out
 
 
-def actions_for(case: Case, principal: Principal) -> list[dict[str, Any]]:
-    """What this caller may do now (GET /cases/{id}/actions): read from the lifecycle table."""
-    if principal.role not in lc.TRANSITION_ROLES or principal.org.id != holder_org_id(case):
+def actions_for(case: Case, principal: Principal, owed: Collection[str] = ()) -> list[dict[str, Any]]:
+    """What this caller may do now (GET /cases/{id}/actions): read from the lifecycle table.
+    `owed`: the keys of the open obligations the caller's organisation owes on this case; an
+    action that only records a notice (`notify`) is offered only for them."""
+    if principal.role not in lc.TRANSITION_ROLES:
         return []
-    return [describe(a, Kind(case.kind)) for a in lc.allowed(Kind(case.kind), case.complaint_round,
-                                                              Status(case.status), Role(principal.role))]
+    holder = principal.org.id == holder_org_id(case)
+    out = []
+    for a in lc.allowed(Kind(case.kind), case.complaint_round, Status(case.status), Role(principal.role)):
+        if a.records_only:
+            if owed and (holder or a.by_receiver and principal.org.id == case.receiving_org_id):
+                out.append({**describe(a, Kind(case.kind)), "obligations": sorted(set(owed))})
+        elif holder:
+            out.append(describe(a, Kind(case.kind)))
+    return out

@@ -37,6 +37,8 @@ async def apply_withdrawal(session: AsyncSession, principal: Principal, case: Ca
     changes["by_everyone"] = plan.by_everyone
     if data.partial is not None:
         changes["partial"] = data.partial
+        changes["partial_by_petitioner_ids"] = sorted(data.petitioner_ids) if data.petitioner_ids is not None else \
+            [p.id for p in petitioners if p.withdrawn_on is None]
     if plan.continues_because == "art33_3":
         changes["continue_resolution"] = True  # the reason is the event's reason (Luật Tố cáo Art 33(3))
     if plan.ends_case:

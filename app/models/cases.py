@@ -12,6 +12,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from sqlmodel import Field, SQLModel
 
 from app.models.base import DB_INT_MAX, Day, ts_field
+from app.models.obligations import ObligationOut
 from app.workflows import lifecycle as lc
 from app.workflows.lifecycle import Kind, Stage, Status
 from app.workflows.overdue import RUNNING_STATUSES
@@ -137,6 +138,7 @@ class Petitioner(SQLModel, table=True):
     phone_key: str | None = Field(default=None, max_length=20)
     protected: bool = Field(default=False, description="a denouncer (here or on a case this one derives from): "
                                                        "identity shown only to the holding organisation")
+    withdrawn_on: date | None = Field(default=None, description="the day this person withdrew (rút đơn)")
 
 
 class DuplicateHint(SQLModel, table=True):
@@ -251,12 +253,14 @@ class PetitionerIn(SQLModel):
 
 
 class PetitionerOut(SQLModel):
+    id: int
     full_name: str
     id_number: str | None = None
     phone: str | None = None
     address: str | None = None
     email: str | None = None
     is_representative: bool = False
+    withdrawn_on: date | None = None
 
 
 class FilingObstacle(SQLModel):
@@ -376,7 +380,10 @@ class TransitionIn(SQLModel):
         {"action": "decide", "outcome": "partly_upheld", "summary": "Khiếu nại đúng một phần"},
         {"action": "appeal", "reason": "Không đồng ý với quyết định lần đầu"},
         {"action": "withdraw", "reason": "Người khiếu nại rút đơn"},
-        {"action": "relocate", "location_unit_code": "00073", "reason": "Địa điểm đất thuộc phường Cửa Nam"}]})
+        {"action": "relocate", "location_unit_code": "00073", "reason": "Địa điểm đất thuộc phường Cửa Nam"},
+        {"action": "withdraw", "petitioner_ids": [12], "partial": "Nội dung thứ hai",
+         "continue_resolution": False, "reason": "Một người tố cáo rút một phần nội dung"},
+        {"action": "notify", "obligation": "tc29_notify_acceptance", "reason": "Đã gửi thông báo thụ lý"}]})
 
     action: ActionName = Field(description="see docs/lifecycle.md")
     reason: str | None = Field(default=None, max_length=5000)
@@ -403,6 +410,14 @@ class TransitionIn(SQLModel):
     remote_area: StrictBool | None = None
     location_unit_code: str | None = Field(default=None, max_length=16,
                                            description="relocate: the administrative unit the case is about now")
+    petitioner_ids: list[StrictInt] | None = Field(default=None, max_length=500,
+                                                   description="withdraw: who withdraws (default: everyone)")
+    partial: str | None = Field(default=None, max_length=5000,
+                                description="withdraw: the content withdrawn, when only part is")
+    continue_resolution: StrictBool | None = Field(
+        default=None, description="withdraw, denunciations: resolved anyway (Luật Tố cáo Art 33(3)); needs a reason")
+    obligation: str | None = Field(default=None, max_length=64,
+                                   description="notify: the key of the open obligation fulfilled")
 
 
 class SplitPart(SQLModel):
@@ -489,6 +504,8 @@ class CaseDetail(CaseOut):
     due_rule: str | None
     split_from_id: int | None
     duplicate_of_id: int | None
+    obligations: list[ObligationOut] = Field(
+        default_factory=list, description="the law's secondary time limits (docs/deadlines.md#obligations)")
 
 
 class Tracking(SQLModel):

@@ -608,6 +608,9 @@ def render_markdown(rules: Sequence[DeadlineRule] = DEFAULT_RULES) -> str:
         "  - petitions and reflections: none.",
         "",
     ]
+    from app.workflows.obligations import markdown_section  # (imports the calendar only: no cycle)
+
+    lines += markdown_section()
     return "\n".join(lines)
 
 

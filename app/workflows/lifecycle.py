@@ -56,6 +56,7 @@ class Clock(StrEnum):
     resume = "resume"  # due moves by the suspended time
     extend = "extend"  # the law's extension (complex cases)
     stop = "stop"  # no running stage any more
+    stop_if_ended = "stop_if_ended"  # stop only if the action ends the case (a withdrawal by everyone of everything)
 
 
 OPEN_STATUSES = frozenset({Status.received, Status.forwarded, Status.accepted, Status.verifying, Status.suspended,
@@ -88,6 +89,10 @@ class Action:
     grounds: Mapping[Kind, tuple[Ground, ...]] = field(default_factory=dict)
     outcomes: Mapping[Kind, tuple[str, ...]] = field(default_factory=dict)
     source: str = ""
+    to_note: str = ""  # docs: what a computed target status is
+    ends_in: Status | None = None  # a computed target's final status, when the action ends the case
+    records_only: bool = False  # never changes the status (a notice sent): allowed in final statuses too
+    by_receiver: bool = False  # the receiving organisation may take it too (an obligation it owes)
     # kinds for which only an organisation that may resolve (Organization.may_resolve) takes it
     resolver_only: frozenset[Kind] = frozenset()
     # the day the law that introduced the action took effect: refused for earlier dates
@@ -214,7 +219,10 @@ ACTIONS: tuple[Action, ...] = (
     Action("appeal", "Khiếu nại lần hai", frozenset({Status.decided, Status.closed, Status.accepted, Status.verifying}),
            Status.appealed, DESK, Clock.stop, kinds=frozenset({Kind.complaint}), rounds=frozenset({1}),
            optional=("reason", "remote_area"), source="Luật Khiếu nại Art 33"),
-    Action("withdraw", "Rút đơn", _WITHDRAWABLE, Status.withdrawn, DESK, Clock.stop, required=("reason",),
+    Action("withdraw", "Rút đơn (toàn bộ / một phần, một / nhiều người)", _WITHDRAWABLE, None, DESK,
+           Clock.stop_if_ended, required=("reason",), optional=("petitioner_ids", "partial", "continue_resolution"),
+           to_note="withdrawn when every petitioner withdraws everything (and no `continue_resolution`); else unchanged",
+           ends_in=Status.withdrawn,
            source="Luật Khiếu nại Art 10; Luật Tố cáo Art 33"),
     Action("terminate", "Đình chỉ giải quyết", _ACTIVE | {Status.suspended}, Status.terminated, HANDLER, Clock.stop,
            kinds=_DN, required=("reason",), source="Luật Tố cáo Art 34"),
@@ -224,6 +232,10 @@ ACTIONS: tuple[Action, ...] = (
     Action("relocate", "Chuyển địa bàn (sửa đơn vị hành chính của vụ việc)", OPEN_STATUSES, None, DESK,
            required=("location_unit_code", "reason"),
            source="Quy chế 2387; Luật Tiếp công dân Art 26 (no clock effect: the stage runs on)"),
+    Action("notify", "Ghi nhận đã gửi thông báo / quyết định", frozenset(Status), None, DESK,
+           required=("obligation",), optional=("reason",), by_receiver=True, records_only=True,
+           to_note="(unchanged): fulfils the open obligation named (docs/deadlines.md, Obligations)",
+           source="Luật Tố cáo Art 29(3), 34(4); Luật Tiếp công dân Art 28(2)"),
 )
 
 ACTION_NAMES: tuple[str, ...] = tuple(dict.fromkeys(a.name for a in ACTIONS))
@@ -301,7 +313,8 @@ def markdown() -> str:
         kinds = "all" if a.kinds == ALL_KINDS else _names(a.kinds)
         if a.rounds:
             kinds += f" (round {', '.join(str(r) for r in sorted(a.rounds))})"
-        to = a.to_status.value if a.to_status else ("(status before suspension)" if a.clock == Clock.resume else "(unchanged)")
+        to = a.to_status.value if a.to_status else (a.to_note or ("(status before suspension)" if a.clock == Clock.resume
+                                                                  else "(unchanged)"))
         req = ", ".join(a.required) or "—"
         lines.append(f"| `{a.name}` — {a.label} | {_names(a.from_statuses)} | {to} | {kinds} | {_names(a.roles)} | "
                      f"{req} | {a.clock.value} | {a.effective_from.isoformat() if a.effective_from else '—'} | "

@@ -37,6 +37,7 @@ from app.services.cases.common import (
     identity_protected,
     new_tracking_code,
 )
+from app.services.cases import obligations
 from app.services.clock import Clock
 from app.workflows import deadlines as dl
 from app.workflows import lifecycle as lc
@@ -256,6 +257,10 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
                                phone=p.phone, address=p.address, email=str(p.email) if p.email else None,
                                is_representative=p.is_representative, name_key=fold(p.full_name)[:200],
                                phone_key=phone_key(p.phone), protected=protect))
+    started: dict[str, Any] = {}
+    await obligations.on_event(session, case, "intake", received_on, clock, started,
+                               followup=kind == Kind.denunciation and parent is not None
+                               and parent.kind == Kind.denunciation.value, receiver_kind=org.kind)
     # The petitioners are written by the audit event's flush, in the same transaction.
     # The audit event names no petitioner: the trail is readable by supervisors.
     await audit.record(session, actor=principal, action=audit_action, entity="case", entity_id=case.id,
@@ -265,7 +270,7 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
                            "receiving_org": org.code, "petitioner_count": count, "anonymous": case.anonymous,
                            "complaint_round": complaint_round, "parent_case_id": case.parent_case_id,
                            "split_from_id": case.split_from_id, "stage": case.stage, "due": case.due,
-                           "due_rule": case.due_rule, "filing_late": filing_late,
+                           "due_rule": case.due_rule, "filing_late": filing_late, **started,
                            **({"decision_received_on": case.decision_received_on} if case.decision_received_on else {}),
                            **({"filing_obstacle_days": case.filing_obstacle_days} if obstacle else {})})
     dups = []

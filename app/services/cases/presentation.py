@@ -2,6 +2,7 @@
 actions a caller may take."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -25,6 +26,7 @@ from app.models.reference import Organization
 from app.security import Principal
 from app.services import audit
 from app.services.cases.common import IntakeResult, holder_org_id, identity_protected, load_petitioners
+from app.services.cases.obligations import obligations_out
 from app.workflows import deadlines as dl
 from app.workflows import identity, overdue
 from app.workflows import lifecycle as lc
@@ -149,7 +151,13 @@ async def case_detail(session: AsyncSession, case: Case, orgs: OrgCache, princip
         closed_on=case.closed_on, suspended_on=case.suspended_on, extensions_used=case.extensions_used,
         complexity=case.complexity, remote_area=case.remote_area, due_rule=case.due_rule,
         split_from_id=case.split_from_id, duplicate_of_id=case.duplicate_of_id,
+        obligations=await obligations_out(session, case.id, today, lambda i: _org_code(orgs, i)),
     )
+
+
+async def _org_code(orgs: OrgCache, org_id: int) -> str | None:
+    org = await orgs.get(org_id)
+    return org.code if org else None
 
 
 async def created_response(session: AsyncSession, principal: Principal, res: IntakeResult, orgs: OrgCache,
@@ -175,10 +183,19 @@ def describe(action: lc.Action, kind: Kind) -> dict[str, Any]:
     return out
 
 
-def actions_for(case: Case, principal: Principal) -> list[dict[str, Any]]:
-    """What this caller may do now (GET /cases/{id}/actions): read from the lifecycle table."""
-    if principal.role not in lc.TRANSITION_ROLES or principal.org.id != holder_org_id(case):
+def actions_for(case: Case, principal: Principal, owed: Collection[str] = ()) -> list[dict[str, Any]]:
+    """What this caller may do now (GET /cases/{id}/actions): read from the lifecycle table.
+    `owed`: the keys of the open obligations the caller's organisation owes on this case; an
+    action that only records a notice (`notify`) is offered only for them."""
+    if principal.role not in lc.TRANSITION_ROLES:
         return []
-    return [describe(a, Kind(case.kind)) for a in lc.allowed(Kind(case.kind), case.complaint_round,
-                                                              Status(case.status), Role(principal.role),
-                                                              principal.org.may_resolve)]
+    holder = principal.org.id == holder_org_id(case)
+    out = []
+    for a in lc.allowed(Kind(case.kind), case.complaint_round, Status(case.status), Role(principal.role),
+                        principal.org.may_resolve):
+        if a.records_only:
+            if owed and (holder or a.by_receiver and principal.org.id == case.receiving_org_id):
+                out.append({**describe(a, Kind(case.kind)), "obligations": sorted(set(owed))})
+        elif holder:
+            out.append(describe(a, Kind(case.kind)))
+    return out

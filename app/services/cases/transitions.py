@@ -47,7 +47,9 @@ from app.services.cases.common import (
     load_petitioners,
     protect_identity,
 )
+from app.services.cases import obligations
 from app.services.cases.intake import _check_decision_date, _filing_late, intake
+from app.services.cases.withdrawal import apply_withdrawal
 from app.services.clock import Clock, rule_by_key
 from app.workflows import deadlines as dl
 from app.workflows import lifecycle as lc
@@ -108,7 +110,7 @@ async def transition(session: AsyncSession, principal: Principal, case: Case, da
     if Role(principal.role) not in action.roles:
         raise Forbidden(f"Role '{principal.role.value}' may not '{action.name}'; allowed: "
                         f"{', '.join(sorted(r.value for r in action.roles))}.")
-    if principal.org.id != holder_org_id(case):
+    if principal.org.id != holder_org_id(case) and not (action.by_receiver and principal.org.id == case.receiving_org_id):
         raise Forbidden("Only the organisation holding the case may act on it.")
     if not action.open_to(kind, principal.org.may_resolve):
         raise Forbidden(f"{principal.org.code} does not resolve complaints or denunciations, so it may not "
@@ -137,6 +139,7 @@ async def transition(session: AsyncSession, principal: Principal, case: Case, da
                         action=action)
     handler = _APPLY.get(action.name)
     opened = await handler(ctx) if handler is not None else None
+    await obligations.on_event(session, case, action.name, on, clock, ctx.changes)
     await _apply_clock(ctx)
     if action.to_status is not None:
         case.status = action.to_status.value
@@ -201,6 +204,8 @@ async def _apply_clock(ctx: ActionContext) -> None:
         _extend_clock(ctx)
     elif effect == LcClock.stop and case.stage is not None:
         _stop_clock(case)
+    elif effect == LcClock.stop_if_ended and case.stage is not None and Status(case.status) in lc.FINAL_STATUSES:
+        _stop_clock(case)  # a withdrawal by everyone of everything ends the case; a partial one does not
 
 
 def _extend_clock(ctx: ActionContext) -> None:
@@ -399,10 +404,19 @@ async def _relocate(ctx: ActionContext) -> None:
     case.location_unit_code, case.location_path = unit.code, unit.path
 
 
+async def _withdraw(ctx: ActionContext) -> None:
+    await apply_withdrawal(ctx.session, ctx.principal, ctx.case, ctx.data, ctx.clock, ctx.on, ctx.changes)
+
+
+async def _notify(ctx: ActionContext) -> None:
+    await obligations.fulfil(ctx.session, ctx.principal, ctx.case, ctx.data.obligation, ctx.on, ctx.changes)
+
+
 _APPLY: dict[str, Callable[[ActionContext], Awaitable[IntakeResult | None]]] = {
     "reclassify": _reclassify, "forward": _forward, "accept": _accept, "return": _return, "archive": _archive,
     "reject": _reject, "guide": _guide, "extend": _extend, "decide": _decide, "close": _close, "appeal": _appeal,
     "relocate": _relocate,
+    "withdraw": _withdraw, "notify": _notify,
 }
 
 

@@ -326,6 +326,9 @@ class TransitionIn(SQLModel):
                                            description="archive as duplicate: the case id")
     guided_to: str | None = Field(default=None, max_length=300)
     remote_area: StrictBool | None = None
+    verification_differs: StrictBool | None = Field(
+        default=None, description="decide, round-1 complaints: the verification result still differs from the "
+                                  "complainant's request, so a dialogue must have been held (Luật Khiếu nại Art 30(1))")
 
 
 class SplitPart(SQLModel):

@@ -254,6 +254,10 @@ async def _decide(session, principal, case: Case, data: TransitionIn, clock, on,
     outcomes = lc.OUTCOMES[Kind(case.kind)]
     if data.outcome not in outcomes:
         raise field_error("body.outcome", f"for a {case.kind}: one of {', '.join(outcomes)}")
+    # -- dialogue hook (issue #8, branch dlg): Luật Khiếu nại Art 30/39, a held dialogue before deciding --
+    from app.services.dialogues import require_dialogue_before_decision
+    await require_dialogue_before_decision(session, case, data.verification_differs)
+    # -- end dialogue hook --
     case.outcome = data.outcome
     case.outcome_summary = data.summary
     case.decided_on = on

@@ -14,7 +14,7 @@ from app.db import Database
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
 from app.ratelimit import SlidingWindowLimiter
 from app.routers import audit, auth, calendar, cases, ops, reference, routing, users
-from app.routers import dialogues, reception
+from app.routers import dialogues, reception, voter_meetings
 from app.routers.params import reject_nul_characters
 from app.workflows.calendar import business_today
 
@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     for module in (ops, auth, users, reference, cases, calendar, routing, audit):
         app.include_router(module.router)
-    for module in (dialogues, reception):  # issue #8: dialogues, reception sessions
+    for module in (dialogues, reception, voter_meetings):  # issue #8: dialogues, reception, voter meetings
         app.include_router(module.router)
     return app
 

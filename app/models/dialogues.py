@@ -38,6 +38,14 @@ def _strip(v: str | None) -> str | None:
     return v
 
 
+def _plausible_moment(v: datetime | None) -> datetime | None:
+    """A moment a person could mean (as app/routers/params.py bounds dates): far years would
+    overflow when converted to UTC or Hanoi time."""
+    if v is not None and not 1900 <= v.year <= 2100:
+        raise ValueError("must be between 1900 and 2100")
+    return v
+
+
 def _ids(v: list[int]) -> list[int]:
     for i in v:
         if not 1 <= i <= DB_INT_MAX:
@@ -249,6 +257,11 @@ class DialogueCreate(SQLModel):
     def _check_text(cls, v: str) -> str:
         return _strip(v)
 
+    @field_validator("scheduled_at")
+    @classmethod
+    def _check_moment(cls, v: datetime) -> datetime:
+        return _plausible_moment(v)
+
     @field_validator("topic")
     @classmethod
     def _check_topic(cls, v: str | None) -> str | None:
@@ -276,6 +289,11 @@ class DialogueTransitionIn(SQLModel):
     attendance: list[AttendanceIn] = Field(default_factory=list, max_length=500,
                                            description="hold: who was present; absentees are recorded")
     scheduled_at: AwareDatetime | None = Field(default=None, description="postpone: the new time")
+
+    @field_validator("scheduled_at")
+    @classmethod
+    def _check_moment(cls, v: datetime | None) -> datetime | None:
+        return _plausible_moment(v)
 
 
 class CommitmentCreate(SQLModel):

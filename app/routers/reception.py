@@ -68,7 +68,7 @@ async def compliance(
     session: DbSession, principal: CurrentPrincipal, t: Today,
     year: Annotated[int | None, Query(ge=2014, le=2100)] = None,
     month: Annotated[int | None, Query(ge=1, le=12)] = None,
-    unit: Annotated[str | None, Query(max_length=16, description="administrative unit code: the unit and below")] = None,
+    unit: Annotated[str | None, Query(max_length=16, description="unit code: the unit and below")] = None,
     org: Annotated[str | None, Query(max_length=64, description="one organisation")] = None,
 ) -> ComplianceOut:
     return await svc.compliance(session, principal, year=year or t.year, month=month or t.month, unit=unit, org=org,

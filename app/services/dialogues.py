@@ -288,14 +288,15 @@ async def dialogues_out(session: AsyncSession, dialogues: Sequence[Dialogue], to
         people = [Participant(**p) for p in d.participants]
         out.append(DialogueOut(
             id=d.id, kind=d.kind, status=d.status, host_org=orgs[d.host_org_id].code,
-            host_org_name=orgs[d.host_org_id].name, chair=d.chair, scheduled_at=as_utc(d.scheduled_at).astimezone(TZ),
+            host_org_name=orgs[d.host_org_id].name, chair=d.chair,
+            scheduled_at=as_utc(d.scheduled_at).astimezone(TZ),
             notice_on=d.notice_on, short_notice=d.short_notice, location=d.location, unit_code=d.unit_code,
             topic=d.topic, case_ids=links[d.id], cases=[linked_case(cases[c], today) for c in links[d.id]],
             participants=people, absentees=[p for p in people if p.present is False], minutes=d.minutes,
             held_on=d.held_on, cancel_reason=d.cancel_reason, postponements=d.postponements,
             commitments=[commitment_out(c, orgs[c.responsible_org_id], today) for c in commitments[d.id]],
-            allowed_actions=rules.allowed_dialogue_actions(d.status), version=d.version, created_at=d.created_at,
-            updated_at=d.updated_at))
+            allowed_actions=rules.allowed_dialogue_actions(d.status), version=d.version,
+            created_at=as_utc(d.created_at), updated_at=as_utc(d.updated_at)))
     return out
 
 
@@ -331,7 +332,7 @@ def commitment_out(c: Commitment, org: Organization, today: date) -> CommitmentO
     return CommitmentOut(id=c.id, dialogue_id=c.dialogue_id, description=c.description, responsible_org=org.code,
                          responsible_org_name=org.name, due_on=c.due_on, status=c.status, done_on=c.done_on,
                          overdue=late, days_overdue=(today - c.due_on).days if late else 0, version=c.version,
-                         created_at=c.created_at, updated_at=c.updated_at)
+                         created_at=as_utc(c.created_at), updated_at=as_utc(c.updated_at))
 
 
 async def add_commitment(session: AsyncSession, principal: Principal, dialogue: Dialogue, data: CommitmentCreate,

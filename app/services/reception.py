@@ -17,6 +17,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Forbidden, field_error
+from app.models.base import as_utc
 from app.models.dialogues import (
     ComplianceItem,
     ComplianceOut,
@@ -104,7 +105,8 @@ async def list_sessions(session: AsyncSession, principal: Principal, f: SessionF
     return list((await session.execute(stmt.order_by(*order).limit(limit + 1))).scalars())
 
 
-async def sessions_out(session: AsyncSession, rows: Sequence[ReceptionSession], today: date) -> list[ReceptionSessionOut]:
+async def sessions_out(session: AsyncSession, rows: Sequence[ReceptionSession],
+                       today: date) -> list[ReceptionSessionOut]:
     ids = [r.id for r in rows]
     links: dict[int, list[int]] = {i: [] for i in ids}
     if ids:
@@ -118,7 +120,7 @@ async def sessions_out(session: AsyncSession, rows: Sequence[ReceptionSession], 
         id=r.id, org=orgs[r.org_id].code, org_name=orgs[r.org_id].name, host_name=r.host_name,
         host_title=r.host_title, led_by_head=r.led_by_head, held_on=r.held_on, visitors=r.visitors,
         delegations=r.delegations, case_ids=links[r.id], cases=[linked_case(cases[c], today) for c in links[r.id]],
-        notes=r.notes, created_at=r.created_at) for r in rows]
+        notes=r.notes, created_at=as_utc(r.created_at)) for r in rows]
 
 
 def _rule_out(rule: rules.ReceptionRule) -> ReceptionRuleOut:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.errors import Forbidden, NotFound, field_error
 from app.models.base import utcnow
 from app.models.cases import Case, Channel
+from app.models.base import as_utc
 from app.models.dialogues import (
     MeetingCase,
     MeetingCounts,
@@ -211,5 +212,6 @@ async def meetings_out(session: AsyncSession, rows: Sequence[VoterMeeting], toda
         out.append(VoterMeetingOut(
             id=m.id, held_on=m.held_on, unit_code=m.unit_code, organised_by=org.code, organised_by_name=org.name,
             deputies=list(m.deputies), voters=m.voters, location=m.location, case_ids=links[m.id], cases=shown,
-            counts=counts, summary=m.summary, version=m.version, created_at=m.created_at, updated_at=m.updated_at))
+            counts=counts, summary=m.summary, version=m.version, created_at=as_utc(m.created_at),
+            updated_at=as_utc(m.updated_at)))
     return out

@@ -67,7 +67,7 @@ async def test_a_dialogue_with_commitments_one_of_them_missed(client, actors):
     assert d["cases"] == [{"id": case["id"], "code": case["code"], "kind": "complaint", "status": "verifying",
                            "overdue": True}]
     assert d["allowed_actions"] == ["hold", "postpone", "cancel"]
-    assert resp.headers["ETag"] == '"1"'
+    assert resp.headers["ETag"] == '"1"' and d["created_at"].endswith(("Z", "+00:00"))
 
     # no commitments before the dialogue is held
     early = await client.post(f"/api/v1/dialogues/{d['id']}/commitments", headers=ward,
@@ -288,3 +288,19 @@ async def test_a_first_complaint_whose_verification_differs_waits_for_its_dialog
     # without the flag a first complaint is decided as before (the other case needs no dialogue)
     other = await verifying_complaint(client, actors)
     assert (await act(client, ward, other["id"], "decide", outcome="rejected", summary="Sai"))["status"] == "decided"
+
+
+def _input_models():
+    from app.models import dialogues as m
+
+    return [m.DialogueCreate, m.DialogueTransitionIn, m.CommitmentCreate, m.CommitmentUpdate,
+            m.ReceptionSessionCreate, m.VoterMeetingCreate, m.VoterMeetingUpdate]
+
+
+@pytest.mark.parametrize("model", _input_models(), ids=lambda m: m.__name__)
+def test_request_examples_are_valid_against_their_models(model):
+    """The examples in /openapi.json are requests these endpoints accept."""
+    examples = model.model_json_schema().get("examples")
+    assert examples
+    for example in examples:
+        model.model_validate(example)

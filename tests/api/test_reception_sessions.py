@@ -47,7 +47,8 @@ async def test_a_month_with_too_few_leader_sessions(client, actors):
     case = await new_case(client, desk, kind="petition", received_on="2026-11-05")
     s = await record(client, desk, case_ids=[case["id"]])
     assert s["org"] == "UBND-00070" and s["led_by_head"] is True and s["visitors"] == 6 and s["delegations"] == 1
-    assert s["cases"] == [{"id": case["id"], "code": case["code"], "kind": "petition", "status": "received",  # 10 WD: due 19 Nov
+    # its processing (10 working days from Thu 5 Nov) ended on Thu 19 Nov: overdue
+    assert s["cases"] == [{"id": case["id"], "code": case["code"], "kind": "petition", "status": "received",
                            "overdue": True}]
     # the desk's own sessions do not count toward the head's duty
     await record(client, desk, host_name="Trần Thị Hoa", host_title="Cán bộ tiếp dân", led_by_head=False,

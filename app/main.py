@@ -17,6 +17,7 @@ from app.db import Database
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
 from app.ratelimit import SlidingWindowLimiter
 from app.routers import audit, auth, calendar, cases, ops, reference, routing, users
+from app.routers import dialogues, reception, voter_meetings
 from app.routers.params import reject_nul_characters
 from app.workflows.calendar import business_today
 
@@ -84,6 +85,8 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         # From any other peer the headers are ignored; with no TRUSTED_PROXIES, from every peer.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     for module in (ops, auth, users, reference, cases, calendar, routing, audit):
+        app.include_router(module.router)
+    for module in (dialogues, reception, voter_meetings):  # issue #8: dialogues, reception, voter meetings
         app.include_router(module.router)
     return app
 

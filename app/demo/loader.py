@@ -632,6 +632,8 @@ async def _resolve(session: AsyncSession, ctx: _Ctx, case: Case, kind: Kind, acc
             return
         on = _after(ctx, on, 5, 38)
         outcome = "answered"
+    if kind == Kind.complaint and case.complaint_round == 2:
+        await _hold_dialogue(session, ctx, case, on)  # Luật Khiếu nại Art 39: before the second decision
     await _act(session, ctx, case, "decide", on, outcome=outcome, summary=_SUMMARY[outcome],
                reason="Ban hành quyết định giải quyết / văn bản trả lời.")
     decided = on
@@ -644,6 +646,26 @@ async def _resolve(session: AsyncSession, ctx: _Ctx, case: Case, kind: Kind, acc
     await _act(session, ctx, case, "close", _after(ctx, close_on, 0, 0), reason="Kết thúc, lưu hồ sơ giải quyết.")
     if appeal_on is not None:
         await _appeal(session, ctx, case, _after(ctx, appeal_on, 0, 0))
+
+
+async def _hold_dialogue(session: AsyncSession, ctx: _Ctx, case: Case, on: date) -> None:
+    """The resolver's dialogue with the complainant, noticed a week ahead and held the day of the decision."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from app.models.dialogues import DialogueCreate, DialogueTransitionIn
+    from app.services import dialogues as dialogue_service
+
+    principal = ctx.actors[ctx.org_code_by_id[svc.holder_org_id(case)]]
+    at = datetime.combine(on, time(8, 30), ZoneInfo("Asia/Ho_Chi_Minh"))
+    d = await dialogue_service.create(session, principal, DialogueCreate(
+        kind="complaint_resolution", chair="Lãnh đạo cơ quan giải quyết khiếu nại", scheduled_at=at,
+        notice_on=max(case.received_on, on - timedelta(days=7)), location="Trụ sở tiếp công dân",
+        case_ids=[case.id]), ctx.today)
+    await dialogue_service.transition(session, principal, d, DialogueTransitionIn(
+        action="hold", on=on, minutes="Các bên trình bày ý kiến; làm rõ nội dung khiếu nại và hướng giải quyết."),
+        ctx.today, if_match=str(d.version))
+    ctx.report.actions["dialogue"] += 1
 
 
 def _may_appeal(ctx: _Ctx, case: Case) -> bool:

@@ -4,9 +4,19 @@ Importing this package registers every table on `SQLModel.metadata` (Alembic rea
 from app.models import base  # noqa: F401  (naming convention first)
 from app.models.audit import AuditEvent
 from app.models.cases import CalendarOverride, Case, DeadlineSetting, IdempotencyRecord, Petitioner, RoutingRule
+from app.models.dialogues import (
+    Commitment,
+    Dialogue,
+    DialogueCase,
+    ReceptionSession,
+    ReceptionSessionCase,
+    VoterMeeting,
+    VoterMeetingCase,
+)
 from app.models.obligations import CaseObligation
 from app.models.reference import AdminUnit, Organization
 from app.models.users import User
 
-__all__ = ["AdminUnit", "AuditEvent", "CalendarOverride", "Case", "CaseObligation", "DeadlineSetting", "IdempotencyRecord",
-           "Organization", "Petitioner", "RoutingRule", "User"]
+__all__ = ["AdminUnit", "AuditEvent", "CalendarOverride", "Case", "CaseObligation", "Commitment", "DeadlineSetting",
+           "Dialogue", "DialogueCase", "IdempotencyRecord", "Organization", "Petitioner", "ReceptionSession",
+           "ReceptionSessionCase", "RoutingRule", "User", "VoterMeeting", "VoterMeetingCase"]

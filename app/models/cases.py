@@ -418,6 +418,9 @@ class TransitionIn(SQLModel):
         default=None, description="withdraw, denunciations: resolved anyway (Luật Tố cáo Art 33(3)); needs a reason")
     obligation: str | None = Field(default=None, max_length=64,
                                    description="notify: the key of the open obligation fulfilled")
+    verification_differs: StrictBool | None = Field(
+        default=None, description="decide, round-1 complaints: the verification result still differs from the "
+                                  "complainant's request, so a dialogue must have been held (Luật Khiếu nại Art 30(1))")
 
 
 class SplitPart(SQLModel):

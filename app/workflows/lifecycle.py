@@ -209,8 +209,9 @@ ACTIONS: tuple[Action, ...] = (
            required=("complexity", "reason"), source="Luật Khiếu nại Art 28, 37; Luật Tố cáo Art 30"),
     Action("decide", "Quyết định / Kết luận / Trả lời",
            frozenset({Status.verifying}), Status.decided, HANDLER, Clock.stop, kinds=_CK_DN,
-           required=("outcome", "summary"), outcomes=OUTCOMES,
-           source="Luật Khiếu nại Art 31, 40; Luật Tố cáo Art 35"),
+           required=("outcome", "summary"), optional=("verification_differs",), outcomes=OUTCOMES,
+           source="Luật Khiếu nại Art 30, 31, 39, 40; Luật Tố cáo Art 35 (complaints: a held dialogue first in "
+                  "round 2, and in round 1 when the verification differs from the request)"),
     Action("decide", "Trả lời kiến nghị, phản ánh", frozenset({Status.accepted}), Status.decided, HANDLER,
            Clock.stop, kinds=frozenset({Kind.petition, Kind.reflection}), required=("outcome", "summary"),
            outcomes=OUTCOMES, source="Luật Tiếp công dân Art 28; TT 05/2021"),

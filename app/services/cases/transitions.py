@@ -337,6 +337,10 @@ async def _decide(ctx: ActionContext) -> None:
     outcomes = lc.OUTCOMES[Kind(case.kind)]
     if data.outcome not in outcomes:
         raise field_error("body.outcome", f"for a {case.kind}: one of {', '.join(outcomes)}")
+    # Luật Khiếu nại Art 39 (round 2) and Art 30 (round 1 when verification differs): a held dialogue first.
+    from app.services.dialogues import require_dialogue_before_decision  # late: dialogues build on cases
+
+    await require_dialogue_before_decision(ctx.session, case, data.verification_differs)
     case.outcome = data.outcome
     case.outcome_summary = data.summary
     case.decided_on = ctx.on

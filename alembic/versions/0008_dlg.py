@@ -13,8 +13,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '0004_dlg'
-down_revision = '0003'
+revision = '0008_dlg'
+down_revision = '0007_oblig'
 branch_labels = None
 depends_on = None
 

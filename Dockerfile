@@ -1,21 +1,25 @@
 # syntax=docker/dockerfile:1
 # Build: docker build -t hanoi-petitions .
 # Run:   docker run -p 8000:8000 -e JWT_SECRET=... -v petitions-data:/app/data hanoi-petitions
+# Another Python (3.11 or newer): docker build --build-arg PYTHON_VERSION=3.13 -t hanoi-petitions .
+ARG PYTHON_VERSION=3.11
 
 # ---- build: a virtual environment with the dependencies and the `petitions` command ----------
-FROM python:3.11-slim AS build
+FROM python:${PYTHON_VERSION}-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /app
-# Dependencies first (a layer that survives code changes). The project is installed in editable
-# mode at /app, the same path as in the final image: app/migrations.py finds alembic.ini and
-# alembic/ beside the app package.
-COPY pyproject.toml README.md ./
-RUN mkdir app && touch app/__init__.py && pip install -e . && rm -rf app
+# Dependencies first (a layer that survives code changes): exactly the pinned, hash-checked
+# runtime lock (decision 0010). The project is installed in editable mode without dependencies
+# at /app, the same path as in the final image: app/migrations.py finds alembic.ini and alembic/
+# beside the app package.
+COPY pyproject.toml README.md requirements.lock ./
+RUN pip install -r requirements.lock \
+ && mkdir app && touch app/__init__.py && pip install --no-deps -e . && rm -rf app
 
 # ---- runtime: no compilers, no pip cache, a non-root user -------------------------------------
-FROM python:3.11-slim AS runtime
+FROM python:${PYTHON_VERSION}-slim AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=/opt/venv/bin:$PATH \
     APP_ENV=production DATABASE_URL=sqlite+aiosqlite:////app/data/petitions.db
 RUN groupadd --system --gid 10001 petitions \

@@ -19,13 +19,10 @@ users_cli = typer.Typer(help="Manage users.", no_args_is_help=True)
 audit_cli = typer.Typer(help="Check the audit trail.", no_args_is_help=True)
 cli.add_typer(users_cli, name="users")
 cli.add_typer(audit_cli, name="audit")
-<<<<<<< HEAD
 api_keys_cli = typer.Typer(help="Manage API keys of client systems (Open311).", no_args_is_help=True)
 cli.add_typer(api_keys_cli, name="api-keys")
-=======
 idempotency_cli = typer.Typer(help="Stored Idempotency-Key responses.", no_args_is_help=True)
 cli.add_typer(idempotency_cli, name="idempotency")
->>>>>>> main
 
 
 def _with_session(fn: Callable[[Any], Awaitable[T]], *, read_only: bool = False) -> T:
@@ -179,7 +176,8 @@ def demo(
     if report.password:
         typer.echo(f"demo users (demo.tn.*, demo.gq.*, demo.gs.*) were created with password: {report.password}",
                    err=True)
-    typer.echo(f"every demo case has PIN {report.pin}", err=True)
+    typer.echo(f"every case the demo logged has PIN {report.pin} (split parts and round-2 cases have their own)",
+               err=True)
 
 
 @audit_cli.command("verify")

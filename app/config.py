@@ -47,6 +47,7 @@ def secret_weakness(secret: str) -> str | None:
 
 def is_loopback(host: str) -> bool:
     return host in LOOPBACK_HOSTS or host.startswith("127.")
+MIN_ARGON2_MEMORY_KIB = 19456  # OWASP's smallest recommended Argon2id memory (19 MiB)
 
 
 class InsecureSettings(RuntimeError):
@@ -75,6 +76,9 @@ class Settings(BaseSettings):
     jwt_audience: str = "hanoi-petitions-api"
     access_token_minutes: int = Field(60, ge=1, le=24 * 60)
 
+    pin_hmac_key: str | None = Field(
+        None, description="the key tracking PINs are checked under (HMAC-SHA256), kept outside the database; "
+                          "unset: derived from JWT_SECRET (then rotating JWT_SECRET invalidates every PIN)")
     api_key_hmac_key: str | None = Field(
         None, description="the key client API keys are stored under (HMAC-SHA256), kept outside the database; "
                           "unset: derived from JWT_SECRET (then rotating JWT_SECRET invalidates every API key)")
@@ -85,6 +89,12 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(5, ge=1, description="failed logins per username+address per window")
     login_window_seconds: int = Field(300, ge=1)
     login_max_per_address: int = Field(50, ge=1, description="login attempts per address per window")
+
+    # Argon2id for passwords and case PINs. The defaults are argon2-cffi's (RFC 9106's low-memory
+    # profile: 3 passes over 64 MiB, 4 lanes); the tests lower them so that their time goes to behaviour.
+    argon2_time_cost: int = Field(3, ge=1, description="Argon2 passes")
+    argon2_memory_cost: int = Field(65536, ge=8, description="Argon2 memory in KiB")
+    argon2_parallelism: int = Field(4, ge=1, description="Argon2 lanes")
 
     log_level: str = "INFO"
     log_json: bool = True
@@ -119,11 +129,20 @@ class Settings(BaseSettings):
             weakness = secret_weakness(self.jwt_secret)
             if weakness:
                 problems.append(weakness)
+        if self.pin_hmac_key is not None and len(self.pin_hmac_key.encode()) < MIN_SECRET_BYTES:
+            problems.append(f"PIN_HMAC_KEY is shorter than {MIN_SECRET_BYTES} bytes")
         if problems:
-            raise InsecureSettings(
-                f"refusing to start with APP_ENV={self.app_env}: " + "; ".join(problems)
-                + ". Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
-            )
+            problems[-1] += ". Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        if self.argon2_memory_cost < MIN_ARGON2_MEMORY_KIB:
+            problems.append(f"ARGON2_MEMORY_COST is below {MIN_ARGON2_MEMORY_KIB} KiB (test parameters?)")
+        if problems:
+            raise InsecureSettings(f"refusing to start with APP_ENV={self.app_env}: " + "; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _argon2_memory_fits_lanes(self) -> "Settings":
+        if self.argon2_memory_cost < 8 * self.argon2_parallelism:
+            raise ValueError("ARGON2_MEMORY_COST must be at least 8 KiB per lane (ARGON2_PARALLELISM)")
         return self
 
     def check_listen_address(self, host: str) -> None:
@@ -138,6 +157,14 @@ class Settings(BaseSettings):
     @property
     def trusted_proxy_list(self) -> list[str]:
         return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+
+    @property
+    def pin_key(self) -> bytes:
+        """The tracking PINs' HMAC key: PIN_HMAC_KEY, else one derived from JWT_SECRET (a distinct
+        key for a distinct purpose; a stolen database alone reveals no PIN either way)."""
+        if self.pin_hmac_key:
+            return self.pin_hmac_key.encode()
+        return hmac.new(self.jwt_secret.encode(), b"hanoi-petitions/tracking-pin/v1", hashlib.sha256).digest()
 
     @property
     def api_key_key(self) -> bytes:

@@ -12,10 +12,12 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from app import problems
 from app.bodylimit import BodySizeLimitMiddleware
 from app.config import Settings, get_settings
+from app.services.cases.common import configure_pin_key
 from app.db import Database
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
 from app.ratelimit import SlidingWindowLimiter
 from app.routers import api_keys, audit, auth, calendar, cases, open311, ops, public, reference, routing, users
+from app.routers import dialogues, reception, voter_meetings
 from app.routers.params import reject_nul_characters
 from app.workflows.calendar import business_today
 
@@ -56,6 +58,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     app = FastAPI(title="Hanoi citizen petitions", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
                   dependencies=[Depends(reject_nul_characters)])
     app.state.settings = settings
+    configure_pin_key(settings.pin_key)
     app.state.metrics = Metrics()
     app.state.today = business_today  # the business date in Asia/Ho_Chi_Minh; tests may pin it
     app.state.login_limits = LoginLimits(
@@ -83,6 +86,8 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         # From any other peer the headers are ignored; with no TRUSTED_PROXIES, from every peer.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     for module in (ops, auth, users, reference, cases, calendar, routing, audit, api_keys, open311, public):
+        app.include_router(module.router)
+    for module in (dialogues, reception, voter_meetings):  # issue #8: dialogues, reception, voter meetings
         app.include_router(module.router)
     app.state.error_edges = {open311.PREFIX + "/": open311.error_for}
     return app

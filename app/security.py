@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -32,22 +33,47 @@ from app.problems import Problem
 
 # ---- passwords -------------------------------------------------------------------------------
 
-_hasher = PasswordHash((Argon2Hasher(),))
-# Verified against when the username does not exist, so that login takes the same time
-# whether or not an account exists (no username enumeration by timing).
-_DUMMY_HASH = _hasher.hash("dummy-password-for-constant-time-login")
+# The Argon2 parameters are settings (ARGON2_*): production keeps argon2-cffi's defaults (RFC 9106's
+# low-memory profile); the tests use cheap ones. A stored hash names its own parameters, so hashes
+# made with other parameters still verify.
+_DUMMY_PASSWORD = "dummy-password-for-constant-time-login"
+_configured: tuple[int, int, int] | None = None
+
+
+@lru_cache
+def _hasher_for(time_cost: int, memory_cost: int, parallelism: int) -> tuple[PasswordHash, str]:
+    hasher = PasswordHash((Argon2Hasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism),))
+    # Verified against when the username does not exist, so that login takes the same time
+    # whether or not an account exists (no username enumeration by timing).
+    return hasher, hasher.hash(_DUMMY_PASSWORD)
+
+
+def configure_password_hashing(settings: Settings) -> None:
+    """Hash new passwords and PINs in this process with `settings`' Argon2 parameters. Without a
+    call, the first hash uses the environment's settings (get_settings()), as the server does."""
+    global _configured
+    _configured = (settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism)
+    _hasher_for(*_configured)
+
+
+def _password_hasher() -> tuple[PasswordHash, str]:
+    if _configured is None:
+        configure_password_hashing(get_settings())
+    assert _configured is not None
+    return _hasher_for(*_configured)
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _password_hasher()[0].hash(password)
 
 
 def verify_password(password: str, password_hash: str | None) -> bool:
+    hasher, dummy_hash = _password_hasher()
     if password_hash is None:
-        _hasher.verify(password, _DUMMY_HASH)
+        hasher.verify(password, dummy_hash)
         return False
     try:
-        return _hasher.verify(password, password_hash)
+        return hasher.verify(password, password_hash)
     except Exception:  # a malformed stored hash must not become a 500 or a bypass
         return False
 

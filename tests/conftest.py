@@ -27,9 +27,12 @@ from app.main import create_app
 from app.migrations import upgrade
 from app.models.reference import Organization
 from app.models.users import User
-from app.security import create_access_token, hash_password
+from app.security import configure_password_hashing, create_access_token, hash_password
 
 TEST_PASSWORD = "correct-horse-battery"
+# Cheap Argon2 (one pass over 8 KiB) so that the suite's time goes to behaviour, not to hashing.
+# Production keeps the ARGON2_* defaults (tests/test_password_hashing.py).
+TEST_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_cost": 8, "argon2_parallelism": 1}
 _TMP = Path(tempfile.mkdtemp(prefix="petitions-test-"))
 
 
@@ -64,7 +67,13 @@ def is_postgres(database_url) -> bool:
 @pytest.fixture(scope="session")
 def settings(database_url) -> Settings:
     return Settings(app_env="test", database_url=database_url, log_json=True, login_max_failures=5,
-                    login_max_per_address=1000)
+                    login_max_per_address=1000, **TEST_ARGON2)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing(settings) -> None:
+    """Every hash in this process, the app's and the tests' own, uses the settings' cheap Argon2."""
+    configure_password_hashing(settings)
 
 
 @pytest_asyncio.fixture(scope="session")

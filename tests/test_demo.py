@@ -207,3 +207,12 @@ def test_cli_demo_prints_a_report(tmp_path, monkeypatch):
         assert refused.exit_code == 2 and "production" in refused.stderr
     finally:
         get_settings.cache_clear()
+
+
+def test_the_text_corpus_is_package_data():
+    """Issue #7 item 7: the Vietnamese text the demo samples is a data file of the demo package."""
+    from importlib import resources
+
+    corpus = json.loads(resources.files("app.demo").joinpath("corpus.json").read_text(encoding="utf-8"))
+    assert ["Nguyễn", 380] in corpus["family_names"]
+    assert set(corpus["titles"]["land"]) == {"complaint", "denunciation", "petition", "reflection"}

@@ -13,7 +13,7 @@ from tests.conftest import petitions_command
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch):
-    for name in ("JWT_SECRET", "APP_ENV", "DATABASE_URL"):
+    for name in ("JWT_SECRET", "APP_ENV", "DATABASE_URL", "PIN_HMAC_KEY"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -75,3 +75,17 @@ def test_serve_refuses_to_start_in_production_and_says_why(tmp_path, secret, rea
     assert reason in proc.stderr and "refusing to start" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "p.db").exists()  # refused before touching anything
+
+
+def test_a_short_pin_key_is_refused_outside_development():
+    with pytest.raises(InsecureSettings, match="PIN_HMAC_KEY is shorter than 32 bytes"):
+        Settings(app_env="production", jwt_secret=secrets.token_urlsafe(48), pin_hmac_key="123456", _env_file=None)
+
+
+def test_the_pin_key_is_its_own_setting_or_derived_from_the_jwt_secret():
+    jwt_secret = secrets.token_urlsafe(48)
+    derived = Settings(app_env="production", jwt_secret=jwt_secret, _env_file=None).pin_key
+    assert len(derived) == 32 and jwt_secret.encode() not in derived  # not the JWT secret itself
+    assert Settings(app_env="production", jwt_secret=secrets.token_urlsafe(48), _env_file=None).pin_key != derived
+    own = secrets.token_urlsafe(48)
+    assert Settings(app_env="production", jwt_secret=jwt_secret, pin_hmac_key=own, _env_file=None).pin_key == own.encode()

@@ -5,8 +5,19 @@ from app.models import base  # noqa: F401  (naming convention first)
 from app.models.api_keys import ApiKey
 from app.models.audit import AuditEvent
 from app.models.cases import CalendarOverride, Case, DeadlineSetting, IdempotencyRecord, Petitioner, RoutingRule
+from app.models.dialogues import (
+    Commitment,
+    Dialogue,
+    DialogueCase,
+    ReceptionSession,
+    ReceptionSessionCase,
+    VoterMeeting,
+    VoterMeetingCase,
+)
+from app.models.obligations import CaseObligation
 from app.models.reference import AdminUnit, Organization
 from app.models.users import User
 
-__all__ = ["AdminUnit", "ApiKey", "AuditEvent", "CalendarOverride", "Case", "DeadlineSetting", "IdempotencyRecord",
-           "Organization", "Petitioner", "RoutingRule", "User"]
+__all__ = ["AdminUnit", "ApiKey", "AuditEvent", "CalendarOverride", "Case", "CaseObligation", "Commitment",
+           "DeadlineSetting", "Dialogue", "DialogueCase", "IdempotencyRecord", "Organization", "Petitioner",
+           "ReceptionSession", "ReceptionSessionCase", "RoutingRule", "User", "VoterMeeting", "VoterMeetingCase"]

@@ -7,10 +7,12 @@ from enum import StrEnum
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from pydantic import ConfigDict, EmailStr, StrictBool, StrictInt, field_validator
+from pydantic import ConfigDict, EmailStr, StrictBool, StrictInt, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 from sqlmodel import Field, SQLModel
 
 from app.models.base import DB_INT_MAX, Day, ts_field
+from app.models.obligations import ObligationOut
 from app.workflows import lifecycle as lc
 from app.workflows.lifecycle import Kind, Stage, Status
 from app.workflows.overdue import RUNNING_STATUSES
@@ -63,6 +65,10 @@ class Case(SQLModel, table=True):
     location_path: str = Field(max_length=200)
     location_address: str | None = Field(default=None, max_length=500)
     anonymous: bool = False
+    # Sticky: a denunciation's, or one whose petitioners are protected (they were denouncers on
+    # this case or on one it was derived from); never cleared by a reclassification
+    # (docs/architecture.md, identity protection).
+    identity_protected: bool = False
     complaint_round: int | None = None
     parent_case_id: int | None = Field(default=None, foreign_key="case_file.id", index=True)
     split_from_id: int | None = Field(default=None, foreign_key="case_file.id")
@@ -75,11 +81,19 @@ class Case(SQLModel, table=True):
     mass: bool = False
     decision_date: date | None = Field(default=None, description="date of the decision or act complained about")
     filing_late: bool = False
+    decision_received_on: date | None = Field(
+        default=None, description="when the complainant received or learned of the decision (Luật Khiếu nại Art 9, 33)")
+    filing_obstacle_days: int = Field(default=0, sa_column_kwargs={"server_default": "0"},
+                                      description="days lost to the obstacles of Luật Khiếu nại Art 9")
+    filing_obstacle_reason: str | None = Field(default=None, max_length=500)
     # the statutory clock (docs/deadlines.md)
     stage: str | None = Field(default=None, max_length=16)
     stage_started_on: date | None = None
     due: date | None = None
     due_rule: str | None = Field(default=None, max_length=64)
+    # the running period's last day before the roll past non-working days (BLDS Art 148(5)):
+    # extensions and resumptions add to it, and the roll applies once, to the end
+    period_end: date | None = None
     remote_area: bool = False
     complexity: str | None = Field(default=None, max_length=32)
     extensions_used: int = 0
@@ -122,6 +136,24 @@ class Petitioner(SQLModel, table=True):
     is_representative: bool = False
     name_key: str = Field(default="", max_length=200, description="folded name, for duplicate detection")
     phone_key: str | None = Field(default=None, max_length=20)
+    protected: bool = Field(default=False, description="a denouncer (here or on a case this one derives from): "
+                                                       "identity shown only to the holding organisation")
+    withdrawn_on: date | None = Field(default=None, description="the day this person withdrew (rút đơn)")
+
+
+class DuplicateHint(SQLModel, table=True):
+    """A new case (`other_case_id`) whose petitioner matched an open case (`case_id`) held by
+    another organisation, at intake. Shown as a flag on `case_id` to those who may see its
+    identity, never to the organisation that logged the new case (docs/decisions/0020-...)."""
+
+    __tablename__ = "duplicate_hint"
+    __table_args__ = (sa.UniqueConstraint("case_id", "other_case_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case_file.id", index=True)
+    other_case_id: int = Field(foreign_key="case_file.id")
+    match: str = Field(max_length=32)
+    created_at: datetime = ts_field()
 
 
 class IdempotencyRecord(SQLModel, table=True):
@@ -221,12 +253,35 @@ class PetitionerIn(SQLModel):
 
 
 class PetitionerOut(SQLModel):
+    id: int
     full_name: str
     id_number: str | None = None
     phone: str | None = None
     address: str | None = None
     email: str | None = None
     is_representative: bool = False
+    withdrawn_on: date | None = None
+
+
+class FilingObstacle(SQLModel):
+    """Days an obstacle of Luật Khiếu nại Art 9 kept the complainant from filing (illness, natural
+    disaster, war, work or study far away, another objective obstacle): not counted in the
+    90-day limit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    days: StrictInt = Field(ge=0, le=3650)
+    reason: str = Field(default="", max_length=500)
+
+
+def _not_blank(v: str | None) -> str | None:
+    """A title of only spaces is no title: a 422 naming the field, never a 500 further on."""
+    if v is None:
+        return v
+    v = v.strip()
+    if not v:
+        raise ValueError("must not be blank")
+    return v
 
 
 class CaseCreate(SQLModel):
@@ -258,16 +313,18 @@ class CaseCreate(SQLModel):
                                              description="round 2: the round-1 case this complaint appeals")
     decision_date: Day | None = Field(default=None,
                                       description="complaints: date of the decision or act complained about")
+    decision_received_on: Day | None = Field(
+        default=None, description="complaints: when the complainant received or learned of the decision or act "
+                                  "(Luật Khiếu nại Art 9); default decision_date")
+    filing_obstacle: FilingObstacle | None = Field(
+        default=None, description="complaints: days lost to the obstacles of Luật Khiếu nại Art 9, with the reason")
     remote_area: StrictBool = Field(default=False,
                                     description="remote, mountainous or disadvantaged area (longer limits)")
 
     @field_validator("title")
     @classmethod
-    def _title(cls, v: str) -> str:
-        v = v.strip()
-        if not v:
-            raise ValueError("must not be blank")
-        return v
+    def _title(cls, v: str | None) -> str | None:
+        return _not_blank(v)
 
 
 class CaseUpdate(SQLModel):
@@ -276,15 +333,30 @@ class CaseUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"title": "Khiếu nại quyết định thu hồi đất nông nghiệp", "field": "land",
          "respondent": "UBND phường Hoàn Kiếm"},
-        {"location_unit_code": "00070", "remote_area": False}]})
+        {"remote_area": False}]})
 
     title: str | None = Field(default=None, min_length=1, max_length=500)
     content: str | None = Field(default=None, max_length=20000)
     field: CaseField | None = None
     respondent: str | None = Field(default=None, max_length=500)
-    location_unit_code: str | None = Field(default=None, max_length=16)
     decision_date: Day | None = None
     remote_area: StrictBool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unit_is_a_transition(cls, data: Any) -> Any:
+        """The unit moves the case between jurisdictions: a reasoned `relocate`, not an edit."""
+        if isinstance(data, dict) and "location_unit_code" in data:
+            raise ValidationError.from_exception_data(cls.__name__, [InitErrorDetails(
+                type=PydanticCustomError("use_relocate", "not editable: a case's unit changes only by the "
+                                                         "`relocate` transition (with a reason)"),
+                loc=("location_unit_code",), input=data["location_unit_code"])])
+        return data
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, v: str | None) -> str | None:
+        return _not_blank(v)
 
 
 ActionName = Literal[lc.ACTION_NAMES]  # type: ignore[valid-type]
@@ -304,10 +376,14 @@ class TransitionIn(SQLModel):
         {"action": "reclassify", "kind": "petition", "reason": "Nội dung là kiến nghị, không phải khiếu nại"},
         {"action": "start_verification"},
         {"action": "suspend", "reason": "Chờ kết quả giám định"},
-        {"action": "extend", "complexity": "particularly_complex", "reason": "Vụ việc đặc biệt phức tạp"},
+        {"action": "extend", "complexity": "particularly_complex", "days": 20, "reason": "Vụ việc đặc biệt phức tạp"},
         {"action": "decide", "outcome": "partly_upheld", "summary": "Khiếu nại đúng một phần"},
         {"action": "appeal", "reason": "Không đồng ý với quyết định lần đầu"},
-        {"action": "withdraw", "reason": "Người khiếu nại rút đơn"}]})
+        {"action": "withdraw", "reason": "Người khiếu nại rút đơn"},
+        {"action": "relocate", "location_unit_code": "00073", "reason": "Địa điểm đất thuộc phường Cửa Nam"},
+        {"action": "withdraw", "petitioner_ids": [12], "partial": "Nội dung thứ hai",
+         "continue_resolution": False, "reason": "Một người tố cáo rút một phần nội dung"},
+        {"action": "notify", "obligation": "tc29_notify_acceptance", "reason": "Đã gửi thông báo thụ lý"}]})
 
     action: ActionName = Field(description="see docs/lifecycle.md")
     reason: str | None = Field(default=None, max_length=5000)
@@ -320,12 +396,31 @@ class TransitionIn(SQLModel):
                                             "true|partly_true|false; petitions and reflections answered")
     summary: str | None = Field(default=None, max_length=20000)
     complexity: Complexity | None = Field(default=None, description="extend: how complex the case is")
+    decision_received_on: Day | None = Field(
+        default=None, description="appeal: when the complainant received the first decision (Luật Khiếu nại "
+                                  "Art 33(1)); default the decision's date")
+    days: StrictInt | None = Field(default=None, ge=1, le=30,
+                                   description="extend (denunciations): days of this extension, at most 30 "
+                                               "(Luật Tố cáo Art 30); default 30")
     kind: Kind | None = None
     complaint_round: StrictInt | None = Field(default=None, ge=1, le=2)
     duplicate_of: StrictInt | None = Field(default=None, ge=1, le=DB_INT_MAX,
                                            description="archive as duplicate: the case id")
     guided_to: str | None = Field(default=None, max_length=300)
     remote_area: StrictBool | None = None
+    location_unit_code: str | None = Field(default=None, max_length=16,
+                                           description="relocate: the administrative unit the case is about now")
+    petitioner_ids: list[StrictInt] | None = Field(default=None, max_length=500,
+                                                   description="withdraw: who withdraws (default: everyone)")
+    partial: str | None = Field(default=None, max_length=5000,
+                                description="withdraw: the content withdrawn, when only part is")
+    continue_resolution: StrictBool | None = Field(
+        default=None, description="withdraw, denunciations: resolved anyway (Luật Tố cáo Art 33(3)); needs a reason")
+    obligation: str | None = Field(default=None, max_length=64,
+                                   description="notify: the key of the open obligation fulfilled")
+    verification_differs: StrictBool | None = Field(
+        default=None, description="decide, round-1 complaints: the verification result still differs from the "
+                                  "complainant's request, so a dialogue must have been held (Luật Khiếu nại Art 30(1))")
 
 
 class SplitPart(SQLModel):
@@ -335,6 +430,11 @@ class SplitPart(SQLModel):
     title: str = Field(min_length=1, max_length=500)
     content: str = Field(default="", max_length=20000)
     field: CaseField | None = None
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, v: str | None) -> str | None:
+        return _not_blank(v)
 
 
 class SplitIn(SQLModel):
@@ -388,6 +488,9 @@ class CaseDetail(CaseOut):
     respondent: str | None
     location_address: str | None
     decision_date: date | None
+    decision_received_on: date | None = Field(
+        description="when the complainant received or learned of the decision (default decision_date)")
+    filing_obstacle: FilingObstacle | None
     filing_late: bool
     flags: list[dict[str, str]]
     petitioners: list[PetitionerOut] | None = Field(
@@ -404,6 +507,8 @@ class CaseDetail(CaseOut):
     due_rule: str | None
     split_from_id: int | None
     duplicate_of_id: int | None
+    obligations: list[ObligationOut] = Field(
+        default_factory=list, description="the law's secondary time limits (docs/deadlines.md#obligations)")
 
 
 class Tracking(SQLModel):

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictBool
 from sqlmodel import Field, SQLModel
 
 from app.models.base import Day, ts_field
@@ -37,6 +37,14 @@ class OrgKind(StrEnum):
     other = "other"
 
 
+# Kinds that resolve complaints and denunciations (thụ lý, giải quyết): state bodies with a
+# competence under Luật Khiếu nại Ch. III and Luật Tố cáo Ch. II. The Fatherland Front, People's
+# Councils, Party bodies, reception boards and mass organisations receive, guide and forward
+# (Luật Tiếp công dân Art 26): they never accept. Decision 0031.
+RESOLVING_KINDS = frozenset({OrgKind.people_committee, OrgKind.inspectorate, OrgKind.department, OrgKind.police,
+                             OrgKind.court, OrgKind.procuracy})
+
+
 class AdminUnit(SQLModel, table=True):
     """Đơn vị hành chính. `path` is the materialised path ("01/00070/") used for subtree queries."""
 
@@ -64,6 +72,8 @@ class Organization(SQLModel, table=True):
     unit_code: str = Field(foreign_key="admin_unit.code", max_length=16, index=True)
     parent_code: str | None = Field(default=None, max_length=64, description="superior organisation's code")
     active: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    may_resolve: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()},
+                              description="accepts (thụ lý) and resolves complaints and denunciations")
     created_at: datetime = ts_field()
 
 
@@ -103,6 +113,8 @@ class OrgRead(SQLModel):
     unit_code: str
     parent_code: str | None = None
     active: bool = True
+    may_resolve: bool = Field(default=False, description="accepts (thụ lý) and resolves complaints and denunciations; "
+                              "the Fatherland Front and People's Councils receive, guide and forward")
 
 
 class OrgCreate(SQLModel):
@@ -116,3 +128,6 @@ class OrgCreate(SQLModel):
     kind: OrgKind
     unit_code: str = Field(min_length=1, max_length=16)
     parent_code: str | None = Field(default=None, max_length=64)
+    may_resolve: StrictBool | None = Field(default=None, description="accepts and resolves complaints and denunciations; "
+                                     "default by kind (people_committee, inspectorate, department, police, court, "
+                                     "procuracy: true)")

@@ -105,6 +105,7 @@ async def list_cases(
     assigned_org: Annotated[str | None, Query(max_length=64)] = None,
     receiving_org: Annotated[str | None, Query(max_length=64)] = None,
     overdue: bool | None = None,
+    obligation_overdue: Annotated[bool | None, Query(description="cases with a missed obligation (or none)")] = None,
     due_before: Day | None = None,
     received_from: Day | None = None,
     received_to: Day | None = None,
@@ -114,7 +115,8 @@ async def list_cases(
 ) -> Page[CaseOut]:
     filters = svc.CaseFilters(status=[s.value for s in status] if status else None, kind=kind.value if kind else None,
                               field=field.value if field else None, unit=unit, assigned_org=assigned_org,
-                              receiving_org=receiving_org, overdue=overdue, due_before=due_before,
+                              receiving_org=receiving_org, overdue=overdue, obligation_overdue=obligation_overdue,
+                              due_before=due_before,
                               received_from=received_from, received_to=received_to, q=q, sort=sort)
     after = _case_cursor(decode_cursor(cursor, 2), sort)
     rows, nxt = await svc.list_cases(session, principal, filters, t, limit=limit, after=after)
@@ -150,9 +152,10 @@ class ActionsOut(BaseModel):
 
 @router.get("/{case_id}/actions", response_model=ActionsOut, summary="What you may do to this case now",
             responses=_responses(404, 422))
-async def case_actions(principal: CurrentPrincipal, case: CurrentCase) -> ActionsOut:
+async def case_actions(session: DbSession, principal: CurrentPrincipal, case: CurrentCase) -> ActionsOut:
+    owed = await svc.owed_keys(session, case.id, principal.org.id)
     return ActionsOut(case_id=case.id, status=case.status, version=case.version,
-                      actions=svc.actions_for(case, principal))
+                      actions=svc.actions_for(case, principal, owed))
 
 
 @router.post("/{case_id}/transitions", response_model=TransitionOut, summary="Take an action (If-Match required)",

@@ -3,6 +3,7 @@ changes to local defaults, and the working-day calendar with the admin's overrid
 from __future__ import annotations
 
 import dataclasses
+import random
 from datetime import date
 
 from sqlalchemy import select
@@ -44,6 +45,9 @@ class Clock:
     calendar: WorkCalendar
     rules: tuple[DeadlineRule, ...]
     today: date
+    # The tracking-code generator: None draws from the system's CSPRNG (every request); demo data
+    # passes a seeded random.Random so that a seed gives the same codes.
+    codes: random.Random | None = None
 
     @classmethod
     async def load(cls, session: AsyncSession, today: date) -> "Clock":

@@ -18,7 +18,7 @@ from app.models.base import as_utc
 from app.models.cases import Case
 from app.models.public import MilestonePublic, OrgNamePublic, PublicCasePublic
 from app.models.reference import Organization
-from app.services.cases import holder_org_id, is_overdue, verify_pin
+from app.services.cases import holder_org_id, is_overdue, pin_digest, verify_pin
 from app.workflows import citizen
 from app.workflows.calendar import business_today
 
@@ -31,7 +31,10 @@ async def find(session: AsyncSession, code: str, pin: str) -> Case:
     case = None
     if len(code) <= _CODE_MAX:
         case = (await session.execute(select(Case).where(Case.code == code.strip().upper()))).scalar_one_or_none()
-    if not verify_pin(case, pin) or case is None:  # an unknown code costs a (dummy) PIN check too
+    if case is None:
+        pin_digest(pin)  # an unknown code costs the same PIN check as a known one
+        raise NotFound(_NOT_FOUND)
+    if not verify_pin(case, pin):
         raise NotFound(_NOT_FOUND)
     return case
 

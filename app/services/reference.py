@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models.reference import AdminUnit, OrgCreate, Organization, OrgKind, UnitCreate, UnitLevel
+from app.models.reference import RESOLVING_KINDS, AdminUnit, OrgCreate, Organization, OrgKind, UnitCreate, UnitLevel
 from app.pagination import cut_page, decode_cursor
 from app.errors import Conflict, field_error
 from app.services import audit
@@ -49,9 +49,10 @@ def _org_rows(units: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for prefix, kind, label in _PER_UNIT_ORGS:
             parent = None if u["code"] == HANOI else f"{prefix}-{HANOI}"
             rows.append({"code": f"{prefix}-{u['code']}", "name": f"{label} {u['name']}", "kind": kind.value,
-                         "unit_code": u["code"], "parent_code": parent})
+                         "unit_code": u["code"], "parent_code": parent, "may_resolve": kind in RESOLVING_KINDS})
     for code, kind, name in _CITY_ONLY_ORGS:
-        rows.append({"code": code, "name": name, "kind": kind.value, "unit_code": HANOI, "parent_code": None})
+        rows.append({"code": code, "name": name, "kind": kind.value, "unit_code": HANOI, "parent_code": None,
+                     "may_resolve": kind in RESOLVING_KINDS})
     return rows
 
 
@@ -165,10 +166,11 @@ async def create_org(session: AsyncSession, actor: Any, data: OrgCreate) -> Orga
         raise field_error("body.unit_code", f"no unit with code {data.unit_code}")
     if data.parent_code and await get_org(session, code=data.parent_code) is None:
         raise field_error("body.parent_code", f"no organisation with code {data.parent_code}")
+    may_resolve = data.kind in RESOLVING_KINDS if data.may_resolve is None else data.may_resolve
     org = Organization(code=data.code, name=data.name, kind=data.kind.value, unit_code=data.unit_code,
-                       parent_code=data.parent_code)
+                       parent_code=data.parent_code, may_resolve=may_resolve)
     session.add(org)
     await session.flush()
     await audit.record(session, actor=actor, action="organization.create", entity="organization",
-                       entity_id=org.id, changes=data.model_dump(mode="json"))
+                       entity_id=org.id, changes={**data.model_dump(mode="json"), "may_resolve": may_resolve})
     return org

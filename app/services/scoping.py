@@ -25,11 +25,16 @@ def is_city_wide(principal: Principal) -> bool:
 
 def audit_scope(stmt: Select, principal: Principal) -> Select:
     """`stmt` (over AuditEvent) narrowed to the events the caller may read."""
-    from app.services.cases_scope import case_ids_in_jurisdiction  # late: the case module builds on this one
+    from app.services.cases_scope import (  # late: the case module builds on this one
+        case_ids_in_jurisdiction,
+        relocated_from_clause,
+    )
 
     if principal.role == Role.admin and is_city_wide(principal):
         return stmt
-    about_a_case = AuditEvent.case_id.in_(case_ids_in_jurisdiction(principal))
+    # a case in the jurisdiction; or the event that moved a case out of it (its old ward's supervisors
+    # keep seeing that it left, and where to: decision 0022)
+    about_a_case = or_(AuditEvent.case_id.in_(case_ids_in_jurisdiction(principal)), relocated_from_clause(principal))
     if principal.role != Role.admin:
         return stmt.where(about_a_case)
     under = AdminUnit.path.startswith(principal.jurisdiction_path, autoescape=True)

@@ -48,12 +48,15 @@ async def _org_or_422(session: AsyncSession, code: str, field: str) -> Organizat
     return org
 
 
-async def create_user(session: AsyncSession, actor: Any, data: UserCreate) -> tuple[User, Organization]:
+async def create_user(session: AsyncSession, actor: Any, data: UserCreate, *,
+                      password_hash: str | None = None) -> tuple[User, Organization]:
+    """`password_hash`: data.password's hash when the caller already has it (demo data creates
+    a hundred users with one password and hashes it once)."""
     if await get_by_username(session, data.username):
         raise Conflict(f"Username {data.username} is taken.",
                        errors=[{"field": "body.username", "message": "already taken"}])
     org = await _org_or_422(session, data.org, "body.org")
-    user = User(username=data.username, full_name=data.full_name, password_hash=await _hash(data.password),
+    user = User(username=data.username, full_name=data.full_name, password_hash=password_hash or await _hash(data.password),
                 role=data.role.value, organization_id=org.id)
     session.add(user)
     await session.flush()

@@ -125,6 +125,17 @@ class WorkCalendar:
         _check_non_negative(n)
         return self.next_working_day(start + timedelta(days=n))
 
+    def citizen_window_end(self, start: date, n: int) -> date:
+        """End of an ``n``-day window the citizen has (the complaint filing limit, the appeal
+        window): as ``add_calendar_days``, but a period that ends on a Saturday or Sunday rolls to
+        the next working day even when the Government made that day a make-up working day (ngày
+        làm bù) for its own staff. Decision 0033."""
+        _check_non_negative(n)
+        d = start + timedelta(days=n)
+        while not self.is_working_day(d) or d.weekday() >= 5:
+            d += timedelta(days=1)
+        return d
+
     def due_date(self, start: date, days: int, mode: CountingMode) -> date:
         """Due date of a ``days``-long period starting on ``start``, counted in ``mode``."""
         if mode == "working":

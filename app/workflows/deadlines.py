@@ -19,7 +19,7 @@ import argparse
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Literal, get_args
 
@@ -35,9 +35,15 @@ __all__ = [
     "KINDS",
     "Complexity",
     "DeadlineRule",
+    "UNVERIFIED",
+    "Unverified",
     "ExtensionNotAllowed",
     "Stage",
     "extension_due",
+    "extension_length",
+    "filing_deadline",
+    "filing_late",
+    "period_end",
     "find_rule",
     "main",
     "render_markdown",
@@ -54,8 +60,8 @@ Complexity = Literal["complex", "particularly_complex"]
 # twice, each time by at most 30 days.
 _DENUNCIATION_EXTENSIONS_ALLOWED: dict[str, int] = {"complex": 1, "particularly_complex": 2}
 
-# Appeal window (thời hạn khiếu nại lần hai): 30 days from the first-time decision, or from the
-# expiry of the Art 28 limit without a decision; 45 days in remote areas.
+# Appeal window (thời hạn khiếu nại lần hai): 30 days from the day the complainant received the
+# first-time decision, or from the expiry of the Art 28 limit without a decision; 45 days in remote areas.
 APPEAL_WINDOW_DAYS = 30
 APPEAL_WINDOW_REMOTE_DAYS = 45
 APPEAL_WINDOW_SOURCE = "Luật Khiếu nại 02/2011 Art 33(1)"
@@ -216,11 +222,11 @@ DEFAULT_RULES: tuple[DeadlineRule, ...] = (
     ),
     _rule(
         "denunciation.processing", "denunciation", None, Stage.processing, 7, "working",
-        complex_days=10,
         effective_from=_DENUNCIATION_LAW_EFFECTIVE, source="Luật Tố cáo 25/2018 Art 24(1)",
         note="Log, classify, check the denouncer and the acceptance conditions: 7 working days "
-        "from receipt; up to 10 when several locations must be checked or checks are "
-        "delegated (modelled as complex_days).",
+        "from receipt. The law's \"up to 10 when several locations must be checked or checks are "
+        "delegated\" is not applied: nothing records that condition, so the clock keeps the "
+        "7-day limit and a longer check shows as overdue (decision 0034).",
     ),
     # --- acceptance (thụ lý) ---------------------------------------------------------------
     _rule(
@@ -237,7 +243,6 @@ DEFAULT_RULES: tuple[DeadlineRule, ...] = (
     ),
     _rule(
         "denunciation.acceptance", "denunciation", None, Stage.acceptance, 7, "working",
-        complex_days=10,
         effective_from=_DENUNCIATION_LAW_EFFECTIVE, source="Luật Tố cáo 25/2018 Art 24(1)",
         note="The acceptance decision falls in the same window as processing, counted from "
         "receipt of the denunciation (start the clock on the receipt date).",
@@ -282,6 +287,38 @@ DEFAULT_RULES: tuple[DeadlineRule, ...] = (
         effective_from=_LOCAL_DEFAULT_EFFECTIVE, source="Local default (no statutory limit)",
         local_default=True, note=_LOCAL_NOTE,
     ),
+)
+
+
+@dataclass(frozen=True)
+class Unverified:
+    """A limit a later text is said to set, not applied until it is read in the primary text."""
+
+    what: str
+    effective_from: date
+    source: str
+    why: str
+
+
+_CODIFICATION = ("not in the Law Codification mirror (diepxuan/diepxuan.github.io van-ban/khieu-nai-to-cao/), "
+                 "which has not integrated the 2025–2026 texts")
+UNVERIFIED: tuple[Unverified, ...] = (
+    Unverified("Complaint acceptance (first and second time) in 7 working days instead of 10 days",
+               date(2026, 7, 1), "ND 124/2020 Art 16(1) as amended by ND 155/2026/NĐ-CP Art 10",
+               f"only an auto-crawled copy (van-ban/tu-phap/nghi-dinh-155-2026-...md, legal-rules.md [U]); "
+               f"{_CODIFICATION}"),
+    Unverified("Send a complaint suspension or termination decision, and notify resumption",
+               date(2026, 7, 1), "ND 124/2020 Art 28b as added by ND 155/2026/NĐ-CP",
+               f"auto-crawled copy only; the mirror says 'ban hành ngay', legal-rules.md says 3 WD [U]; "
+               f"{_CODIFICATION}"),
+    Unverified("Complaint dialogue notice at least 5 days ahead", date(2026, 7, 1),
+               "ND 124/2020 Art 28(1) as amended by ND 155/2026/NĐ-CP", f"[U]; {_CODIFICATION}"),
+    Unverified("Denunciation procedure changes", date(2026, 7, 1), "ND 31/2019 as amended by ND 156/2026/NĐ-CP",
+               f"[U]: the transcription calls the law '23/2018/QH14' and reuses ND 155's docid; {_CODIFICATION}"),
+    Unverified("Suspension and termination of complaint resolution (Luật Khiếu nại Art 11a)", date(2026, 7, 1),
+               "Law 136/2025/QH15",
+               f"[S] secondary sources only; {_CODIFICATION}. Applied only as the date before which the "
+               f"complaint `suspend`, `resume` and `terminate` actions are refused (decision 0035)"),
 )
 
 
@@ -330,24 +367,47 @@ def stage_due(
     return cal.due_date(start, rule.limit_days(complex=complex, remote=remote), rule.mode)
 
 
+def period_end(rule: DeadlineRule, start: date, *, complex: bool = False, remote: bool = False) -> date | None:
+    """The last day of a calendar-day period before the roll past non-working days (Civil Code
+    Art 147: start + n), or None for a working-day period (its due date is already a working day)."""
+    if rule.mode != "calendar":
+        return None
+    return start + timedelta(days=rule.limit_days(complex=complex, remote=remote))
+
+
+def extension_length(rule: DeadlineRule, *, days: int | None = None) -> int:
+    """The days one extension of a denunciation adds: ``days`` (the handler's choice), at most
+    ``rule.extension_days`` (Luật Tố cáo 25/2018 Art 30(2)-(3): "không quá 30 ngày"); default the
+    maximum."""
+    if not rule.extension_days:
+        raise ExtensionNotAllowed(f"{rule.key}: the rule allows no extension")
+    n = rule.extension_days if days is None else days
+    if not 1 <= n <= rule.extension_days:
+        raise ExtensionNotAllowed(f"{rule.key}: an extension is 1 to {rule.extension_days} days ({rule.source}); "
+                                  f"{n} asked")
+    return n
+
+
 def extension_due(
     rule: DeadlineRule,
-    current_due: date,
+    current_end: date,
     cal: WorkCalendar,
     *,
     extensions_used: int,
     complexity: Complexity,
     accepted_on: date,
     remote: bool = False,
+    days: int | None = None,
 ) -> date:
     """The new due date after one more extension (gia hạn) of a resolution stage.
 
-    * Denunciation (Luật Tố cáo Art 30): ``current_due + extension_days`` calendar days, rolled
-      to the next working day. A complex case may be extended once, a particularly complex one
-      twice. If ``current_due`` had itself been rolled forward off a non-working day, the
-      extension counts from the rolled date.
+    * Denunciation (Luật Tố cáo Art 30): ``current_end`` is the end of the period so far
+      *before* any roll past a non-working day (acceptance + 30 + earlier extensions + suspended
+      days); the extension adds ``days`` (at most ``extension_days``, default the maximum) to it
+      and the roll forward (BLDS Art 148(5)) applies once, to the end of the whole period. A
+      complex case may be extended once, a particularly complex one twice.
     * Complaint (Luật Khiếu nại Art 28/37): the complex-case limit (remote-aware) counted from
-      ``accepted_on``; only once, and only if it moves the due date later.
+      ``accepted_on``; only once, and only if it moves the due date later; it takes no ``days``.
     * Petition/reflection, or any non-resolution stage: never.
 
     Raises ``ExtensionNotAllowed`` when the extension is not allowed.
@@ -368,9 +428,12 @@ def extension_due(
                 f"{rule.key}: a {complexity.replace('_', ' ')} denunciation may be extended "
                 f"at most {allowed} time(s) ({rule.source}); {extensions_used} already used"
             )
-        return cal.add_calendar_days(current_due, rule.extension_days)
+        return cal.add_calendar_days(current_end, extension_length(rule, days=days))
 
     if rule.kind == "complaint":
+        if days is not None:
+            raise ExtensionNotAllowed(f"{rule.key}: a complaint's extension is the complex-case limit "
+                                      f"({rule.source}); it takes no number of days")
         if rule.complex_days is None:
             raise ExtensionNotAllowed(f"{rule.key}: the rule has no complex-case limit")
         if extensions_used >= 1:
@@ -379,10 +442,10 @@ def extension_due(
                 f"({rule.source})"
             )
         new_due = stage_due(rule, accepted_on, cal, complex=True, remote=remote)
-        if new_due <= current_due:
+        if new_due <= current_end:
             raise ExtensionNotAllowed(
                 f"{rule.key}: the complex-case limit ({new_due}) is not later than the "
-                f"current due date ({current_due})"
+                f"current due date ({current_end})"
             )
         return new_due
 
@@ -392,22 +455,41 @@ def extension_due(
 # --- documentation ------------------------------------------------------------------------
 
 
+def filing_deadline(calendar: WorkCalendar, learned_on: date, obstacle_days: int = 0) -> date:
+    """Last day to file a first complaint (thời hiệu, Luật Khiếu nại 02/2011 Art 9): 90 days from
+    the day the complainant received or learned of the decision or act, not counting the days an
+    obstacle of Art 9 (illness, natural disaster, war, work or study far away, another objective
+    obstacle) kept them from it; a window ending on a weekend or holiday rolls to the next working
+    day (BLDS Art 148(5); decision 0033)."""
+    if obstacle_days < 0:
+        raise ValueError("obstacle_days must be >= 0")
+    return calendar.citizen_window_end(learned_on + timedelta(days=obstacle_days), COMPLAINT_FILING_LIMIT_DAYS)
+
+
+def filing_late(calendar: WorkCalendar, *, learned_on: date | None, received_on: date, obstacle_days: int = 0) -> bool:
+    """Filed after the Art 9 limit (a flag: whether the reason is valid is the resolver's call,
+    refusal ground kn11_6)."""
+    return learned_on is not None and received_on > filing_deadline(calendar, learned_on, obstacle_days)
+
+
 def appeal_refusal(calendar: WorkCalendar, *, on: date, decided_on: date | None, first_due: date | None,
-                   remote: bool) -> str | None:
+                   remote: bool, decision_received_on: date | None = None) -> str | None:
     """Why a second-time complaint filed `on` is out of time (Luật Khiếu nại Art 33(1)), or None
-    when it is within the window: 30 days (45 in remote areas) from the first decision, or, with
-    no decision, from the expiry of the first resolver's limit (and not before it)."""
+    when it is within the window: 30 days (45 in remote areas) from the day the complainant
+    received the first decision ("kể từ ngày nhận được quyết định", default the decision's date),
+    or, with no decision, from the expiry of the first resolver's limit (and not before it)."""
     window = APPEAL_WINDOW_REMOTE_DAYS if remote else APPEAL_WINDOW_DAYS
     if decided_on is not None:
-        last_day = calendar.add_calendar_days(decided_on, window)
+        received = decision_received_on or decided_on
+        last_day = calendar.citizen_window_end(received, window)
         if on > last_day:
-            return (f"The appeal window closed on {last_day.isoformat()}: {window} days from the first decision "
-                    f"of {decided_on.isoformat()} ({APPEAL_WINDOW_SOURCE}).")
+            return (f"The appeal window closed on {last_day.isoformat()}: {window} days from {received.isoformat()}, "
+                    f"when the complainant received the first decision ({APPEAL_WINDOW_SOURCE}).")
         return None
     if first_due is None or on <= first_due:
         return ("No first decision yet and the first resolver's deadline "
                 f"({first_due.isoformat() if first_due else 'none'}) has not passed ({APPEAL_WINDOW_SOURCE}).")
-    last_day = calendar.add_calendar_days(first_due, window)
+    last_day = calendar.citizen_window_end(first_due, window)
     if on > last_day:
         return (f"The appeal window closed on {last_day.isoformat()}: {window} days after the first resolver's "
                 f"deadline ({APPEAL_WINDOW_SOURCE}).")
@@ -466,18 +548,32 @@ def render_markdown(rules: Sequence[DeadlineRule] = DEFAULT_RULES) -> str:
         "",
         "## Other limits",
         "",
-        f"- Second-time complaint (appeal) window: {APPEAL_WINDOW_DAYS} d from the first-time "
-        f"decision, or from the expiry of the resolution limit without a decision; "
-        f"{APPEAL_WINDOW_REMOTE_DAYS} d in remote areas ({APPEAL_WINDOW_SOURCE}).",
-        f"- Complaint filing limit (thời hiệu): {COMPLAINT_FILING_LIMIT_DAYS} d from receiving "
-        f"or learning of the decision or act; time lost to illness, disaster, travel etc. is "
-        f"excluded ({COMPLAINT_FILING_LIMIT_SOURCE}).",
+        f"- Second-time complaint (appeal) window: {APPEAL_WINDOW_DAYS} d from the day the "
+        f"complainant received the first-time decision (`appeal` takes `decision_received_on`, "
+        f"default the decision's date), or from the expiry of the resolution limit without a "
+        f"decision; {APPEAL_WINDOW_REMOTE_DAYS} d in remote areas ({APPEAL_WINDOW_SOURCE}).",
+        f"- Complaint filing limit (thời hiệu): {COMPLAINT_FILING_LIMIT_DAYS} d from the day the "
+        f"complainant received or learned of the decision or act (`decision_received_on`, default "
+        f"`decision_date`), rolled past non-working days (BLDS Art 148(5)); the days lost to an "
+        f"obstacle Art 9 lists (illness, disaster, war, work or study far away, other objective "
+        f"obstacles) are not counted (`filing_obstacle`) ({COMPLAINT_FILING_LIMIT_SOURCE}). A late "
+        f"filing is a flag for refusal ground `kn11_6_time_barred`, not an automatic refusal.",
+        "- The citizen's own windows (filing limit, appeal window) that end on a Saturday or "
+        "Sunday roll to the next working day even if that Saturday is a make-up working day "
+        "(ngày làm bù) for officials (decision 0033); the officials' own limits count make-up "
+        "Saturdays as working days.",
         "",
-        "## Not seeded (unverified)",
+        "## Not applied (unverified)",
         "",
-        "- Complaint acceptance in 7 WD from 1 Jul 2026 (ND 124/2020 Art 16(1) as amended by "
-        "ND 155/2026) is tagged [U] in legal-rules.md: add it as a rule with "
-        "`effective_from=2026-07-01` once checked against vanban.chinhphu.vn.",
+        "Read only in secondary or auto-crawled copies, not in the primary text: listed here, not "
+        "applied to any due date.",
+        "",
+        "| From | What | Text | Why not applied |",
+        "|---|---|---|---|",
+        *[f"| {u.effective_from.isoformat()} | {u.what} | {u.source} | {u.why} |" for u in UNVERIFIED],
+        "",
+        "A new version of a rule is a new row with its own key and `effective_from`; a test keeps "
+        "the table ordered and unambiguous (one rule per kind, round and stage on any date).",
         "",
         "## How days are counted",
         "",
@@ -496,19 +592,25 @@ def render_markdown(rules: Sequence[DeadlineRule] = DEFAULT_RULES) -> str:
         "- **Time zone**: \"today\" is the date in Asia/Ho_Chi_Minh. A case is overdue from "
         "the day after its due date; days overdue are calendar days.",
         "- **Suspension** (tạm đình chỉ) stops the clock. On resumption the due date moves "
-        "forward by the suspended time: calendar-day limits by (resumed − suspended) days, "
-        "then rolled forward to a working day; working-day limits by the number of working "
-        "days in (suspended, resumed].",
+        "forward by the suspended time: calendar-day limits by (resumed − suspended) days "
+        "added to the period's unrolled end, then rolled forward to a working day once; "
+        "working-day limits by the number of working days in (suspended, resumed].",
         "- **Extensions** (gia hạn) are recorded actions with a reason:",
-        "  - denunciations (Luật Tố cáo 25/2018 Art 30): each extension adds up to 30 d to "
-        "the current due date (if that date had been rolled forward off a non-working day, the "
-        "extension counts from the rolled date); complex cases once, particularly complex "
-        "cases twice;",
+        "  - denunciations (Luật Tố cáo 25/2018 Art 30): each extension adds the days the "
+        "handler decides, at most 30 d (`extend` takes `days`, 1–30, default 30); the periods "
+        "add up from acceptance and the roll past a non-working day applies once, to the end of "
+        "the whole period (an earlier roll is not counted twice); complex cases once, "
+        "particularly complex cases twice;",
+        "  - an extension must be decided on or before the current due date: afterwards it "
+        "is refused (409 naming the due date), and the case stays overdue in its history;",
         "  - complaints (Luật Khiếu nại 02/2011 Art 28, 37): the complex-case limit, counted "
         "from acceptance, once;",
         "  - petitions and reflections: none.",
         "",
     ]
+    from app.workflows.obligations import markdown_section  # (imports the calendar only: no cycle)
+
+    lines += markdown_section()
     return "\n".join(lines)
 
 

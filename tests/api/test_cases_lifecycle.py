@@ -157,7 +157,9 @@ async def test_a_denunciation_is_extended_twice_and_not_a_third_time(client, act
     c = await act(client, ward, cid, "extend", complexity="particularly_complex", reason="Nhiều nội dung", on="2026-09-25")
     assert c["due"] == "2026-11-02" and c["extensions_used"] == 1  # Thu 1 Oct + 30 = Sat 31 Oct → Mon 2 Nov
     c = await act(client, ward, cid, "extend", complexity="particularly_complex", reason="Cần giám định", on="2026-10-28")
-    assert c["due"] == "2026-12-02" and c["extensions_used"] == 2  # Mon 2 Nov + 30 = Wed 2 Dec
+    # The periods add up from acceptance, rolled once at the end (decision 0032): the unrolled end
+    # Sat 31 Oct + 30 = Mon 30 Nov (not Mon 2 Nov + 30 = Wed 2 Dec).
+    assert c["due"] == "2026-11-30" and c["extensions_used"] == 2
     body = await act(client, ward, cid, "extend", complexity="particularly_complex", reason="Thêm", on="2026-11-27",
                      expect=409)
     assert "at most 2" in body["detail"]
@@ -199,9 +201,10 @@ async def test_suspension_moves_the_due_date_by_the_suspended_days(client, actor
     c = await act(client, ward, cid, "suspend", reason="Chờ kết quả giám định", on="2026-10-10")
     assert c["status"] == "suspended" and c["suspended_on"] == "2026-10-10"
     assert c["overdue"] is False  # the clock is stopped
-    # Suspended time is not counted (Luật Khiếu nại Art 11a, Law 136/2025): 10 days suspended.
+    # Suspended time is not counted (Luật Khiếu nại Art 11a, Law 136/2025): 10 days suspended,
+    # added to the unrolled end Sat 31 Oct → Tue 10 Nov (decision 0032; not Mon 2 Nov + 10).
     c = await act(client, ward, cid, "resume", on="2026-10-20")
-    assert c["status"] == "verifying" and c["due"] == "2026-11-12" and c["suspended_on"] is None
+    assert c["status"] == "verifying" and c["due"] == "2026-11-10" and c["suspended_on"] is None
     steps = await history_actions(client, ward, cid)
     assert steps[-2:] == ["case.suspend", "case.resume"]
 
@@ -361,6 +364,11 @@ async def test_actions_endpoint_reads_the_lifecycle_table(client, actors):
     case = await new_case(client, desk, kind="complaint")
     got = (await client.get(f"/api/v1/cases/{case['id']}/actions", headers=desk)).json()
     names = [a["action"] for a in got["actions"]]
+    # The Fatherland Front desk receives and forwards; it never accepts (decision 0031)
+    assert names[:3] == ["reclassify", "forward", "guide"] and "accept" not in names and "reject" not in names
+    ward_case = await new_case(client, actors["ward_desk"], kind="complaint")
+    got_w = (await client.get(f"/api/v1/cases/{ward_case['id']}/actions", headers=actors["ward_desk"])).json()
+    names = [a["action"] for a in got_w["actions"]]
     assert names[:3] == ["reclassify", "forward", "accept"] and "reject" not in names  # reject: handlers only
     forward = next(a for a in got["actions"] if a["action"] == "forward")
     assert forward["required"] == ["to_org"]

@@ -111,11 +111,11 @@ def test_petitions_serve_on_all_interfaces_with_the_built_in_secret_exits_2(tmp_
 
 
 def _fake_checkout(tmp_path: Path) -> Path:
-    """scripts/run in a copy of the tree whose .venv commands are stand-ins: pip does nothing,
+    """scripts/run in a copy of the tree whose .venv commands are stand-ins: installing does nothing,
     python is this Python, `petitions` prints the secret file it was given."""
     (tmp_path / "scripts").mkdir()
     shutil.copy(ROOT / "scripts" / "run", tmp_path / "scripts" / "run")
-    (tmp_path / "scripts" / "_venv.sh").write_text("")
+    (tmp_path / "scripts" / "_venv.sh").write_text("install_locked() { :; }\n")  # installs nothing
     bin_dir = tmp_path / ".venv" / "bin"
     bin_dir.mkdir(parents=True)
     stubs = {

@@ -87,10 +87,10 @@ def test_unverified_2026_acceptance_rule_is_not_seeded() -> None:
          "Luật Tiếp công dân 42/2013 Art 28(1)"),
         ("petition", Stage.processing, None, 10, "working", (None, None, None),
          "Luật Tiếp công dân 42/2013 Art 28(1)"),
-        # Luật TC 25/2018 Art 24(1): 7 WD, up to 10 WD for several locations.
-        ("denunciation", Stage.processing, None, 7, "working", (10, None, None),
+        # Luật TC 25/2018 Art 24(1): 7 WD (the 10-WD variant is not applied, decision 0034).
+        ("denunciation", Stage.processing, None, 7, "working", (None, None, None),
          "Luật Tố cáo 25/2018 Art 24(1)"),
-        ("denunciation", Stage.acceptance, None, 7, "working", (10, None, None),
+        ("denunciation", Stage.acceptance, None, 7, "working", (None, None, None),
          "Luật Tố cáo 25/2018 Art 24(1)"),
         # Luật KN Art 27 / Art 36(1): 10 "ngày".
         ("complaint", Stage.acceptance, 1, 10, "calendar", (None, None, None),
@@ -198,12 +198,11 @@ def test_processing_across_tet_2025() -> None:
 
 
 def test_denunciation_processing_and_several_locations() -> None:
-    """Luật Tố cáo 25/2018 Art 24(1): 7 WD, up to 10 WD with several locations."""
+    """Luật Tố cáo 25/2018 Art 24(1): 7 WD; the "up to 10 WD" variant is not applied (decision 0034)."""
     r = rule("denunciation", Stage.processing)
     # From Fri 2026-02-13: (14–22 off), 23 (1), 24, 25, 26, 27 (5), Mon 2 (6), Tue 3 Mar (7).
     assert stage_due(r, date(2026, 2, 13), CAL) == date(2026, 3, 3)
-    # ... then Wed 4 (8), Thu 5 (9), Fri 6 Mar (10).
-    assert stage_due(r, date(2026, 2, 13), CAL, complex=True) == date(2026, 3, 6)
+    assert r.complex_days is None and stage_due(r, date(2026, 2, 13), CAL, complex=True) == date(2026, 3, 3)
 
 
 def test_denunciation_acceptance_uses_make_up_saturday_2025() -> None:
@@ -305,10 +304,11 @@ def test_particularly_complex_denunciation_extended_twice_then_refused() -> None
     due = extension_due(r, due, CAL, extensions_used=0, complexity="particularly_complex",
                         accepted_on=accepted)
     assert due == date(2025, 5, 5)
-    # 2nd: counted from the current (rolled) due date: May 5 + 30 = May 31 + 4 = Wed 4 Jun.
-    due = extension_due(r, due, CAL, extensions_used=1, complexity="particularly_complex",
+    # 2nd: the periods add up from acceptance and the roll applies once, to the end (BLDS Art
+    # 148(5)): the unrolled end Fri 2 May + 30 = Sun 1 Jun → Mon 2 Jun (not 5 May + 30 = 4 Jun).
+    due = extension_due(r, date(2025, 5, 2), CAL, extensions_used=1, complexity="particularly_complex",
                         accepted_on=accepted)
-    assert due == date(2025, 6, 4)
+    assert due == date(2025, 6, 2)
     with pytest.raises(ExtensionNotAllowed, match="at most 2"):
         extension_due(r, due, CAL, extensions_used=2, complexity="particularly_complex",
                       accepted_on=accepted)
@@ -319,11 +319,26 @@ def test_complex_denunciation_extended_only_once() -> None:
     r = rule("denunciation", Stage.resolution)
     accepted = date(2026, 1, 16)  # Fri
     due = stage_due(r, accepted, CAL)  # Mon 23 Feb 2026, see the Tết 2026 test
-    # Feb 23 + 30 = Feb 28 + 25 = Wed 25 Mar 2026.
-    due = extension_due(r, due, CAL, extensions_used=0, complexity="complex", accepted_on=accepted)
-    assert due == date(2026, 3, 25)
+    assert due == date(2026, 2, 23)
+    # The period's unrolled end is Sun 15 Feb (Jan 16 + 30, in Tết); the extension adds 30 days to
+    # it and rolls once: Feb 15 + 30 = Tue 17 Mar 2026 (not Feb 23 + 30 = Wed 25 Mar).
+    due = extension_due(r, date(2026, 2, 15), CAL, extensions_used=0, complexity="complex", accepted_on=accepted)
+    assert due == date(2026, 3, 17)
     with pytest.raises(ExtensionNotAllowed, match="at most 1"):
         extension_due(r, due, CAL, extensions_used=1, complexity="complex", accepted_on=accepted)
+
+
+def test_a_denunciation_extension_is_at_most_30_days() -> None:
+    """Luật Tố cáo 25/2018 Art 30(2): "gia hạn … một lần nhưng không quá 30 ngày": the handler
+    may give fewer days, never more."""
+    r = rule("denunciation", Stage.resolution, on=date(2026, 3, 2))
+    # Mon 2 Mar 2026 + 20 = Sun 22 Mar → Mon 23 Mar.
+    assert extension_due(r, date(2026, 3, 2), CAL, extensions_used=0, complexity="complex",
+                         accepted_on=date(2026, 1, 31), days=20) == date(2026, 3, 23)
+    for bad in (0, 31):
+        with pytest.raises(ExtensionNotAllowed, match="1 to 30 days"):
+            extension_due(r, date(2026, 3, 2), CAL, extensions_used=0, complexity="complex",
+                          accepted_on=date(2026, 1, 31), days=bad)
 
 
 def test_complaint_extension_moves_to_complex_limit_once() -> None:
@@ -426,3 +441,22 @@ def test_rule_is_frozen() -> None:
     r: DeadlineRule = DEFAULT_RULES[0]
     with pytest.raises(dataclasses.FrozenInstanceError):
         r.days = 99  # type: ignore[misc]
+
+
+def test_a_citizen_window_ending_on_a_make_up_saturday_rolls_to_monday() -> None:
+    """Decision 0033: the appeal window (Luật Khiếu nại Art 33(1)) and the filing limit (Art 9)
+    are the citizen's; one ending on a Saturday the Government made a working day (ngày làm bù)
+    for its staff still rolls to Monday (BLDS Art 148(5): "ngày nghỉ cuối tuần"). An official's
+    limit ending that day does not roll."""
+    from app.workflows.calendar import WorkCalendar
+    from app.workflows.deadlines import appeal_refusal, filing_deadline
+
+    cal = WorkCalendar({date(2026, 10, 10): True})  # Sat 10 Oct 2026 marked a make-up working day
+    # Thu 10 Sep 2026 + 30 = Sat 10 Oct.
+    assert cal.add_calendar_days(date(2026, 9, 10), 30) == date(2026, 10, 10)
+    assert cal.citizen_window_end(date(2026, 9, 10), 30) == date(2026, 10, 12)
+    assert appeal_refusal(cal, on=date(2026, 10, 12), decided_on=date(2026, 9, 10), first_due=None,
+                          remote=False) is None
+    # Filing limit: Sun 12 Jul 2026 + 90 = Sat 10 Oct → Mon 12 Oct; 5 obstacle days → Thu 15 Oct.
+    assert filing_deadline(cal, date(2026, 7, 12)) == date(2026, 10, 12)
+    assert filing_deadline(cal, date(2026, 7, 12), 5) == date(2026, 10, 15)

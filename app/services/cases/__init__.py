@@ -11,8 +11,6 @@ together with its audit event in the caller's transaction (one per request).
 """
 from app.services.cases.common import (
     EARLIEST_DATE,
-    SHARED_PIN,
-    TRACKING_CODE_RNG,
     IntakeResult,
     TransitionResult,
     check_version,
@@ -21,6 +19,7 @@ from app.services.cases.common import (
     load_petitioners,
     new_pin,
     new_tracking_code,
+    pin_digest,
     verify_pin,
 )
 from app.services.cases.intake import find_possible_duplicates, intake, resolve_location, suggest_org
@@ -34,13 +33,15 @@ from app.services.cases.presentation import (
     is_overdue,
     may_see_identity,
 )
+from app.services.cases.obligations import owed_keys
 from app.services.cases.queries import CaseFilters, history, list_cases
 from app.services.cases.transitions import split, transition, update
 
 __all__ = [
-    "EARLIEST_DATE", "SHARED_PIN", "TRACKING_CODE_RNG", "CaseFilters", "IntakeResult", "OrgCache", "TransitionResult",
+    "EARLIEST_DATE", "CaseFilters", "IntakeResult", "OrgCache", "TransitionResult",
     "actions_for", "case_detail", "case_out", "check_version", "created_response", "describe",
     "find_possible_duplicates", "get_visible", "history", "holder_org_id", "intake", "is_overdue", "list_cases",
-    "load_petitioners", "may_see_identity", "new_pin", "new_tracking_code", "resolve_location", "split",
+    "load_petitioners", "may_see_identity", "new_pin", "new_tracking_code", "owed_keys", "pin_digest",
+    "resolve_location", "split",
     "suggest_org", "transition", "update", "verify_pin",
 ]

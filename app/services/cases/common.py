@@ -2,13 +2,14 @@
 jurisdiction, the holder, the version check, the clock's stages."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import anyio
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import (
@@ -25,7 +26,7 @@ from app.models.cases import (
     PetitionerIn,
 )
 from app.models.reference import AdminUnit, Organization
-from app.security import Principal, hash_password, verify_password
+from app.security import Principal, verify_password
 from app.services import audit
 from app.services.cases_scope import visible_clause
 from app.services.clock import Clock
@@ -45,20 +46,9 @@ _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out ov
 _KIND_LETTER = {Kind.complaint: "K", Kind.denunciation: "T", Kind.petition: "N", Kind.reflection: "P"}
 
 
-# Two hooks that only demo data (app/demo.py) sets on its sessions; requests never do.
-# `session.info[TRACKING_CODE_RNG]`: a seeded random.Random that intake draws tracking codes from
-# instead of the system's CSPRNG, so that a seed gives the same codes.
-# `session.info[SHARED_PIN]`: a (pin, pin_hash) pair given to every case intake opens in the
-# session without a pin_hash of its own (round-2 and split cases too), instead of a fresh PIN
-# hashed with argon2 (deliberately slow: ~0.1 s of CPU each).
-TRACKING_CODE_RNG = "tracking_code_rng"
-
-
-SHARED_PIN = "shared_pin"
-
-
 def new_tracking_code(kind: Kind, received_on: date, rng: Any | None = None) -> str:
-    """e.g. HN-26K-7F3K9Q: city, year, kind (Khiếu nại/Tố cáo/kiến Nghị/Phản ánh), 6 random symbols."""
+    """e.g. HN-26K-7F3K9Q: city, year, kind (Khiếu nại/Tố cáo/kiến Nghị/Phản ánh), 6 random symbols.
+    `rng`: a random.Random to draw from instead of the system's CSPRNG (demo data, for a seed)."""
     choice = secrets.choice if rng is None else rng.choice
     tail = "".join(choice(_CODE_ALPHABET) for _ in range(6))
     return f"HN-{received_on:%y}{_KIND_LETTER[kind]}-{tail}"
@@ -68,21 +58,65 @@ def new_pin() -> str:
     return f"{secrets.randbelow(10**6):06d}"
 
 
-def verify_pin(case: Case | None, pin: str) -> bool:
-    """Whether `pin` is the case's tracking PIN; for no case, the same work on a dummy hash and False."""
-    if case is None:
-        verify_password(pin, None)
+# ---- tracking PINs: HMAC-SHA256 under a server key kept outside the database ---------------------
+# (docs/decisions/0021-tracking-pin-hmac.md). A 6-digit PIN has a million values: no hash stored
+# next to it survives an offline search, a keyed one does as long as the key is not stolen with
+# the database. Online guessing is the public endpoint's rate limit's job.
+_PIN_PREFIX = "hmac-sha256$"
+_pin_key: bytes | None = None
+
+
+def configure_pin_key(key: bytes) -> None:
+    """Set once at start-up (app.main.create_app) from Settings.pin_key."""
+    global _pin_key
+    _pin_key = key
+
+
+def _current_pin_key() -> bytes:
+    if _pin_key is not None:
+        return _pin_key
+    from app.config import get_settings  # a CLI or a worker without the app: the environment's settings
+
+    return get_settings().pin_key
+
+
+def pin_digest(pin: str, key: bytes | None = None) -> str:
+    """What `pin_hash` stores: the PIN's HMAC-SHA256 under the server's key (microseconds)."""
+    mac = hmac.new(key if key is not None else _current_pin_key(), pin.encode(), hashlib.sha256).hexdigest()
+    return _PIN_PREFIX + mac
+
+
+def verify_pin(case: Case, pin: str, *, key: bytes | None = None) -> bool:
+    """Whether `pin` is this case's tracking PIN (for the public tracking endpoint), compared in
+    constant time. A PIN stored by an older version as an argon2 hash still verifies."""
+    stored = case.pin_hash or ""
+    if stored.startswith(_PIN_PREFIX):
+        return hmac.compare_digest(stored.encode(), pin_digest(pin, key).encode())
+    if stored.startswith("$argon2"):
+        return verify_password(pin, stored)
+    return False
+
+
+def _pin_and_hash(pin: str | None = None) -> tuple[str, str]:
+    """A new case's PIN (given, or a fresh random one) and what `pin_hash` stores for it."""
+    pin = pin or new_pin()
+    return pin, pin_digest(pin)
+
+
+def identity_protected(case: Case) -> bool:
+    """The case carries a protected identity: it is a denunciation, or its petitioners are
+    protected because they were denouncers here or on a case it derives from (Luật Tố cáo Art 47).
+    Sticky: reclassifying a denunciation does not lift it."""
+    return case.kind == Kind.denunciation or bool(case.identity_protected)
+
+
+async def protect_identity(session: AsyncSession, case: Case) -> bool:
+    """Mark the case and its petitioners protected from now on; whether anything changed."""
+    if case.identity_protected:
         return False
-    return verify_password(pin, case.pin_hash)
-
-
-async def _pin_and_hash(session: AsyncSession) -> tuple[str, str]:
-    """A new case's PIN and its argon2 hash (in a worker thread: ~0.1 s of CPU), or the
-    session's SHARED_PIN."""
-    if SHARED_PIN in session.info:
-        return session.info[SHARED_PIN]
-    pin = new_pin()
-    return pin, await anyio.to_thread.run_sync(hash_password, pin)
+    case.identity_protected = True
+    await session.execute(update(Petitioner).where(Petitioner.case_id == case.id).values(protected=True))
+    return True
 
 
 def holder_org_id(case: Case) -> int:
@@ -156,16 +190,25 @@ def _start_stage(case: Case, clock: Clock, stage: Stage, start: date) -> None:
     case.stage = stage.value
     case.stage_started_on = start
     if rule is None:  # the law sets no limit and no local default is configured
-        case.due, case.due_rule = None, None
+        case.due, case.due_rule, case.period_end = None, None, None
         return
     case.due_rule = rule.key
     complex_ = case.complexity is not None and stage == Stage.resolution and case.kind == Kind.complaint
     case.due = dl.stage_due(rule, start, clock.calendar, complex=complex_, remote=case.remote_area)
+    case.period_end = dl.period_end(rule, start, complex=complex_, remote=case.remote_area) or case.due
+
+
+async def _start_intake_stage(session: AsyncSession, case: Case, clock: Clock) -> None:
+    """The first stage of the clock, counted from receipt (lifecycle.intake_stage)."""
+    holder = await session.get(Organization, holder_org_id(case))
+    stage = lc.intake_stage(Kind(case.kind), case.complaint_round, bool(holder and holder.may_resolve))
+    _start_stage(case, clock, stage, case.received_on)
 
 
 def _stop_clock(case: Case) -> None:
     case.stage = None
     case.due = None
+    case.period_end = None
     case.due_rule = None
 
 

@@ -17,6 +17,7 @@ from app.errors import (
 from app.models.cases import (
     Case,
     CaseCreate,
+    DuplicateHint,
     Petitioner,
     PetitionerIn,
 )
@@ -25,7 +26,6 @@ from app.security import Principal
 from app.services import audit
 from app.services.cases.common import (
     EARLIEST_DATE,
-    TRACKING_CODE_RNG,
     IntakeResult,
     _org_by_code_memo,
     _org_path,
@@ -34,13 +34,15 @@ from app.services.cases.common import (
     _start_stage,
     _unit,
     _visible_or_422,
+    identity_protected,
     new_tracking_code,
 )
-from app.services.cases_scope import visible_clause
+from app.services.cases import obligations
 from app.services.clock import Clock
 from app.workflows import deadlines as dl
 from app.workflows import lifecycle as lc
 from app.workflows import routing
+from app.workflows.calendar import WorkCalendar
 from app.workflows.lifecycle import Kind, Stage, Status
 from app.workflows.petitioners import MASS_THRESHOLD, check_representatives, phone_key
 from app.workflows.text import fold, similar_titles
@@ -98,9 +100,13 @@ async def suggest_org(session: AsyncSession, *, kind: str, field_: str, unit: Ad
 
 async def find_possible_duplicates(session: AsyncSession, principal: Principal, *, exclude_id: int | None,
                                    petitioners: list[PetitionerIn], respondent: str | None,
-                                   title: str) -> list[dict[str, Any]]:
-    """Open cases, visible to the caller, from the same petitioner (ID number, or folded name and
-    phone) about the same respondent or with a similar title."""
+                                   title: str, new_case: Case | None = None) -> list[dict[str, Any]]:
+    """Open cases from the same petitioner (ID number, or folded name and phone) about the same
+    respondent or with a similar title — only those the caller's own organisation received or
+    holds. A match against any other organisation's case is never shown to the caller: with
+    `new_case` (intake), it becomes a hint on that case, for its holder (DuplicateHint), unless the
+    new case's identity is itself protected (docs/decisions/0020-duplicates-across-organisations.md).
+    The caller's answer is the same whether or not such a match exists."""
     conds = []
     ids = [p.id_number for p in petitioners if p.id_number]
     if ids:
@@ -111,19 +117,40 @@ async def find_possible_duplicates(session: AsyncSession, principal: Principal, 
     if not conds:
         return []
     stmt = (select(Case).join(Petitioner, Petitioner.case_id == Case.id)
-            .where(or_(*conds), Case.status.in_([s.value for s in lc.OPEN_STATUSES]), visible_clause(principal))
-            .distinct().limit(50))
+            .where(or_(*conds), Case.status.in_([s.value for s in lc.OPEN_STATUSES]))
+            .distinct().order_by(Case.id).limit(100))
     if exclude_id is not None:
         stmt = stmt.where(Case.id != exclude_id)
     out = []
+    elsewhere: list[tuple[Case, str]] = []
     resp = fold(respondent)
+    own = principal.org.id
     for c in (await session.execute(stmt)).scalars():
         same_respondent = bool(resp) and fold(c.respondent) == resp
-        if same_respondent or similar_titles(c.title, title):
+        if not (same_respondent or similar_titles(c.title, title)):
+            continue
+        match = "same respondent" if same_respondent else "similar title"
+        if own in (c.receiving_org_id, c.assigned_org_id):
             out.append({"id": c.id, "code": c.code, "title": c.title, "status": c.status, "kind": c.kind,
-                        "received_on": c.received_on.isoformat(),
-                        "match": "same respondent" if same_respondent else "similar title"})
-    return out
+                        "received_on": c.received_on.isoformat(), "match": match})
+        else:
+            elsewhere.append((c, match))
+    if new_case is not None and elsewhere and not identity_protected(new_case):
+        await _hint_holders(session, principal, new_case, elsewhere)
+    return out[:50]
+
+
+async def _hint_holders(session: AsyncSession, principal: Principal, new_case: Case,
+                        matches: list[tuple[Case, str]]) -> None:
+    """Tell each matched case's holder, on that case, that the same person filed `new_case`
+    here. The audit event names no case_id: the trail of neither case shows the link to readers
+    of that case's history (an administrator's event)."""
+    for c, match in matches:
+        hint = DuplicateHint(case_id=c.id, other_case_id=new_case.id, match=match)
+        session.add(hint)
+        await session.flush()
+        await audit.record(session, actor=principal, action="case.duplicate_hint", entity="duplicate_hint",
+                           entity_id=hint.id, changes={"case_id": c.id, "other_case_id": new_case.id, "match": match})
 
 
 def _check_decision_date(kind: str, decision_date: date | None, received_on: date) -> None:
@@ -135,17 +162,40 @@ def _check_decision_date(kind: str, decision_date: date | None, received_on: dat
         raise field_error("body.decision_date", "is after received_on")
 
 
-def _filing_late(decision_date: date | None, received_on: date) -> bool:
-    """Luật Khiếu nại Art 9: filed more than 90 days after the decision or act complained about."""
-    return bool(decision_date and (received_on - decision_date).days > dl.COMPLAINT_FILING_LIMIT_DAYS)
+def _check_filing_dates(data: CaseCreate, kind: Kind, received_on: date) -> None:
+    """When the complainant received the decision, and the days an Art 9 obstacle took: complaints only."""
+    if data.decision_received_on is not None:
+        if kind != Kind.complaint:
+            raise field_error("body.decision_received_on", "only complaints carry when the decision was received")
+        if data.decision_received_on < EARLIEST_DATE:
+            raise field_error("body.decision_received_on", f"is before {EARLIEST_DATE.isoformat()}")
+        if data.decision_received_on > received_on:
+            raise field_error("body.decision_received_on", "is after received_on")
+        if data.decision_date is not None and data.decision_received_on < data.decision_date:
+            raise field_error("body.decision_received_on", "is before decision_date")
+    if data.filing_obstacle is not None and data.filing_obstacle.days:
+        if kind != Kind.complaint:
+            raise field_error("body.filing_obstacle", "only a complaint's filing limit has obstacles (Luật Khiếu nại Art 9)")
+        if not data.filing_obstacle.reason.strip():
+            raise field_error("body.filing_obstacle.reason", "required when days are excluded (Luật Khiếu nại Art 9)")
+
+
+def _filing_late(calendar: WorkCalendar, case: Case) -> bool:
+    """Luật Khiếu nại Art 9: filed after 90 days from when the complainant received or learned of
+    the decision or act, less the days an obstacle took (app.workflows.deadlines.filing_late)."""
+    return dl.filing_late(calendar, learned_on=case.decision_received_on or case.decision_date,
+                          received_on=case.received_on, obstacle_days=case.filing_obstacle_days)
 
 
 async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, clock: Clock, *,
-                 pin_hash: str | None = None, pin: str | None = None, check_duplicates: bool = True,
+                 pin: str | None = None, codes: Any | None = None, check_duplicates: bool = True,
                  split_from: Case | None = None, parent: Case | None = None,
                  receiving_org: Organization | None = None, status: Status = Status.received,
                  stage: Stage | None = None, audit_action: str = "case.create") -> IntakeResult:
-    """Tiếp nhận: log a petition the moment it arrives."""
+    """Tiếp nhận: log a petition the moment it arrives.
+
+    `pin`: the tracking PIN to give the case (default: a fresh random one); `codes`: a
+    random.Random to draw the tracking code from (default: the clock's, else the system's CSPRNG)."""
     received_on = data.received_on or clock.today
     if received_on > clock.today:
         raise field_error("body.received_on", f"is in the future (today is {clock.today.isoformat()} in Hanoi)")
@@ -166,12 +216,16 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
     count = 0 if data.anonymous else max(data.petitioner_count or 0, len(data.petitioners))
     check_representatives(count, [p.is_representative for p in data.petitioners])
     _check_decision_date(kind, data.decision_date, received_on)
+    _check_filing_dates(data, kind, received_on)
     unit, location_info = await resolve_location(session, data)
     org = receiving_org or principal.org
-    filing_late = _filing_late(data.decision_date, received_on)
+    obstacle = data.filing_obstacle if data.filing_obstacle and data.filing_obstacle.days else None
 
-    if pin_hash is None:
-        pin, pin_hash = await _pin_and_hash(session)
+    pin, pin_hash = _pin_and_hash(pin)
+    # Identity protection follows the person: a denouncer's, and anyone's on a case derived from
+    # a protected one (a split part, a round-2 complaint).
+    protect = kind == Kind.denunciation or any(src is not None and identity_protected(src)
+                                               for src in (parent, split_from))
     case = Case(
         code="", pin_hash=pin_hash, kind=kind.value, status=status.value, channel=data.channel.value,
         received_on=received_on, title=data.title, content=data.content, field=data.field.value,
@@ -179,13 +233,16 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
         location_address=data.location_address, anonymous=data.anonymous, complaint_round=complaint_round,
         parent_case_id=parent.id if parent else None, split_from_id=split_from.id if split_from else None,
         receiving_org_id=org.id, receiving_path=await _org_path(session, org),
-        petitioner_count=count, mass=count >= MASS_THRESHOLD, decision_date=data.decision_date, filing_late=filing_late,
+        petitioner_count=count, mass=count >= MASS_THRESHOLD, decision_date=data.decision_date,
+        decision_received_on=data.decision_received_on, filing_obstacle_days=obstacle.days if obstacle else 0,
+        filing_obstacle_reason=obstacle.reason.strip() if obstacle else None,
         remote_area=data.remote_area, last_event_on=received_on, created_by_id=principal.user.id,
+        identity_protected=protect,
     )
-    first_stage = stage or (Stage.acceptance if complaint_round == 2 else Stage.processing)
-    _start_stage(case, clock, first_stage, received_on)
+    filing_late = case.filing_late = _filing_late(clock.calendar, case)
+    _start_stage(case, clock, stage or lc.intake_stage(kind, complaint_round, org.may_resolve), received_on)
     for _attempt in range(8):
-        code = new_tracking_code(kind, received_on, session.info.get(TRACKING_CODE_RNG))
+        code = new_tracking_code(kind, received_on, codes if codes is not None else clock.codes)
         exists = (await session.execute(select(Case.id).where(Case.code == code))).first()
         if not exists:
             case.code = code
@@ -199,7 +256,11 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
         session.add(Petitioner(case_id=case.id, position=i, full_name=p.full_name, id_number=p.id_number,
                                phone=p.phone, address=p.address, email=str(p.email) if p.email else None,
                                is_representative=p.is_representative, name_key=fold(p.full_name)[:200],
-                               phone_key=phone_key(p.phone)))
+                               phone_key=phone_key(p.phone), protected=protect))
+    started: dict[str, Any] = {}
+    await obligations.on_event(session, case, "intake", received_on, clock, started,
+                               followup=kind == Kind.denunciation and parent is not None
+                               and parent.kind == Kind.denunciation.value, receiver_kind=org.kind)
     # The petitioners are written by the audit event's flush, in the same transaction.
     # The audit event names no petitioner: the trail is readable by supervisors.
     await audit.record(session, actor=principal, action=audit_action, entity="case", entity_id=case.id,
@@ -209,11 +270,13 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
                            "receiving_org": org.code, "petitioner_count": count, "anonymous": case.anonymous,
                            "complaint_round": complaint_round, "parent_case_id": case.parent_case_id,
                            "split_from_id": case.split_from_id, "stage": case.stage, "due": case.due,
-                           "due_rule": case.due_rule, "filing_late": filing_late})
+                           "due_rule": case.due_rule, "filing_late": filing_late, **started,
+                           **({"decision_received_on": case.decision_received_on} if case.decision_received_on else {}),
+                           **({"filing_obstacle_days": case.filing_obstacle_days} if obstacle else {})})
     dups = []
     if check_duplicates and data.petitioners:
         dups = await find_possible_duplicates(session, principal, exclude_id=case.id, petitioners=data.petitioners,
-                                              respondent=data.respondent, title=data.title)
+                                              respondent=data.respondent, title=data.title, new_case=case)
     suggestion = await suggest_org(session, kind=case.kind, field_=case.field, unit=unit)
     return IntakeResult(case=case, pin=pin or "", possible_duplicates=dups, suggested_org=suggestion,
                         location_resolution=location_info)

@@ -2,6 +2,7 @@
 actions a caller may take."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -15,6 +16,8 @@ from app.models.cases import (
     CaseCreated,
     CaseDetail,
     CaseOut,
+    FilingObstacle,
+    DuplicateHint,
     OrgRef,
     PetitionerOut,
     Tracking,
@@ -22,7 +25,8 @@ from app.models.cases import (
 from app.models.reference import Organization
 from app.security import Principal
 from app.services import audit
-from app.services.cases.common import IntakeResult, holder_org_id, load_petitioners
+from app.services.cases.common import IntakeResult, holder_org_id, identity_protected, load_petitioners
+from app.services.cases.obligations import obligations_out
 from app.workflows import deadlines as dl
 from app.workflows import identity, overdue
 from app.workflows import lifecycle as lc
@@ -65,7 +69,7 @@ def is_overdue(case: Case, today: date) -> bool:
 
 def may_see_identity(case: Case, principal: Principal) -> bool:
     """app/workflows/identity.py's rule for this case and caller."""
-    return identity.may_see_identity(case.kind == Kind.denunciation, (case.receiving_org_id, case.assigned_org_id),
+    return identity.may_see_identity(identity_protected(case), (case.receiving_org_id, case.assigned_org_id),
                                      principal.org.id)
 
 
@@ -78,7 +82,7 @@ async def case_out(case: Case, orgs: OrgCache, today: date) -> CaseOut:
         receiving_org=_ref(await orgs.get(case.receiving_org_id)),
         assigned_org=_ref(await orgs.get(case.assigned_org_id)),
         petitioner_count=case.petitioner_count, mass=case.mass, anonymous=case.anonymous,
-        identity_protected=case.kind == Kind.denunciation,
+        identity_protected=identity_protected(case),
         due=case.due, stage=case.stage, overdue=overdue, days_overdue=days_overdue(case.due, today) if overdue else 0,
         outcome=case.outcome, complaint_round=case.complaint_round, parent_case_id=case.parent_case_id,
         version=case.version, created_at=as_utc(case.created_at), updated_at=as_utc(case.updated_at),
@@ -89,8 +93,9 @@ def _flags(case: Case) -> list[dict[str, str]]:
     flags = []
     if case.filing_late:
         flags.append({"code": "filing_deadline_passed", "source": dl.COMPLAINT_FILING_LIMIT_SOURCE,
-                      "detail": f"Received more than {dl.COMPLAINT_FILING_LIMIT_DAYS} days after the decision or act "
-                                "complained about: check for a valid reason, else refusal ground kn11_6_time_barred "
+                      "detail": f"Received more than {dl.COMPLAINT_FILING_LIMIT_DAYS} days after the complainant "
+                                "received or learned of the decision or act (days lost to obstacles excluded): "
+                                "check for a valid reason, else refusal ground kn11_6_time_barred "
                                 "(Luật Khiếu nại Art 11(6))."})
     if case.mass:
         flags.append({"code": "mass", "source": "Luật Tiếp công dân Art 29-30",
@@ -101,6 +106,26 @@ def _flags(case: Case) -> list[dict[str, str]]:
     return flags
 
 
+async def _duplicate_flags(session: AsyncSession, case: Case, principal: Principal) -> list[dict[str, str]]:
+    """Intakes elsewhere that matched this case's petitioner (DuplicateHint), for those who may
+    see this case's identity: each names the other case's code, receiving organisation and date,
+    never its petitioners — and is left out if that case's identity is protected from the viewer."""
+    rows = (await session.execute(
+        select(DuplicateHint, Case, Organization)
+        .join(Case, Case.id == DuplicateHint.other_case_id)
+        .join(Organization, Organization.id == Case.receiving_org_id)
+        .where(DuplicateHint.case_id == case.id).order_by(DuplicateHint.id))).all()
+    out = []
+    for hint, other, org in rows:
+        if not may_see_identity(other, principal):
+            continue
+        out.append({"code": "possible_duplicate_elsewhere", "source": "TT 05/2021/TT-TTCP (đơn trùng nội dung)",
+                    "detail": f"The same petitioner filed {other.code} at {org.code} ({org.name}) on "
+                              f"{other.received_on.isoformat()}: {hint.match}.",
+                    "case_code": other.code, "org": org.code, "received_on": other.received_on.isoformat()})
+    return out
+
+
 async def case_detail(session: AsyncSession, case: Case, orgs: OrgCache, principal: Principal, today: date, *,
                       audit_identity_read: bool = True) -> CaseDetail:
     base = await case_out(case, orgs, today)
@@ -109,20 +134,30 @@ async def case_detail(session: AsyncSession, case: Case, orgs: OrgCache, princip
     if show:
         rows = await load_petitioners(session, case.id)
         petitioners = [PetitionerOut.model_validate(p, from_attributes=True) for p in rows]
-        if case.kind == Kind.denunciation and rows and audit_identity_read:
+        if identity_protected(case) and rows and audit_identity_read:
             # Reading a denouncer's identity is itself an event (Luật Tố cáo Art 47, 56).
             await audit.record(session, actor=principal, action="case.identity_read", entity="case",
                                entity_id=case.id, case_id=case.id)
     return CaseDetail(
         **base.model_dump(), content=case.content, respondent=case.respondent,
         location_address=case.location_address if show else None,
-        decision_date=case.decision_date, filing_late=case.filing_late, flags=_flags(case),
+        decision_date=case.decision_date, decision_received_on=case.decision_received_on or case.decision_date,
+        filing_obstacle=(FilingObstacle(days=case.filing_obstacle_days, reason=case.filing_obstacle_reason or "")
+                         if case.filing_obstacle_days else None),
+        filing_late=case.filing_late,
+        flags=_flags(case) + (await _duplicate_flags(session, case, principal) if show else []),
         petitioners=petitioners, identity_redacted=not show,
         outcome_summary=case.outcome_summary, accepted_on=case.accepted_on, decided_on=case.decided_on,
         closed_on=case.closed_on, suspended_on=case.suspended_on, extensions_used=case.extensions_used,
         complexity=case.complexity, remote_area=case.remote_area, due_rule=case.due_rule,
         split_from_id=case.split_from_id, duplicate_of_id=case.duplicate_of_id,
+        obligations=await obligations_out(session, case.id, today, lambda i: _org_code(orgs, i)),
     )
+
+
+async def _org_code(orgs: OrgCache, org_id: int) -> str | None:
+    org = await orgs.get(org_id)
+    return org.code if org else None
 
 
 async def created_response(session: AsyncSession, principal: Principal, res: IntakeResult, orgs: OrgCache,
@@ -148,9 +183,19 @@ def describe(action: lc.Action, kind: Kind) -> dict[str, Any]:
     return out
 
 
-def actions_for(case: Case, principal: Principal) -> list[dict[str, Any]]:
-    """What this caller may do now (GET /cases/{id}/actions): read from the lifecycle table."""
-    if principal.role not in lc.TRANSITION_ROLES or principal.org.id != holder_org_id(case):
+def actions_for(case: Case, principal: Principal, owed: Collection[str] = ()) -> list[dict[str, Any]]:
+    """What this caller may do now (GET /cases/{id}/actions): read from the lifecycle table.
+    `owed`: the keys of the open obligations the caller's organisation owes on this case; an
+    action that only records a notice (`notify`) is offered only for them."""
+    if principal.role not in lc.TRANSITION_ROLES:
         return []
-    return [describe(a, Kind(case.kind)) for a in lc.allowed(Kind(case.kind), case.complaint_round,
-                                                              Status(case.status), Role(principal.role))]
+    holder = principal.org.id == holder_org_id(case)
+    out = []
+    for a in lc.allowed(Kind(case.kind), case.complaint_round, Status(case.status), Role(principal.role),
+                        principal.org.may_resolve):
+        if a.records_only:
+            if owed and (holder or a.by_receiver and principal.org.id == case.receiving_org_id):
+                out.append({**describe(a, Kind(case.kind)), "obligations": sorted(set(owed))})
+        elif holder:
+            out.append(describe(a, Kind(case.kind)))
+    return out

@@ -13,6 +13,7 @@ from app.errors import (
 )
 from app.models.audit import AuditEvent
 from app.models.cases import Case, overdue_clause
+from app.models.obligations import case_has_overdue_obligation
 from app.models.reference import AdminUnit, Organization
 from app.security import Principal
 from app.services.cases_scope import visible_clause
@@ -28,6 +29,7 @@ class CaseFilters:
     assigned_org: str | None = None
     receiving_org: str | None = None
     overdue: bool | None = None
+    obligation_overdue: bool | None = None
     due_before: date | None = None
     received_from: date | None = None
     received_to: date | None = None
@@ -67,6 +69,9 @@ async def list_cases(session: AsyncSession, principal: Principal, f: CaseFilters
             stmt = stmt.where(col == org.id)
     if f.overdue is not None:
         stmt = stmt.where(overdue_clause(today) if f.overdue else ~overdue_clause(today))
+    if f.obligation_overdue is not None:
+        missed = case_has_overdue_obligation(Case.id, today)
+        stmt = stmt.where(missed if f.obligation_overdue else ~missed)
     if f.due_before:
         stmt = stmt.where(Case.due < f.due_before)
     if f.received_from:

@@ -23,14 +23,19 @@ What it makes (all synthetic; no real person is named):
   terminated, appealed to round 2 at the city, and some left to run past their due date.
 
 Deterministic: the same seed, number of cases and `today` give the same cases, statuses, dates
-and tracking codes (a seeded generator is handed to intake through `session.info`). PIN hashes
-and timestamps (`created_at`, the audit `at`) are not: argon2 salts, and the wall clock.
+and tracking codes (the demo's Clock carries a seeded generator, `Clock.codes`, that intake draws
+tracking codes from). Timestamps (`created_at`, the audit `at`) are not: the wall clock.
 
-Fast: many cases per transaction, one PIN hash for all (argon2 is deliberately slow; the PIN is
-printed once), one Clock, organisations and actors cached, no duplicate search at intake.
+The Vietnamese text it samples (names, streets, titles, contents) is data: app/demo/corpus.json.
+Demo users are created by the users service (`app.services.users.create_user`), like any other.
+
+Fast: many cases per transaction, one Clock, organisations and actors cached, no duplicate search
+at intake. Every case the demo logs itself gets the one PIN it prints; split parts and round-2
+cases, which the service opens, get their own random PINs.
 """
 from __future__ import annotations
 
+import json
 import random
 import secrets
 import time
@@ -38,6 +43,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from importlib import resources
 from typing import Any
 
 from sqlalchemy import func, select
@@ -47,11 +53,12 @@ from app.db import Database
 from app.models.audit import AuditEvent
 from app.models.cases import Case, CaseCreate, PetitionerIn, SplitIn, SplitPart, TransitionIn
 from app.models.reference import AdminUnit, Organization, UnitLevel
-from app.models.users import User
+from app.models.users import Role, User, UserCreate
 from app.security import Principal, hash_password
-from app.services import audit
 from app.services import cases as svc
+from app.services import users as users_svc
 from app.services.clock import Clock
+from app.workflows import lifecycle as lc
 from app.workflows.calendar import business_today
 from app.workflows.lifecycle import Kind, Status
 
@@ -60,45 +67,23 @@ HISTORY_DAYS = 540  # ~18 months of cases
 WARDS_SINCE = date(2025, 7, 1)  # the two-tier units the cases are located in exist from this day
 DEMO_PREFIX = "demo."
 
-# ---- people ------------------------------------------------------------------------------------
+# ---- the text corpus (app/demo/corpus.json) ---------------------------------------------------
 
+_CORPUS = json.loads(resources.files("app.demo").joinpath("corpus.json").read_text(encoding="utf-8"))
 # Family names with rough northern frequencies (Nguyễn about two in five).
-_HO = (("Nguyễn", 380), ("Trần", 110), ("Lê", 95), ("Phạm", 70), ("Hoàng", 50), ("Phan", 40), ("Vũ", 45),
-       ("Đặng", 22), ("Bùi", 22), ("Đỗ", 25), ("Hồ", 12), ("Ngô", 14), ("Dương", 10), ("Lý", 5), ("Huỳnh", 4),
-       ("Võ", 4), ("Đào", 9), ("Đinh", 9), ("Trịnh", 8), ("Lương", 5), ("Mai", 5), ("Tạ", 4), ("Chu", 4),
-       ("Kiều", 3), ("Khuất", 2), ("Nghiêm", 2), ("Đoàn", 5), ("Cao", 4), ("Lưu", 4), ("Tô", 3))
-_DEM_NAM = ("Văn", "Văn", "Văn", "Đức", "Hữu", "Minh", "Quang", "Công", "Xuân", "Thế", "Mạnh", "Tiến", "Ngọc",
-            "Đình", "Trọng", "Anh", "Thanh", "Quốc", "Duy", "Bá", "Kim", "Việt")
-_DEM_NU = ("Thị", "Thị", "Thị", "Thu", "Thanh", "Ngọc", "Minh", "Phương", "Thùy", "Hồng", "Kim", "Bích", "Mai",
-           "Lan", "Diệu", "Khánh", "Hải", "Quỳnh")
-_TEN_NAM = ("An", "Bình", "Cường", "Dũng", "Duy", "Đức", "Giang", "Hải", "Hiếu", "Hoàng", "Hùng", "Huy", "Khánh",
-            "Long", "Minh", "Nam", "Nghĩa", "Phong", "Phúc", "Quân", "Sơn", "Thắng", "Thành", "Trung", "Tuấn",
-            "Tùng", "Việt", "Vinh", "Hưng", "Toàn", "Kiên", "Lâm", "Hòa", "Thịnh", "Quang", "Chiến", "Định",
-            "Lợi", "Tâm", "Tú")
-_TEN_NU = ("Anh", "Chi", "Dung", "Giang", "Hà", "Hằng", "Hạnh", "Hoa", "Hồng", "Hương", "Huyền", "Lan", "Liên",
-           "Linh", "Loan", "Mai", "Nga", "Ngọc", "Nhung", "Oanh", "Phương", "Quyên", "Thảo", "Thủy", "Trang",
-           "Tuyết", "Vân", "Yến", "Hiền", "Thơm", "Lụa", "Hậu", "Thư", "Xuân")
-_STREETS = ("Hàng Bạc", "Hàng Bông", "Phố Huế", "Bà Triệu", "Kim Mã", "Đội Cấn", "Láng", "Giải Phóng",
-            "Nguyễn Trãi", "Cầu Giấy", "Xuân Thủy", "Tây Sơn", "Minh Khai", "Lạc Long Quân", "Hoàng Quốc Việt",
-            "Trường Chinh", "Nguyễn Văn Cừ", "Ngọc Lâm", "Lĩnh Nam", "Tam Trinh", "Kim Giang", "Nguyễn Xiển",
-            "Quang Trung", "Tô Hiệu", "Phạm Văn Đồng", "Hồ Tùng Mậu", "Thụy Khuê", "Âu Cơ", "Lê Trọng Tấn",
-            "Vũ Tông Phan", "Định Công", "Trần Phú", "Nguyễn Khoái", "Bạch Đằng", "Phúc Diễn", "Cổ Nhuế")
-_VILLAGES = ("thôn Đông", "thôn Đoài", "thôn Trung", "thôn Thượng", "thôn Hạ", "xóm Chợ", "thôn Bãi",
-             "thôn Cầu", "thôn Đình", "xóm Mới", "thôn Phú", "thôn An")
-_PROJECTS = ("dự án đường Vành đai 4 - Vùng Thủ đô", "dự án mở rộng đường Vành đai 2,5",
-             "dự án tuyến đường sắt đô thị số 3", "dự án khu đô thị mới phía Tây", "dự án cải tạo, mở rộng quốc lộ 6",
-             "dự án xây dựng trường trung học cơ sở", "dự án khu tái định cư tập trung",
-             "dự án cầu Trần Hưng Đạo", "dự án cải tạo mương thoát nước", "dự án công viên cây xanh",
-             "dự án nâng cấp đê tả sông Hồng", "dự án cụm công nghiệp làng nghề")
-_BUILDINGS = ("khu tập thể Kim Liên", "khu tập thể Thành Công", "chung cư Giảng Võ", "khu tập thể Nguyễn Công Trứ",
-              "chung cư HH Linh Đàm", "khu nhà ở xã hội Đặng Xá", "chung cư Văn Khê", "khu tập thể Trung Tự")
-_COMPANIES = ("Công ty CP Đầu tư Xây dựng Thăng Long", "Công ty TNHH Môi trường Đô thị Sông Hồng",
-              "Công ty CP Phát triển Nhà Hà Thành", "Công ty TNHH Vật liệu Xây dựng Đông Anh",
-              "Công ty CP Bất động sản Hồng Hà", "Hợp tác xã Dịch vụ Nông nghiệp")
-_CANALS = ("mương Thụy Khuê", "sông Tô Lịch", "sông Nhuệ", "sông Kim Ngưu", "mương Lủ", "kênh Đồng Bông")
-_MARKETS = ("Đồng Xuân", "Long Biên", "Hôm", "Mơ", "Thành Công", "Nghĩa Tân", "Phùng Khoang")
-_WORKS = ("nhà văn hóa tổ dân phố", "đường giao thông nông thôn", "trường mầm non", "trạm y tế",
-          "hệ thống chiếu sáng công cộng", "kênh mương nội đồng")
+_HO: tuple[tuple[str, int], ...] = tuple((name, weight) for name, weight in _CORPUS["family_names"])
+_DEM_NAM = tuple(_CORPUS["middle_names_male"])
+_DEM_NU = tuple(_CORPUS["middle_names_female"])
+_TEN_NAM = tuple(_CORPUS["given_names_male"])
+_TEN_NU = tuple(_CORPUS["given_names_female"])
+_STREETS = tuple(_CORPUS["streets"])
+_VILLAGES = tuple(_CORPUS["villages"])
+_PROJECTS = tuple(_CORPUS["projects"])
+_BUILDINGS = tuple(_CORPUS["buildings"])
+_COMPANIES = tuple(_CORPUS["companies"])
+_CANALS = tuple(_CORPUS["canals"])
+_MARKETS = tuple(_CORPUS["markets"])
+_WORKS = tuple(_CORPUS["works"])
 
 # ---- what cases are about ---------------------------------------------------------------------
 
@@ -117,132 +102,13 @@ _CHANNEL_WEIGHTS = {"in_person": 40, "mail": 25, "online": 12, "forwarded": 10, 
 
 # Titles per (field, kind); {ward} is "phường X"/"xã Y"; the other slots are filled at random.
 _TITLES: dict[str, dict[Kind, tuple[str, ...]]] = {
-    "land": {
-        Kind.complaint: ("Khiếu nại Quyết định thu hồi đất số {no}/QĐ-UBND của UBND {ward}",
-                         "Khiếu nại việc không cấp Giấy chứng nhận quyền sử dụng đất cho hộ gia đình",
-                         "Khiếu nại Quyết định xử phạt vi phạm hành chính trong lĩnh vực đất đai",
-                         "Khiếu nại việc xác định nguồn gốc đất và thời điểm sử dụng đất",
-                         "Khiếu nại việc cưỡng chế thu hồi đất nông nghiệp tại {village}"),
-        Kind.denunciation: ("Tố cáo cán bộ địa chính UBND {ward} sai phạm trong việc cấp Giấy chứng nhận",
-                            "Tố cáo việc giao đất, cho thuê đất trái thẩm quyền tại {village}",
-                            "Tố cáo việc hợp thức hóa đất lấn chiếm tại {street}"),
-        Kind.petition: ("Kiến nghị cấp Giấy chứng nhận quyền sử dụng đất lần đầu",
-                        "Kiến nghị giải quyết tranh chấp ranh giới đất với hộ liền kề",
-                        "Kiến nghị điều chỉnh quy hoạch sử dụng đất tại {village}",
-                        "Kiến nghị đính chính thông tin trên Giấy chứng nhận quyền sử dụng đất"),
-        Kind.reflection: ("Phản ánh việc lấn chiếm đất công tại {street}",
-                          "Phản ánh xây dựng công trình trái phép trên đất nông nghiệp tại {village}",
-                          "Phản ánh việc san lấp, chuyển mục đích sử dụng đất trái phép tại {village}"),
-    },
-    "compensation": {
-        Kind.complaint: ("Khiếu nại phương án bồi thường, hỗ trợ, tái định cư {project}",
-                         "Khiếu nại đơn giá bồi thường đất nông nghiệp khi thu hồi đất thực hiện {project}",
-                         "Khiếu nại việc không được bố trí tái định cư khi bị thu hồi đất ở",
-                         "Khiếu nại việc áp giá bồi thường tài sản, vật kiến trúc trên đất"),
-        Kind.denunciation: ("Tố cáo việc lập hồ sơ khống để nhận tiền bồi thường {project}",
-                            "Tố cáo cán bộ Ban bồi thường giải phóng mặt bằng nhận tiền của người dân"),
-        Kind.petition: ("Kiến nghị hỗ trợ chuyển đổi nghề nghiệp khi thu hồi đất nông nghiệp",
-                        "Kiến nghị sớm chi trả tiền bồi thường {project}",
-                        "Kiến nghị bố trí tái định cư tại chỗ cho các hộ dân {project}"),
-        Kind.reflection: ("Phản ánh việc chậm bàn giao đất tái định cư {project}",
-                          "Phản ánh chất lượng nhà tái định cư xuống cấp, thấm dột"),
-    },
-    "housing": {
-        Kind.complaint: ("Khiếu nại Quyết định cưỡng chế tháo dỡ công trình xây dựng số {no}/QĐ-UBND",
-                         "Khiếu nại việc từ chối cấp giấy phép xây dựng nhà ở riêng lẻ"),
-        Kind.denunciation: ("Tố cáo cán bộ quản lý trật tự xây dựng bao che công trình sai phép tại {street}",),
-        Kind.petition: ("Kiến nghị cải tạo, xây dựng lại {building}",
-                        "Kiến nghị cấp Giấy chứng nhận quyền sở hữu căn hộ tại {building}"),
-        Kind.reflection: ("Phản ánh công trình xây dựng sai phép gây lún nứt nhà liền kề tại {street}",
-                          "Phản ánh chủ đầu tư chậm bàn giao sổ hồng tại {building}"),
-    },
-    "environment": {
-        Kind.complaint: ("Khiếu nại Quyết định xử phạt vi phạm hành chính về bảo vệ môi trường",),
-        Kind.denunciation: ("Tố cáo {company} xả thải trái phép ra {canal}",),
-        Kind.petition: ("Kiến nghị di dời cơ sở sản xuất gây ô nhiễm ra khỏi khu dân cư",
-                        "Kiến nghị nạo vét, cải tạo {canal}"),
-        Kind.reflection: ("Phản ánh ô nhiễm tiếng ồn, bụi từ công trường {project}",
-                          "Phản ánh tình trạng xả nước thải ra {canal}",
-                          "Phản ánh rác thải tồn đọng kéo dài tại {street}",
-                          "Phản ánh khói từ việc đốt rơm rạ, đốt rác tại {village}"),
-    },
-    "social_policy": {
-        Kind.complaint: ("Khiếu nại việc cắt trợ cấp xã hội hằng tháng",
-                         "Khiếu nại kết quả bình xét hộ nghèo, hộ cận nghèo năm {year}"),
-        Kind.denunciation: ("Tố cáo việc lập danh sách khống để nhận tiền hỗ trợ người có công",),
-        Kind.petition: ("Kiến nghị xem xét chế độ người có công với cách mạng",
-                        "Kiến nghị giải quyết chế độ bảo hiểm xã hội một lần",
-                        "Kiến nghị hỗ trợ người cao tuổi, người khuyết tật trong gia đình"),
-        Kind.reflection: ("Phản ánh việc chi trả trợ cấp xã hội chậm",),
-    },
-    "justice": {
-        Kind.complaint: ("Khiếu nại việc từ chối chứng thực hợp đồng chuyển nhượng quyền sử dụng đất",),
-        Kind.denunciation: ("Tố cáo cán bộ tư pháp - hộ tịch UBND {ward} gây khó khăn, nhũng nhiễu",),
-        Kind.petition: ("Kiến nghị tổ chức thi hành bản án dân sự đã có hiệu lực pháp luật",
-                        "Kiến nghị cải chính thông tin hộ tịch"),
-        Kind.reflection: ("Phản ánh việc chậm thi hành án dân sự",),
-    },
-    "corruption": {
-        Kind.complaint: ("Khiếu nại việc thu các khoản đóng góp trái quy định",),
-        Kind.denunciation: ("Tố cáo cán bộ UBND {ward} nhận hối lộ khi giải quyết hồ sơ",
-                            "Tố cáo sai phạm trong quản lý, sử dụng ngân sách xây dựng {work}",
-                            "Tố cáo lãnh đạo UBND {ward} lợi dụng chức vụ, quyền hạn để trục lợi",
-                            "Tố cáo dấu hiệu thông thầu tại gói thầu xây dựng {work}"),
-        Kind.petition: ("Kiến nghị công khai thu chi các khoản đóng góp của nhân dân xây dựng {work}",),
-        Kind.reflection: ("Phản ánh dấu hiệu tiêu cực trong đấu thầu xây dựng {work}",
-                          "Phản ánh việc thu tiền trái quy định khi làm thủ tục hành chính"),
-    },
-    "administration": {
-        Kind.complaint: ("Khiếu nại việc từ chối tiếp nhận hồ sơ thủ tục hành chính",
-                         "Khiếu nại hành vi hành chính của cán bộ bộ phận một cửa UBND {ward}"),
-        Kind.denunciation: ("Tố cáo cán bộ bộ phận một cửa UBND {ward} sách nhiễu người dân",),
-        Kind.petition: ("Kiến nghị rút ngắn thời gian giải quyết thủ tục hành chính",
-                        "Kiến nghị hướng dẫn thủ tục tách thửa đất"),
-        Kind.reflection: ("Phản ánh thái độ, tác phong của cán bộ bộ phận một cửa",
-                          "Phản ánh việc trả kết quả thủ tục hành chính quá hạn"),
-    },
-    "other": {
-        Kind.complaint: ("Khiếu nại việc thu phí trông giữ xe tại {market}",),
-        Kind.denunciation: ("Tố cáo hoạt động kinh doanh trái phép tại khu vực chợ {market}",),
-        Kind.petition: ("Kiến nghị lắp đặt đèn chiếu sáng tại {street}",
-                        "Kiến nghị sửa chữa đường giao thông xuống cấp tại {street}",
-                        "Kiến nghị bố trí điểm sinh hoạt cộng đồng cho tổ dân phố"),
-        Kind.reflection: ("Phản ánh tình trạng mất an ninh trật tự tại khu vực chợ {market}",
-                          "Phản ánh lấn chiếm vỉa hè, lòng đường để kinh doanh tại {street}",
-                          "Phản ánh ngập úng cục bộ mỗi khi mưa lớn tại {street}"),
-    },
+    field_: {Kind(kind): tuple(titles) for kind, titles in by_kind.items()}
+    for field_, by_kind in _CORPUS["titles"].items()
 }
-_FIELD_PHRASE = {
-    "land": "quản lý đất đai", "compensation": "bồi thường, hỗ trợ, tái định cư khi Nhà nước thu hồi đất",
-    "housing": "nhà ở và trật tự xây dựng", "environment": "bảo vệ môi trường", "social_policy": "chính sách xã hội",
-    "justice": "tư pháp, hộ tịch, thi hành án", "corruption": "phòng, chống tham nhũng, tiêu cực",
-    "administration": "thủ tục hành chính", "other": "trật tự đô thị và dân sinh",
-}
-_FIELD_LAW = {
-    "land": "Luật Đất đai năm 2024", "compensation": "Luật Đất đai năm 2024 và Nghị định 88/2024/NĐ-CP",
-    "housing": "Luật Xây dựng và Luật Nhà ở năm 2023", "environment": "Luật Bảo vệ môi trường năm 2020",
-    "social_policy": "Pháp lệnh Ưu đãi người có công với cách mạng", "justice": "Luật Hộ tịch năm 2014",
-    "corruption": "Luật Phòng, chống tham nhũng năm 2018", "administration": "Nghị định 61/2018/NĐ-CP",
-    "other": "quy định của Thành phố",
-}
-_ASK = {
-    Kind.complaint: "Tôi không đồng ý và đề nghị cơ quan có thẩm quyền xem xét lại, hủy bỏ quyết định, hành vi "
-                    "hành chính nói trên, bảo vệ quyền và lợi ích hợp pháp của gia đình tôi.",
-    Kind.denunciation: "Đề nghị cơ quan có thẩm quyền xác minh, làm rõ và xử lý nghiêm người có hành vi vi phạm "
-                       "theo quy định của pháp luật.",
-    Kind.petition: "Kính đề nghị cơ quan có thẩm quyền quan tâm xem xét, giải quyết sớm để ổn định cuộc sống "
-                   "của nhân dân.",
-    Kind.reflection: "Đề nghị chính quyền địa phương kiểm tra, có biện pháp xử lý dứt điểm.",
-}
-_SUMMARY = {
-    "upheld": "Khiếu nại là đúng; hủy bỏ quyết định bị khiếu nại và giao giải quyết lại theo quy định.",
-    "partly_upheld": "Khiếu nại đúng một phần; sửa đổi một phần quyết định bị khiếu nại.",
-    "rejected": "Khiếu nại là sai; giữ nguyên quyết định, hành vi hành chính bị khiếu nại.",
-    "true": "Nội dung tố cáo là đúng; kiến nghị xử lý kỷ luật người vi phạm.",
-    "partly_true": "Nội dung tố cáo đúng một phần; yêu cầu khắc phục và kiểm điểm rút kinh nghiệm.",
-    "false": "Nội dung tố cáo là sai; thông báo kết luận cho người tố cáo.",
-    "answered": "Đã có văn bản trả lời công dân, giao đơn vị chuyên môn thực hiện.",
-}
+_FIELD_PHRASE: dict[str, str] = _CORPUS["field_phrases"]
+_FIELD_LAW: dict[str, str] = _CORPUS["field_laws"]
+_ASK = {Kind(kind): text for kind, text in _CORPUS["asks"].items()}
+_SUMMARY: dict[str, str] = _CORPUS["summaries"]
 
 
 def _weighted(rng: random.Random, weights: dict[Any, int]) -> Any:
@@ -361,7 +227,6 @@ class _Ctx:
     rng: random.Random
     clock: Clock
     pin: str
-    pin_hash: str
     target: int
     report: DemoReport
     wards: list[AdminUnit]
@@ -423,13 +288,10 @@ async def _ensure_users(session: AsyncSession, rng: random.Random, password: str
         if user is None:
             if pw_hash is None:
                 report.password = password or secrets.token_urlsafe(12)
-                pw_hash = hash_password(report.password)
-            user = User(username=username, full_name=full_name, password_hash=pw_hash, role=role,
-                        organization_id=org.id)
-            session.add(user)
-            await session.flush()
-            await audit.record(session, actor="demo", action="user.create", entity="user", entity_id=user.id,
-                               changes={"username": username, "role": role, "org": org_code})
+                pw_hash = hash_password(report.password)  # argon2 once, for every demo user
+            user, _ = await users_svc.create_user(
+                session, "demo", UserCreate(username=username, password=report.password, full_name=full_name,
+                                            role=Role(role), org=org_code), password_hash=pw_hash)
             report.users_created += 1
         if role != "supervisor":
             actors[org_code] = Principal(user=user, org=org, unit=units[org.unit_code])
@@ -460,16 +322,14 @@ async def load_demo(db: Database, *, cases: int, seed: int, batch: int = 500, to
         orgs = {o.code: o for o in (await session.execute(select(Organization))).scalars()}
         actors, mttq_wards = await _ensure_users(session, rng, password, report, wards, orgs)
         clock = await Clock.load(session, today)
+    clock.codes = code_rng  # intake draws tracking codes from it: same seed, same codes
     report.pin = f"{rng.randrange(10**6):06d}"
-    pin_hash = hash_password(report.pin)  # one argon2 hash for every demo case
-    ctx = _Ctx(rng=rng, clock=clock, pin=report.pin, pin_hash=pin_hash, target=cases, report=report, wards=wards,
+    ctx = _Ctx(rng=rng, clock=clock, pin=report.pin, target=cases, report=report, wards=wards,
                ward_weights=[1.3 if w.division_type == "phường" else 0.9 for w in wards], orgs=orgs,
                org_code_by_id={o.id: o.code for o in orgs.values()}, actors=actors, mttq_wards=mttq_wards,
                dates=_received_dates(rng, cases, today))
     while ctx.created < cases:
         async with db.sessionmaker() as session, session.begin():
-            session.info[svc.TRACKING_CODE_RNG] = code_rng
-            session.info[svc.SHARED_PIN] = (ctx.pin, ctx.pin_hash)  # round-2 and split cases too
             # Units and organisations stay in this session's identity map while it lives (it only
             # holds objects weakly), so the service's look-ups by primary key are memory hits.
             pinned = [*(await session.execute(select(AdminUnit))).scalars(),
@@ -560,7 +420,7 @@ async def _one_case(session: AsyncSession, ctx: _Ctx) -> None:
                           content=f"Tôi tiếp tục gửi đơn về việc: {title}. Đến nay chưa nhận được trả lời.",
                           field=field_, location_unit_code=ward.code, respondent=respondent, petitioners=people)
         desk = f"UBND-{ward.code}"
-        res = await svc.intake(session, ctx.actors[desk], data, ctx.clock, pin_hash=ctx.pin_hash, pin=ctx.pin,
+        res = await svc.intake(session, ctx.actors[desk], data, ctx.clock, pin=ctx.pin,
                                check_duplicates=False)
         _count_new(ctx, res.case)
         try:
@@ -594,7 +454,7 @@ async def _one_case(session: AsyncSession, ctx: _Ctx) -> None:
         anonymous=anonymous, decision_date=decision_date, remote_area=False,
     )
     desk = _desk_for(ctx, ward, channel)
-    res = await svc.intake(session, ctx.actors[desk], data, ctx.clock, pin_hash=ctx.pin_hash, pin=ctx.pin,
+    res = await svc.intake(session, ctx.actors[desk], data, ctx.clock, pin=ctx.pin,
                            check_duplicates=False)
     case = res.case
     _count_new(ctx, case)
@@ -727,7 +587,11 @@ async def _resolve(session: AsyncSession, ctx: _Ctx, case: Case, kind: Kind, acc
             return
         suspended = rng.random() < 0.05  # waiting for a court or an expert opinion
         if suspended:
-            on = _after(ctx, on, 3, 15)
+            on_suspended = _after(ctx, on, 3, 15)
+            row = lc.find("suspend", kind, case.complaint_round, Status(case.status))
+            suspended = row is not None and row.not_yet_in_force(on_suspended) is None  # (Law 136/2025 for complaints)
+        if suspended:
+            on = on_suspended
             await _act(session, ctx, case, "suspend", on,
                        reason="Chờ kết quả giải quyết của cơ quan khác có liên quan (Tòa án thụ lý vụ án liên quan).")
             if rng.random() < 0.15:
@@ -748,6 +612,8 @@ async def _resolve(session: AsyncSession, ctx: _Ctx, case: Case, kind: Kind, acc
             # extended shortly before the running due date
             before_due = max(on, (case.due or on) - timedelta(days=rng.randint(1, 6)))
             on = _after(ctx, before_due, 0, 1)
+            if case.due is not None and on > case.due:  # an extension comes before the due date
+                break
             await _act(session, ctx, case, "extend", on, complexity=complexity,
                        reason="Vụ việc phức tạp, nhiều nội dung cần xác minh; gia hạn thời hạn giải quyết.")
         if stall:
@@ -766,6 +632,8 @@ async def _resolve(session: AsyncSession, ctx: _Ctx, case: Case, kind: Kind, acc
             return
         on = _after(ctx, on, 5, 38)
         outcome = "answered"
+    if kind == Kind.complaint and case.complaint_round == 2:
+        await _hold_dialogue(session, ctx, case, on)  # Luật Khiếu nại Art 39: before the second decision
     await _act(session, ctx, case, "decide", on, outcome=outcome, summary=_SUMMARY[outcome],
                reason="Ban hành quyết định giải quyết / văn bản trả lời.")
     decided = on
@@ -778,6 +646,26 @@ async def _resolve(session: AsyncSession, ctx: _Ctx, case: Case, kind: Kind, acc
     await _act(session, ctx, case, "close", _after(ctx, close_on, 0, 0), reason="Kết thúc, lưu hồ sơ giải quyết.")
     if appeal_on is not None:
         await _appeal(session, ctx, case, _after(ctx, appeal_on, 0, 0))
+
+
+async def _hold_dialogue(session: AsyncSession, ctx: _Ctx, case: Case, on: date) -> None:
+    """The resolver's dialogue with the complainant, noticed a week ahead and held the day of the decision."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from app.models.dialogues import DialogueCreate, DialogueTransitionIn
+    from app.services import dialogues as dialogue_service
+
+    principal = ctx.actors[ctx.org_code_by_id[svc.holder_org_id(case)]]
+    at = datetime.combine(on, time(8, 30), ZoneInfo("Asia/Ho_Chi_Minh"))
+    d = await dialogue_service.create(session, principal, DialogueCreate(
+        kind="complaint_resolution", chair="Lãnh đạo cơ quan giải quyết khiếu nại", scheduled_at=at,
+        notice_on=max(case.received_on, on - timedelta(days=7)), location="Trụ sở tiếp công dân",
+        case_ids=[case.id]), ctx.today)
+    await dialogue_service.transition(session, principal, d, DialogueTransitionIn(
+        action="hold", on=on, minutes="Các bên trình bày ý kiến; làm rõ nội dung khiếu nại và hướng giải quyết."),
+        ctx.today, if_match=str(d.version))
+    ctx.report.actions["dialogue"] += 1
 
 
 def _may_appeal(ctx: _Ctx, case: Case) -> bool:

@@ -1,0 +1,528 @@
+"""Dialogues (đối thoại) and the commitments made at them, reception sessions (tiếp công dân)
+and voter meetings (tiếp xúc cử tri): tables and API schemas.
+
+Linked cases appear in these outputs only as id, code, kind, status and overdue: never a
+petitioner (a denouncer's identity is protected by law, Luật Tố cáo Art 8).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from pydantic import AwareDatetime, ConfigDict, StrictBool, StrictInt, field_validator
+from sqlmodel import Field, SQLModel
+
+from app.models.base import DB_INT_MAX, Day, ts_field
+from app.workflows.dialogues import (
+    CommitmentStatus,
+    DialogueActionName,
+    DialogueKind,
+    DialogueStatus,
+)
+
+__all__ = ["Commitment", "CommitmentStatus", "Dialogue", "DialogueActionName", "DialogueCase", "DialogueKind",
+           "DialogueStatus", "ReceptionSession", "ReceptionSessionCase", "VoterMeeting", "VoterMeetingCase",
+           "commitment_overdue_clause"]
+
+CaseIdIn = StrictInt
+_CASE_IDS = dict(default_factory=list, max_length=200, description="case ids in your jurisdiction")
+
+
+def _strip(v: str | None) -> str | None:
+    if v is None:
+        return None
+    v = " ".join(v.split())
+    if not v:
+        raise ValueError("must not be blank")
+    return v
+
+
+def _plausible_moment(v: datetime | None) -> datetime | None:
+    """A moment a person could mean (as app/routers/params.py bounds dates): far years would
+    overflow when converted to UTC or Hanoi time."""
+    if v is not None and not 1900 <= v.year <= 2100:
+        raise ValueError("must be between 1900 and 2100")
+    return v
+
+
+def _ids(v: list[int]) -> list[int]:
+    for i in v:
+        if not 1 <= i <= DB_INT_MAX:
+            raise ValueError(f"{i} is not a case id")
+    if len(set(v)) != len(v):
+        raise ValueError("a case is listed twice")
+    return v
+
+
+# ---- tables ---------------------------------------------------------------------------------
+
+class Dialogue(SQLModel, table=True):
+    """Đối thoại: with a complainant while resolving a complaint (Luật Khiếu nại Art 30, 39), or a
+    leader's direct dialogue with the people on a pressing local matter (Quy chế 2387 Art 8.3, 10.4)."""
+
+    __tablename__ = "dialogue"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    status: str = Field(max_length=16)
+    host_org_id: int = Field(foreign_key="organization.id", index=True)
+    host_path: str = Field(max_length=200, index=True)
+    unit_code: str = Field(foreign_key="admin_unit.code", max_length=16)
+    unit_path: str = Field(max_length=200, index=True)
+    chair: str = Field(max_length=200)
+    scheduled_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    notice_on: date
+    short_notice: bool = False
+    location: str = Field(max_length=500)
+    topic: str | None = Field(default=None, max_length=500)
+    participants: list = Field(default_factory=list, sa_type=sa.JSON)
+    minutes: str | None = Field(default=None, sa_type=sa.Text)
+    held_on: date | None = None
+    cancel_reason: str | None = Field(default=None, max_length=2000)
+    postponements: int = 0
+    version: int = 1
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = ts_field()
+    updated_at: datetime = ts_field()
+
+
+class DialogueCase(SQLModel, table=True):
+    __tablename__ = "dialogue_case"
+
+    dialogue_id: int = Field(foreign_key="dialogue.id", primary_key=True)
+    case_id: int = Field(foreign_key="case_file.id", primary_key=True, index=True)
+
+
+class Commitment(SQLModel, table=True):
+    """A commitment made at a dialogue: what, which organisation, by when; tracked to completion."""
+
+    __tablename__ = "commitment"
+    __table_args__ = (sa.Index("ix_commitment_status_due_on", "status", "due_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dialogue_id: int = Field(foreign_key="dialogue.id", index=True)
+    description: str = Field(sa_type=sa.Text)
+    responsible_org_id: int = Field(foreign_key="organization.id", index=True)
+    responsible_path: str = Field(max_length=200)
+    due_on: date
+    status: str = Field(max_length=16)
+    done_on: date | None = None
+    version: int = 1
+    created_at: datetime = ts_field()
+    updated_at: datetime = ts_field()
+
+
+def commitment_overdue_clause(today: date) -> sa.ColumnElement[bool]:
+    """app.workflows.dialogues.commitment_overdue as SQL: open, and today after its due date."""
+    return sa.and_(Commitment.status == CommitmentStatus.open.value, Commitment.due_on < today)
+
+
+class ReceptionSession(SQLModel, table=True):
+    """Tiếp công dân: a desk's or a leader's reception session on one day."""
+
+    __tablename__ = "reception_session"
+    __table_args__ = (sa.Index("ix_reception_session_org_id_held_on", "org_id", "held_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organization.id")
+    org_path: str = Field(max_length=200, index=True)
+    held_on: date
+    host_name: str = Field(max_length=200)
+    host_title: str = Field(max_length=200)
+    led_by_head: bool = False
+    visitors: int = 0
+    delegations: int = 0
+    notes: str | None = Field(default=None, sa_type=sa.Text)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = ts_field()
+
+
+class ReceptionSessionCase(SQLModel, table=True):
+    __tablename__ = "reception_session_case"
+
+    session_id: int = Field(foreign_key="reception_session.id", primary_key=True)
+    case_id: int = Field(foreign_key="case_file.id", primary_key=True, index=True)
+
+
+class VoterMeeting(SQLModel, table=True):
+    """Tiếp xúc cử tri (Quy chế 2387 Art 9.2): deputies meet voters; the petitions raised are cases."""
+
+    __tablename__ = "voter_meeting"
+
+    id: int | None = Field(default=None, primary_key=True)
+    held_on: date
+    unit_code: str = Field(foreign_key="admin_unit.code", max_length=16)
+    unit_path: str = Field(max_length=200, index=True)
+    organised_by_id: int = Field(foreign_key="organization.id", index=True)
+    organised_path: str = Field(max_length=200)
+    location: str | None = Field(default=None, max_length=500)
+    deputies: list = Field(default_factory=list, sa_type=sa.JSON)
+    voters: int = 0
+    summary: str | None = Field(default=None, sa_type=sa.Text)
+    version: int = 1
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = ts_field()
+    updated_at: datetime = ts_field()
+
+
+class VoterMeetingCase(SQLModel, table=True):
+    __tablename__ = "voter_meeting_case"
+
+    meeting_id: int = Field(foreign_key="voter_meeting.id", primary_key=True)
+    case_id: int = Field(foreign_key="case_file.id", primary_key=True, index=True)
+
+
+# ---- schemas shared by the three ---------------------------------------------------------
+
+class LinkedCase(SQLModel):
+    """A linked case as these records show it: no petitioner, ever."""
+
+    id: int
+    code: str
+    kind: str
+    status: str
+    overdue: bool
+
+
+# ---- dialogues ------------------------------------------------------------------------------
+
+class ParticipantRole(StrEnum):
+    complainant = "complainant"  # người khiếu nại
+    respondent = "respondent"  # người bị khiếu nại
+    related_party = "related_party"  # người có quyền, nghĩa vụ liên quan
+    agency = "agency"  # cơ quan, tổ chức liên quan
+    citizen = "citizen"  # người dân (đối thoại trực tiếp)
+    other = "other"
+
+
+class ParticipantIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    role: ParticipantRole = ParticipantRole.other
+    organisation: str | None = Field(default=None, max_length=300)
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, v: str) -> str:
+        return _strip(v)
+
+
+class Participant(SQLModel):
+    name: str
+    role: ParticipantRole
+    organisation: str | None = None
+    present: bool | None = Field(default=None, description="null until the dialogue is held")
+    absence_reason: str | None = None
+
+
+class AttendanceIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, description="a participant's name, as listed")
+    present: StrictBool
+    absence_reason: str | None = Field(default=None, max_length=1000,
+                                       description="an absentee's reason, if they gave one")
+
+
+class DialogueCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"kind": "complaint_resolution", "chair": "Nguyễn Văn Bình, Chủ tịch UBND phường",
+         "scheduled_at": "2026-11-20T08:30:00+07:00", "notice_on": "2026-11-10",
+         "location": "Trụ sở UBND phường Hoàn Kiếm", "case_ids": [1],
+         "participants": [{"name": "Nguyễn Văn An", "role": "complainant"},
+                          {"name": "Phòng Kinh tế", "role": "agency", "organisation": "UBND phường Hoàn Kiếm"}]},
+        {"kind": "direct_dialogue", "chair": "Chủ tịch UBND phường", "scheduled_at": "2026-12-05T14:00:00+07:00",
+         "location": "Nhà văn hóa tổ dân phố 5", "unit_code": "00070",
+         "topic": "Ô nhiễm tiếng ồn từ công trường ban đêm", "case_ids": [],
+         "participants": [{"name": "Đại diện tổ dân phố 5", "role": "citizen"}]}]})
+
+    kind: DialogueKind
+    host_org: str | None = Field(default=None, max_length=64,
+                                 description="organisation code; default and only choice: your own")
+    chair: str = Field(min_length=1, max_length=200, description="who chairs it (name and title)")
+    scheduled_at: AwareDatetime = Field(description="ISO 8601 with offset")
+    notice_on: Day | None = Field(default=None, description="when the written notice was sent; default today")
+    location: str = Field(min_length=1, max_length=500)
+    unit_code: str | None = Field(default=None, max_length=16,
+                                  description="direct dialogues: the unit concerned (required); complaint "
+                                              "dialogues: default the case's unit")
+    topic: str | None = Field(default=None, max_length=500, description="direct dialogues: required")
+    case_ids: list[CaseIdIn] = Field(**_CASE_IDS)
+    participants: list[ParticipantIn] = Field(default_factory=list, max_length=500)
+
+    @field_validator("chair", "location")
+    @classmethod
+    def _check_text(cls, v: str) -> str:
+        return _strip(v)
+
+    @field_validator("scheduled_at")
+    @classmethod
+    def _check_moment(cls, v: datetime) -> datetime:
+        return _plausible_moment(v)
+
+    @field_validator("topic")
+    @classmethod
+    def _check_topic(cls, v: str | None) -> str | None:
+        return _strip(v) if v else None
+
+    @field_validator("case_ids")
+    @classmethod
+    def _check_ids(cls, v: list[int]) -> list[int]:
+        return _ids(v)
+
+
+class DialogueTransitionIn(SQLModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"action": "hold", "on": "2026-11-20", "minutes": "Hai bên trình bày ý kiến; thống nhất đo đạc lại ranh giới.",
+         "attendance": [{"name": "Nguyễn Văn An", "present": True},
+                        {"name": "Phòng Kinh tế", "present": False, "absence_reason": "Không có lý do"}]},
+        {"action": "postpone", "scheduled_at": "2026-12-10T08:30:00+07:00", "reason": "Người khiếu nại ốm"},
+        {"action": "cancel", "reason": "Người khiếu nại rút đơn"}]})
+
+    action: DialogueActionName
+    reason: str | None = Field(default=None, max_length=2000)
+    on: Day | None = Field(default=None, description="hold: the day it was held; postpone: the new notice's day; "
+                                                      "default today")
+    minutes: str | None = Field(default=None, max_length=50000, description="hold: the minutes (biên bản)")
+    attendance: list[AttendanceIn] = Field(default_factory=list, max_length=500,
+                                           description="hold: who was present; absentees are recorded")
+    scheduled_at: AwareDatetime | None = Field(default=None, description="postpone: the new time")
+
+    @field_validator("scheduled_at")
+    @classmethod
+    def _check_moment(cls, v: datetime | None) -> datetime | None:
+        return _plausible_moment(v)
+
+
+class CommitmentCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"description": "Đo đạc lại ranh giới thửa đất số 12", "responsible_org": "UBND-00070",
+         "due_on": "2026-12-15"}]})
+
+    description: str = Field(min_length=1, max_length=5000)
+    responsible_org: str = Field(min_length=1, max_length=64, description="organisation code")
+    due_on: Day
+
+    @field_validator("description")
+    @classmethod
+    def _check_description(cls, v: str) -> str:
+        return _strip(v)
+
+
+class CommitmentUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"status": "done", "done_on": "2026-11-26"}, {"due_on": "2027-01-15", "reason": "Chờ kết quả đo đạc"}]})
+
+    description: str | None = Field(default=None, min_length=1, max_length=5000)
+    due_on: Day | None = None
+    status: CommitmentStatus | None = None
+    done_on: Day | None = Field(default=None, description="status done: the day it was done; default today")
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class CommitmentOut(SQLModel):
+    id: int
+    dialogue_id: int
+    description: str
+    responsible_org: str
+    responsible_org_name: str
+    due_on: date
+    status: CommitmentStatus
+    done_on: date | None
+    overdue: bool
+    days_overdue: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class DialogueOut(SQLModel):
+    id: int
+    kind: DialogueKind
+    status: DialogueStatus
+    host_org: str
+    host_org_name: str
+    chair: str
+    scheduled_at: datetime
+    notice_on: date
+    short_notice: bool = Field(description="notice of fewer than 5 days before the dialogue")
+    location: str
+    unit_code: str
+    topic: str | None
+    case_ids: list[int]
+    cases: list[LinkedCase]
+    participants: list[Participant]
+    absentees: list[Participant]
+    minutes: str | None
+    held_on: date | None
+    cancel_reason: str | None
+    postponements: int
+    commitments: list[CommitmentOut]
+    allowed_actions: list[str]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+# ---- reception sessions ---------------------------------------------------------------------
+
+class ReceptionSessionCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"org": "UBND-00070", "host_name": "Nguyễn Văn Bình", "host_title": "Chủ tịch UBND phường",
+         "led_by_head": True, "held_on": "2026-11-12", "visitors": 9, "delegations": 1, "case_ids": [1]},
+        {"org": "BTCD-01", "host_name": "Trần Thị Hoa", "host_title": "Cán bộ Ban Tiếp công dân",
+         "led_by_head": False, "held_on": "2026-11-13", "visitors": 21, "delegations": 0, "case_ids": []}]})
+
+    org: str | None = Field(default=None, max_length=64,
+                            description="organisation code: yours or one at your unit; default yours")
+    host_name: str = Field(min_length=1, max_length=200)
+    host_title: str = Field(min_length=1, max_length=200)
+    led_by_head: StrictBool = Field(description="the organisation's head received in person (the legal duty)")
+    held_on: Day
+    visitors: StrictInt = Field(ge=0, le=100000, description="citizens received")
+    delegations: StrictInt = Field(default=0, ge=0, le=10000, description="mass groups (đoàn đông người)")
+    case_ids: list[CaseIdIn] = Field(**_CASE_IDS)
+    notes: str | None = Field(default=None, max_length=5000)
+
+    @field_validator("host_name", "host_title")
+    @classmethod
+    def _check_names(cls, v: str) -> str:
+        return _strip(v)
+
+    @field_validator("case_ids")
+    @classmethod
+    def _check_ids(cls, v: list[int]) -> list[int]:
+        return _ids(v)
+
+
+class ReceptionSessionOut(SQLModel):
+    id: int
+    org: str
+    org_name: str
+    host_name: str
+    host_title: str
+    led_by_head: bool
+    held_on: date
+    visitors: int
+    delegations: int
+    case_ids: list[int]
+    cases: list[LinkedCase]
+    notes: str | None
+    created_at: datetime
+
+
+class ReceptionRuleOut(SQLModel):
+    key: str
+    head: str
+    frequency: str
+    effective_from: date
+    effective_to: date | None
+    source: str
+    evidence: str
+
+
+class ComplianceItem(SQLModel):
+    org: str
+    org_name: str
+    unit_code: str
+    rule: ReceptionRuleOut = Field(description="the legal frequency in force on the month's first day")
+    measure: str = Field(description="`days`: distinct days with a session led by the head in the month; "
+                                     "`weeks`: weeks of the month with one")
+    required: int
+    met: int
+    compliant: bool
+    head_session_days: list[date]
+    weeks_missed: list[date] = Field(description="weekly rules: the Monday of each week without a session")
+
+
+class ComplianceOut(SQLModel):
+    year: int
+    month: int
+    month_complete: bool = Field(description="false while the month is still running")
+    items: list[ComplianceItem]
+    compliant: int
+    not_compliant: int
+
+
+# ---- voter meetings -------------------------------------------------------------------------
+
+class VoterMeetingCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"held_on": "2026-11-14", "unit_code": "00070", "organised_by": "HDND-00070",
+         "deputies": ["Lê Thị Mai", "Phạm Văn Quang"], "voters": 120, "location": "Nhà văn hóa tổ dân phố 3",
+         "case_ids": [], "summary": None}]})
+
+    held_on: Day
+    unit_code: str = Field(min_length=1, max_length=16)
+    organised_by: str | None = Field(default=None, max_length=64,
+                                     description="the People's Council or Fatherland Front organising it "
+                                                 "(organisation code); default yours")
+    deputies: list[str] = Field(default_factory=list, max_length=100, description="deputies' names")
+    voters: StrictInt = Field(ge=0, le=1000000, description="voters attending")
+    location: str | None = Field(default=None, max_length=500)
+    case_ids: list[CaseIdIn] = Field(**_CASE_IDS | {"description": "petitions raised there: cases with channel "
+                                                                   "voter_meeting in your jurisdiction"})
+    summary: str | None = Field(default=None, max_length=50000)
+
+    @field_validator("case_ids")
+    @classmethod
+    def _check_ids(cls, v: list[int]) -> list[int]:
+        return _ids(v)
+
+    @field_validator("deputies")
+    @classmethod
+    def _check_deputies(cls, v: list[str]) -> list[str]:
+        return [_strip(d) for d in v]
+
+
+class VoterMeetingUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"case_ids": [1, 2], "summary": "Hai kiến nghị đã được UBND phường trả lời; một kiến nghị đang giải quyết."}]})
+
+    deputies: list[str] | None = Field(default=None, max_length=100)
+    voters: StrictInt | None = Field(default=None, ge=0, le=1000000)
+    location: str | None = Field(default=None, max_length=500)
+    case_ids: list[CaseIdIn] | None = Field(default=None, max_length=200)
+    summary: str | None = Field(default=None, max_length=50000)
+
+    @field_validator("case_ids")
+    @classmethod
+    def _check_ids(cls, v: list[int] | None) -> list[int] | None:
+        return _ids(v) if v is not None else v
+
+    @field_validator("deputies")
+    @classmethod
+    def _check_deputies(cls, v: list[str] | None) -> list[str] | None:
+        return [_strip(d) for d in v] if v else v
+
+
+class MeetingCase(LinkedCase):
+    answered: bool = Field(description="an answer or decision has been issued")
+    outcome: str | None
+
+
+class MeetingCounts(SQLModel):
+    total: int
+    answered: int
+    open: int = Field(description="still awaiting an answer")
+    overdue: int
+
+
+class VoterMeetingOut(SQLModel):
+    id: int
+    held_on: date
+    unit_code: str
+    organised_by: str
+    organised_by_name: str
+    deputies: list[str]
+    voters: int
+    location: str | None
+    case_ids: list[int]
+    cases: list[MeetingCase]
+    counts: MeetingCounts
+    summary: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime

@@ -1,7 +1,7 @@
 """API keys for Open311 client systems.
 
-Revision ID: 0004_pub
-Revises: 0004_sec
+Revision ID: 0010_pub
+Revises: 0008_dlg
 Create Date: 2026-11-30
 """
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_pub"
-down_revision = "0004_sec"
+revision = "0010_pub"
+down_revision = "0008_dlg"
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,8 @@ from app.models import base  # noqa: F401  (naming convention first)
 from app.models.audit import AuditEvent
 from app.models.cases import CalendarOverride, Case, DeadlineSetting, IdempotencyRecord, Petitioner, RoutingRule
 from app.models.reference import AdminUnit, Organization
+from app.models.supervision import Recommendation
 from app.models.users import User
 
 __all__ = ["AdminUnit", "AuditEvent", "CalendarOverride", "Case", "DeadlineSetting", "IdempotencyRecord",
-           "Organization", "Petitioner", "RoutingRule", "User"]
+           "Organization", "Petitioner", "Recommendation", "RoutingRule", "User"]

@@ -25,6 +25,16 @@ class Channel(StrEnum):
     hotline = "hotline"  # đường dây nóng
 
 
+class UrgentReason(StrEnum):
+    """Why a case is urgent (Quy chế 2387 Art 23): tình huống phức tạp."""
+
+    mass = "mass"  # đông người
+    security = "security"  # an ninh chính trị, trật tự an toàn xã hội
+    disaster = "disaster"  # thiên tai, thảm họa
+    epidemic = "epidemic"  # dịch bệnh
+    other = "other"
+
+
 class CaseField(StrEnum):
     land = "land"  # đất đai
     housing = "housing"  # nhà ở
@@ -90,6 +100,9 @@ class Case(SQLModel, table=True):
     closed_on: date | None = None
     outcome: str | None = Field(default=None, max_length=32)
     outcome_summary: str | None = Field(default=None, sa_type=sa.Text)
+    # Quy chế 2387 Art 23: flagged urgent by the `flag_urgent` transition (app/services/alerts.py)
+    urgent: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    urgent_reason: str | None = Field(default=None, max_length=16)
     last_event_on: date
     search_text: str = Field(default="", sa_type=sa.Text)
     version: int = 1
@@ -307,7 +320,8 @@ class TransitionIn(SQLModel):
         {"action": "extend", "complexity": "particularly_complex", "reason": "Vụ việc đặc biệt phức tạp"},
         {"action": "decide", "outcome": "partly_upheld", "summary": "Khiếu nại đúng một phần"},
         {"action": "appeal", "reason": "Không đồng ý với quyết định lần đầu"},
-        {"action": "withdraw", "reason": "Người khiếu nại rút đơn"}]})
+        {"action": "withdraw", "reason": "Người khiếu nại rút đơn"},
+        {"action": "flag_urgent", "urgent_reason": "mass", "reason": "Khoảng 50 hộ dân tập trung tại trụ sở UBND"}]})
 
     action: ActionName = Field(description="see docs/lifecycle.md")
     reason: str | None = Field(default=None, max_length=5000)
@@ -326,6 +340,7 @@ class TransitionIn(SQLModel):
                                            description="archive as duplicate: the case id")
     guided_to: str | None = Field(default=None, max_length=300)
     remote_area: StrictBool | None = None
+    urgent_reason: UrgentReason | None = Field(default=None, description="flag_urgent: why (Quy chế 2387 Art 23)")
 
 
 class SplitPart(SQLModel):
@@ -369,6 +384,8 @@ class CaseOut(SQLModel):
     assigned_org: OrgRef | None
     petitioner_count: int
     mass: bool
+    urgent: bool = False
+    urgent_reason: UrgentReason | None = None
     anonymous: bool
     identity_protected: bool
     due: date | None

@@ -189,6 +189,9 @@ ACTIONS: tuple[Action, ...] = (
            source="Luật Khiếu nại Art 10; Luật Tố cáo Art 33"),
     Action("terminate", "Đình chỉ giải quyết", _ACTIVE | {Status.suspended}, Status.terminated, HANDLER, Clock.stop,
            kinds=_CK_DN, required=("reason",), source="Luật Khiếu nại Art 11a (Law 136/2025); Luật Tố cáo Art 34"),
+    # issue 8 item 7: urgent alerts (app/services/alerts.py); the status and the clock stay as they are
+    Action("flag_urgent", "Báo cáo khẩn (tình huống phức tạp)", OPEN_STATUSES, None, DESK,
+           required=("urgent_reason", "reason"), source="Quy chế 2387-QĐ/TU Art 23, 24.4"),
 )
 
 ACTION_NAMES: tuple[str, ...] = tuple(dict.fromkeys(a.name for a in ACTIONS))

@@ -297,10 +297,18 @@ async def _appeal(session, principal, case: Case, data: TransitionIn, clock: Clo
     return opened
 
 
+async def _flag_urgent(session, principal, case: Case, data: TransitionIn, clock, on, changes) -> None:
+    # issue 8 item 7 (urgent alerts, Quy chế 2387 Art 23): kept tiny; the rule is app/services/alerts.py
+    from app.services.alerts import apply_flag_urgent
+
+    apply_flag_urgent(case, data.urgent_reason, changes)
+
+
 _APPLY = {
     "reclassify": _reclassify, "forward": _forward, "accept": _accept, "return": _return, "archive": _archive,
     "reject": _reject, "guide": _guide, "suspend": _suspend, "resume": _resume, "extend": _extend,
     "decide": _decide, "close": _close, "appeal": _appeal,
+    "flag_urgent": _flag_urgent,  # issue 8 item 7
 }
 
 

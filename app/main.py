@@ -13,7 +13,7 @@ from app.config import Settings, get_settings
 from app.db import Database
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
 from app.ratelimit import SlidingWindowLimiter
-from app.routers import audit, auth, calendar, cases, ops, reference, routing, users
+from app.routers import audit, auth, calendar, cases, ops, reference, routing, supervision, users
 from app.routers.params import reject_nul_characters
 from app.workflows.calendar import business_today
 
@@ -74,6 +74,8 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     for module in (ops, auth, users, reference, cases, calendar, routing, audit):
         app.include_router(module.router)
+    app.include_router(supervision.router)  # issue 8: overview, recommendations
+    app.include_router(supervision.alerts_router)  # issue 8: alerts (Quy chế 2387 Art 23)
     return app
 
 

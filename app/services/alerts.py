@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Forbidden, Invalid, field_error
 from app.models.audit import AuditEvent
-from app.models.base import as_utc
+from app.models.base import DB_INT_MAX, as_utc
 from app.models.cases import Case, UrgentReason, overdue_clause
 from app.models.reference import OrgKind
 from app.pagination import decode_cursor, encode_cursor
@@ -163,16 +163,19 @@ def parse_cursor(cursor: str | None) -> tuple[datetime, str] | None:
     try:
         at = datetime.fromisoformat(values[0])
         _parse_tiebreak(values[1])
-    except ValueError:
+        at = at.astimezone(UTC) if at.tzinfo is not None and 1900 <= at.year <= 2100 else None
+    except (ValueError, OverflowError):
         at = None
-    if at is None or at.tzinfo is None:
+    if at is None:
         raise field_error("query.after", "not a cursor this service issued")
-    return (at.astimezone(UTC), values[1])
+    return (at, values[1])
 
 
 def _parse_tiebreak(tiebreak: str) -> None:
     kind, _, rest = tiebreak.partition("-")
-    if kind not in ("urgent", "overdue") or not rest.split("-")[0].isdigit():
+    number = rest.split("-")[0]
+    if kind not in ("urgent", "overdue") or not (number.isascii() and number.isdigit()) \
+            or not 0 < int(number) <= DB_INT_MAX:
         raise ValueError(tiebreak)
 
 

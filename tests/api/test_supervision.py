@@ -242,6 +242,9 @@ async def test_flag_urgent_is_a_transition_with_a_reason(client, world):
     assert_problem(await client.post(f"/api/v1/cases/{case['id']}/transitions", json={
         "action": "flag_urgent", "urgent_reason": "riot", "reason": "x"}, headers={**desk, "If-Match": '"1"'}),
         422, "urgent_reason")
+    actions = await get_ok(client, f"/api/v1/cases/{case['id']}/actions", desk)
+    flag = next(a for a in actions["actions"] if a["action"] == "flag_urgent")
+    assert flag["required"] == ["urgent_reason", "reason"] and "epidemic" in flag["urgent_reasons"]
     out = await act(client, desk, case["id"], "flag_urgent", urgent_reason="security", reason="Tụ tập đông người")
     assert out["urgent"] is True and out["urgent_reason"] == "security" and out["status"] == "received"
     assert out["due"] == case["due"]  # the clock is untouched

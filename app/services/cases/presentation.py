@@ -18,6 +18,7 @@ from app.models.cases import (
     OrgRef,
     PetitionerOut,
     Tracking,
+    UrgentReason,
 )
 from app.models.reference import Organization
 from app.security import Principal
@@ -146,6 +147,8 @@ def describe(action: lc.Action, kind: Kind) -> dict[str, Any]:
         out["outcomes"] = list(action.outcomes.get(kind, ()))
     if action.name == "extend":
         out["complexities"] = list(lc.COMPLEXITIES)
+    if action.name == "flag_urgent":  # issue 8 item 7
+        out["urgent_reasons"] = [r.value for r in UrgentReason]
     return out
 
 

@@ -16,7 +16,7 @@ example commitments or missed obligations, issue 8): given the scope, it returns
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -120,8 +120,31 @@ async def resolve_unit(session: AsyncSession, principal: Principal, code: str | 
     return unit
 
 
-def _blank(unit_code: str, unit_name: str | None) -> UnitOverview:
-    return UnitOverview(unit_code=unit_code, unit_name=unit_name)
+@dataclass(slots=True)
+class _Acc:
+    """One row's counts while the grouped rows are folded (plain Python: setting fields of the
+    response models row by row costs more than the queries)."""
+
+    unit_code: str
+    unit_name: str | None
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_COUNTERS, 0))
+    by_kind: dict[str, int] = field(default_factory=dict)
+    by_stage: dict[str, int] = field(default_factory=dict)
+    by_status: dict[str, int] = field(default_factory=dict)
+    oldest: tuple[date, int, str] | None = None
+    provided: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def out(self, today: date) -> UnitOverview:
+        oldest = None
+        if self.oldest is not None:
+            due, case_id, code = self.oldest
+            oldest = OldestOverdue(id=case_id, code=code, due=due, days_overdue=days_overdue(due, today))
+        return UnitOverview.model_validate({
+            "unit_code": self.unit_code, "unit_name": self.unit_name, **self.counts, "by_kind": self.by_kind,
+            "by_stage": self.by_stage, "by_status": self.by_status, "oldest_overdue": oldest, **self.provided})
+
+
+_COUNTERS = ("open", "overdue", "due_soon", "mass", "urgent")
 
 
 def _add(target: dict[str, int], key: str | None, n: int) -> None:
@@ -135,36 +158,37 @@ async def overview(session: AsyncSession, principal: Principal, code: str | None
     scope = Scope(unit=unit, today=today, horizon=due_soon_horizon(calendar, today))
     children = list((await session.execute(select(AdminUnit).where(AdminUnit.parent_code == unit.code)
                                            .order_by(AdminUnit.code))).scalars())
-    by_path = {c.path: _blank(c.code, c.name) for c in children}
-    total, own = _blank(unit.code, unit.name), _blank(unit.code, unit.name)
+    by_path = {c.path: _Acc(c.code, c.name) for c in children}
+    total, own = _Acc(unit.code, unit.name), _Acc(unit.code, unit.name)
+    memo: dict[str, tuple[_Acc, _Acc]] = {}
 
-    def rows_for(path: str) -> list[UnitOverview]:
-        """The overviews a place counts in: the total, and its child (or the unit's own row)."""
-        child = child_path(path, scope.path)
-        return [total, by_path.get(child, own) if child else own]
+    def rows_for(path: str) -> tuple[_Acc, _Acc]:
+        """The rows a place counts in: the total, and its child (or the unit's own row)."""
+        if path not in memo:
+            child = child_path(path, scope.path)
+            memo[path] = (total, by_path.get(child, own) if child else own)
+        return memo[path]
 
     for path, kind, status, stage, n, n_overdue, n_soon, n_mass, n_urgent in await case_rows(session, scope):
+        values = (n, int(n_overdue or 0), int(n_soon or 0), int(n_mass or 0), int(n_urgent or 0))
         for row in rows_for(path):
-            row.open += n
-            row.overdue += int(n_overdue or 0)
-            row.due_soon += int(n_soon or 0)
-            row.mass += int(n_mass or 0)
-            row.urgent += int(n_urgent or 0)
+            counts = row.counts
+            for name, v in zip(_COUNTERS, values, strict=True):
+                counts[name] += v
             _add(row.by_kind, kind, n)
             _add(row.by_stage, stage, n)
             _add(row.by_status, status, n)
     for path, case_id, case_code, due in await oldest_overdue_rows(session, scope):
         for row in rows_for(path):
-            cur = row.oldest_overdue
-            if cur is None or (due, case_id) < (cur.due, cur.id):
-                row.oldest_overdue = OldestOverdue(id=case_id, code=case_code, due=due,
-                                                   days_overdue=days_overdue(due, today))
+            if row.oldest is None or (due, case_id) < row.oldest[:2]:
+                row.oldest = (due, case_id, case_code)
     for provider in COUNT_PROVIDERS:
-        field, rows = await provider(session, scope)
+        name, rows = await provider(session, scope)
         for path, counts in rows:
             for row in rows_for(path):
-                counter = getattr(row, field)
-                for name, n in counts.items():
-                    setattr(counter, name, getattr(counter, name) + n)
+                acc = row.provided.setdefault(name, {})
+                for counter, n in counts.items():
+                    acc[counter] = acc.get(counter, 0) + n
     return OverviewOut(unit={"code": unit.code, "name": unit.name, "level": unit.level}, as_of=today,
-                       due_soon_until=scope.horizon, total=total, own=own, children=list(by_path.values()))
+                       due_soon_until=scope.horizon, total=total.out(today), own=own.out(today),
+                       children=[row.out(today) for row in by_path.values()])

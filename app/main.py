@@ -16,7 +16,20 @@ from app.services.cases.common import configure_pin_key
 from app.db import Database
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
 from app.ratelimit import SlidingWindowLimiter
-from app.routers import api_keys, audit, auth, calendar, cases, open311, ops, public, reference, routing, users
+from app.routers import (
+    api_keys,
+    audit,
+    auth,
+    calendar,
+    cases,
+    open311,
+    ops,
+    public,
+    reference,
+    routing,
+    supervision,
+    users,
+)
 from app.routers import dialogues, reception, voter_meetings
 from app.routers.params import reject_nul_characters
 from app.workflows.calendar import business_today
@@ -89,6 +102,8 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         app.include_router(module.router)
     for module in (dialogues, reception, voter_meetings):  # issue #8: dialogues, reception, voter meetings
         app.include_router(module.router)
+    app.include_router(supervision.router)  # overview, recommendations
+    app.include_router(supervision.alerts_router)  # alerts (Quy chế 2387 Art 23)
     app.state.error_edges = {open311.PREFIX + "/": open311.error_for}
     return app
 

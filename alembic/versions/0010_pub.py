@@ -1,7 +1,7 @@
 """API keys for Open311 client systems.
 
 Revision ID: 0010_pub
-Revises: 0008_dlg
+Revises: 0009_sup
 Create Date: 2026-11-30
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_pub"
-down_revision = "0008_dlg"
+down_revision = "0009_sup"
 branch_labels = None
 depends_on = None
 

@@ -16,8 +16,10 @@ from app.models.dialogues import (
 )
 from app.models.obligations import CaseObligation
 from app.models.reference import AdminUnit, Organization
+from app.models.supervision import Recommendation
 from app.models.users import User
 
 __all__ = ["AdminUnit", "ApiKey", "AuditEvent", "CalendarOverride", "Case", "CaseObligation", "Commitment",
            "DeadlineSetting", "Dialogue", "DialogueCase", "IdempotencyRecord", "Organization", "Petitioner",
-           "ReceptionSession", "ReceptionSessionCase", "RoutingRule", "User", "VoterMeeting", "VoterMeetingCase"]
+           "ReceptionSession", "ReceptionSessionCase", "Recommendation", "RoutingRule", "User", "VoterMeeting",
+           "VoterMeetingCase"]

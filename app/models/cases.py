@@ -27,6 +27,16 @@ class Channel(StrEnum):
     hotline = "hotline"  # đường dây nóng
 
 
+class UrgentReason(StrEnum):
+    """Why a case is urgent (Quy chế 2387 Art 23): tình huống phức tạp."""
+
+    mass = "mass"  # đông người
+    security = "security"  # an ninh chính trị, trật tự an toàn xã hội
+    disaster = "disaster"  # thiên tai, thảm họa
+    epidemic = "epidemic"  # dịch bệnh
+    other = "other"
+
+
 class CaseField(StrEnum):
     land = "land"  # đất đai
     housing = "housing"  # nhà ở
@@ -104,6 +114,9 @@ class Case(SQLModel, table=True):
     closed_on: date | None = None
     outcome: str | None = Field(default=None, max_length=32)
     outcome_summary: str | None = Field(default=None, sa_type=sa.Text)
+    # Quy chế 2387 Art 23: flagged urgent by the `flag_urgent` transition (app/services/alerts.py)
+    urgent: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    urgent_reason: str | None = Field(default=None, max_length=16)
     last_event_on: date
     search_text: str = Field(default="", sa_type=sa.Text)
     version: int = 1
@@ -383,7 +396,8 @@ class TransitionIn(SQLModel):
         {"action": "relocate", "location_unit_code": "00073", "reason": "Địa điểm đất thuộc phường Cửa Nam"},
         {"action": "withdraw", "petitioner_ids": [12], "partial": "Nội dung thứ hai",
          "continue_resolution": False, "reason": "Một người tố cáo rút một phần nội dung"},
-        {"action": "notify", "obligation": "tc29_notify_acceptance", "reason": "Đã gửi thông báo thụ lý"}]})
+        {"action": "notify", "obligation": "tc29_notify_acceptance", "reason": "Đã gửi thông báo thụ lý"},
+        {"action": "flag_urgent", "urgent_reason": "mass", "reason": "Khoảng 50 hộ dân tập trung tại trụ sở UBND"}]})
 
     action: ActionName = Field(description="see docs/lifecycle.md")
     reason: str | None = Field(default=None, max_length=5000)
@@ -421,6 +435,7 @@ class TransitionIn(SQLModel):
     verification_differs: StrictBool | None = Field(
         default=None, description="decide, round-1 complaints: the verification result still differs from the "
                                   "complainant's request, so a dialogue must have been held (Luật Khiếu nại Art 30(1))")
+    urgent_reason: UrgentReason | None = Field(default=None, description="flag_urgent: why (Quy chế 2387 Art 23)")
 
 
 class SplitPart(SQLModel):
@@ -469,6 +484,8 @@ class CaseOut(SQLModel):
     assigned_org: OrgRef | None
     petitioner_count: int
     mass: bool
+    urgent: bool = False
+    urgent_reason: UrgentReason | None = None
     anonymous: bool
     identity_protected: bool
     due: date | None

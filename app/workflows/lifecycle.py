@@ -237,6 +237,9 @@ ACTIONS: tuple[Action, ...] = (
            required=("obligation",), optional=("reason",), by_receiver=True, records_only=True,
            to_note="(unchanged): fulfils the open obligation named (docs/deadlines.md, Obligations)",
            source="Luật Tố cáo Art 29(3), 34(4); Luật Tiếp công dân Art 28(2)"),
+    # urgent alerts (app/services/alerts.py); the status and the clock stay as they are
+    Action("flag_urgent", "Báo cáo khẩn (tình huống phức tạp)", OPEN_STATUSES, None, DESK,
+           required=("urgent_reason", "reason"), source="Quy chế 2387-QĐ/TU Art 23, 24.4"),
 )
 
 ACTION_NAMES: tuple[str, ...] = tuple(dict.fromkeys(a.name for a in ACTIONS))

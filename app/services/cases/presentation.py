@@ -21,6 +21,7 @@ from app.models.cases import (
     OrgRef,
     PetitionerOut,
     Tracking,
+    UrgentReason,
 )
 from app.models.reference import Organization
 from app.security import Principal
@@ -81,7 +82,8 @@ async def case_out(case: Case, orgs: OrgCache, today: date) -> CaseOut:
         location_unit_code=case.location_unit_code,
         receiving_org=_ref(await orgs.get(case.receiving_org_id)),
         assigned_org=_ref(await orgs.get(case.assigned_org_id)),
-        petitioner_count=case.petitioner_count, mass=case.mass, anonymous=case.anonymous,
+        petitioner_count=case.petitioner_count, mass=case.mass, urgent=bool(case.urgent),
+        urgent_reason=case.urgent_reason, anonymous=case.anonymous,
         identity_protected=identity_protected(case),
         due=case.due, stage=case.stage, overdue=overdue, days_overdue=days_overdue(case.due, today) if overdue else 0,
         outcome=case.outcome, complaint_round=case.complaint_round, parent_case_id=case.parent_case_id,
@@ -180,6 +182,8 @@ def describe(action: lc.Action, kind: Kind) -> dict[str, Any]:
         out["outcomes"] = list(action.outcomes.get(kind, ()))
     if action.name == "extend":
         out["complexities"] = list(lc.COMPLEXITIES)
+    if action.name == "flag_urgent":  # issue 8 item 7
+        out["urgent_reasons"] = [r.value for r in UrgentReason]
     return out
 
 

@@ -416,11 +416,20 @@ async def _notify(ctx: ActionContext) -> None:
     await obligations.fulfil(ctx.session, ctx.principal, ctx.case, ctx.data.obligation, ctx.on, ctx.changes)
 
 
+async def _flag_urgent(ctx: ActionContext) -> None:
+    """Quy chế 2387 Art 23: an urgent case (mass petition, security, disaster, epidemic) is
+    reported at once; the rule is app/services/alerts.py, the feed GET /alerts."""
+    from app.services.alerts import apply_flag_urgent  # late: alerts build on cases
+
+    apply_flag_urgent(ctx.case, ctx.data.urgent_reason, ctx.changes)
+
+
 _APPLY: dict[str, Callable[[ActionContext], Awaitable[IntakeResult | None]]] = {
     "reclassify": _reclassify, "forward": _forward, "accept": _accept, "return": _return, "archive": _archive,
     "reject": _reject, "guide": _guide, "extend": _extend, "decide": _decide, "close": _close, "appeal": _appeal,
     "relocate": _relocate,
     "withdraw": _withdraw, "notify": _notify,
+    "flag_urgent": _flag_urgent,
 }
 
 

@@ -1,0 +1,213 @@
+"""Urgent alerts (Quy chế 2387 Art 23, 24.4): what the supervisors and the mass-mobilisation board
+of a jurisdiction must learn at once. Derived from the data, with no job to run:
+
+- `urgent`: each `case.flag_urgent` audit event of a case in the jurisdiction; `at` is the
+  moment it was recorded;
+- `overdue`: each case overdue now (app/workflows/overdue.py, the one definition); `at` is the
+  start (00:00 Asia/Ho_Chi_Minh) of the first day it is overdue, the day after its due date.
+
+Newest first. `next_cursor` marks the newest alert a client has seen; `?after=` it returns only
+what is newer (the oldest `limit` of them, shown newest first; `has_more` says to call again).
+
+Extension point: ALERT_SOURCES lists the functions that produce alerts; missed obligations
+(issue 8) are one more source with the same signature.
+"""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import Forbidden, Invalid, field_error
+from app.models.audit import AuditEvent
+from app.models.base import DB_INT_MAX, as_utc
+from app.models.cases import Case, UrgentReason, overdue_clause
+from app.models.reference import OrgKind
+from app.pagination import decode_cursor, encode_cursor
+from app.security import Principal
+from app.services.cases_scope import visible_clause
+from app.workflows.roles import Role
+from app.workflows.supervision import overdue_alert_day
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+FLAG_ACTION = "case.flag_urgent"
+URGENT_LABELS = {
+    UrgentReason.mass: "đông người (mass petition)",
+    UrgentReason.security: "an ninh, trật tự (security, public order)",
+    UrgentReason.disaster: "thiên tai, thảm họa (disaster)",
+    UrgentReason.epidemic: "dịch bệnh (epidemic)",
+    UrgentReason.other: "khác (other)",
+}
+
+
+def apply_flag_urgent(case: Case, urgent_reason: Any, changes: dict[str, Any]) -> None:
+    """The `flag_urgent` transition's effect: the case is urgent, for this reason. Flagging an
+    urgent case again records the new reason (and alerts again)."""
+    reason = UrgentReason(urgent_reason).value
+    changes["urgent_reason"] = reason
+    if not case.urgent:
+        changes["urgent"] = {"from": False, "to": True}
+    case.urgent = True
+    case.urgent_reason = reason
+
+
+# ---- who may read ------------------------------------------------------------------------------
+
+def require_alert_reader(principal: Principal) -> None:
+    """Supervisors, and anyone in a mass-mobilisation board (Ban Dân vận, Art 23)."""
+    if principal.role == Role.supervisor or principal.org.kind == OrgKind.mass_mobilization_board:
+        return
+    raise Forbidden(f"Role '{principal.role.value}' may not read alerts; supervisors and the mass-mobilisation "
+                    "board may.")
+
+
+# ---- the alerts --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Alert:
+    at: datetime  # aware, UTC
+    tiebreak: str  # unique, fixed-width: orders alerts at the same instant
+    kind: str
+    case_id: int
+    unit_code: str
+    message: str
+
+    @property
+    def key(self) -> tuple[datetime, str]:
+        return (self.at, self.tiebreak)
+
+    @property
+    def id(self) -> str:
+        return self.tiebreak
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which alerts a source must return: newer than `after` (oldest first) or, without it, the
+    newest (newest first); at most `limit` + 1."""
+
+    principal: Principal
+    today: date
+    after: tuple[datetime, str] | None
+    limit: int
+
+
+AlertSource = Callable[[AsyncSession, Window], Awaitable[list[Alert]]]
+
+
+def day_start(d: date) -> datetime:
+    return datetime.combine(d, time.min, TZ).astimezone(UTC)
+
+
+async def urgent_alerts(session: AsyncSession, w: Window) -> list[Alert]:
+    stmt = (select(AuditEvent.seq, AuditEvent.at, AuditEvent.changes, AuditEvent.reason, Case.id, Case.code,
+                   Case.location_unit_code)
+            .join(Case, Case.id == AuditEvent.case_id)
+            .where(AuditEvent.action == FLAG_ACTION, visible_clause(w.principal)))
+    if w.after is not None:
+        at, tiebreak = w.after
+        if tiebreak.startswith("urgent-"):
+            newer = or_(AuditEvent.at > at, and_(AuditEvent.at == at, AuditEvent.seq > int(tiebreak[7:])))
+        else:  # "overdue-…" sorts before "urgent-…" at the same instant
+            newer = AuditEvent.at >= at
+        stmt = stmt.where(newer).order_by(AuditEvent.at, AuditEvent.seq)
+    else:
+        stmt = stmt.order_by(AuditEvent.at.desc(), AuditEvent.seq.desc())
+    out = []
+    for seq, at, changes, reason, case_id, code, unit in (await session.execute(stmt.limit(w.limit + 1))).all():
+        why = (changes or {}).get("urgent_reason", "other")
+        label = URGENT_LABELS.get(why, why)
+        out.append(Alert(at=as_utc(at), tiebreak=f"urgent-{seq:012d}", kind="urgent", case_id=case_id,
+                         unit_code=unit, message=f"{code}: khẩn — {label}" + (f": {reason}" if reason else "")))
+    return out
+
+
+async def overdue_alerts(session: AsyncSession, w: Window) -> list[Alert]:
+    stmt = (select(Case.id, Case.code, Case.due, Case.location_unit_code)
+            .where(overdue_clause(w.today), visible_clause(w.principal)))
+    if w.after is not None:
+        # newer than the mark: day_start(due + 1) > at, or the same instant and a later tiebreak
+        at, tiebreak = w.after
+        local = at.astimezone(TZ).date()
+        newer = Case.due >= local
+        if day_start(local) == at and tiebreak.startswith("overdue-"):
+            newer = or_(newer, and_(Case.due == local - timedelta(days=1), Case.id > int(tiebreak.split("-")[1])))
+        stmt = stmt.where(newer).order_by(Case.due, Case.id)
+    else:
+        stmt = stmt.order_by(Case.due.desc(), Case.id.desc())
+    out = []
+    for case_id, code, due, unit in (await session.execute(stmt.limit(w.limit + 1))).all():
+        out.append(Alert(at=day_start(overdue_alert_day(due)), tiebreak=f"overdue-{case_id:010d}-{due.isoformat()}",
+                         kind="overdue", case_id=case_id, unit_code=unit,
+                         message=f"{code}: quá hạn từ {overdue_alert_day(due).isoformat()} (hạn {due.isoformat()})"))
+    return out
+
+
+ALERT_SOURCES: list[AlertSource] = [urgent_alerts, overdue_alerts]
+"""Extension point: each source returns its alerts for a window (see `Window`)."""
+
+
+def parse_cursor(cursor: str | None) -> tuple[datetime, str] | None:
+    """An `after` cursor this service issued: (instant, tiebreak), or a 422 naming `query.after`."""
+    try:
+        values = decode_cursor(cursor, 2, kinds=(str, str))
+    except Invalid:
+        values = ["", ""]
+    if values is None:
+        return None
+    try:
+        at = datetime.fromisoformat(values[0])
+        _parse_tiebreak(values[1])
+        at = at.astimezone(UTC) if at.tzinfo is not None and 1900 <= at.year <= 2100 else None
+    except (ValueError, OverflowError):
+        at = None
+    if at is None:
+        raise field_error("query.after", "not a cursor this service issued")
+    return (at, values[1])
+
+
+def _parse_tiebreak(tiebreak: str) -> None:
+    kind, _, rest = tiebreak.partition("-")
+    number = rest.split("-")[0]
+    if kind not in ("urgent", "overdue") or not (number.isascii() and number.isdigit()) \
+            or not 0 < int(number) <= DB_INT_MAX:
+        raise ValueError(tiebreak)
+
+
+def _cursor(key: tuple[datetime, str]) -> str:
+    return encode_cursor([key[0].isoformat(), key[1]])
+
+
+_ORIGIN = (datetime(1970, 1, 1, tzinfo=UTC), "")
+
+
+async def list_alerts(session: AsyncSession, principal: Principal, today: date, *, after: str | None,
+                      limit: int) -> tuple[list[Alert], str, bool]:
+    require_alert_reader(principal)
+    mark = parse_cursor(after)
+    w = Window(principal=principal, today=today, after=mark, limit=limit)
+    found: list[Alert] = []
+    for source in ALERT_SOURCES:
+        found.extend(await source(session, w))
+    if mark is not None:
+        newer = sorted((a for a in found if a.key > mark), key=lambda a: a.key)
+        page, more = newer[:limit], len(newer) > limit
+        nxt = _cursor(page[-1].key) if page else _cursor(mark)
+        return list(reversed(page)), nxt, more
+    newest = sorted(found, key=lambda a: a.key, reverse=True)
+    page = newest[:limit]
+    nxt = _cursor(page[0].key) if page else _cursor(_ORIGIN)
+    return page, nxt, False
+
+
+def alert_dict(a: Alert) -> dict[str, Any]:
+    return {"id": a.id, "at": a.at.astimezone(TZ), "kind": a.kind, "case_id": a.case_id, "unit_code": a.unit_code,
+            "message": a.message}
+
+
+__all__ = ["ALERT_SOURCES", "Alert", "Window", "alert_dict", "apply_flag_urgent", "list_alerts"]

@@ -105,6 +105,8 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     app.include_router(supervision.router)  # overview, recommendations
     app.include_router(supervision.alerts_router)  # alerts (Quy chế 2387 Art 23)
     app.state.error_edges = {open311.PREFIX + "/": open311.error_for}
+    problem_openapi = app.openapi
+    app.openapi = lambda: open311.document(problem_openapi())  # type: ignore[method-assign]
     return app
 
 

@@ -82,12 +82,29 @@ def error_for(request: Request, status_code: int, messages: Sequence[str]) -> Re
 
 # ---- documentation shapes --------------------------------------------------------------------
 
+_GEOREPORT_ERRORS = {"content": {
+    "application/json": {"schema": {"type": "array", "items": {
+        "type": "object", "required": ["code", "description"],
+        "properties": {"code": {"type": "integer"}, "description": {"type": "string"}}}}},
+    "text/xml": {"schema": {"type": "string", "description": "<errors><error><code/><description/></error></errors>"}}}}
 _ERRORS = {
-    400: {"description": "GeoReport errors: `[{\"code\": 400, \"description\": …}]` (XML: `<errors><error>`)"},
-    403: {"description": "Missing, unknown or revoked `api_key`"},
-    404: {"description": "No such service, request or token (or not this client's)"},
+    400: {"description": "Bad input, in GeoReport's error format: `[{\"code\": 400, \"description\": …}]` "
+                         "(XML: `<errors><error>`)", **_GEOREPORT_ERRORS},
+    403: {"description": "Missing, unknown or revoked `api_key`", **_GEOREPORT_ERRORS},
+    404: {"description": "No such service, request or token (or not this client's)", **_GEOREPORT_ERRORS},
 }
 _BOTH = {"content": {"application/json": {}, "text/xml": {}}}
+
+
+def document(schema: dict[str, Any]) -> dict[str, Any]:
+    """GeoReport answers bad input with its own 400, never this API's 422: drop the 422 FastAPI
+    documents on every operation that takes parameters (idempotent)."""
+    for path, item in schema.get("paths", {}).items():
+        if path.startswith(PREFIX + "/"):
+            for operation in item.values():
+                if isinstance(operation, dict):
+                    operation.get("responses", {}).pop("422", None)
+    return schema
 
 
 def _jurisdiction(request: Request, jurisdiction_id: str | None) -> None:
@@ -147,7 +164,11 @@ def _parse_dt(value: str | None, name: str) -> datetime | None:
                      "last_name": {"type": "string"}, "phone": {"type": "string"}, "email": {"type": "string"},
                      "attribute[title]": {"type": "string"}, "attribute[ward]": {"type": "string"},
                      "attribute[respondent]": {"type": "string"}, "attribute[id_number]": {"type": "string"},
-                     "attribute[decision_date]": {"type": "string"}}}}}}})
+                     "attribute[decision_date]": {"type": "string"}},
+                     "example": {"api_key": "hp_…", "service_code": "petition-environment",
+                                 "description": "Khói bụi từ xưởng gỗ gây ô nhiễm khu dân cư ngõ 12",
+                                 "attribute[title]": "Phản ánh ô nhiễm khói bụi", "attribute[ward]": "00070",
+                                 "first_name": "Văn", "last_name": "An", "phone": "0912345678"}}}}}})
 async def create_request(request: Request, session: DbSession, clock: RequestClock, fmt: Fmt) -> Response:
     form = await request.form()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}

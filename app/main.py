@@ -5,7 +5,7 @@ import logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 
 from app import problems
@@ -14,7 +14,6 @@ from app.db import Database
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
 from app.ratelimit import SlidingWindowLimiter
 from app.routers import audit, auth, calendar, cases, ops, reference, routing, users
-from app.routers.params import reject_nul_characters
 from app.workflows.calendar import business_today
 
 DESCRIPTION = """
@@ -50,9 +49,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
             if owned:
                 await app.state.db.dispose()
 
-    # reject_nul_characters: a NUL anywhere in the input is a 422 naming the field, on every route
-    app = FastAPI(title="Hanoi citizen petitions", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
-                  dependencies=[Depends(reject_nul_characters)])
+    app = FastAPI(title="Hanoi citizen petitions", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.metrics = Metrics()
     app.state.today = business_today  # the business date in Asia/Ho_Chi_Minh; tests may pin it

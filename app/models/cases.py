@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from pydantic import ConfigDict, EmailStr, StrictBool, StrictInt, field_validator
 from sqlmodel import Field, SQLModel
 
-from app.models.base import DB_INT_MAX, Day, ts_field
+from app.models.base import DB_INT_MAX, NOT_BLANK, Day, padded, ts_field
 from app.workflows import lifecycle as lc
 from app.workflows.lifecycle import Kind, Stage, Status
 from app.workflows.overdue import RUNNING_STATUSES
@@ -178,16 +178,20 @@ class DeadlineSetting(SQLModel, table=True):
 
 # ---- API schemas -----------------------------------------------------------------------------
 
-_ID_NUMBER = re.compile(r"^(\d{9}|\d{12})$")  # CMND (9) or CCCD (12)
+_ID_NUMBER = re.compile(r"^([0-9]{9}|[0-9]{12})$")  # CMND (9) or CCCD (12)
 _PHONE = re.compile(r"^\+?[0-9 .-]{8,20}$")
+# What the validators below accept, for the document: stripped, a phone starts and ends with no space
+ID_NUMBER_PATTERN = padded(r"[0-9]{9}|[0-9]{12}")
+PHONE_PATTERN = padded(r"\+[0-9 .-]{7,19}[0-9.-]|[0-9.-][0-9 .-]{6,18}[0-9.-]")
 
 
 class PetitionerIn(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
-    full_name: str = Field(min_length=1, max_length=200)
-    id_number: str | None = Field(default=None, max_length=20, description="CMND (9 digits) or CCCD (12 digits)")
-    phone: str | None = Field(default=None, max_length=20)
+    full_name: str = Field(min_length=1, max_length=200, schema_extra={"pattern": NOT_BLANK})
+    id_number: str | None = Field(default=None, max_length=20, schema_extra={"pattern": ID_NUMBER_PATTERN},
+                                  description="CMND (9 digits) or CCCD (12 digits)")
+    phone: str | None = Field(default=None, max_length=20, schema_extra={"pattern": PHONE_PATTERN})
     address: str | None = Field(default=None, max_length=500)
     email: EmailStr | None = None
     is_representative: StrictBool = False
@@ -241,7 +245,7 @@ class CaseCreate(SQLModel):
     kind: Kind
     channel: Channel
     received_on: Day | None = Field(default=None, description="default today (Asia/Ho_Chi_Minh); never in the future")
-    title: str = Field(min_length=1, max_length=500)
+    title: str = Field(min_length=1, max_length=500, schema_extra={"pattern": NOT_BLANK})
     content: str = Field(default="", max_length=20000)
     field: CaseField = CaseField.other
     location_unit_code: str | None = Field(default=None, max_length=16)

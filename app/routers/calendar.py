@@ -12,14 +12,15 @@ from app.db import DbSession
 from app.models.base import Day, utcnow
 from app.models.cases import CalendarOverride, DeadlineSetting
 from app.problems import Problem, field_error, problem_responses
-from app.routers.params import date_query
+from app.routers.params import InputRoute, date_query
 from app.security import AdminPrincipal, CurrentPrincipal
 from app.services import audit
-from app.services.clock import rules as configured_rules
 from app.services.clock import rule_by_key, work_calendar
+from app.services.clock import rules as configured_rules
 from app.workflows.deadlines import DEFAULT_RULES
 
-router = APIRouter(prefix="/api/v1/calendar", tags=["calendar and deadlines"], responses=problem_responses(401))
+router = APIRouter(route_class=InputRoute, prefix="/api/v1/calendar", tags=["calendar and deadlines"],
+                   responses=problem_responses(401))
 _ADMIN = problem_responses(403, descriptions={403: "Only an admin changes the calendar and the rules"})
 
 

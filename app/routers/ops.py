@@ -7,8 +7,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from app.migrations import head_revision
+from app.routers.params import InputRoute
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(route_class=InputRoute, tags=["operations"])
 
 
 class Health(BaseModel):

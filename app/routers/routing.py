@@ -8,15 +8,17 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy import select
 
 from app.db import DbSession
+from app.errors import unknown_reference
 from app.models.cases import CaseField, RoutingRule
 from app.models.reference import AdminUnit, Organization
-from app.problems import Problem, field_error, problem_responses
-from app.routers.params import RuleId
+from app.problems import Problem, problem_responses
+from app.routers.params import InputRoute, RuleId
 from app.security import AdminPrincipal, CurrentPrincipal
 from app.services import audit
 from app.workflows.lifecycle import Kind
 
-router = APIRouter(prefix="/api/v1/routing/rules", tags=["routing"], responses=problem_responses(401))
+router = APIRouter(route_class=InputRoute, prefix="/api/v1/routing/rules", tags=["routing"],
+                   responses=problem_responses(401))
 _ADMIN = problem_responses(403, descriptions={403: "Only an admin changes routing rules"})
 
 
@@ -54,9 +56,9 @@ async def list_rules(session: DbSession, _: CurrentPrincipal) -> list[RoutingRul
              responses=_ADMIN)
 async def create_rule(session: DbSession, admin: AdminPrincipal, body: RoutingRuleIn) -> RoutingRuleOut:
     if (await session.execute(select(Organization.id).where(Organization.code == body.org_code))).first() is None:
-        raise field_error("body.org_code", f"no organisation with code {body.org_code}")
+        raise unknown_reference("body.org_code", f"no organisation with code {body.org_code}")
     if body.unit_code and await session.get(AdminUnit, body.unit_code) is None:
-        raise field_error("body.unit_code", f"no administrative unit with code {body.unit_code}")
+        raise unknown_reference("body.unit_code", f"no administrative unit with code {body.unit_code}")
     rule = RoutingRule(kind=body.kind.value if body.kind else None, field=body.field.value if body.field else None,
                        unit_code=body.unit_code, org_code=body.org_code, priority=body.priority, note=body.note)
     session.add(rule)

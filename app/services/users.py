@@ -4,15 +4,14 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.errors import Conflict, unknown_reference
 from app.models.base import utcnow
 from app.models.reference import Organization
 from app.models.users import User, UserCreate, UserUpdate
 from app.pagination import cut_page, decode_cursor
-from app.errors import Conflict, field_error
 from app.security import hash_password, verify_password
 from app.services import audit
 from app.services.reference import get_org
@@ -40,7 +39,7 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> U
 async def _org_or_422(session: AsyncSession, code: str, field: str) -> Organization:
     org = await get_org(session, code=code)
     if org is None:
-        raise field_error(field, f"no organisation with code {code}")
+        raise unknown_reference(field, f"no organisation with code {code}")
     return org
 
 

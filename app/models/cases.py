@@ -244,7 +244,8 @@ class CaseCreate(SQLModel):
 
     kind: Kind
     channel: Channel
-    received_on: Day | None = Field(default=None, description="default today (Asia/Ho_Chi_Minh); never in the future")
+    received_on: Day | None = Field(default=None, description="default today (Asia/Ho_Chi_Minh); never in the future "
+                                                              "nor before 1990-01-01 (else a 422 of type `rule`)")
     title: str = Field(min_length=1, max_length=500, schema_extra={"pattern": NOT_BLANK})
     content: str = Field(default="", max_length=20000)
     field: CaseField = CaseField.other
@@ -261,7 +262,9 @@ class CaseCreate(SQLModel):
     parent_case_id: StrictInt | None = Field(default=None, ge=1, le=DB_INT_MAX,
                                              description="round 2: the round-1 case this complaint appeals")
     decision_date: Day | None = Field(default=None,
-                                      description="complaints: date of the decision or act complained about")
+                                      description="complaints only: date of the decision or act complained "
+                                                  "about; not after received_on nor before 1990-01-01 (else a "
+                                                  "422 of type `rule`)")
     remote_area: StrictBool = Field(default=False,
                                     description="remote, mountainous or disadvantaged area (longer limits)")
 

@@ -4,6 +4,10 @@ NUL characters anywhere.
 Bad input must be a 4xx that names the field, never a 500 from the database: PostgreSQL's
 `INTEGER` holds at most 2**31-1 (SQLite overflows past 2**63-1) and PostgreSQL refuses a NUL
 character in text. Both are refused here, before a query is built, on every database.
+
+`InputRoute` is the route class of every router: it runs the NUL check after the route's own
+authentication and role checks, and reads JSON numbers as JSON Schema counts them. The OpenAPI
+document states the same rules (app/openapi.py, decision 0050).
 """
 from __future__ import annotations
 
@@ -70,7 +74,8 @@ def _nul_problem(field: str) -> Problem:
 
 
 class InputRoute(APIRoute):
-    """The route class of every router: its endpoint gets `reject_nul_characters` as its last
+    """The route class of every router (`APIRouter(route_class=InputRoute, ...)`): its requests'
+    JSON is read by `_JsonRequest`, and its endpoint gets `reject_nul_characters` as its last
     dependency, so the check runs after authentication and the role check (a reception desk
     sending a NUL to an admin-only route is told 403, as for any other body) and before the
     handler touches the database. (FastAPI solves app- and route-level dependencies before the

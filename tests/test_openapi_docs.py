@@ -300,3 +300,11 @@ async def test_405_lists_every_method_of_the_path_in_allow(client, spec, method,
     assert resp.headers["allow"] == allow
     template = _documented_path(spec, path)
     assert {m.upper() for m in spec["paths"][template]} == set(allow.split(", "))
+
+
+def test_a_case_update_field_that_may_not_be_null_is_not_nullable_in_the_document(spec):
+    """PATCH /cases/{id} refuses `"title": null` (leave it out to keep the title): the schema says so."""
+    props = spec["components"]["schemas"]["CaseUpdate"]["properties"]
+    for name in ("title", "field", "location_unit_code", "remote_area"):
+        assert "anyOf" not in props[name] and props[name].get("type") != "null", (name, props[name])
+    assert {"type": "null"} in props["content"]["anyOf"]  # content may be cleared

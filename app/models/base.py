@@ -59,6 +59,15 @@ NOT_BLANK = rf"^[^\x00]*[^\x00{WHITESPACE}][^\x00]*$"
 """Some character other than whitespace (and no NUL)."""
 
 
+def omit_not_null(schema: dict[str, Any]) -> None:
+    """`json_schema_extra` of an optional field that may be left out but not sent as `null` (the
+    service refuses null): the document then admits no null, as the server."""
+    branches = [b for b in schema.pop("anyOf", []) if b.get("type") != "null"]
+    if len(branches) == 1:
+        schema.update(branches[0])
+    schema.pop("default", None)
+
+
 def padded(core: str) -> str:
     """Empty, or `core` with any whitespace around it (a validator strips it)."""
     return rf"^$|^[{WHITESPACE}]*({core})[{WHITESPACE}]*$"

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from pydantic import ConfigDict, EmailStr, StrictBool, StrictInt, field_validator
 from sqlmodel import Field, SQLModel
 
-from app.models.base import DB_INT_MAX, NOT_BLANK, Day, padded, ts_field
+from app.models.base import DB_INT_MAX, NOT_BLANK, Day, omit_not_null, padded, ts_field
 from app.workflows import lifecycle as lc
 from app.workflows.lifecycle import Kind, Stage, Status
 from app.workflows.overdue import RUNNING_STATUSES
@@ -285,13 +285,16 @@ class CaseUpdate(SQLModel):
          "respondent": "UBND phường Hoàn Kiếm"},
         {"location_unit_code": "00070", "remote_area": False}]})
 
-    title: str | None = Field(default=None, min_length=1, max_length=500)
+    # title, field, location_unit_code, remote_area: leave out to keep, never null
+    title: str | None = Field(default=None, min_length=1, max_length=500, schema_extra={
+        "json_schema_extra": omit_not_null})
     content: str | None = Field(default=None, max_length=20000)
-    field: CaseField | None = None
+    field: CaseField | None = Field(default=None, schema_extra={"json_schema_extra": omit_not_null})
     respondent: str | None = Field(default=None, max_length=500)
-    location_unit_code: str | None = Field(default=None, max_length=16)
+    location_unit_code: str | None = Field(default=None, max_length=16, schema_extra={
+        "json_schema_extra": omit_not_null})
     decision_date: Day | None = None
-    remote_area: StrictBool | None = None
+    remote_area: StrictBool | None = Field(default=None, schema_extra={"json_schema_extra": omit_not_null})
 
 
 ActionName = Literal[lc.ACTION_NAMES]  # type: ignore[valid-type]

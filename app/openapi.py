@@ -87,7 +87,7 @@ def exact_document(schema: dict[str, Any]) -> dict[str, Any]:
     # components a request names (and what they name in turn): constrained once each
     done: set[str] = set()
     while refs - done:
-        name = sorted(refs - done)[0]
+        name = min(refs - done)
         done.add(name)
         if name in components:
             _constrain(components[name], refs)

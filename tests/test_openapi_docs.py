@@ -227,7 +227,7 @@ def test_no_request_string_admits_a_nul_character(spec):
     strings = list(_request_strings(spec))
     assert len(strings) > 50
     for where, schema in strings:
-        if "enum" in schema or schema.get("format") in ("email", "binary"):
+        if "enum" in schema or schema.get("format") in ("email", "binary", "date-time"):  # parsed, NUL-free
             continue
         assert "pattern" in schema, f"{where}: a string without a pattern admits NUL"
         assert not re.search(schema["pattern"], "a\x00b"), (where, schema)
@@ -305,6 +305,7 @@ async def test_405_lists_every_method_of_the_path_in_allow(client, spec, method,
 def test_a_case_update_field_that_may_not_be_null_is_not_nullable_in_the_document(spec):
     """PATCH /cases/{id} refuses `"title": null` (leave it out to keep the title): the schema says so."""
     props = spec["components"]["schemas"]["CaseUpdate"]["properties"]
-    for name in ("title", "field", "location_unit_code", "remote_area"):
+    for name in ("title", "field", "remote_area"):
         assert "anyOf" not in props[name] and props[name].get("type") != "null", (name, props[name])
+    assert "location_unit_code" not in props  # the unit changes only by `relocate`
     assert {"type": "null"} in props["content"]["anyOf"]  # content may be cleared

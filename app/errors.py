@@ -52,12 +52,24 @@ class Stale(DomainError):
         super().__init__(message, current_version=current_version)
 
 
+# The `type` of an error a rule refuses: input the OpenAPI document calls valid, refused for a
+# reason no schema can express. A client (or a fuzzer) can tell these from a broken request, whose
+# errors carry pydantic's types (`string_too_short`, `missing`, ...) or `nul_character`.
+RULE = "rule"  # a business rule: a date in the future, a field an action requires, a kind-specific value
+UNKNOWN_REFERENCE = "unknown_reference"  # a code or id that names no record you can see
+CURSOR = "cursor"  # a pagination cursor this service did not issue (or issued for another list)
+IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"  # an Idempotency-Key already used with another request
+RULE_TYPES = (RULE, UNKNOWN_REFERENCE, CURSOR, IDEMPOTENCY_KEY_REUSED)
+
+
 class Invalid(DomainError):
-    """Bad input, naming each bad field (`body.petitioners`, `query.unit`)."""
+    """Bad input, naming each bad field (`body.petitioners`, `query.unit`); `kind` is each error's
+    `type`, one of RULE_TYPES: services check what the request's schema has already let through."""
 
     def __init__(self, field: str, message: str, *, more: Sequence[tuple[str, str]] = (), detail: str | None = None,
-                 code: str | None = None, **extra: Any) -> None:
-        self.errors = [{"field": field, "message": message}] + [{"field": f, "message": m} for f, m in more]
+                 code: str | None = None, kind: str = RULE, **extra: Any) -> None:
+        assert kind in RULE_TYPES, kind
+        self.errors = [{"field": f, "message": m, "type": kind} for f, m in [(field, message), *more]]
         text = detail or (f"{field}: {message}" if not more
                           else "Invalid input in: " + ", ".join(e["field"] for e in self.errors))
         super().__init__(text, code=code, **extra)
@@ -74,3 +86,8 @@ class Unavailable(DomainError):
 def field_error(field: str, message: str, **extra: Any) -> Invalid:
     """A 422 naming one bad field (kept as a function: `raise field_error(...)` reads as before)."""
     return Invalid(field, message, **extra)
+
+
+def unknown_reference(field: str, message: str) -> Invalid:
+    """A 422: the code or id in `field` names no record the caller can see."""
+    return Invalid(field, message, kind=UNKNOWN_REFERENCE)

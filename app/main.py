@@ -5,7 +5,7 @@ import logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -31,7 +31,6 @@ from app.routers import (
     users,
 )
 from app.routers import dialogues, reception, voter_meetings
-from app.routers.params import reject_nul_characters
 from app.workflows.calendar import business_today
 
 DESCRIPTION = """
@@ -67,9 +66,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
             if owned:
                 await app.state.db.dispose()
 
-    # reject_nul_characters: a NUL anywhere in the input is a 422 naming the field, on every route
-    app = FastAPI(title="Hanoi citizen petitions", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
-                  dependencies=[Depends(reject_nul_characters)])
+    app = FastAPI(title="Hanoi citizen petitions", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     configure_pin_key(settings.pin_key)
     app.state.metrics = Metrics()

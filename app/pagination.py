@@ -8,8 +8,8 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import Query
 from pydantic import BaseModel
 
+from app.errors import CURSOR, field_error
 from app.models.base import DB_INT_MAX
-from app.errors import field_error
 
 T = TypeVar("T")
 
@@ -46,11 +46,11 @@ def decode_cursor(cursor: str | None, arity: int, kinds: tuple[type, ...] | None
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except Exception:
-        raise field_error("query.cursor", "not a cursor this service issued") from None
+        raise field_error("query.cursor", "not a cursor this service issued", kind=CURSOR) from None
     if not isinstance(values, list) or len(values) != arity or not all(_plausible(v) for v in values):
-        raise field_error("query.cursor", "not a cursor this service issued")
+        raise field_error("query.cursor", "not a cursor this service issued", kind=CURSOR)
     if kinds is not None and not all(type(v) is k for v, k in zip(values, kinds, strict=True)):
-        raise field_error("query.cursor", "not a cursor this service issued")
+        raise field_error("query.cursor", "not a cursor this service issued", kind=CURSOR)
     return values
 
 

@@ -17,9 +17,11 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app import errors
 from app.errors import field_error
+from app.openapi import exact_document
 
 log = logging.getLogger("app.errors")
 
@@ -260,10 +262,13 @@ def install(app: FastAPI) -> None:
                                     errors=[{"field": "body", "message": message, "type": "body_unparsable"}])
         if exc.status_code == 404 and detail == "Not Found":
             detail = "No resource at this path."
+        headers = getattr(exc, "headers", None)
         if exc.status_code == 405:
             detail = f"Method {request.method} is not allowed on this path."
-        return problem_response(request, exc.status_code, detail, slug=_SLUGS.get(exc.status_code),
-                                headers=getattr(exc, "headers", None))
+            # Starlette's router names only the methods of the first route whose path matched; a
+            # path served by several routes (GET and POST /api/v1/units) supports them all.
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        return problem_response(request, exc.status_code, detail, slug=_SLUGS.get(exc.status_code), headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -273,10 +278,20 @@ def install(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_problems(generate())
+            app.openapi_schema = exact_document(document_problems(generate()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods the request's path supports: each one some route fully matches with this path."""
+    routes = request.app.router.routes
+    return [m for m in _METHODS
+            if any(route.matches({**request.scope, "method": m})[0] == Match.FULL for route in routes)]
 
 
 def unexpected_error_response(request: Request, exc: BaseException, route: str | None = None) -> JSONResponse:

@@ -171,3 +171,66 @@ async def test_a_unit_tree_deeper_than_its_path_column_is_422(client, admin_head
         parent = code
     assert status == 422, resp.text
     assert_problem(resp, 422, "body.parent_code")
+
+
+async def test_the_role_check_comes_before_the_nul_check(client, desk):
+    """A reception desk posting to an admin-only route is told 403 whatever its body holds (the NUL
+    check ran first, app-wide, and answered 422 to a caller that may not act at all)."""
+    body = {"username": "x\x00y", "password": "p" * 12, "role": "reception", "org": "MTTQ-01", "full_name": "A"}
+    assert_problem(await client.post("/api/v1/users", json=body, headers=desk), 403)
+    assert_problem(await client.post("/api/v1/users", json=body), 401)
+    assert_problem(await client.get("/api/v1/users?org=a%00b", headers=desk), 403)
+
+
+def test_every_router_checks_its_input_after_auth():
+    """Every route of every router is an InputRoute (app/routers/params.py): the NUL check is its
+    endpoint's last dependency. A new router without it would answer a NUL with a 500 on PostgreSQL."""
+    import importlib
+    import pkgutil
+
+    import app.routers
+    from app.routers.params import InputRoute
+
+    routes = []
+    for info in pkgutil.iter_modules(app.routers.__path__):
+        router = getattr(importlib.import_module(f"app.routers.{info.name}"), "router", None)
+        routes += [(info.name, r) for r in getattr(router, "routes", [])]
+    assert len(routes) > 30
+    assert [(name, r.path) for name, r in routes if not isinstance(r, InputRoute)] == []
+
+
+async def test_an_integral_json_number_is_an_integer(client, desk):
+    """JSON Schema counts 1.0 as an integer, so the document admits it: the server reads it as 1."""
+    resp = await client.post("/api/v1/cases", headers=desk, json={**CASE, "kind": "complaint", "complaint_round": 1.0})
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["complaint_round"] == 1
+    for bad in ("1", 1.5, True):
+        resp = await client.post("/api/v1/cases", headers=desk, json={**CASE, "kind": "complaint", "complaint_round": bad})
+        assert_problem(resp, 422, "body.complaint_round")
+
+
+@pytest.mark.parametrize("over,field,kind", [
+    ({"location_unit_code": "99999"}, "body.location_unit_code", "unknown_reference"),
+    ({"received_on": "2100-01-01"}, "body.received_on", "rule"),  # in the future in Hanoi
+    ({"kind": "petition", "complaint_round": 1}, "body.complaint_round", "rule"),
+])
+async def test_a_rule_refusing_schema_valid_input_says_so_in_the_error_type(client, desk, over, field, kind):
+    body = assert_problem(await client.post("/api/v1/cases", json={**CASE, **over}, headers=desk), 422, field)
+    assert [e["type"] for e in body["errors"]] == [kind], body
+
+
+@pytest.mark.parametrize("petitioner,field", [
+    ({"full_name": " \u3000\t"}, "full_name"),
+    ({"full_name": "A", "phone": "0912 34"}, "phone"),
+    ({"full_name": "A", "id_number": "٠٠١٠٨٥٠١٢٣٤٥"}, "id_number"),  # Arabic-Indic digits were taken as digits
+])
+async def test_petitioner_fields_are_refused_by_their_documented_pattern(client, desk, petitioner, field):
+    body = assert_problem(await client.post("/api/v1/cases", json={**CASE, "petitioners": [petitioner]},
+                                            headers=desk), 422, f"body.petitioners.0.{field}")
+    assert body["errors"][0]["type"] == "string_pattern_mismatch"
+
+
+async def test_petitioner_fields_may_carry_whitespace_around_them(client, desk):
+    petitioner = {"full_name": " Trần  Bình ", "phone": " 0912 345 678 ", "id_number": "\t001085012345 "}
+    resp = await client.post("/api/v1/cases", json={**CASE, "petitioners": [petitioner]}, headers=desk)
+    assert resp.status_code == 201, resp.text

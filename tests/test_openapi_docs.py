@@ -190,3 +190,128 @@ def test_request_examples_are_valid_against_their_models(model):
     assert examples
     for example in examples:
         model.model_validate(example)
+
+
+# ---- the document says exactly what the server accepts (app/openapi.py) ----------------------------
+
+def _request_strings(spec: dict):
+    """(where, schema) for every string schema a request can carry: parameters and bodies, through $refs."""
+    seen: set[str] = set()
+
+    def walk(schema, where):
+        if isinstance(schema, list):
+            for item in schema:
+                yield from walk(item, where)
+            return
+        if not isinstance(schema, dict):
+            return
+        ref = schema.get("$ref")
+        if ref:
+            name = ref.rsplit("/", 1)[1]
+            if name not in seen:
+                seen.add(name)
+                yield from walk(spec["components"]["schemas"][name], name)
+        if schema.get("type") == "string":
+            yield where, schema
+        for key, sub in (schema.get("properties") or {}).items():
+            yield from walk(sub, f"{where}.{key}")
+        for key in ("items", "anyOf", "oneOf", "allOf", "additionalProperties"):
+            if key in schema:
+                yield from walk(schema[key], where)
+
+    for method, path, op in _operations(spec):
+        for p in op.get("parameters", []):
+            yield from walk(p["schema"], f"{method.upper()} {path} {p['in']}.{p['name']}")
+        for media in (op.get("requestBody") or {}).get("content", {}).values():
+            yield from walk(media["schema"], f"{method.upper()} {path} body")
+
+
+def test_no_request_string_admits_a_nul_character(spec):
+    """A NUL is refused everywhere (app/routers/params.py), so every request string says so."""
+    from app.openapi import NUL_FREE
+
+    strings = list(_request_strings(spec))
+    assert len(strings) > 50
+    for where, schema in strings:
+        if "enum" in schema or schema.get("format") in ("email", "binary", "date-time"):  # parsed, NUL-free
+            continue
+        assert "pattern" in schema, f"{where}: a string without a pattern admits NUL"
+        assert not re.search(schema["pattern"], "a\x00b"), (where, schema)
+    respondent = spec["components"]["schemas"]["CaseCreate"]["properties"]["respondent"]["anyOf"][0]
+    assert respondent["pattern"] == NUL_FREE
+    assert "U+0000" in spec["info"]["description"]
+
+
+def test_every_request_date_is_bounded_as_the_server_bounds_it(spec):
+    dates = [(where, s) for where, s in _request_strings(spec) if s.get("format") == "date"]
+    assert len(dates) >= 8, dates  # received_on, decision_date, on, due_before, from, to, start, day...
+    for where, schema in dates:
+        assert "ge" not in schema and "le" not in schema, where  # no JSON Schema keywords: FastAPI's leftovers
+        pattern = schema["pattern"]
+        assert re.search(pattern, "1900-01-01") and re.search(pattern, "2100-12-31"), where
+        assert not re.search(pattern, "1899-12-31") and not re.search(pattern, "2101-01-01"), where
+
+
+@pytest.mark.parametrize("day,status", [("2101-01-01", 422), ("1899-12-31", 422), ("2100-12-31", 200)])
+async def test_the_server_bounds_request_dates_as_documented(client, admin_headers, day, status):
+    resp = await client.get(f"/api/v1/cases?received_from={day}", headers=admin_headers)
+    assert resp.status_code == status, resp.text
+
+
+async def test_cursors_are_documented_base64url_and_issued_so(client, spec, admin_headers):
+    from app.openapi import CURSOR_PATTERN
+
+    cursors = [(path, p) for _, path, op in _operations(spec) for p in op.get("parameters", [])
+               if p["name"] == "cursor"]
+    assert len(cursors) >= 5
+    for path, p in cursors:
+        assert p["schema"]["anyOf"][0]["pattern"] == CURSOR_PATTERN, path
+        assert "base64url" in p["description"]
+    page = (await client.get("/api/v1/units?limit=1", headers=admin_headers)).json()
+    assert page["next_cursor"] and re.search(CURSOR_PATTERN, page["next_cursor"])
+    resp = await client.get("/api/v1/units?cursor=AAAA", headers=admin_headers)  # fits the pattern, not issued
+    assert resp.status_code == 422 and resp.json()["errors"][0]["type"] == "cursor"
+
+
+def test_conditional_writes_document_if_match_412_and_428(spec):
+    for path, method, statuses in [("/api/v1/cases/{case_id}", "patch", {"412", "428"}),
+                                   ("/api/v1/cases/{case_id}/transitions", "post", {"409", "412", "428"}),
+                                   ("/api/v1/cases/{case_id}/split", "post", {"409", "412", "428"})]:
+        op = spec["paths"][path][method]
+        assert statuses <= set(op["responses"]), path
+        if_match = next(p for p in op["parameters"] if p["name"].lower() == "if-match")
+        assert "428" in if_match["description"] and "412" in if_match["description"]
+
+
+def test_every_422_names_the_rule_types_it_can_answer(spec):
+    """A schema-valid request refused by a rule carries a documented error type (app/errors.py)."""
+    cases_post = spec["paths"]["/api/v1/cases"]["post"]["responses"]["422"]["description"]
+    assert all(f"`{t}`" in cases_post for t in ("rule", "unknown_reference", "idempotency_key_reused"))
+    units = spec["paths"]["/api/v1/units"]["get"]["responses"]["422"]["description"]
+    assert "`cursor`" in units
+    transition = spec["paths"]["/api/v1/cases/{case_id}/transitions"]["post"]["description"]
+    assert "- `forward`: `to_org`" in transition and "- `decide`: `outcome`, `summary`" in transition
+
+
+@pytest.mark.parametrize("method,path,allow", [
+    ("DELETE", "/api/v1/cases", "GET, POST"),
+    ("PUT", "/api/v1/cases/1", "GET, PATCH"),
+    ("OPTIONS", "/api/v1/units", "GET, POST"),
+    ("POST", "/api/v1/users/1", "GET, PATCH"),
+])
+async def test_405_lists_every_method_of_the_path_in_allow(client, spec, method, path, allow):
+    """Starlette named only the methods of the first route matching the path (`Allow: GET`)."""
+    resp = await client.request(method, path)
+    assert resp.status_code == 405
+    assert resp.headers["allow"] == allow
+    template = _documented_path(spec, path)
+    assert {m.upper() for m in spec["paths"][template]} == set(allow.split(", "))
+
+
+def test_a_case_update_field_that_may_not_be_null_is_not_nullable_in_the_document(spec):
+    """PATCH /cases/{id} refuses `"title": null` (leave it out to keep the title): the schema says so."""
+    props = spec["components"]["schemas"]["CaseUpdate"]["properties"]
+    for name in ("title", "field", "remote_area"):
+        assert "anyOf" not in props[name] and props[name].get("type") != "null", (name, props[name])
+    assert "location_unit_code" not in props  # the unit changes only by `relocate`
+    assert {"type": "null"} in props["content"]["anyOf"]  # content may be cleared

@@ -8,8 +8,13 @@ admin (UBND-01), a reception desk (MTTQ-01), a ward handler (UBND-00070) and a s
 data) as the reception user and as the admin, and every response must:
 
 - never be a 5xx;
-- have a status code, content type and body the OpenAPI document declares for that operation;
+- have a status code, content type, headers and body the OpenAPI document declares for that operation;
 - reject invalid input (negative data) with a 4xx;
+- accept valid input (positive data): a 2xx, or a refusal the document predicts (401, 403, 404, 409,
+  412, 428, 429), or a 422 every error of which has a rule type the operation's 422 names
+  (`rule`, `unknown_reference`, `cursor`, `idempotency_key_reused`: app/errors.py) - never a 422
+  for the shape of the request (`nul_character`, `string_too_short`, a date out of range, ...);
+- answer a method the path does not serve with 405 and an `Allow` header listing those it does;
 - refuse the request without a token, or with a bad one, where the document says a token is needed;
 - when it is a 4xx, be `application/problem+json` with `type`, `title`, `status` and `detail`
   (and for a 422 an `errors` list naming each bad field).
@@ -43,14 +48,24 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
+    allow_header_conformance,
     content_type_conformance,
+    ensure_resource_availability,
     ignored_auth,
+    is_unexpected_http_status_case,
+    missing_required_header,
     negative_data_rejection,
+    object_level_authorization,
+    positive_data_acceptance,
+    response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
+    use_after_free,
 )
 from sqlalchemy.engine import make_url
 
+from app.errors import RULE_TYPES
 from tests.conftest import _recreate_pg_database
 
 pytestmark = pytest.mark.slow
@@ -204,6 +219,9 @@ def api_schema(fuzz_server, fuzz_role):
             # 412 (stale If-Match) is a correct answer to a made-up If-Match header
             "negative_data_rejection": {"expected-statuses": ["400", "401", "403", "404", "405", "409", "412",
                                                               "415", "422", "428", "429"]},
+            # every refusal of schema-valid input the document predicts; a 422: see documented_rule_refusal
+            "positive_data_acceptance": {"expected-statuses": ["2XX", "401", "403", "404", "409", "412", "428",
+                                                               "429"]},
         },
     })
     return schemathesis.openapi.from_url(f"{fuzz_server.base_url}/openapi.json", config=config)
@@ -254,11 +272,31 @@ def open311_errors(response):
     return None
 
 
-# Not run: positive_data_acceptance (schema-valid input is still refused by the rules: an unknown
-# unit code, a stale If-Match, a role that may not act) and the stateful checks (stateful phase off:
-# they would need links between operations, and the time budget).
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          negative_data_rejection, ignored_auth, problem_json]
+def positive_data_acceptance_or_documented_rule(ctx, response, case):
+    """Schema-valid input is accepted (positive_data_acceptance), or refused with a 422 the document
+    predicts: every error carries a rule type (app/errors.py RULE_TYPES) that the operation's 422
+    description names. A 422 for the request's shape on schema-valid data - `nul_character`,
+    `string_too_short`, a date out of range - means the document promises more than the server keeps."""
+    positive = case.meta is not None and case.meta.generation.mode.is_positive
+    if case.path.startswith("/open311/") and response.status_code == 400 and positive:
+        return open311_errors(response)  # GeoReport refuses what its rules refuse with its own 400
+    if response.status_code != 422 or not positive or is_unexpected_http_status_case(case):
+        return positive_data_acceptance(ctx, response, case)
+    errors = response.json().get("errors") or []
+    kinds = {e.get("type") for e in errors}
+    assert errors and kinds <= set(RULE_TYPES), f"schema-valid request refused as malformed: {errors}"
+    described = case.operation.definition.raw["responses"]["422"]["description"]
+    assert all(f"`{k}`" in described for k in kinds), f"422 {sorted(kinds)} not named in: {described}"
+    return None
+
+
+# Every Schemathesis check. The stateful ones (use_after_free, ensure_resource_availability,
+# object_level_authorization) only act in the stateful phase, which is off (it needs links between
+# operations, and the time budget); they are listed so that turning it on runs them.
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
+          response_schema_conformance, negative_data_rejection, positive_data_acceptance_or_documented_rule,
+          missing_required_header, unsupported_method, allow_header_conformance, ignored_auth, use_after_free,
+          ensure_resource_availability, object_level_authorization, problem_json]
 
 
 @schema.parametrize()

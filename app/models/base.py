@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 from sqlmodel import Field
 
 # Constraint names that are the same on SQLite and PostgreSQL, so that Alembic sees no difference.
@@ -25,6 +25,12 @@ DB_INT_MAX = 2**31 - 1
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
+# Days a person could mean: the deadline engine's holiday tables and date arithmetic stay well
+# inside Python's year 1..9999 (a due date after 9999-12-31 would overflow). The OpenAPI document
+# states the same bounds as a pattern on every request date (app/openapi.py).
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2100, 12, 31)
+
 
 def _iso_day(value: Any) -> Any:
     """Only `YYYY-MM-DD` is a day: pydantic's lax mode would also read `0` or `"1700000000"` as a
@@ -36,8 +42,35 @@ def _iso_day(value: Any) -> Any:
     raise ValueError("must be a date written YYYY-MM-DD")
 
 
-Day = Annotated[date, BeforeValidator(_iso_day)]
-"""A calendar day in input (body or query): `YYYY-MM-DD` and nothing else."""
+def _plausible_day(value: date) -> date:
+    if not EARLIEST_DAY <= value <= LATEST_DAY:
+        raise ValueError(f"must be between {EARLIEST_DAY.isoformat()} and {LATEST_DAY.isoformat()}")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_plausible_day)]
+"""A calendar day in input (body or query): `YYYY-MM-DD` and nothing else, 1900-01-01..2100-12-31."""
+
+# Patterns for text a validator normalises, stated so that the OpenAPI document says exactly what
+# is accepted (the same regex reads alike in Python, in pydantic's Rust engine and in JSON Schema).
+# WHITESPACE is what Python's str.strip() and str.split() remove: exactly the str.isspace() characters.
+WHITESPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = rf"^[^\x00]*[^\x00{WHITESPACE}][^\x00]*$"
+"""Some character other than whitespace (and no NUL)."""
+
+
+def omit_not_null(schema: dict[str, Any]) -> None:
+    """`json_schema_extra` of an optional field that may be left out but not sent as `null` (the
+    service refuses null): the document then admits no null, as the server."""
+    branches = [b for b in schema.pop("anyOf", []) if b.get("type") != "null"]
+    if len(branches) == 1:
+        schema.update(branches[0])
+    schema.pop("default", None)
+
+
+def padded(core: str) -> str:
+    """Empty, or `core` with any whitespace around it (a validator strips it)."""
+    return rf"^$|^[{WHITESPACE}]*({core})[{WHITESPACE}]*$"
 
 
 def utcnow() -> datetime:

@@ -11,7 +11,7 @@ from pydantic import ConfigDict, EmailStr, StrictBool, StrictInt, ValidationErro
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from sqlmodel import Field, SQLModel
 
-from app.models.base import DB_INT_MAX, Day, ts_field
+from app.models.base import DB_INT_MAX, NOT_BLANK, Day, omit_not_null, padded, ts_field
 from app.models.obligations import ObligationOut
 from app.workflows import lifecycle as lc
 from app.workflows.lifecycle import Kind, Stage, Status
@@ -223,16 +223,20 @@ class DeadlineSetting(SQLModel, table=True):
 
 # ---- API schemas -----------------------------------------------------------------------------
 
-_ID_NUMBER = re.compile(r"^(\d{9}|\d{12})$")  # CMND (9) or CCCD (12)
+_ID_NUMBER = re.compile(r"^([0-9]{9}|[0-9]{12})$")  # CMND (9) or CCCD (12)
 _PHONE = re.compile(r"^\+?[0-9 .-]{8,20}$")
+# What the validators below accept, for the document: stripped, a phone starts and ends with no space
+ID_NUMBER_PATTERN = padded(r"[0-9]{9}|[0-9]{12}")
+PHONE_PATTERN = padded(r"\+[0-9 .-]{7,19}[0-9.-]|[0-9.-][0-9 .-]{6,18}[0-9.-]")
 
 
 class PetitionerIn(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
-    full_name: str = Field(min_length=1, max_length=200)
-    id_number: str | None = Field(default=None, max_length=20, description="CMND (9 digits) or CCCD (12 digits)")
-    phone: str | None = Field(default=None, max_length=20)
+    full_name: str = Field(min_length=1, max_length=200, schema_extra={"pattern": NOT_BLANK})
+    id_number: str | None = Field(default=None, max_length=20, schema_extra={"pattern": ID_NUMBER_PATTERN},
+                                  description="CMND (9 digits) or CCCD (12 digits)")
+    phone: str | None = Field(default=None, max_length=20, schema_extra={"pattern": PHONE_PATTERN})
     address: str | None = Field(default=None, max_length=500)
     email: EmailStr | None = None
     is_representative: StrictBool = False
@@ -308,8 +312,9 @@ class CaseCreate(SQLModel):
 
     kind: Kind
     channel: Channel
-    received_on: Day | None = Field(default=None, description="default today (Asia/Ho_Chi_Minh); never in the future")
-    title: str = Field(min_length=1, max_length=500)
+    received_on: Day | None = Field(default=None, description="default today (Asia/Ho_Chi_Minh); never in the future "
+                                                              "nor before 1990-01-01 (else a 422 of type `rule`)")
+    title: str = Field(min_length=1, max_length=500, schema_extra={"pattern": NOT_BLANK})
     content: str = Field(default="", max_length=20000)
     field: CaseField = CaseField.other
     location_unit_code: str | None = Field(default=None, max_length=16)
@@ -325,7 +330,9 @@ class CaseCreate(SQLModel):
     parent_case_id: StrictInt | None = Field(default=None, ge=1, le=DB_INT_MAX,
                                              description="round 2: the round-1 case this complaint appeals")
     decision_date: Day | None = Field(default=None,
-                                      description="complaints: date of the decision or act complained about")
+                                      description="complaints only: date of the decision or act complained "
+                                                  "about; not after received_on nor before 1990-01-01 (else a "
+                                                  "422 of type `rule`)")
     decision_received_on: Day | None = Field(
         default=None, description="complaints: when the complainant received or learned of the decision or act "
                                   "(Luật Khiếu nại Art 9); default decision_date")
@@ -348,12 +355,14 @@ class CaseUpdate(SQLModel):
          "respondent": "UBND phường Hoàn Kiếm"},
         {"remote_area": False}]})
 
-    title: str | None = Field(default=None, min_length=1, max_length=500)
+    # title, field, location_unit_code, remote_area: leave out to keep, never null
+    title: str | None = Field(default=None, min_length=1, max_length=500, schema_extra={
+        "json_schema_extra": omit_not_null})
     content: str | None = Field(default=None, max_length=20000)
-    field: CaseField | None = None
+    field: CaseField | None = Field(default=None, schema_extra={"json_schema_extra": omit_not_null})
     respondent: str | None = Field(default=None, max_length=500)
     decision_date: Day | None = None
-    remote_area: StrictBool | None = None
+    remote_area: StrictBool | None = Field(default=None, schema_extra={"json_schema_extra": omit_not_null})
 
     @model_validator(mode="before")
     @classmethod

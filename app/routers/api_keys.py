@@ -11,11 +11,11 @@ from app.models.base import as_utc
 from app.models.reference import Organization
 from app.pagination import Cursor, Limit, Page, cut_page, decode_cursor
 from app.problems import problem_responses
-from app.routers.params import id_path
+from app.routers.params import InputRoute, id_path
 from app.security import AdminPrincipal
 from app.services import api_keys as service
 
-router = APIRouter(prefix="/api/v1/api-keys", tags=["api keys"],
+router = APIRouter(route_class=InputRoute, prefix="/api/v1/api-keys", tags=["api keys"],
                    responses=problem_responses(401, 403, descriptions={403: "Only an admin manages API keys"}))
 ApiKeyId = Annotated[int, id_path("API key")]
 

@@ -12,12 +12,12 @@ from app.models.base import DB_INT_MAX, Day, as_utc
 from app.models.users import Role
 from app.pagination import Cursor, Limit, Page
 from app.problems import field_error, problem_responses
-from app.routers.params import date_query, id_query
+from app.routers.params import InputRoute, date_query, id_query
 from app.security import Principal, RequireRole
 from app.services import audit as audit_service
 from app.services import audit_query
 
-router = APIRouter(prefix="/api/v1/audit", tags=["supervision and audit"],
+router = APIRouter(route_class=InputRoute, prefix="/api/v1/audit", tags=["supervision and audit"],
                    responses=problem_responses(401, 403, descriptions={
                        403: "Only supervisors and admins read the audit trail"}))
 Auditor = Annotated[Principal, Depends(RequireRole(Role.supervisor, Role.admin))]

@@ -10,10 +10,11 @@ from app.deps import ReadSession
 from app.models.reference import OrgRead
 from app.models.users import UserRead
 from app.problems import Problem, problem_responses
+from app.routers.params import InputRoute
 from app.security import CurrentPrincipal, Principal, create_access_token, token_claims_for
 from app.services import users as user_service
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+router = APIRouter(route_class=InputRoute, prefix="/api/v1/auth", tags=["auth"])
 
 
 class Token(BaseModel):

@@ -10,11 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from app.deps import DbSession
 from app.models.base import Day
 from app.problems import problem_responses
-from app.routers.params import date_query
+from app.routers.params import InputRoute, date_query
 from app.security import AdminPrincipal, CurrentPrincipal
 from app.services import calendar as calendar_service
 
-router = APIRouter(prefix="/api/v1/calendar", tags=["calendar and deadlines"], responses=problem_responses(401))
+router = APIRouter(route_class=InputRoute, prefix="/api/v1/calendar", tags=["calendar and deadlines"],
+                   responses=problem_responses(401))
 _ADMIN = problem_responses(403, descriptions={403: "Only an admin changes the calendar and the rules"})
 
 

@@ -19,6 +19,7 @@ from app.deps import (
     idempotent_replay,
     remember_response,
 )
+from app.errors import CURSOR
 from app.models.audit import AuditEventRead
 from app.models.base import DB_INT_MAX, Day
 from app.models.cases import (
@@ -35,12 +36,14 @@ from app.models.cases import (
 from app.pagination import Cursor, Limit, Page, cut_page, decode_cursor, encode_cursor
 from app.problems import field_error, problem_responses
 from app.routers.audit import event_read
+from app.routers.params import InputRoute
 from app.security import CurrentPrincipal, Principal, RequireRole
 from app.services import cases as svc
+from app.workflows import lifecycle as lc
 from app.workflows.lifecycle import Kind, Status
 from app.workflows.roles import Role
 
-router = APIRouter(prefix="/api/v1/cases", tags=["cases"], responses=problem_responses(401))
+router = APIRouter(route_class=InputRoute, prefix="/api/v1/cases", tags=["cases"], responses=problem_responses(401))
 Desk = Annotated[Principal, Depends(RequireRole(Role.reception, Role.handler))]
 
 _DESCRIPTIONS = {403: "Your role or organisation may not act on this case",
@@ -75,7 +78,7 @@ def _case_cursor(after: list[Any] | None, sort: str) -> list[Any] | None:
     except ValueError:
         ok = False
     if not ok:
-        raise field_error("query.cursor", f"not a cursor of a list sorted by {sort}")
+        raise field_error("query.cursor", f"not a cursor of a list sorted by {sort}", kind=CURSOR)
     return after
 
 
@@ -158,8 +161,23 @@ async def case_actions(session: DbSession, principal: CurrentPrincipal, case: Cu
                       actions=svc.actions_for(case, principal, owed))
 
 
+def _transition_description() -> str:
+    """The fields each action requires, from the lifecycle table: a schema-valid body without them
+    is a 422 of type `rule`, which the document thus predicts."""
+    required: dict[str, list[str]] = {}
+    for action in lc.ACTIONS:
+        fields = required.setdefault(action.name, [])
+        fields += [f for f in action.required if f not in fields]
+    lines = [f"- `{name}`: " + (", ".join(f"`{f}`" for f in fields) or "nothing more")
+             for name, fields in required.items()]
+    return ("`appeal` returns the round-2 case it opens in `opened_case`.\n\n"
+            "What each action requires besides `action` (without it: a 422 whose error `type` is `rule`; "
+            "`ground` must be a ground of the action for the case's kind and `outcome` an outcome of its kind, "
+            "docs/lifecycle.md; `GET /cases/{id}/actions` lists what you may do now):\n\n" + "\n".join(lines))
+
+
 @router.post("/{case_id}/transitions", response_model=TransitionOut, summary="Take an action (If-Match required)",
-             description="`appeal` returns the round-2 case it opens in `opened_case`.",
+             description=_transition_description(),
              responses=_responses(403, 404, 409, 412, 422, 428, ok=200))
 async def transition(request: Request, response: Response, session: DbSession, principal: CurrentPrincipal,
                      case: CaseForUpdate, body: TransitionIn, clock: RequestClock, if_match: IfMatch = None,

@@ -17,12 +17,12 @@ from app.models.dialogues import (
 )
 from app.pagination import Cursor, Limit, Page, cut_page, decode_cursor
 from app.problems import field_error, problem_responses
-from app.routers.params import id_path, id_query
+from app.routers.params import InputRoute, id_path, id_query
 from app.security import CurrentPrincipal
 from app.services import dialogues as svc
 from app.workflows.dialogues import CommitmentStatus, DialogueKind, DialogueStatus
 
-router = APIRouter(prefix="/api/v1", tags=["dialogues, reception sessions, commitments"],
+router = APIRouter(route_class=InputRoute, prefix="/api/v1", tags=["dialogues, reception sessions, commitments"],
                    responses=problem_responses(401))
 
 DialogueId = Annotated[int, id_path("dialogue")]

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 
 from app.deps import DbSession, RequestClock
 from app.errors import Invalid, NotFound
+from app.routers.params import InputRoute
 from app.services import api_keys
 from app.services import open311 as service
 
@@ -25,7 +26,7 @@ Format = Literal["json", "xml"]
 Fmt = Annotated[Format, Path(description="`json` or `xml`")]
 XML_TYPE = "text/xml; charset=utf-8"
 
-router = APIRouter(prefix=PREFIX, tags=["open311"])
+router = APIRouter(route_class=InputRoute, prefix=PREFIX, tags=["open311"])
 
 # ---- rendering ------------------------------------------------------------------------------------
 

@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field
 from app.migrations import head_revision
 from app.problems import Problem, problem_responses
 from app.services.health import database_revision
+from app.routers.params import InputRoute
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(route_class=InputRoute, tags=["operations"])
 
 
 class Health(BaseModel):

@@ -4,22 +4,28 @@ NUL characters anywhere.
 Bad input must be a 4xx that names the field, never a 500 from the database: PostgreSQL's
 `INTEGER` holds at most 2**31-1 (SQLite overflows past 2**63-1) and PostgreSQL refuses a NUL
 character in text. Both are refused here, before a query is built, on every database.
+
+`InputRoute` is the route class of every router: it runs the NUL check after the route's own
+authentication and role checks, and reads JSON numbers as JSON Schema counts them. The OpenAPI
+document states the same rules (app/openapi.py, decision 0050).
 """
 from __future__ import annotations
 
+import inspect
 import json
-from datetime import date
+from collections.abc import Callable, Coroutine
+from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import Path, Query, Request
+from fastapi import Depends, Path, Query, Request, Response
+from fastapi.routing import APIRoute
 
-from app.models.base import DB_INT_MAX
+from app.models.base import DB_INT_MAX, EARLIEST_DAY, LATEST_DAY
 from app.problems import Problem
 
-# Dates a person could mean: the deadline engine's holiday tables and date arithmetic stay well
-# inside Python's year 1..9999 (a due date after 9999-12-31 would overflow).
-EARLIEST_DATE = date(1900, 1, 1)
-LATEST_DATE = date(2100, 12, 31)
+# Dates a person could mean (every `Day` in input is bounded so: app/models/base.py).
+EARLIEST_DATE = EARLIEST_DAY
+LATEST_DATE = LATEST_DAY
 DATE_RANGE = f"between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}"
 
 
@@ -65,6 +71,66 @@ def _nul_problem(field: str) -> Problem:
     message = "must not contain NUL (\\u0000) characters"
     return Problem(422, f"{field}: {message}", slug="validation-error", title="Invalid input",
                    errors=[{"field": field, "message": message, "type": "nul_character"}])
+
+
+class InputRoute(APIRoute):
+    """The route class of every router (`APIRouter(route_class=InputRoute, ...)`): its requests'
+    JSON is read by `_JsonRequest`, and its endpoint gets `reject_nul_characters` as its last
+    dependency, so the check runs after authentication and the role check (a reception desk
+    sending a NUL to an admin-only route is told 403, as for any other body) and before the
+    handler touches the database. (FastAPI solves app- and route-level dependencies before the
+    endpoint's own, so an app-wide dependency would answer 422 before 401 or 403.)"""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, _nul_checked(endpoint), **kwargs)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            return await handler(_JsonRequest(request.scope, request.receive))
+
+        return handle
+
+
+class _JsonRequest(Request):
+    """A JSON number without a fractional part is an integer, as JSON Schema (and so the OpenAPI
+    document) counts it: `1.0` and `1e2` are read as 1 and 100, so that a `StrictInt` field takes
+    every value its `type: integer` admits (and still refuses `"1"`, `true` and `1.5`)."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = json.loads(await self.body(), parse_float=_json_number)
+        return self._json
+
+
+def _json_number(text: str) -> float | int:
+    number = Decimal(text)
+    # an integral value of a sane size (a huge exponent would make a huge int)
+    if number.is_finite() and number.adjusted() < 19 and number == number.to_integral_value():
+        return int(number)
+    return float(text)
+
+
+def _nul_checked(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """`endpoint` with one more, last, keyword-only parameter: `Depends(reject_nul_characters)`."""
+    if getattr(endpoint, "_nul_checked", False):
+        return endpoint
+    signature = inspect.signature(endpoint, eval_str=True)
+    check = inspect.Parameter("_input_checked", inspect.Parameter.KEYWORD_ONLY, annotation=None,
+                              default=Depends(reject_nul_characters))
+    if inspect.iscoroutinefunction(endpoint):
+        async def checked(*args: Any, _input_checked: None = None, **kwargs: Any) -> Any:
+            return await endpoint(*args, **kwargs)
+    else:
+        def checked(*args: Any, _input_checked: None = None, **kwargs: Any) -> Any:  # type: ignore[misc]
+            return endpoint(*args, **kwargs)
+    # not functools.wraps: FastAPI would follow __wrapped__ back to the endpoint's own signature
+    for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
+        setattr(checked, attr, getattr(endpoint, attr))
+    checked.__signature__ = signature.replace(parameters=[*signature.parameters.values(), check])  # type: ignore[attr-defined]
+    checked._nul_checked = True  # type: ignore[attr-defined]
+    return checked
 
 
 async def reject_nul_characters(request: Request) -> None:

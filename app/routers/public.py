@@ -13,10 +13,11 @@ from app.errors import NotFound
 from app.models.public import PublicCasePublic
 from app.problems import Problem, problem_responses
 from app.routers.auth import client_address
+from app.routers.params import InputRoute
 from app.services import public as service
 from app.workflows.citizen import preferred_language
 
-router = APIRouter(tags=["public"])
+router = APIRouter(route_class=InputRoute, tags=["public"])
 
 CODE_PATTERN = r"^[A-Za-z0-9-]{1,32}$"
 PIN_PATTERN = r"^[0-9]{6}$"

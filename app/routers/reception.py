@@ -11,11 +11,11 @@ from app.models.base import Day
 from app.models.dialogues import ComplianceOut, ReceptionSessionCreate, ReceptionSessionOut
 from app.pagination import Cursor, Limit, Page, cut_page, decode_cursor
 from app.problems import field_error, problem_responses
-from app.routers.params import date_query
+from app.routers.params import InputRoute, date_query
 from app.security import CurrentPrincipal
 from app.services import reception as svc
 
-router = APIRouter(prefix="/api/v1/reception-sessions", tags=["dialogues, reception sessions, commitments"],
+router = APIRouter(route_class=InputRoute, prefix="/api/v1/reception-sessions", tags=["dialogues, reception sessions, commitments"],
                    responses=problem_responses(401))
 _DESCRIPTIONS = {403: "Your role may not record sessions, or not for that organisation"}
 

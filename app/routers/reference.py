@@ -10,10 +10,11 @@ from app.models.base import DB_INT_MAX
 from app.models.reference import OrgCreate, OrgKind, OrgRead, UnitCreate, UnitLevel, UnitRead
 from app.pagination import Cursor, Limit, Page
 from app.problems import Problem, problem_responses
+from app.routers.params import InputRoute
 from app.security import AdminPrincipal, CurrentPrincipal
 from app.services import reference as ref
 
-router = APIRouter(prefix="/api/v1", tags=["reference data"], responses=problem_responses(401))
+router = APIRouter(route_class=InputRoute, prefix="/api/v1", tags=["reference data"], responses=problem_responses(401))
 
 Code = Annotated[str | None, Query(max_length=16, pattern=r"^[0-9A-Za-z_-]+$")]
 _ADMIN_WRITE = problem_responses(403, 409, 422, descriptions={403: "Only an admin adds reference data",

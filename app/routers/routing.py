@@ -9,12 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from app.deps import DbSession
 from app.models.cases import CaseField
 from app.problems import problem_responses
-from app.routers.params import RuleId
+from app.routers.params import InputRoute, RuleId
 from app.security import AdminPrincipal, CurrentPrincipal
 from app.services import routing as routing_service
 from app.workflows.lifecycle import Kind
 
-router = APIRouter(prefix="/api/v1/routing/rules", tags=["routing"], responses=problem_responses(401))
+router = APIRouter(route_class=InputRoute, prefix="/api/v1/routing/rules", tags=["routing"],
+                   responses=problem_responses(401))
 _ADMIN = problem_responses(403, descriptions={403: "Only an admin changes routing rules"})
 
 

@@ -17,7 +17,7 @@ from app.models.supervision import (
 )
 from app.pagination import Cursor, Limit, Page, cut_page, decode_cursor
 from app.problems import problem_responses
-from app.routers.params import id_path, id_query
+from app.routers.params import InputRoute, id_path, id_query
 from app.security import CurrentPrincipal, Principal, RequireRole
 from app.services import alerts as alert_service
 from app.services import recommendations as rec_service
@@ -25,8 +25,8 @@ from app.services import supervision as svc
 from app.workflows.recommendations import RecStatus
 from app.workflows.roles import Role
 
-router = APIRouter(prefix="/api/v1/supervision", tags=["supervision and audit"], responses=problem_responses(401))
-alerts_router = APIRouter(prefix="/api/v1/alerts", tags=["supervision and audit"], responses=problem_responses(401))
+router = APIRouter(route_class=InputRoute, prefix="/api/v1/supervision", tags=["supervision and audit"], responses=problem_responses(401))
+alerts_router = APIRouter(route_class=InputRoute, prefix="/api/v1/alerts", tags=["supervision and audit"], responses=problem_responses(401))
 
 Overseer = Annotated[Principal, Depends(RequireRole(Role.supervisor, Role.admin))]
 Supervisor = Annotated[Principal, Depends(RequireRole(Role.supervisor))]

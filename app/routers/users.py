@@ -10,11 +10,11 @@ from app.models.reference import Organization, OrgRead
 from app.models.users import Role, User, UserCreate, UserRead, UserUpdate
 from app.pagination import Cursor, Limit, Page
 from app.problems import problem_responses
-from app.routers.params import UserId
+from app.routers.params import InputRoute, UserId
 from app.security import AdminPrincipal
 from app.services import users as user_service
 
-router = APIRouter(prefix="/api/v1/users", tags=["users"],
+router = APIRouter(route_class=InputRoute, prefix="/api/v1/users", tags=["users"],
                    responses=problem_responses(401, 403, descriptions={403: "Only an admin manages users"}))
 
 

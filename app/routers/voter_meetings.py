@@ -10,11 +10,11 @@ from app.models.base import Day
 from app.models.dialogues import VoterMeetingCreate, VoterMeetingOut, VoterMeetingUpdate
 from app.pagination import Cursor, Limit, Page, cut_page, decode_cursor
 from app.problems import problem_responses
-from app.routers.params import date_query, id_path, id_query
+from app.routers.params import InputRoute, date_query, id_path, id_query
 from app.security import CurrentPrincipal
 from app.services import voter_meetings as svc
 
-router = APIRouter(prefix="/api/v1/voter-meetings", tags=["dialogues, reception sessions, commitments"],
+router = APIRouter(route_class=InputRoute, prefix="/api/v1/voter-meetings", tags=["dialogues, reception sessions, commitments"],
                    responses=problem_responses(401))
 MeetingId = Annotated[int, id_path("voter meeting")]
 _DESCRIPTIONS = {403: "Your role may not record voter meetings, or you are not of the organising organisation",

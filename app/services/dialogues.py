@@ -55,7 +55,6 @@ from app.workflows.dialogues import (
     DialogueKind,
     DialogueStatus,
 )
-from app.workflows.roles import Role
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # A complaint is in resolution while accepted, being verified or suspended: the time for its dialogue.

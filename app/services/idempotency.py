@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import Invalid
+from app.errors import IDEMPOTENCY_KEY_REUSED, Invalid
 from app.models.base import as_utc, utcnow
 from app.models.cases import IdempotencyRecord
 
@@ -46,6 +46,7 @@ async def lookup(session: AsyncSession, *, user_id: int, key: str, scope: str, d
         return None
     if rec.scope != scope or rec.request_hash != digest:
         raise Invalid("header.Idempotency-Key", "already used with another body", code="idempotency-key-reused",
+                      kind=IDEMPOTENCY_KEY_REUSED,
                       detail="This Idempotency-Key was already used with another request body or endpoint.")
     return rec
 

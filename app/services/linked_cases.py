@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import PreconditionRequired, Stale, field_error
+from app.errors import PreconditionRequired, Stale, field_error, unknown_reference
 from app.models.cases import Case
 from app.models.dialogues import LinkedCase
 from app.models.reference import AdminUnit, Organization
@@ -27,7 +27,7 @@ async def visible_cases(session: AsyncSession, principal: Principal, ids: Sequen
         select(Case).where(Case.id.in_(list(ids)), visible_clause(principal)))).scalars()}
     for i, case_id in enumerate(ids):
         if case_id not in found:
-            raise field_error(f"{field}.{i}", f"no case {case_id} in your jurisdiction")
+            raise unknown_reference(f"{field}.{i}", f"no case {case_id} in your jurisdiction")
     return [found[i] for i in ids]
 
 
@@ -62,7 +62,7 @@ async def orgs_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Organiza
 async def unit_by_code(session: AsyncSession, code: str, field: str) -> AdminUnit:
     unit = await session.get(AdminUnit, code)
     if unit is None:
-        raise field_error(field, f"no administrative unit with code {code}")
+        raise unknown_reference(field, f"no administrative unit with code {code}")
     return unit
 
 

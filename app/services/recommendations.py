@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import Forbidden, IllegalAction, NotFound, PreconditionRequired, Stale, field_error
+from app.errors import Forbidden, IllegalAction, NotFound, PreconditionRequired, Stale, field_error, unknown_reference
 from app.models.base import as_utc, utcnow
 from app.models.cases import Case
 from app.models.reference import AdminUnit, Organization
@@ -75,7 +75,7 @@ async def get_visible(session: AsyncSession, principal: Principal, rec_id: int, 
 async def _org(session: AsyncSession, code: str, field_name: str) -> Organization:
     org = (await session.execute(select(Organization).where(Organization.code == code))).scalar_one_or_none()
     if org is None:
-        raise field_error(field_name, f"no organisation with code {code}")
+        raise unknown_reference(field_name, f"no organisation with code {code}")
     return org
 
 
@@ -92,7 +92,7 @@ async def create(session: AsyncSession, principal: Principal, data: Recommendati
         case = (await session.execute(select(Case).where(Case.id == data.case_id, visible_clause(principal)))
                 ).scalar_one_or_none()
         if case is None:
-            raise field_error("body.case_id", f"no case {data.case_id} in your jurisdiction")
+            raise unknown_reference("body.case_id", f"no case {data.case_id} in your jurisdiction")
     if data.target_org is not None:
         target = await _org(session, data.target_org, "body.target_org")
     else:
@@ -192,7 +192,7 @@ async def list_recommendations(session: AsyncSession, principal: Principal, f: R
     if f.unit:
         unit = await session.get(AdminUnit, f.unit)
         if unit is None:
-            raise field_error("query.unit", f"no administrative unit with code {f.unit}")
+            raise unknown_reference("query.unit", f"no administrative unit with code {f.unit}")
         stmt = stmt.where(Recommendation.unit_path.startswith(unit.path, autoescape=True))
     if f.target_org:
         org = await _org(session, f.target_org, "query.target_org")

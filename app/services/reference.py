@@ -6,9 +6,9 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.errors import Conflict, field_error, unknown_reference
 from app.models.reference import RESOLVING_KINDS, AdminUnit, OrgCreate, Organization, OrgKind, UnitCreate, UnitLevel
 from app.pagination import cut_page, decode_cursor
-from app.errors import Conflict, field_error
 from app.services import audit
 from app.workflows.text import fold
 
@@ -116,7 +116,7 @@ async def create_unit(session: AsyncSession, actor: Any, data: UnitCreate) -> Ad
     if data.parent_code:
         parent = await session.get(AdminUnit, data.parent_code)
         if parent is None:
-            raise field_error("body.parent_code", f"no unit with code {data.parent_code}")
+            raise unknown_reference("body.parent_code", f"no unit with code {data.parent_code}")
         parent_path = parent.path
     elif data.level != UnitLevel.city:
         raise field_error("body.parent_code", "required for a district or commune")
@@ -163,9 +163,9 @@ async def create_org(session: AsyncSession, actor: Any, data: OrgCreate) -> Orga
     if await get_org(session, code=data.code):
         raise Conflict(f"Organisation {data.code} already exists.")
     if await session.get(AdminUnit, data.unit_code) is None:
-        raise field_error("body.unit_code", f"no unit with code {data.unit_code}")
+        raise unknown_reference("body.unit_code", f"no unit with code {data.unit_code}")
     if data.parent_code and await get_org(session, code=data.parent_code) is None:
-        raise field_error("body.parent_code", f"no organisation with code {data.parent_code}")
+        raise unknown_reference("body.parent_code", f"no organisation with code {data.parent_code}")
     may_resolve = data.kind in RESOLVING_KINDS if data.may_resolve is None else data.may_resolve
     org = Organization(code=data.code, name=data.name, kind=data.kind.value, unit_code=data.unit_code,
                        parent_code=data.parent_code, may_resolve=may_resolve)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import NotFound, field_error
+from app.errors import NotFound, unknown_reference
 from app.models.cases import RoutingRule
 from app.models.reference import AdminUnit, Organization
 from app.services import audit
@@ -23,9 +23,9 @@ async def create_rule(session: AsyncSession, actor: Any, *, kind: str | None, fi
                       audited: dict[str, Any]) -> RoutingRule:
     """`audited`: the request as the audit event records it."""
     if (await session.execute(select(Organization.id).where(Organization.code == org_code))).first() is None:
-        raise field_error("body.org_code", f"no organisation with code {org_code}")
+        raise unknown_reference("body.org_code", f"no organisation with code {org_code}")
     if unit_code and await session.get(AdminUnit, unit_code) is None:
-        raise field_error("body.unit_code", f"no administrative unit with code {unit_code}")
+        raise unknown_reference("body.unit_code", f"no administrative unit with code {unit_code}")
     rule = RoutingRule(kind=kind, field=field, unit_code=unit_code, org_code=org_code, priority=priority, note=note)
     session.add(rule)
     await session.flush()

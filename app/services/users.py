@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,7 +11,7 @@ from app.models.base import utcnow
 from app.models.reference import Organization
 from app.models.users import Role, User, UserCreate, UserUpdate
 from app.pagination import cut_page, decode_cursor
-from app.errors import Conflict, NotFound, field_error
+from app.errors import Conflict, NotFound, unknown_reference
 from app.security import hash_password, verify_password
 from app.services import audit
 from app.services.reference import get_org
@@ -44,7 +43,7 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> U
 async def _org_or_422(session: AsyncSession, code: str, field: str) -> Organization:
     org = await get_org(session, code=code)
     if org is None:
-        raise field_error(field, f"no organisation with code {code}")
+        raise unknown_reference(field, f"no organisation with code {code}")
     return org
 
 

@@ -18,7 +18,7 @@ from app.errors import (
     NotFound,
     PreconditionRequired,
     Stale,
-    field_error,
+    unknown_reference,
 )
 from app.models.cases import (
     Case,
@@ -146,21 +146,21 @@ async def _visible_or_422(session: AsyncSession, principal: Principal, case_id: 
     the caller can see, else the field is wrong (422), without revealing that it exists."""
     case = (await session.execute(select(Case).where(Case.id == case_id, visible_clause(principal)))).scalar_one_or_none()
     if case is None:
-        raise field_error(field_name, f"no case {case_id} in your jurisdiction")
+        raise unknown_reference(field_name, f"no case {case_id} in your jurisdiction")
     return case
 
 
 async def _unit(session: AsyncSession, code: str, field_name: str) -> AdminUnit:
     unit = await session.get(AdminUnit, code)
     if unit is None:
-        raise field_error(field_name, f"no administrative unit with code {code}")
+        raise unknown_reference(field_name, f"no administrative unit with code {code}")
     return unit
 
 
 async def _org_by_code(session: AsyncSession, code: str, field_name: str) -> Organization:
     org = await _org_by_code_memo(session, audit.txn_memo(session), code)
     if org is None or not org.active:
-        raise field_error(field_name, f"no active organisation with code {code}")
+        raise unknown_reference(field_name, f"no active organisation with code {code}")
     return org
 
 

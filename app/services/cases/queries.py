@@ -8,9 +8,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import (
-    field_error,
-)
+from app.errors import unknown_reference
 from app.models.audit import AuditEvent
 from app.models.cases import Case, overdue_clause
 from app.models.obligations import case_has_overdue_obligation
@@ -58,14 +56,14 @@ async def list_cases(session: AsyncSession, principal: Principal, f: CaseFilters
     if f.unit:
         unit = await session.get(AdminUnit, f.unit)
         if unit is None:
-            raise field_error("query.unit", f"no administrative unit with code {f.unit}")
+            raise unknown_reference("query.unit", f"no administrative unit with code {f.unit}")
         stmt = stmt.where(Case.location_path.startswith(unit.path, autoescape=True))
     for name, col in (("assigned_org", Case.assigned_org_id), ("receiving_org", Case.receiving_org_id)):
         code = getattr(f, name)
         if code:
             org = (await session.execute(select(Organization).where(Organization.code == code))).scalar_one_or_none()
             if org is None:
-                raise field_error(f"query.{name}", f"no organisation with code {code}")
+                raise unknown_reference(f"query.{name}", f"no organisation with code {code}")
             stmt = stmt.where(col == org.id)
     if f.overdue is not None:
         stmt = stmt.where(overdue_clause(today) if f.overdue else ~overdue_clause(today))

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
-from app.models.base import ts_field
+from app.models.base import NOT_BLANK, ts_field
 
 
 class ApiKey(SQLModel, table=True):
@@ -33,7 +33,7 @@ class ApiKeyCreate(SQLModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"name": "Cổng dịch vụ công Hà Nội", "org": "MTTQ-01"}]})
 
-    name: str = Field(min_length=1, max_length=200, schema_extra={"pattern": r"\S"},
+    name: str = Field(min_length=1, max_length=200, schema_extra={"pattern": NOT_BLANK},
                       description="who the client is, e.g. the portal's name")
     org: str = Field(min_length=2, max_length=64, description="the receiving organisation's code, e.g. MTTQ-01")
 

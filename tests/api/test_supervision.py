@@ -307,3 +307,45 @@ async def test_alerts_feed_polls_with_a_cursor(client, world, make_user, app):
     assert_problem(await client.get(ALERTS, headers=world["hk_handler"]), 403)
     assert_problem(await client.get(f"{ALERTS}?after=garbage", headers=sup), 422, "query.after")
     assert SECRET_NAME not in str(first) + str(new)
+
+
+async def test_overview_counts_commitments_and_missed_obligations_as_the_lists_do(client, world):
+    """A direct dialogue in Hoàn Kiếm with one missed commitment and one still open; a denunciation
+    in Cửa Nam that the Fatherland Front had to forward within 5 working days and did not."""
+    hk = world["hk_handler"]
+    resp = await client.post("/api/v1/dialogues", headers=hk, json={
+        "kind": "direct_dialogue", "chair": "Chủ tịch UBND phường", "scheduled_at": "2026-11-10T08:30:00+07:00",
+        "notice_on": "2026-11-02", "location": "Nhà văn hóa", "unit_code": "00070", "topic": "Tiếng ồn ban đêm"})
+    assert resp.status_code == 201, resp.text
+    d = resp.json()
+    resp = await client.post(f"/api/v1/dialogues/{d['id']}/transitions", headers={**hk, "If-Match": '"1"'},
+                             json={"action": "hold", "on": "2026-11-10", "minutes": "Thống nhất giảm tiếng ồn."})
+    assert resp.status_code == 200, resp.text
+    for due in ("2026-11-20", "2026-12-20"):
+        resp = await client.post(f"/api/v1/dialogues/{d['id']}/commitments", headers=hk,
+                                 json={"description": f"Việc hạn {due}", "responsible_org": "UBND-00070", "due_on": due})
+        assert resp.status_code == 201, resp.text
+    missed = await new_case(client, world["city_desk"], kind="denunciation", location_unit_code="00073",
+                            received_on="2026-11-13")
+    assert any(o["overdue"] for o in missed["obligations"])
+
+    sup = world["sup"]
+    ov = await get_ok(client, f"{OVERVIEW}?unit=01", sup)
+    rows = {r["unit_code"]: r for r in ov["children"]}
+    for code in ("00070", "00073"):
+        listed_commitments = await get_ok(client, f"/api/v1/commitments?unit={code}&overdue=true&limit=200", sup)
+        listed_open = await get_ok(client, f"/api/v1/commitments?unit={code}&status=open&limit=200", sup)
+        listed_cases = await get_ok(client, f"/api/v1/cases?unit={code}&obligation_overdue=true&limit=200", sup)
+        assert rows[code]["commitments"] == {"open": len(listed_open["items"]),
+                                             "overdue": len(listed_commitments["items"])}
+        assert rows[code]["missed_obligations"]["cases"] == len(listed_cases["items"])
+    assert rows["00070"]["commitments"] == {"open": 2, "overdue": 1}
+    assert rows["00073"]["missed_obligations"] == {"cases": 1, "obligations": 1}
+    assert rows["00070"]["missed_obligations"] == {"cases": 0, "obligations": 0}
+    assert rows["00073"]["commitments"] == {"open": 0, "overdue": 0}
+    assert ov["total"]["commitments"] == {"open": 2, "overdue": 1}
+    assert ov["total"]["missed_obligations"] == {"cases": 1, "obligations": 1}
+    # a ward supervisor's overview: their ward's numbers
+    ward = await get_ok(client, f"{OVERVIEW}?unit=00070", world["hk_sup"])
+    assert ward["total"]["commitments"] == {"open": 2, "overdue": 1}
+    assert ward["total"]["missed_obligations"] == {"cases": 0, "obligations": 0}

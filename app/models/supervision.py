@@ -193,7 +193,7 @@ class OverviewOut(SQLModel):
 class AlertOut(SQLModel):
     id: str
     at: datetime
-    kind: str = Field(description="urgent | overdue")
+    kind: str = Field(description="urgent | overdue | obligation_overdue")
     case_id: int
     unit_code: str
     message: str

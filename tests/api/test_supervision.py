@@ -349,3 +349,46 @@ async def test_overview_counts_commitments_and_missed_obligations_as_the_lists_d
     ward = await get_ok(client, f"{OVERVIEW}?unit=00070", world["hk_sup"])
     assert ward["total"]["commitments"] == {"open": 2, "overdue": 1}
     assert ward["total"]["missed_obligations"] == {"cases": 0, "obligations": 0}
+
+
+async def test_missed_obligations_are_alerts_polled_with_the_cursor(client, world, make_user, app):
+    """The Fatherland Front must forward a denunciation within 5 working days (Luật Tố cáo Art 24(2)):
+    one already missed, one that becomes missed as days pass."""
+    sup, front = world["sup"], world["city_desk"]
+    old = await new_case(client, front, kind="denunciation", location_unit_code="00073", received_on="2026-11-13")
+    fresh = await new_case(client, front, kind="denunciation", location_unit_code="00073",
+                           received_on=TODAY.isoformat())
+    (old_due,) = [o["due"] for o in old["obligations"] if o["overdue"]]
+    (fresh_due,) = [o["due"] for o in fresh["obligations"]]
+    first = await get_ok(client, f"{ALERTS}?limit=200", sup)
+    missed = [a for a in first["items"] if a["kind"] == "obligation_overdue"]
+    assert [a["case_id"] for a in missed] == [old["id"]]
+    day_after = date.fromisoformat(old_due) + timedelta(days=1)
+    assert missed[0]["at"] == f"{day_after.isoformat()}T00:00:00+07:00" and missed[0]["unit_code"] == "00073"
+    assert missed[0]["id"].startswith("obligation-") and old["code"] in missed[0]["message"]
+    assert [a["at"] for a in first["items"]] == sorted((a["at"] for a in first["items"]), reverse=True)
+    cursor = first["next_cursor"]
+    assert (await get_ok(client, f"{ALERTS}?after={cursor}", sup))["items"] == []
+
+    # the second one's due date passes: it is new after the mark, and nothing older comes back
+    set_today(app, date.fromisoformat(fresh_due) + timedelta(days=1))
+    new = await get_ok(client, f"{ALERTS}?after={cursor}&limit=200", sup)
+    got = [(a["kind"], a["case_id"]) for a in new["items"] if a["kind"] == "obligation_overdue"]
+    assert got == [("obligation_overdue", fresh["id"])]
+    assert all(a["at"] > first["items"][0]["at"] for a in new["items"])
+    # one at a time, oldest first, nothing skipped or repeated
+    seen, mark = [], cursor
+    for _ in range(len(new["items"])):
+        page = await get_ok(client, f"{ALERTS}?after={mark}&limit=1", sup)
+        seen += page["items"]
+        mark = page["next_cursor"]
+    assert list(reversed(seen)) == new["items"]
+    assert (await get_ok(client, f"{ALERTS}?after={mark}", sup))["items"] == []
+    # jurisdiction: Hoàn Kiếm's supervisor does not see Cửa Nam's missed obligations
+    hk = await get_ok(client, f"{ALERTS}?limit=200", world["hk_sup"])
+    assert not [a for a in hk["items"] if a["kind"] == "obligation_overdue"]
+    assert SECRET_NAME not in str(first) + str(new)
+    # fulfilled: no longer an alert
+    await act(client, front, old["id"], "forward", to_org="UBND-00073", on=str(date.fromisoformat(fresh_due)))
+    now = await get_ok(client, f"{ALERTS}?limit=200", sup)
+    assert [a["case_id"] for a in now["items"] if a["kind"] == "obligation_overdue"] == [fresh["id"]]

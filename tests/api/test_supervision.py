@@ -323,7 +323,8 @@ async def test_overview_counts_commitments_and_missed_obligations_as_the_lists_d
     assert resp.status_code == 200, resp.text
     for due in ("2026-11-20", "2026-12-20"):
         resp = await client.post(f"/api/v1/dialogues/{d['id']}/commitments", headers=hk,
-                                 json={"description": f"Việc hạn {due}", "responsible_org": "UBND-00070", "due_on": due})
+                                 json={"description": f"Việc hạn {due}", "responsible_org": "UBND-00070",
+                                       "due_on": due})
         assert resp.status_code == 201, resp.text
     missed = await new_case(client, world["city_desk"], kind="denunciation", location_unit_code="00073",
                             received_on="2026-11-13")

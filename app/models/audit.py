@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,6 +36,25 @@ class AuditEvent(SQLModel, table=True):
     request_id: str | None = Field(default=None, max_length=64)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64, unique=True)
+
+
+class AuditEntity(StrEnum):
+    """What an event is about (`entity`): every kind of record the service audits."""
+
+    case = "case"
+    dialogue = "dialogue"
+    commitment = "commitment"
+    recommendation = "recommendation"
+    reception_session = "reception_session"
+    voter_meeting = "voter_meeting"
+    duplicate_hint = "duplicate_hint"
+    user = "user"
+    organization = "organization"
+    unit = "unit"
+    calendar = "calendar"
+    deadline_rule = "deadline_rule"
+    routing_rule = "routing_rule"
+    reference = "reference"
 
 
 class AuditEventRead(SQLModel):

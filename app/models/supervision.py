@@ -144,6 +144,12 @@ class RecommendationCounts(OpenOverdue):
     answered_late: int = Field(default=0, description="answered after the due date (still open or not)")
 
 
+class MissedObligations(SQLModel):
+    cases: int = Field(default=0, description="cases with an obligation overdue today "
+                                              "(= GET /cases?unit=&obligation_overdue=true)")
+    obligations: int = Field(default=0, description="the overdue obligations of those cases")
+
+
 class OldestOverdue(SQLModel):
     id: int
     code: str
@@ -165,8 +171,12 @@ class UnitOverview(SQLModel):
     by_status: dict[str, int] = Field(default_factory=dict)
     oldest_overdue: OldestOverdue | None = None
     recommendations: RecommendationCounts = Field(default_factory=RecommendationCounts)
-    # Extension point (issue 8 items 5, 7): commitments and missed obligations are added by a
-    # count provider (app/services/supervision.COUNT_PROVIDERS), each filling a field here.
+    commitments: OpenOverdue = Field(default_factory=OpenOverdue,
+                                     description="open commitments of the dialogues about the unit, and "
+                                                 "the overdue ones (= GET /commitments?unit=&overdue=true)")
+    missed_obligations: MissedObligations = Field(default_factory=MissedObligations)
+    # Extension point: a count provider (app/services/supervision.COUNT_PROVIDERS) fills each of
+    # recommendations, commitments and missed_obligations.
 
 
 class OverviewOut(SQLModel):
@@ -183,7 +193,7 @@ class OverviewOut(SQLModel):
 class AlertOut(SQLModel):
     id: str
     at: datetime
-    kind: str = Field(description="urgent | overdue")
+    kind: str = Field(description="urgent | overdue | obligation_overdue")
     case_id: int
     unit_code: str
     message: str

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from app.deps import DbSession, ReadSession
-from app.models.audit import AuditEvent, AuditEventRead, AuditVerifyResult
+from app.models.audit import AuditEntity, AuditEvent, AuditEventRead, AuditVerifyResult
 from app.models.base import DB_INT_MAX, Day, as_utc
 from app.models.users import Role
 from app.pagination import Cursor, Limit, Page
@@ -40,19 +40,25 @@ def event_read(ev: AuditEvent) -> AuditEventRead:
 
 
 @router.get("", response_model=Page[AuditEventRead], summary="Audit events in your jurisdiction, oldest first",
-            description="Events about cases you may see; for admins also events about the users, organisations "
-                        "and units of their jurisdiction, and, for admins of the whole city, the service's "
-                        "configuration.")
+            description="Events about cases you may see, and about the dialogues, commitments, recommendations, "
+                        "reception sessions and voter meetings of your jurisdiction; for admins also events about "
+                        "the users, organisations and units of their jurisdiction, and, for admins of the whole "
+                        "city, the service's configuration. Events never carry a petitioner's identity.")
 async def list_events(
     session: DbSession, principal: Auditor,
     case_id: Annotated[int | None, id_query("case")] = None,
     actor: Annotated[str | None, Query(max_length=64)] = None,
     from_: Annotated[Day | None, date_query("first day (Asia/Ho_Chi_Minh)", alias="from")] = None,
     to: Annotated[Day | None, date_query("last day, inclusive (Asia/Ho_Chi_Minh)")] = None,
-    action: Annotated[str | None, Query(max_length=64)] = None,
+    action: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_]+(\.[a-z_]+)+$",
+                                        description="e.g. case.forward, dialogue.hold, recommendation.answer")] = None,
+    org: Annotated[str | None, Query(min_length=1, max_length=64,
+                                     description="the acting user's organisation (code)")] = None,
+    entity: Annotated[AuditEntity | None, Query(description="what the event is about")] = None,
     limit: Limit = 50, cursor: Cursor = None,
 ) -> Page[AuditEventRead]:
-    filters = audit_query.EventFilters(case_id=case_id, actor=actor, action=action, from_=from_, to=to)
+    filters = audit_query.EventFilters(case_id=case_id, actor=actor, action=action, org=org,
+                                       entity=entity.value if entity else None, from_=from_, to=to)
     rows, nxt = await audit_query.list_events(session, principal, filters, limit=limit, cursor=cursor)
     return Page(items=[event_read(r) for r in rows], next_cursor=nxt)
 

@@ -4,13 +4,17 @@ of a jurisdiction must learn at once. Derived from the data, with no job to run:
 - `urgent`: each `case.flag_urgent` audit event of a case in the jurisdiction; `at` is the
   moment it was recorded;
 - `overdue`: each case overdue now (app/workflows/overdue.py, the one definition); `at` is the
-  start (00:00 Asia/Ho_Chi_Minh) of the first day it is overdue, the day after its due date.
+  start (00:00 Asia/Ho_Chi_Minh) of the first day it is overdue, the day after its due date;
+- `obligation_overdue`: each case obligation missed now (app/workflows/obligations.py); `at` as
+  for `overdue`, from the obligation's due date.
+
+At the same instant alerts are ordered by their id (`obligation-…` < `overdue-…` < `urgent-…`).
 
 Newest first. `next_cursor` marks the newest alert a client has seen; `?after=` it returns only
 what is newer (the oldest `limit` of them, shown newest first; `has_more` says to call again).
 
-Extension point: ALERT_SOURCES lists the functions that produce alerts; missed obligations
-(issue 8) are one more source with the same signature.
+Extension point: ALERT_SOURCES lists the functions that produce alerts (one per kind), each
+with the same signature.
 """
 from __future__ import annotations
 
@@ -27,15 +31,18 @@ from app.errors import Forbidden, Invalid, field_error
 from app.models.audit import AuditEvent
 from app.models.base import DB_INT_MAX, as_utc
 from app.models.cases import Case, UrgentReason, overdue_clause
+from app.models.obligations import CaseObligation, obligation_overdue_clause
 from app.models.reference import OrgKind
 from app.pagination import decode_cursor, encode_cursor
 from app.security import Principal
 from app.services.cases_scope import visible_clause
+from app.workflows.obligations import rule_for
 from app.workflows.roles import Role
 from app.workflows.supervision import overdue_alert_day
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 FLAG_ACTION = "case.flag_urgent"
+OBLIGATION_KIND = "obligation_overdue"
 URGENT_LABELS = {
     UrgentReason.mass: "đông người (mass petition)",
     UrgentReason.security: "an ninh, trật tự (security, public order)",
@@ -137,6 +144,8 @@ async def overdue_alerts(session: AsyncSession, w: Window) -> list[Alert]:
         newer = Case.due >= local
         if day_start(local) == at and tiebreak.startswith("overdue-"):
             newer = or_(newer, and_(Case.due == local - timedelta(days=1), Case.id > int(tiebreak.split("-")[1])))
+        elif day_start(local) == at and tiebreak.startswith("obligation-"):  # sorts before "overdue-…"
+            newer = or_(newer, Case.due == local - timedelta(days=1))
         stmt = stmt.where(newer).order_by(Case.due, Case.id)
     else:
         stmt = stmt.order_by(Case.due.desc(), Case.id.desc())
@@ -148,7 +157,36 @@ async def overdue_alerts(session: AsyncSession, w: Window) -> list[Alert]:
     return out
 
 
-ALERT_SOURCES: list[AlertSource] = [urgent_alerts, overdue_alerts]
+async def obligation_alerts(session: AsyncSession, w: Window) -> list[Alert]:
+    """Each case obligation overdue now (app/workflows/obligations.is_obligation_overdue; SQL
+    obligation_overdue_clause) of a case in the jurisdiction; `at` as for an overdue case: 00:00
+    Hanoi of the day after the obligation's due date."""
+    stmt = (select(CaseObligation.id, CaseObligation.key, CaseObligation.due, Case.id, Case.code,
+                   Case.location_unit_code)
+            .join(Case, Case.id == CaseObligation.case_id)
+            .where(obligation_overdue_clause(w.today), visible_clause(w.principal)))
+    if w.after is not None:
+        at, tiebreak = w.after
+        local = at.astimezone(TZ).date()
+        newer = CaseObligation.due >= local
+        if day_start(local) == at and tiebreak.startswith("obligation-"):
+            newer = or_(newer, and_(CaseObligation.due == local - timedelta(days=1),
+                                    CaseObligation.id > int(tiebreak.split("-")[1])))
+        stmt = stmt.where(newer).order_by(CaseObligation.due, CaseObligation.id)
+    else:
+        stmt = stmt.order_by(CaseObligation.due.desc(), CaseObligation.id.desc())
+    out = []
+    for ob_id, key, due, case_id, code, unit in (await session.execute(stmt.limit(w.limit + 1))).all():
+        rule = rule_for(key)
+        day = overdue_alert_day(due)
+        out.append(Alert(at=day_start(day), tiebreak=f"obligation-{ob_id:010d}-{due.isoformat()}",
+                         kind=OBLIGATION_KIND, case_id=case_id, unit_code=unit,
+                         message=f"{code}: nghĩa vụ quá hạn từ {day.isoformat()} (hạn {due.isoformat()}): "
+                                 f"{rule.label if rule else key}"))
+    return out
+
+
+ALERT_SOURCES: list[AlertSource] = [urgent_alerts, overdue_alerts, obligation_alerts]
 """Extension point: each source returns its alerts for a window (see `Window`)."""
 
 
@@ -174,7 +212,7 @@ def parse_cursor(cursor: str | None) -> tuple[datetime, str] | None:
 def _parse_tiebreak(tiebreak: str) -> None:
     kind, _, rest = tiebreak.partition("-")
     number = rest.split("-")[0]
-    if kind not in ("urgent", "overdue") or not (number.isascii() and number.isdigit()) \
+    if kind not in ("urgent", "overdue", "obligation") or not (number.isascii() and number.isdigit()) \
             or not 0 < int(number) <= DB_INT_MAX:
         raise ValueError(tiebreak)
 

@@ -3,14 +3,15 @@ who may check the whole chain."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import Forbidden
+from app.errors import Forbidden, field_error
 from app.models.audit import AuditEvent
+from app.models.reference import Organization
 from app.pagination import cut_page, decode_cursor
 from app.security import Principal
 from app.services.scoping import audit_scope, is_city_wide
@@ -18,11 +19,19 @@ from app.services.scoping import audit_scope, is_city_wide
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
+def day_start_utc(d: date) -> datetime:
+    """00:00 in Hanoi of a day, in UTC: SQLite stores the events' moments as naive UTC and
+    compares them as text, so a bound must be UTC too (a +07:00 bound would be read 7 hours off)."""
+    return datetime.combine(d, time.min, TZ).astimezone(UTC)
+
+
 @dataclass(frozen=True)
 class EventFilters:
     case_id: int | None = None
     actor: str | None = None
     action: str | None = None
+    org: str | None = None  # the acting user's organisation (code)
+    entity: str | None = None
     from_: date | None = None
     to: date | None = None  # inclusive
 
@@ -37,10 +46,19 @@ async def list_events(session: AsyncSession, principal: Principal, filters: Even
         stmt = stmt.where(AuditEvent.actor == filters.actor)
     if filters.action:
         stmt = stmt.where(AuditEvent.action == filters.action)
+    if filters.org:
+        known = (await session.execute(select(Organization.id).where(Organization.code == filters.org))).first()
+        if known is None:
+            raise field_error("query.org", f"no organisation with code {filters.org}")
+        stmt = stmt.where(AuditEvent.org == filters.org)
+    if filters.entity:
+        stmt = stmt.where(AuditEvent.entity == filters.entity)
+    if filters.from_ and filters.to and filters.to < filters.from_:
+        raise field_error("query.to", "is before `from`")
     if filters.from_:
-        stmt = stmt.where(AuditEvent.at >= datetime.combine(filters.from_, time.min, TZ))
+        stmt = stmt.where(AuditEvent.at >= day_start_utc(filters.from_))
     if filters.to:
-        stmt = stmt.where(AuditEvent.at < datetime.combine(filters.to + timedelta(days=1), time.min, TZ))
+        stmt = stmt.where(AuditEvent.at < day_start_utc(filters.to + timedelta(days=1)))
     after = decode_cursor(cursor, 1, kinds=(int,))
     if after:
         stmt = stmt.where(AuditEvent.seq > after[0])

@@ -3,6 +3,9 @@
 The audit trail is scoped for every role, admins included (docs/decisions/0015-audit-scope.md):
 - an event about a case: whoever may see the case (its location, receiving or holding
   organisation's unit is in their jurisdiction), as for the case itself;
+- an event about a dialogue, commitment, recommendation, reception session or voter meeting:
+  whoever may see that record by its own rule (its unit's or its organisation's path), whether or
+  not the event names a case;
 - an event about a user, an organisation or a unit: admins whose jurisdiction contains that
   organisation's unit (a user's: their organisation's);
 - the service's own configuration (calendar, deadline rules, routing rules, the reference seed):
@@ -10,7 +13,7 @@ The audit trail is scoped for every role, admins included (docs/decisions/0015-a
 """
 from __future__ import annotations
 
-from sqlalchemy import Select, String, and_, cast, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, cast, or_, select
 
 from app.models.audit import AuditEvent
 from app.models.reference import AdminUnit, Organization
@@ -23,6 +26,26 @@ def is_city_wide(principal: Principal) -> bool:
     return principal.unit.parent_code is None
 
 
+def supervised_records_clauses(principal: Principal) -> list[ColumnElement[bool]]:
+    """Events about a dialogue, commitment, recommendation, reception session or voter meeting that
+    the caller may read (with or without a case_id): the record is in the jurisdiction by the same
+    rule as its own endpoints (its unit's or its organisation's path). One `entity_id IN (subquery)`
+    per entity, so the whole scope stays one SQL statement (decision 0068)."""
+    from app.models.dialogues import Commitment, Dialogue, ReceptionSession, VoterMeeting
+    from app.models.supervision import Recommendation
+    from app.services import dialogues, reception, recommendations, voter_meetings
+
+    records = (
+        ("dialogue", Dialogue.id, dialogues.visible_clause(principal)),
+        ("commitment", Commitment.id, dialogues.commitment_visible_clause(principal)),
+        ("recommendation", Recommendation.id, recommendations.visible_clause_rec(principal)),
+        ("reception_session", ReceptionSession.id, reception.visible_clause(principal)),
+        ("voter_meeting", VoterMeeting.id, voter_meetings.visible_clause(principal)),
+    )
+    return [and_(AuditEvent.entity == entity, AuditEvent.entity_id.in_(select(cast(pk, String)).where(visible)))
+            for entity, pk, visible in records]
+
+
 def audit_scope(stmt: Select, principal: Principal) -> Select:
     """`stmt` (over AuditEvent) narrowed to the events the caller may read."""
     from app.services.cases_scope import (  # late: the case module builds on this one
@@ -33,8 +56,9 @@ def audit_scope(stmt: Select, principal: Principal) -> Select:
     if principal.role == Role.admin and is_city_wide(principal):
         return stmt
     # a case in the jurisdiction; or the event that moved a case out of it (its old ward's supervisors
-    # keep seeing that it left, and where to: decision 0022)
-    about_a_case = or_(AuditEvent.case_id.in_(case_ids_in_jurisdiction(principal)), relocated_from_clause(principal))
+    # keep seeing that it left, and where to: decision 0022); or a supervision record in it
+    about_a_case = or_(AuditEvent.case_id.in_(case_ids_in_jurisdiction(principal)), relocated_from_clause(principal),
+                       *supervised_records_clauses(principal))
     if principal.role != Role.admin:
         return stmt.where(about_a_case)
     under = AdminUnit.path.startswith(principal.jurisdiction_path, autoescape=True)

@@ -1,7 +1,8 @@
 """The supervisor's overview of a unit: for the unit and each child unit, the open cases by kind,
 stage and status, the overdue ones (the one definition: app/workflows/overdue.py and
 app/models/cases.overdue_clause), those due within 5 working days, the oldest overdue case, mass
-and urgent cases, and the recommendations open and overdue.
+and urgent cases, the recommendations and commitments open and overdue, and the missed case
+obligations.
 
 Computed in SQL with a few grouped queries over the whole subtree, whatever its size: the cases
 grouped by (location_path, kind, status, stage), the oldest overdue case of each location_path (a
@@ -26,6 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Forbidden, NotFound
 from app.models.cases import Case, overdue_clause
+from app.models.dialogues import Commitment, Dialogue, commitment_overdue_clause
+from app.models.obligations import CaseObligation, obligation_overdue_clause
 from app.models.reference import AdminUnit
 from app.models.supervision import (
     OldestOverdue,
@@ -38,6 +41,7 @@ from app.models.supervision import (
 from app.security import Principal
 from app.services.clock import work_calendar
 from app.workflows.calendar import days_overdue
+from app.workflows.dialogues import CommitmentStatus
 from app.workflows.lifecycle import OPEN_STATUSES
 from app.workflows.recommendations import RecStatus
 from app.workflows.roles import Role
@@ -105,8 +109,33 @@ async def recommendation_counts(session: AsyncSession, scope: Scope) -> tuple[st
     return "recommendations", rows
 
 
-COUNT_PROVIDERS: list[CountProvider] = [recommendation_counts]
-"""Extension point: open and overdue commitments, missed obligations... (issue 8) register here."""
+async def commitment_counts(session: AsyncSession, scope: Scope) -> tuple[str, CountRows]:
+    """Open commitments, and the overdue ones among them, by the unit their dialogue concerns (the
+    place `GET /commitments?unit=` filters on)."""
+    stmt = (select(Dialogue.unit_path, func.count(), _flag(commitment_overdue_clause(scope.today)))
+            .join(Dialogue, Dialogue.id == Commitment.dialogue_id)
+            .where(Dialogue.unit_path.startswith(scope.path, autoescape=True),
+                   Commitment.status == CommitmentStatus.open.value)
+            .group_by(Dialogue.unit_path))
+    return "commitments", [(path, {"open": n, "overdue": int(n_overdue or 0)})
+                           for path, n, n_overdue in (await session.execute(stmt)).all()]
+
+
+async def missed_obligation_counts(session: AsyncSession, scope: Scope) -> tuple[str, CountRows]:
+    """The case obligations overdue today, and the cases that have one, by the case's place (the
+    place `GET /cases?unit=&obligation_overdue=true` filters on). A case has one place, so the
+    distinct cases of each place add up across places."""
+    stmt = (select(Case.location_path, func.count(sa.distinct(CaseObligation.case_id)), func.count())
+            .join(Case, Case.id == CaseObligation.case_id)
+            .where(Case.location_path.startswith(scope.path, autoescape=True),
+                   obligation_overdue_clause(scope.today))
+            .group_by(Case.location_path))
+    return "missed_obligations", [(path, {"cases": n_cases, "obligations": n})
+                                  for path, n_cases, n in (await session.execute(stmt)).all()]
+
+
+COUNT_PROVIDERS: list[CountProvider] = [recommendation_counts, commitment_counts, missed_obligation_counts]
+"""Extension point: each provider fills one field of `UnitOverview` with counts by unit path."""
 
 
 async def resolve_unit(session: AsyncSession, principal: Principal, code: str | None) -> AdminUnit:

@@ -307,3 +307,89 @@ async def test_alerts_feed_polls_with_a_cursor(client, world, make_user, app):
     assert_problem(await client.get(ALERTS, headers=world["hk_handler"]), 403)
     assert_problem(await client.get(f"{ALERTS}?after=garbage", headers=sup), 422, "query.after")
     assert SECRET_NAME not in str(first) + str(new)
+
+
+async def test_overview_counts_commitments_and_missed_obligations_as_the_lists_do(client, world):
+    """A direct dialogue in Hoàn Kiếm with one missed commitment and one still open; a denunciation
+    in Cửa Nam that the Fatherland Front had to forward within 5 working days and did not."""
+    hk = world["hk_handler"]
+    resp = await client.post("/api/v1/dialogues", headers=hk, json={
+        "kind": "direct_dialogue", "chair": "Chủ tịch UBND phường", "scheduled_at": "2026-11-10T08:30:00+07:00",
+        "notice_on": "2026-11-02", "location": "Nhà văn hóa", "unit_code": "00070", "topic": "Tiếng ồn ban đêm"})
+    assert resp.status_code == 201, resp.text
+    d = resp.json()
+    resp = await client.post(f"/api/v1/dialogues/{d['id']}/transitions", headers={**hk, "If-Match": '"1"'},
+                             json={"action": "hold", "on": "2026-11-10", "minutes": "Thống nhất giảm tiếng ồn."})
+    assert resp.status_code == 200, resp.text
+    for due in ("2026-11-20", "2026-12-20"):
+        resp = await client.post(f"/api/v1/dialogues/{d['id']}/commitments", headers=hk,
+                                 json={"description": f"Việc hạn {due}", "responsible_org": "UBND-00070",
+                                       "due_on": due})
+        assert resp.status_code == 201, resp.text
+    missed = await new_case(client, world["city_desk"], kind="denunciation", location_unit_code="00073",
+                            received_on="2026-11-13")
+    assert any(o["overdue"] for o in missed["obligations"])
+
+    sup = world["sup"]
+    ov = await get_ok(client, f"{OVERVIEW}?unit=01", sup)
+    rows = {r["unit_code"]: r for r in ov["children"]}
+    for code in ("00070", "00073"):
+        listed_commitments = await get_ok(client, f"/api/v1/commitments?unit={code}&overdue=true&limit=200", sup)
+        listed_open = await get_ok(client, f"/api/v1/commitments?unit={code}&status=open&limit=200", sup)
+        listed_cases = await get_ok(client, f"/api/v1/cases?unit={code}&obligation_overdue=true&limit=200", sup)
+        assert rows[code]["commitments"] == {"open": len(listed_open["items"]),
+                                             "overdue": len(listed_commitments["items"])}
+        assert rows[code]["missed_obligations"]["cases"] == len(listed_cases["items"])
+    assert rows["00070"]["commitments"] == {"open": 2, "overdue": 1}
+    assert rows["00073"]["missed_obligations"] == {"cases": 1, "obligations": 1}
+    assert rows["00070"]["missed_obligations"] == {"cases": 0, "obligations": 0}
+    assert rows["00073"]["commitments"] == {"open": 0, "overdue": 0}
+    assert ov["total"]["commitments"] == {"open": 2, "overdue": 1}
+    assert ov["total"]["missed_obligations"] == {"cases": 1, "obligations": 1}
+    # a ward supervisor's overview: their ward's numbers
+    ward = await get_ok(client, f"{OVERVIEW}?unit=00070", world["hk_sup"])
+    assert ward["total"]["commitments"] == {"open": 2, "overdue": 1}
+    assert ward["total"]["missed_obligations"] == {"cases": 0, "obligations": 0}
+
+
+async def test_missed_obligations_are_alerts_polled_with_the_cursor(client, world, make_user, app):
+    """The Fatherland Front must forward a denunciation within 5 working days (Luật Tố cáo Art 24(2)):
+    one already missed, one that becomes missed as days pass."""
+    sup, front = world["sup"], world["city_desk"]
+    old = await new_case(client, front, kind="denunciation", location_unit_code="00073", received_on="2026-11-13")
+    fresh = await new_case(client, front, kind="denunciation", location_unit_code="00073",
+                           received_on=TODAY.isoformat())
+    (old_due,) = [o["due"] for o in old["obligations"] if o["overdue"]]
+    (fresh_due,) = [o["due"] for o in fresh["obligations"]]
+    first = await get_ok(client, f"{ALERTS}?limit=200", sup)
+    missed = [a for a in first["items"] if a["kind"] == "obligation_overdue"]
+    assert [a["case_id"] for a in missed] == [old["id"]]
+    day_after = date.fromisoformat(old_due) + timedelta(days=1)
+    assert missed[0]["at"] == f"{day_after.isoformat()}T00:00:00+07:00" and missed[0]["unit_code"] == "00073"
+    assert missed[0]["id"].startswith("obligation-") and old["code"] in missed[0]["message"]
+    assert [a["at"] for a in first["items"]] == sorted((a["at"] for a in first["items"]), reverse=True)
+    cursor = first["next_cursor"]
+    assert (await get_ok(client, f"{ALERTS}?after={cursor}", sup))["items"] == []
+
+    # the second one's due date passes: it is new after the mark, and nothing older comes back
+    set_today(app, date.fromisoformat(fresh_due) + timedelta(days=1))
+    new = await get_ok(client, f"{ALERTS}?after={cursor}&limit=200", sup)
+    got = [(a["kind"], a["case_id"]) for a in new["items"] if a["kind"] == "obligation_overdue"]
+    assert got == [("obligation_overdue", fresh["id"])]
+    assert all(a["at"] > first["items"][0]["at"] for a in new["items"])
+    # one at a time, oldest first, nothing skipped or repeated
+    seen, mark = [], cursor
+    for _ in range(len(new["items"])):
+        page = await get_ok(client, f"{ALERTS}?after={mark}&limit=1", sup)
+        seen += page["items"]
+        mark = page["next_cursor"]
+    assert list(reversed(seen)) == new["items"]
+    assert (await get_ok(client, f"{ALERTS}?after={mark}", sup))["items"] == []
+    # jurisdiction: Hoàn Kiếm's supervisor does not see Cửa Nam's missed obligations
+    hk = await get_ok(client, f"{ALERTS}?limit=200", world["hk_sup"])
+    assert not [a for a in hk["items"] if a["kind"] == "obligation_overdue"]
+    assert SECRET_NAME not in str(first) + str(new)
+    # fulfilled: no longer an alert
+    await act(client, front, old["id"], "forward", to_org="UBND-00073", on=str(date.fromisoformat(fresh_due)))
+    now = await get_ok(client, f"{ALERTS}?limit=200", sup)
+    assert [a["case_id"] for a in now["items"] if a["kind"] == "obligation_overdue"] == [fresh["id"]]

@@ -265,12 +265,12 @@ async def raw_baseline(url: str, name: str, sql: str, params: tuple, n: int, con
 
 
 async def orm_baseline(url: str, name: str, supervisor: str, filters: dict, n: int, concurrency: int) -> Result:
-    """The list endpoint's work without HTTP: principal, list_cases, organisations, CaseOut."""
+    """The list endpoint's work without HTTP: principal, list_cases, organisations, CasePublic."""
     from sqlalchemy import select
 
     from app.config import Settings
     from app.db import Database
-    from app.models.cases import CaseOut
+    from app.models.cases import CasePublic
     from app.models.users import User
     from app.pagination import Page
     from app.security import load_principal
@@ -289,7 +289,7 @@ async def orm_baseline(url: str, name: str, supervisor: str, filters: dict, n: i
             rows, _ = await svc.list_cases(s, principal, svc.CaseFilters(**filters), today, limit=50, after=None)
             orgs = svc.OrgCache(s)
             await orgs.preload({r.receiving_org_id for r in rows} | {r.assigned_org_id for r in rows if r.assigned_org_id})
-            Page[CaseOut](items=[await svc.case_out(r, orgs, today) for r in rows], next_cursor=None).model_dump_json()
+            Page[CasePublic](items=[await svc.case_out(r, orgs, today) for r in rows], next_cursor=None).model_dump_json()
         return True
 
     try:

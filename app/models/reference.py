@@ -79,7 +79,7 @@ class Organization(SQLModel, table=True):
 
 # ---- API schemas -----------------------------------------------------------------------------
 
-class UnitRead(SQLModel):
+class UnitPublic(SQLModel):
     code: str
     name: str
     level: UnitLevel
@@ -105,7 +105,7 @@ class UnitCreate(SQLModel):
     valid_to: Day | None = None
 
 
-class OrgRead(SQLModel):
+class OrgPublic(SQLModel):
     id: int
     code: str
     name: str

@@ -4,10 +4,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
 
 from app.deps import DbSession, ReadSession
-from app.models.audit import AuditEvent, AuditEventRead, AuditVerifyResult
+from app.models.audit import AuditChainHeadPublic, AuditEvent, AuditEventPublic, AuditVerifyPublic
 from app.models.base import DB_INT_MAX, Day, as_utc
 from app.models.users import Role
 from app.pagination import Cursor, Limit, Page
@@ -33,13 +32,13 @@ _CHAIN = problem_responses(403, descriptions={
     403: "Only supervisors and admins whose jurisdiction is the whole city check the chain"})
 
 
-def event_read(ev: AuditEvent) -> AuditEventRead:
-    data = AuditEventRead.model_validate(ev, from_attributes=True)
+def event_read(ev: AuditEvent) -> AuditEventPublic:
+    data = AuditEventPublic.model_validate(ev, from_attributes=True)
     data.at = as_utc(ev.at)
     return data
 
 
-@router.get("", response_model=Page[AuditEventRead], summary="Audit events in your jurisdiction, oldest first",
+@router.get("", response_model=Page[AuditEventPublic], summary="Audit events in your jurisdiction, oldest first",
             description="Events about cases you may see; for admins also events about the users, organisations "
                         "and units of their jurisdiction, and, for admins of the whole city, the service's "
                         "configuration.")
@@ -51,17 +50,17 @@ async def list_events(
     to: Annotated[Day | None, date_query("last day, inclusive (Asia/Ho_Chi_Minh)")] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
     limit: Limit = 50, cursor: Cursor = None,
-) -> Page[AuditEventRead]:
+) -> Page[AuditEventPublic]:
     filters = audit_query.EventFilters(case_id=case_id, actor=actor, action=action, from_=from_, to=to)
     rows, nxt = await audit_query.list_events(session, principal, filters, limit=limit, cursor=cursor)
     return Page(items=[event_read(r) for r in rows], next_cursor=nxt)
 
 
-@router.get("/verify", response_model=AuditVerifyResult, summary="Recompute the hash chain", responses=_CHAIN)
+@router.get("/verify", response_model=AuditVerifyPublic, summary="Recompute the hash chain", responses=_CHAIN)
 async def verify(session: ReadSession, _: CityAuditor,
                  head_seq: Annotated[int | None, Query(ge=1, le=DB_INT_MAX,
                                                        description="an exported head's seq")] = None,
-                 head_hash: Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$")] = None) -> AuditVerifyResult:
+                 head_hash: Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$")] = None) -> AuditVerifyPublic:
     if (head_seq is None) != (head_hash is None):
         # half an exported head would silently check nothing: the operator must know
         missing = "head_hash" if head_hash is None else "head_seq"
@@ -70,13 +69,7 @@ async def verify(session: ReadSession, _: CityAuditor,
     return await audit_service.verify(session, expect_head=expect)
 
 
-class ChainHead(BaseModel):
-    seq: int = Field(description="0 when the trail is empty")
-    hash: str
-    at: str | None = Field(default=None, description="when the event was recorded (ISO 8601)")
-
-
-@router.get("/head", response_model=ChainHead, responses=_CHAIN,
+@router.get("/head", response_model=AuditChainHeadPublic, responses=_CHAIN,
             summary="The latest event's seq and hash, to keep outside the database")
 async def chain_head(session: ReadSession, _: CityAuditor) -> dict:
     return await audit_service.head(session) or {"seq": 0, "hash": audit_service.GENESIS_HASH, "at": None}

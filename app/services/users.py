@@ -4,19 +4,17 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.errors import Conflict, NotFound, field_error
 from app.models.base import utcnow
 from app.models.reference import Organization
 from app.models.users import Role, User, UserCreate, UserUpdate
 from app.pagination import cut_page, decode_cursor
-from app.errors import Conflict, NotFound, field_error
 from app.security import hash_password, verify_password
 from app.services import audit
 from app.services.reference import get_org
-
 
 # Changes after which the tokens a user holds must stop working.
 REVOKING_CHANGES = frozenset({"password", "role", "org", "is_active"})

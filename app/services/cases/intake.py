@@ -18,12 +18,16 @@ from app.models.cases import (
     Case,
     CaseCreate,
     DuplicateHint,
+    LocationResolutionPublic,
     Petitioner,
-    PetitionerIn,
+    PetitionerCreate,
+    PossibleDuplicatePublic,
+    UnitRefPublic,
 )
 from app.models.reference import AdminUnit, Organization
 from app.security import Principal
 from app.services import audit
+from app.services.cases import obligations
 from app.services.cases.common import (
     EARLIEST_DATE,
     IntakeResult,
@@ -37,7 +41,6 @@ from app.services.cases.common import (
     identity_protected,
     new_tracking_code,
 )
-from app.services.cases import obligations
 from app.services.clock import Clock
 from app.workflows import deadlines as dl
 from app.workflows import lifecycle as lc
@@ -48,7 +51,7 @@ from app.workflows.petitioners import MASS_THRESHOLD, check_representatives, pho
 from app.workflows.text import fold, similar_titles
 
 
-async def resolve_location(session: AsyncSession, data: CaseCreate) -> tuple[AdminUnit, dict[str, Any] | None]:
+async def resolve_location(session: AsyncSession, data: CaseCreate) -> tuple[AdminUnit, LocationResolutionPublic | None]:
     if data.location_unit_code:
         unit = await _unit(session, data.location_unit_code, "body.location_unit_code")
         return unit, None
@@ -69,13 +72,13 @@ async def resolve_location(session: AsyncSession, data: CaseCreate) -> tuple[Adm
             raise field_error("body.location_choice", f"must be one of {sorted(allowed_codes)}")
         chosen = data.location_choice
     unit = await _unit(session, chosen, "body.location_address")
-    info = {
-        "unit": {"code": unit.code, "name": unit.name},
-        "candidates": [{"code": c.code, "name": c.name} for c in res.candidates],
-        "legacy": res.legacy,
-        "ambiguous": res.ambiguous and not data.location_choice,
-        "note": res.note,
-    }
+    info = LocationResolutionPublic(
+        unit=UnitRefPublic(code=unit.code, name=unit.name),
+        candidates=[UnitRefPublic(code=c.code, name=c.name) for c in res.candidates],
+        legacy=res.legacy,
+        ambiguous=res.ambiguous and not data.location_choice,
+        note=res.note,
+    )
     return unit, info
 
 
@@ -99,8 +102,8 @@ async def suggest_org(session: AsyncSession, *, kind: str, field_: str, unit: Ad
 
 
 async def find_possible_duplicates(session: AsyncSession, principal: Principal, *, exclude_id: int | None,
-                                   petitioners: list[PetitionerIn], respondent: str | None,
-                                   title: str, new_case: Case | None = None) -> list[dict[str, Any]]:
+                                   petitioners: list[PetitionerCreate], respondent: str | None,
+                                   title: str, new_case: Case | None = None) -> list[PossibleDuplicatePublic]:
     """Open cases from the same petitioner (ID number, or folded name and phone) about the same
     respondent or with a similar title — only those the caller's own organisation received or
     holds. A match against any other organisation's case is never shown to the caller: with
@@ -131,8 +134,8 @@ async def find_possible_duplicates(session: AsyncSession, principal: Principal, 
             continue
         match = "same respondent" if same_respondent else "similar title"
         if own in (c.receiving_org_id, c.assigned_org_id):
-            out.append({"id": c.id, "code": c.code, "title": c.title, "status": c.status, "kind": c.kind,
-                        "received_on": c.received_on.isoformat(), "match": match})
+            out.append(PossibleDuplicatePublic(id=c.id, code=c.code, title=c.title, status=c.status, kind=c.kind,
+                                               received_on=c.received_on, match=match))
         else:
             elsewhere.append((c, match))
     if new_case is not None and elsewhere and not identity_protected(new_case):

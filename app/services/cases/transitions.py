@@ -19,14 +19,15 @@ from app.models.base import utcnow
 from app.models.cases import (
     Case,
     CaseCreate,
+    CaseSplitCreate,
+    CaseTransitionCreate,
     CaseUpdate,
     FilingObstacle,
-    SplitIn,
-    TransitionIn,
 )
 from app.models.reference import Organization
 from app.security import Principal
 from app.services import audit
+from app.services.cases import obligations
 from app.services.cases.common import (
     IntakeResult,
     TransitionResult,
@@ -47,7 +48,6 @@ from app.services.cases.common import (
     load_petitioners,
     protect_identity,
 )
-from app.services.cases import obligations
 from app.services.cases.intake import _check_decision_date, _filing_late, intake
 from app.services.cases.withdrawal import apply_withdrawal
 from app.services.clock import Clock, rule_by_key
@@ -95,7 +95,7 @@ async def update(session: AsyncSession, principal: Principal, case: Case, data: 
     return case
 
 
-async def transition(session: AsyncSession, principal: Principal, case: Case, data: TransitionIn, clock: Clock,
+async def transition(session: AsyncSession, principal: Principal, case: Case, data: CaseTransitionCreate, clock: Clock,
                      if_match: str | None) -> TransitionResult:
     if principal.role not in lc.TRANSITION_ROLES:
         raise Forbidden(f"Role '{principal.role.value}' may not transition cases.")
@@ -165,7 +165,7 @@ class ActionContext:
     session: AsyncSession
     principal: Principal
     case: Case
-    data: TransitionIn
+    data: CaseTransitionCreate
     clock: Clock
     on: date
     changes: dict[str, Any]
@@ -433,7 +433,7 @@ _APPLY: dict[str, Callable[[ActionContext], Awaitable[IntakeResult | None]]] = {
 }
 
 
-async def split(session: AsyncSession, principal: Principal, case: Case, data: SplitIn, clock: Clock,
+async def split(session: AsyncSession, principal: Principal, case: Case, data: CaseSplitCreate, clock: Clock,
                 if_match: str | None) -> tuple[Case, list[IntakeResult]]:
     """A petition with several contents becomes linked cases, one per content: the first part
     stays in this case (reclassified if needed), each other part opens a new case."""

@@ -6,10 +6,10 @@ never listens beyond this machine with the built-in secret (docs/decisions/0014-
 """
 from __future__ import annotations
 
-import math
-from collections import Counter
 import hashlib
 import hmac
+import math
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal

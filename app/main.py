@@ -12,13 +12,25 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from app import problems
 from app.bodylimit import BodySizeLimitMiddleware
 from app.config import Settings, get_settings
-from app.services.cases.common import configure_pin_key
 from app.db import Database
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
 from app.ratelimit import SlidingWindowLimiter
-from app.routers import audit, auth, calendar, cases, ops, reference, routing, supervision, users
-from app.routers import dialogues, reception, voter_meetings
+from app.routers import (
+    audit,
+    auth,
+    calendar,
+    cases,
+    dialogues,
+    ops,
+    reception,
+    reference,
+    routing,
+    supervision,
+    users,
+    voter_meetings,
+)
 from app.routers.params import reject_nul_characters
+from app.services.cases.common import configure_pin_key
 from app.workflows.calendar import business_today
 
 DESCRIPTION = """

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import Query
 from pydantic import BaseModel
 
-from app.models.base import DB_INT_MAX
 from app.errors import field_error
+from app.models.base import DB_INT_MAX
 
 T = TypeVar("T")
 

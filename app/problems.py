@@ -19,7 +19,6 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import errors
-from app.errors import field_error
 
 log = logging.getLogger("app.errors")
 
@@ -173,7 +172,7 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
         for operation in path_item.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
-            for status, response in operation["responses"].items():
+            for _status, response in operation["responses"].items():
                 content = response.get("content") or {}
                 media = content.get("application/json", {})
                 ref_now = media.get("schema", {}).get("$ref", "")
@@ -193,7 +192,8 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
 _FASTAPI_UNPARSABLE_BODY = "There was an error parsing the body"
 
 _SLUGS = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
-          409: "conflict", 412: "precondition-failed", 413: "content-too-large", 415: "unsupported-media-type", 422: "validation-error",
+          409: "conflict", 412: "precondition-failed", 413: "content-too-large", 415: "unsupported-media-type",
+          422: "validation-error",
           428: "precondition-required", 429: "too-many-requests"}
 
 

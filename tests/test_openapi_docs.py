@@ -167,14 +167,14 @@ def test_every_request_body_has_an_example(spec):
 
 
 def _input_models():
-    from app.models.cases import CaseCreate, CaseUpdate, CaseSplitCreate, CaseTransitionCreate
+    from app.models.calendar import CalendarOverridesUpdate, DeadlineRuleUpdate
+    from app.models.cases import CaseCreate, CaseSplitCreate, CaseTransitionCreate, CaseUpdate
     from app.models.reference import OrgCreate, UnitCreate
+    from app.models.routing import RoutingRuleCreate
     from app.models.users import UserCreate, UserUpdate
-    from app.routers.calendar import CalendarOverridesUpdate, DeadlineRuleUpdate
-    from app.routers.routing import RoutingRuleCreate
 
-    return [CaseCreate, CaseUpdate, CaseSplitCreate, CaseTransitionCreate, OrgCreate, UnitCreate, UserCreate, UserUpdate,
-            CalendarOverridesUpdate, DeadlineRuleUpdate, RoutingRuleCreate]
+    return [CaseCreate, CaseUpdate, CaseSplitCreate, CaseTransitionCreate, OrgCreate, UnitCreate, UserCreate,
+            UserUpdate, CalendarOverridesUpdate, DeadlineRuleUpdate, RoutingRuleCreate]
 
 
 @pytest.mark.parametrize("model", _input_models(), ids=lambda m: m.__name__)

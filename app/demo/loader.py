@@ -192,7 +192,8 @@ def _respondent(rng: random.Random, kind: Kind, field_: str, ward: AdminUnit, to
         return f"{'Ông' if rng.random() < 0.75 else 'Bà'} {who}, {role} UBND {place}"
     if kind == Kind.complaint:
         return rng.choice((f"UBND {place}", f"Chủ tịch UBND {place}", f"Ban quản lý dự án đầu tư xây dựng {place}",
-                           "Trung tâm Phát triển quỹ đất Hà Nội" if field_ in ("land", "compensation") else f"UBND {place}"))
+                           "Trung tâm Phát triển quỹ đất Hà Nội" if field_ in ("land",
+                                                                               "compensation") else f"UBND {place}"))
     if rng.random() < 0.6:
         return rng.choice((f"UBND {place}", rng.choice(_COMPANIES)))
     return None
@@ -244,7 +245,8 @@ class _Ctx:
     mttq_wards: set[str]  # wards whose MTTQ desk has a demo receptionist
     dates: list[date]
     created: int = 0
-    recent: dict[str, list[tuple[int, Kind, str, list[PetitionerCreate], str | None, str]]] = field(default_factory=dict)
+    recent: dict[str, list[tuple[int, Kind, str, list[PetitionerCreate], str | None,
+                                 str]]] = field(default_factory=dict)
 
     @property
     def today(self) -> date:
@@ -407,7 +409,8 @@ def _petitioners(ctx: _Ctx, ward: AdminUnit, *, mass: bool) -> tuple[list[Petiti
     signers = listed if rng.random() < 0.6 else rng.randint(listed + 1, 60)
     reps = rng.randint(1, 2)  # Luật Tiếp công dân Art 29: one or two (up to five above ten people)
     people = [_person(rng, ward, ctx.today) for _ in range(listed)]
-    return [PetitionerCreate(full_name=p.full_name, id_number=p.id_number, phone=p.phone if i < reps or rng.random() < 0.3
+    return [PetitionerCreate(full_name=p.full_name, id_number=p.id_number,
+                             phone=p.phone if i < reps or rng.random() < 0.3
                          else None, address=p.address, is_representative=i < reps)
             for i, p in enumerate(people)], (signers if signers > listed else None)
 
@@ -495,10 +498,12 @@ def _after(ctx: _Ctx, last: date, lo: int, hi: int) -> date:
     return d
 
 
-async def _act(session: AsyncSession, ctx: _Ctx, case: Case, action: str, on: date, **fields: Any) -> svc.TransitionResult:
+async def _act(session: AsyncSession, ctx: _Ctx, case: Case, action: str, on: date,
+               **fields: Any) -> svc.TransitionResult:
     holder = ctx.org_code_by_id[svc.holder_org_id(case)]
     principal = ctx.actors[holder]
-    result = await svc.transition(session, principal, case, CaseTransitionCreate(action=action, on=on, **fields), ctx.clock,
+    result = await svc.transition(session, principal, case, CaseTransitionCreate(action=action, on=on, **fields),
+                                  ctx.clock,
                                   if_match=str(case.version))
     ctx.report.actions[action] += 1
     return result

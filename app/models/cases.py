@@ -470,7 +470,8 @@ class CaseSplitCreate(SQLModel):
         "reason": "Đơn có nhiều nội dung thuộc thẩm quyền khác nhau"}]})
 
     parts: list[CaseSplitPartCreate] = Field(min_length=2, max_length=20,
-                                   description="the first part stays in this case; each other part becomes a linked case")
+                                   description="the first part stays in this case; "
+                                               "each other part becomes a linked case")
     reason: str | None = Field(default=None, max_length=2000)
 
 

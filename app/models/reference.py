@@ -128,6 +128,7 @@ class OrgCreate(SQLModel):
     kind: OrgKind
     unit_code: str = Field(min_length=1, max_length=16)
     parent_code: str | None = Field(default=None, max_length=64)
-    may_resolve: StrictBool | None = Field(default=None, description="accepts and resolves complaints and denunciations; "
+    may_resolve: StrictBool | None = Field(default=None,
+                                           description="accepts and resolves complaints and denunciations; "
                                      "default by kind (people_committee, inspectorate, department, police, court, "
                                      "procuracy: true)")

@@ -6,11 +6,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from app.deps import DbSession, ReadSession
+from app.errors import field_error
 from app.models.audit import AuditChainHeadPublic, AuditEvent, AuditEventPublic, AuditVerifyPublic
 from app.models.base import DB_INT_MAX, Day, as_utc
 from app.models.users import Role
 from app.pagination import Cursor, Limit, Page
-from app.problems import field_error, problem_responses
+from app.problems import problem_responses
 from app.routers.params import date_query, id_query
 from app.security import Principal, RequireRole
 from app.services import audit as audit_service

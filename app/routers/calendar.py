@@ -24,20 +24,25 @@ router = APIRouter(prefix="/api/v1/calendar", tags=["calendar and deadlines"], r
 _ADMIN = problem_responses(403, descriptions={403: "Only an admin changes the calendar and the rules"})
 
 
-@router.get("/overrides", response_model=CalendarOverridesPublic, summary="Extra days off and make-up working days (admin)",
+@router.get("/overrides", response_model=CalendarOverridesPublic,
+            summary="Extra days off and make-up working days (admin)",
             responses=_ADMIN)
 async def get_overrides(session: DbSession, _: AdminPrincipal,
                         year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> CalendarOverridesPublic:
     rows = await calendar_service.list_overrides(session, year)
-    return CalendarOverridesPublic(overrides=[CalendarOverridePublic(day=r.day, working=r.working, note=r.note) for r in rows])
+    return CalendarOverridesPublic(overrides=[CalendarOverridePublic(day=r.day, working=r.working,
+                                                                     note=r.note) for r in rows])
 
 
-@router.put("/overrides", response_model=CalendarOverridesPublic, summary="Replace the overrides (of one year, or all) (admin)",
+@router.put("/overrides", response_model=CalendarOverridesPublic,
+            summary="Replace the overrides (of one year, or all) (admin)",
             responses=_ADMIN)
-async def put_overrides(session: DbSession, admin: AdminPrincipal, body: CalendarOverridesUpdate) -> CalendarOverridesPublic:
+async def put_overrides(session: DbSession, admin: AdminPrincipal,
+                        body: CalendarOverridesUpdate) -> CalendarOverridesPublic:
     wanted = [calendar_service.Override(o.day, o.working, o.note) for o in body.overrides]
     rows = await calendar_service.replace_overrides(session, admin, body.year, wanted)
-    return CalendarOverridesPublic(overrides=[CalendarOverridePublic(day=r.day, working=r.working, note=r.note) for r in rows])
+    return CalendarOverridesPublic(overrides=[CalendarOverridePublic(day=r.day, working=r.working,
+                                                                     note=r.note) for r in rows])
 
 
 @router.get("/due-date", response_model=DueDatePublic, summary="Compute a due date with the service's calendar")

@@ -18,6 +18,7 @@ from app.deps import (
     idempotent_replay,
     remember_response,
 )
+from app.errors import field_error
 from app.models.audit import AuditEventPublic
 from app.models.base import DB_INT_MAX, Day
 from app.models.cases import (
@@ -34,7 +35,7 @@ from app.models.cases import (
     CaseUpdate,
 )
 from app.pagination import Cursor, Limit, Page, cut_page, decode_cursor, encode_cursor
-from app.problems import field_error, problem_responses
+from app.problems import problem_responses
 from app.routers.audit import event_read
 from app.security import CurrentPrincipal, Principal, RequireRole
 from app.services import cases as svc
@@ -102,7 +103,8 @@ async def list_cases(
     status: Annotated[list[Status] | None, Query(description="repeatable")] = None,
     kind: Kind | None = None,
     field: CaseField | None = None,
-    unit: Annotated[str | None, Query(max_length=16, description="administrative unit code: the unit and below")] = None,
+    unit: Annotated[str | None, Query(max_length=16,
+                                      description="administrative unit code: the unit and below")] = None,
     assigned_org: Annotated[str | None, Query(max_length=64)] = None,
     receiving_org: Annotated[str | None, Query(max_length=64)] = None,
     overdue: bool | None = None,
@@ -152,7 +154,8 @@ async def case_actions(session: DbSession, principal: CurrentPrincipal, case: Cu
                       actions=svc.actions_for(case, principal, owed))
 
 
-@router.post("/{case_id}/transitions", response_model=CaseTransitionPublic, summary="Take an action (If-Match required)",
+@router.post("/{case_id}/transitions", response_model=CaseTransitionPublic,
+             summary="Take an action (If-Match required)",
              description="`appeal` returns the round-2 case it opens in `opened_case`.",
              responses=_responses(403, 404, 409, 412, 422, 428, ok=200))
 async def transition(request: Request, response: Response, session: DbSession, principal: CurrentPrincipal,
@@ -181,11 +184,13 @@ async def split_case(response: Response, session: DbSession, principal: CurrentP
     case, opened = await svc.split(session, principal, case, body, clock, if_match)
     orgs = svc.OrgCache(session)
     response.headers["ETag"] = etag(case)
-    return CaseSplitPublic(case=await svc.case_detail(session, case, orgs, principal, clock.today, audit_identity_read=False),
+    return CaseSplitPublic(case=await svc.case_detail(session, case, orgs, principal, clock.today,
+                                                      audit_identity_read=False),
                     opened_cases=[await svc.created_response(session, principal, o, orgs, clock.today) for o in opened])
 
 
-@router.get("/{case_id}/history", response_model=Page[AuditEventPublic], summary="The case's audit events, oldest first",
+@router.get("/{case_id}/history", response_model=Page[AuditEventPublic],
+            summary="The case's audit events, oldest first",
             responses=_responses(404, 422))
 async def case_history(session: DbSession, case: CurrentCase, limit: Limit = 200,
                        cursor: Cursor = None) -> Page[AuditEventPublic]:

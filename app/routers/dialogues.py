@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from app.deps import DbSession, IfMatch, Today, etag
+from app.errors import field_error
 from app.models.dialogues import (
     CommitmentCreate,
     CommitmentPublic,
@@ -16,7 +17,7 @@ from app.models.dialogues import (
     DialogueTransitionCreate,
 )
 from app.pagination import Cursor, Limit, Page, cut_page, decode_cursor
-from app.problems import field_error, problem_responses
+from app.problems import problem_responses
 from app.routers.params import id_path, id_query
 from app.security import CurrentPrincipal
 from app.services import dialogues as svc

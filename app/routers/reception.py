@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from app.deps import DbSession, Today
+from app.errors import field_error
 from app.models.base import Day
 from app.models.dialogues import CompliancePublic, ReceptionSessionCreate, ReceptionSessionPublic
 from app.pagination import Cursor, Limit, Page, cut_page, decode_cursor
-from app.problems import field_error, problem_responses
+from app.problems import problem_responses
 from app.routers.params import date_query
 from app.security import CurrentPrincipal
 from app.services import reception as svc

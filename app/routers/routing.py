@@ -17,7 +17,8 @@ _ADMIN = problem_responses(403, descriptions={403: "Only an admin changes routin
 @router.get("", response_model=list[RoutingRulePublic],
             summary="Routing rules: which organisation is competent where")
 async def list_rules(session: DbSession, _: CurrentPrincipal) -> list[RoutingRulePublic]:
-    return [RoutingRulePublic.model_validate(r, from_attributes=True) for r in await routing_service.list_rules(session)]
+    return [RoutingRulePublic.model_validate(r,
+                                             from_attributes=True) for r in await routing_service.list_rules(session)]
 
 
 @router.post("", response_model=RoutingRulePublic, status_code=201, summary="Add a routing rule (admin)",

@@ -124,4 +124,5 @@ async def alerts(session: DbSession, principal: CurrentPrincipal, t: Today,
                                                     description="`next_cursor` of the previous call")] = None,
                  limit: Limit = 50) -> Any:
     items, nxt, more = await alert_service.list_alerts(session, principal, t, after=after, limit=limit)
-    return AlertPagePublic(items=[AlertPublic(**alert_service.alert_dict(a)) for a in items], next_cursor=nxt, has_more=more)
+    return AlertPagePublic(items=[AlertPublic(**alert_service.alert_dict(a)) for a in items], next_cursor=nxt,
+                           has_more=more)

@@ -147,12 +147,14 @@ async def head(session: AsyncSession) -> dict[str, Any] | None:
 
 
 async def _stream(session: AsyncSession, batch: int) -> AsyncIterator[AuditEvent]:
-    result = await session.stream_scalars(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch))
+    stmt = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
+    result = await session.stream_scalars(stmt)
     async for ev in result:
         yield ev
 
 
-async def verify(session: AsyncSession, *, batch: int = 1000, expect_head: tuple[int, str] | None = None) -> AuditVerifyPublic:
+async def verify(session: AsyncSession, *, batch: int = 1000,
+                 expect_head: tuple[int, str] | None = None) -> AuditVerifyPublic:
     """Recompute the chain in seq order, streaming (constant memory); name the first bad event.
 
     `expect_head` — a (seq, hash) kept outside the database (`petitions audit head`) — also
@@ -187,4 +189,5 @@ async def verify(session: AsyncSession, *, batch: int = 1000, expect_head: tuple
             return AuditVerifyPublic(ok=False, events_checked=checked, first_bad_seq=(last_seq or 0) + 1,
                                      head_seq=last_seq, head_hash=last_hash,
                                      detail=f"the chain ends before the exported head {seq}: events were removed")
-    return AuditVerifyPublic(ok=True, events_checked=checked, first_bad_seq=None, head_seq=last_seq, head_hash=last_hash)
+    return AuditVerifyPublic(ok=True, events_checked=checked, first_bad_seq=None, head_seq=last_seq,
+                             head_hash=last_hash)

@@ -161,7 +161,8 @@ async def create(session: AsyncSession, principal: Principal, data: DialogueCrea
         host_path=principal.unit.path, unit_code=unit.code, unit_path=unit.path, chair=data.chair,
         scheduled_at=data.scheduled_at, notice_on=notice_on, short_notice=rules.short_notice(notice_on, day),
         location=data.location, topic=data.topic,
-        participants=[ParticipantPublic(**p.model_dump(mode="json")).model_dump(mode="json") for p in data.participants],
+        participants=[ParticipantPublic(**p.model_dump(mode="json")).model_dump(mode="json")
+                      for p in data.participants],
         created_by_id=principal.user.id,
     )
     session.add(dialogue)

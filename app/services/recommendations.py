@@ -152,12 +152,11 @@ async def act(session: AsyncSession, principal: Principal, rec: Recommendation, 
         changes.update(answered_on=today, answered_late=rec.answered_late)
     elif name == "close":
         rec.closed_on = today
-    elif name == "reopen":
-        if response_due is not None:
-            if response_due < today:
-                raise field_error("body.response_due", f"is in the past (today is {today.isoformat()} in Hanoi)")
-            changes["response_due"] = {"from": rec.response_due, "to": response_due}
-            rec.response_due = response_due
+    elif name == "reopen" and response_due is not None:
+        if response_due < today:
+            raise field_error("body.response_due", f"is in the past (today is {today.isoformat()} in Hanoi)")
+        changes["response_due"] = {"from": rec.response_due, "to": response_due}
+        rec.response_due = response_due
     rec.status = action.to_status.value
     rec.version += 1
     rec.updated_at = utcnow()

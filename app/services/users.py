@@ -54,7 +54,8 @@ async def create_user(session: AsyncSession, actor: Any, data: UserCreate, *,
         raise Conflict(f"Username {data.username} is taken.",
                        errors=[{"field": "body.username", "message": "already taken"}])
     org = await _org_or_422(session, data.org, "body.org")
-    user = User(username=data.username, full_name=data.full_name, password_hash=password_hash or await _hash(data.password),
+    user = User(username=data.username, full_name=data.full_name,
+                password_hash=password_hash or await _hash(data.password),
                 role=data.role.value, organization_id=org.id)
     session.add(user)
     await session.flush()

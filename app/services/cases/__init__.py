@@ -41,6 +41,6 @@ __all__ = [
     "EARLIEST_DATE", "CaseFilters", "IntakeResult", "OrgCache", "TransitionResult",
     "actions_for", "case_detail", "case_out", "check_version", "created_response", "describe",
     "find_possible_duplicates", "get_visible", "history", "holder_org_id", "intake", "is_overdue", "list_cases",
-    "load_petitioners", "may_see_identity", "new_pin", "new_tracking_code", "owed_keys", "pin_digest", "resolve_location", "split",
-    "suggest_org", "transition", "update", "verify_pin",
+    "load_petitioners", "may_see_identity", "new_pin", "new_tracking_code", "owed_keys", "pin_digest",
+    "resolve_location", "split", "suggest_org", "transition", "update", "verify_pin",
 ]

@@ -146,7 +146,8 @@ async def get_visible(session: AsyncSession, principal: Principal, case_id: int,
 async def _visible_or_422(session: AsyncSession, principal: Principal, case_id: int, field_name: str) -> Case:
     """A case named in a request body (a parent, the original of a duplicate): it must be one
     the caller can see, else the field is wrong (422), without revealing that it exists."""
-    case = (await session.execute(select(Case).where(Case.id == case_id, visible_clause(principal)))).scalar_one_or_none()
+    case = (await session.execute(select(Case).where(Case.id == case_id,
+                                                     visible_clause(principal)))).scalar_one_or_none()
     if case is None:
         raise field_error(field_name, f"no case {case_id} in your jurisdiction")
     return case

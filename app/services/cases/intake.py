@@ -46,12 +46,13 @@ from app.workflows import deadlines as dl
 from app.workflows import lifecycle as lc
 from app.workflows import routing
 from app.workflows.calendar import WorkCalendar
-from app.workflows.lifecycle import Kind, Stage, Status
+from app.workflows.lifecycle import Kind, Status
 from app.workflows.petitioners import MASS_THRESHOLD, check_representatives, phone_key
 from app.workflows.text import fold, similar_titles
 
 
-async def resolve_location(session: AsyncSession, data: CaseCreate) -> tuple[AdminUnit, LocationResolutionPublic | None]:
+async def resolve_location(session: AsyncSession, data: CaseCreate) -> tuple[AdminUnit,
+                                                                             LocationResolutionPublic | None]:
     if data.location_unit_code:
         unit = await _unit(session, data.location_unit_code, "body.location_unit_code")
         return unit, None
@@ -178,7 +179,8 @@ def _check_filing_dates(data: CaseCreate, kind: Kind, received_on: date) -> None
             raise field_error("body.decision_received_on", "is before decision_date")
     if data.filing_obstacle is not None and data.filing_obstacle.days:
         if kind != Kind.complaint:
-            raise field_error("body.filing_obstacle", "only a complaint's filing limit has obstacles (Luật Khiếu nại Art 9)")
+            raise field_error("body.filing_obstacle",
+                              "only a complaint's filing limit has obstacles (Luật Khiếu nại Art 9)")
         if not data.filing_obstacle.reason.strip():
             raise field_error("body.filing_obstacle.reason", "required when days are excluded (Luật Khiếu nại Art 9)")
 
@@ -193,8 +195,7 @@ def _filing_late(calendar: WorkCalendar, case: Case) -> bool:
 async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, clock: Clock, *,
                  pin: str | None = None, codes: Any | None = None, check_duplicates: bool = True,
                  split_from: Case | None = None, parent: Case | None = None,
-                 receiving_org: Organization | None = None, status: Status = Status.received,
-                 stage: Stage | None = None, audit_action: str = "case.create") -> IntakeResult:
+                 receiving_org: Organization | None = None, audit_action: str = "case.create") -> IntakeResult:
     """Tiếp nhận: log a petition the moment it arrives.
 
     `pin`: the tracking PIN to give the case (default: a fresh random one); `codes`: a
@@ -203,7 +204,8 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
     if received_on > clock.today:
         raise field_error("body.received_on", f"is in the future (today is {clock.today.isoformat()} in Hanoi)")
     if received_on < EARLIEST_DATE:
-        raise field_error("body.received_on", f"is before {EARLIEST_DATE.isoformat()}: not a date this service can file")
+        raise field_error("body.received_on",
+                          f"is before {EARLIEST_DATE.isoformat()}: not a date this service can file")
     if data.decision_date is not None and data.decision_date < EARLIEST_DATE:
         raise field_error("body.decision_date", f"is before {EARLIEST_DATE.isoformat()}")
     kind = Kind(data.kind)
@@ -230,7 +232,7 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
     protect = kind == Kind.denunciation or any(src is not None and identity_protected(src)
                                                for src in (parent, split_from))
     case = Case(
-        code="", pin_hash=pin_hash, kind=kind.value, status=status.value, channel=data.channel.value,
+        code="", pin_hash=pin_hash, kind=kind.value, status=Status.received.value, channel=data.channel.value,
         received_on=received_on, title=data.title, content=data.content, field=data.field.value,
         respondent=data.respondent, location_unit_code=unit.code, location_path=unit.path,
         location_address=data.location_address, anonymous=data.anonymous, complaint_round=complaint_round,
@@ -243,7 +245,7 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
         identity_protected=protect,
     )
     filing_late = case.filing_late = _filing_late(clock.calendar, case)
-    _start_stage(case, clock, stage or lc.intake_stage(kind, complaint_round, org.may_resolve), received_on)
+    _start_stage(case, clock, lc.intake_stage(kind, complaint_round, org.may_resolve), received_on)
     for _attempt in range(8):
         code = new_tracking_code(kind, received_on, codes if codes is not None else clock.codes)
         exists = (await session.execute(select(Case.id).where(Case.code == code))).first()

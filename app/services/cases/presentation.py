@@ -97,11 +97,12 @@ async def case_out(case: Case, orgs: OrgCache, today: date) -> CasePublic:
 def _flags(case: Case) -> list[CaseFlagPublic]:
     flags = []
     if case.filing_late:
-        flags.append(CaseFlagPublic(code="filing_deadline_passed", source=dl.COMPLAINT_FILING_LIMIT_SOURCE,
-                                    detail=f"Received more than {dl.COMPLAINT_FILING_LIMIT_DAYS} days after the complainant "
-                                "received or learned of the decision or act (days lost to obstacles excluded): "
-                                "check for a valid reason, else refusal ground kn11_6_time_barred "
-                                "(Luật Khiếu nại Art 11(6))."))
+        flags.append(CaseFlagPublic(
+            code="filing_deadline_passed", source=dl.COMPLAINT_FILING_LIMIT_SOURCE,
+            detail=f"Received more than {dl.COMPLAINT_FILING_LIMIT_DAYS} days after the complainant "
+                   "received or learned of the decision or act (days lost to obstacles excluded): "
+                   "check for a valid reason, else refusal ground kn11_6_time_barred "
+                   "(Luật Khiếu nại Art 11(6))."))
     if case.mass:
         flags.append(CaseFlagPublic(code="mass", source="Luật Tiếp công dân Art 29-30",
                                     detail="Five or more petitioners on one matter (đông người)."))

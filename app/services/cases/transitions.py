@@ -110,7 +110,8 @@ async def transition(session: AsyncSession, principal: Principal, case: Case, da
     if Role(principal.role) not in action.roles:
         raise Forbidden(f"Role '{principal.role.value}' may not '{action.name}'; allowed: "
                         f"{', '.join(sorted(r.value for r in action.roles))}.")
-    if principal.org.id != holder_org_id(case) and not (action.by_receiver and principal.org.id == case.receiving_org_id):
+    receiver = action.by_receiver and principal.org.id == case.receiving_org_id
+    if principal.org.id != holder_org_id(case) and not receiver:
         raise Forbidden("Only the organisation holding the case may act on it.")
     if not action.open_to(kind, principal.org.may_resolve):
         raise Forbidden(f"{principal.org.code} does not resolve complaints or denunciations, so it may not "
@@ -363,7 +364,8 @@ async def _appeal(ctx: ActionContext) -> IntakeResult:
         if case.decided_on is None:
             raise field_error("body.decision_received_on", "there is no first decision yet")
         if received < case.decided_on:
-            raise field_error("body.decision_received_on", f"is before the first decision ({case.decided_on.isoformat()})")
+            raise field_error("body.decision_received_on",
+                              f"is before the first decision ({case.decided_on.isoformat()})")
         if received > on:
             raise field_error("body.decision_received_on", "is after the appeal's date")
         ctx.changes["decision_received_on"] = received

@@ -18,7 +18,8 @@ from app.workflows.lifecycle import Status
 from app.workflows.withdrawal import WithdrawalRefused, plan_withdrawal
 
 
-async def apply_withdrawal(session: AsyncSession, principal: Principal, case: Case, data: CaseTransitionCreate, clock: Clock,
+async def apply_withdrawal(session: AsyncSession, principal: Principal, case: Case, data: CaseTransitionCreate,
+                           clock: Clock,
                            on: date, changes: dict[str, Any]) -> None:
     petitioners = await load_petitioners(session, case.id)
     try:

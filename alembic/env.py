@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import asyncio
 
-from alembic import context
 from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  registers every table
+from alembic import context
 from app.config import get_settings
 from app.db import _sqlite_path
 
@@ -23,9 +23,7 @@ def _url() -> str:
 
 def _include_object(obj, name, type_, reflected, compare_to):
     # Trigram and other PostgreSQL-only expression indexes are created by hand in migrations.
-    if type_ == "index" and reflected and compare_to is None and name and name.startswith("ixpg_"):
-        return False
-    return True
+    return not (type_ == "index" and reflected and compare_to is None and name and name.startswith("ixpg_"))
 
 
 def _configure(connection: Connection) -> None:

@@ -32,9 +32,8 @@ def _with_session(fn: Callable[[Any], Awaitable[T]], *, read_only: bool = False)
         db = Database.from_settings(get_settings())
         try:
             maker = db.read_sessionmaker if read_only else db.sessionmaker
-            async with maker() as session:
-                async with session.begin():
-                    return await fn(session)
+            async with maker() as session, session.begin():
+                return await fn(session)
         finally:
             await db.dispose()
 
@@ -87,8 +86,8 @@ def users_create(
     full_name: Annotated[str, typer.Option("--full-name")] = "",
 ) -> None:
     """Create a user (the first admin, typically)."""
-    from app.models.users import UserCreate
     from app.errors import DomainError
+    from app.models.users import UserCreate
     from app.services.users import create_user
 
     try:
@@ -107,7 +106,8 @@ def users_create(
 
 @cli.command()
 def demo(
-    cases: Annotated[int, typer.Option("--cases", min=1, help="how many cases to load (appeals and splits count)")] = 1000,
+    cases: Annotated[int, typer.Option("--cases", min=1,
+                                       help="how many cases to load (appeals and splits count)")] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="same seed, cases and --today: same data")] = 1,
     batch: Annotated[int, typer.Option("--batch", min=1, help="cases per transaction")] = 500,
     today: Annotated[str | None, typer.Option("--today", help="business date to load up to (YYYY-MM-DD); "
@@ -115,7 +115,8 @@ def demo(
     password: Annotated[str | None, typer.Option("--password", help="password for new demo users; "
                                                                      "default a random one, printed once")] = None,
     quiet: bool = False,
-    if_empty: Annotated[bool, typer.Option("--if-empty", help="do nothing when the database already has cases")] = False,
+    if_empty: Annotated[bool, typer.Option("--if-empty",
+                                           help="do nothing when the database already has cases")] = False,
 ) -> None:
     """Load realistic synthetic cases through the case service (every step audited and clocked).
 

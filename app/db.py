@@ -97,10 +97,6 @@ class Database:
         await self.engine.dispose()
 
 
-def get_database(request: Request) -> Database:
-    return request.app.state.db
-
-
 _AUDITED = "audit_actions_written"
 
 
@@ -125,9 +121,8 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
 async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
     """For long read-only work (chain verification, exports): never holds SQLite's write lock."""
     db: Database = request.app.state.db
-    async with db.read_sessionmaker() as session:
-        async with session.begin():
-            yield session
+    async with db.read_sessionmaker() as session, session.begin():
+        yield session
 
 
 DbSession = Annotated[AsyncSession, Depends(_session, scope="function")]

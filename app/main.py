@@ -12,7 +12,6 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from app import problems
 from app.bodylimit import BodySizeLimitMiddleware
 from app.config import Settings, get_settings
-from app.services.cases.common import configure_pin_key
 from app.db import Database
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
 from app.ratelimit import SlidingWindowLimiter
@@ -22,15 +21,18 @@ from app.routers import (
     auth,
     calendar,
     cases,
+    dialogues,
     open311,
     ops,
     public,
+    reception,
     reference,
     routing,
     supervision,
     users,
+    voter_meetings,
 )
-from app.routers import dialogues, reception, voter_meetings
+from app.services.cases.common import configure_pin_key
 from app.workflows.calendar import business_today
 
 DESCRIPTION = """

@@ -4,9 +4,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+
+from alembic import command
 
 ROOT = Path(__file__).resolve().parent.parent
 

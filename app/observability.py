@@ -79,7 +79,8 @@ def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"], registry=self.registry)
+        self.requests = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"],
+                                registry=self.registry)
         self.latency = Histogram("http_request_duration_seconds", "HTTP request latency", ["method", "route"],
                                  registry=self.registry,
                                  buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))

@@ -20,7 +20,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from app import errors
-from app.errors import field_error
 from app.openapi import exact_document
 
 log = logging.getLogger("app.errors")
@@ -175,7 +174,7 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
         for operation in path_item.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
-            for status, response in operation["responses"].items():
+            for _status, response in operation["responses"].items():
                 content = response.get("content") or {}
                 media = content.get("application/json", {})
                 ref_now = media.get("schema", {}).get("$ref", "")
@@ -195,7 +194,8 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
 _FASTAPI_UNPARSABLE_BODY = "There was an error parsing the body"
 
 _SLUGS = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
-          409: "conflict", 412: "precondition-failed", 413: "content-too-large", 415: "unsupported-media-type", 422: "validation-error",
+          409: "conflict", 412: "precondition-failed", 413: "content-too-large", 415: "unsupported-media-type",
+          422: "validation-error",
           428: "precondition-required", 429: "too-many-requests"}
 
 
@@ -227,7 +227,8 @@ def install(app: FastAPI) -> None:
     async def _problem(request: Request, exc: Problem) -> Response:
         edge = _edge(request)
         if edge is not None:
-            return edge(request, exc.status, [e["field"] + ": " + e["message"] for e in exc.errors or []] or [exc.detail])
+            messages = [e["field"] + ": " + e["message"] for e in exc.errors or []] or [exc.detail]
+            return edge(request, exc.status, messages)
         return problem_response(request, exc.status, exc.detail, slug=exc.slug or _SLUGS.get(exc.status),
                                 title=exc.title, errors=exc.errors, headers=exc.headers, extra=exc.extra)
 

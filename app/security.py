@@ -242,6 +242,3 @@ AdminPrincipal = Annotated[Principal, Depends(RequireRole(Role.admin))]
 async def unit_path(session, code: str) -> str | None:
     return (await session.execute(select(AdminUnit.path).where(AdminUnit.code == code))).scalar_one_or_none()
 
-
-def settings_dep(request: Request) -> Settings:
-    return getattr(request.app.state, "settings", None) or get_settings()

@@ -142,7 +142,8 @@ def free_port() -> int:
 
 def start_server(url: str, port: int, log: Path) -> subprocess.Popen:
     out = log.open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "app.main:app_factory", "--host", "127.0.0.1",
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "app.main:app_factory", "--host",
+                             "127.0.0.1",
                              "--port", str(port), "--no-access-log", "--log-level", "warning"],
                             cwd=ROOT, env=_env(url), stdout=out, stderr=subprocess.STDOUT)
     deadline = time.time() + 60
@@ -189,7 +190,8 @@ async def fixture(url: str) -> Fixture:
             WHERE status IN ('received','forwarded','accepted','verifying','decided') AND due < CURRENT_DATE
             GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1""")
         ids = [r["id"] for r in await conn.fetch("SELECT id FROM case_file ORDER BY random() LIMIT 5000")]
-        busiest = await conn.fetchval("SELECT location_unit_code FROM case_file GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
+        busiest = await conn.fetchval("SELECT location_unit_code FROM case_file "
+                                      "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
     finally:
         await conn.close()
     return Fixture(tokens=tokens, supervisor="demo.gs.hdnd-01", ward=ward, case_ids=ids,
@@ -265,12 +267,12 @@ async def raw_baseline(url: str, name: str, sql: str, params: tuple, n: int, con
 
 
 async def orm_baseline(url: str, name: str, supervisor: str, filters: dict, n: int, concurrency: int) -> Result:
-    """The list endpoint's work without HTTP: principal, list_cases, organisations, CaseOut."""
+    """The list endpoint's work without HTTP: principal, list_cases, organisations, CasePublic."""
     from sqlalchemy import select
 
     from app.config import Settings
     from app.db import Database
-    from app.models.cases import CaseOut
+    from app.models.cases import CasePublic
     from app.models.users import User
     from app.pagination import Page
     from app.security import load_principal
@@ -288,8 +290,10 @@ async def orm_baseline(url: str, name: str, supervisor: str, filters: dict, n: i
             principal = await load_principal(s, await s.get(User, user_id))
             rows, _ = await svc.list_cases(s, principal, svc.CaseFilters(**filters), today, limit=50, after=None)
             orgs = svc.OrgCache(s)
-            await orgs.preload({r.receiving_org_id for r in rows} | {r.assigned_org_id for r in rows if r.assigned_org_id})
-            Page[CaseOut](items=[await svc.case_out(r, orgs, today) for r in rows], next_cursor=None).model_dump_json()
+            await orgs.preload({r.receiving_org_id for r in rows}
+                               | {r.assigned_org_id for r in rows if r.assigned_org_id})
+            Page[CasePublic](items=[await svc.case_out(r, orgs, today) for r in rows],
+                             next_cursor=None).model_dump_json()
         return True
 
     try:
@@ -435,7 +439,8 @@ def markdown(results: list[Result], args, load: tuple[float, float, float]) -> s
     for r in results:
         note = r.note
         if "lock_waiters_mean" in r.extra:
-            note += f"; sessions waiting on the chain lock: mean {r.extra['lock_waiters_mean']:.1f}, max {r.extra['lock_waiters_max']}"
+            note += (f"; sessions waiting on the chain lock: mean {r.extra['lock_waiters_mean']:.1f}, "
+                     f"max {r.extra['lock_waiters_max']}")
         lines.append(f"| {r.name} | {r.n:,} | {r.concurrency} | {r.rps:,.0f} | {r.pct(50):.1f} | {r.pct(95):.1f} "
                      f"| {r.pct(99):.1f} | {r.errors} | {note} |")
     lines += ["", END]

@@ -53,7 +53,8 @@ async def capture(url: str, username: str, filters: dict) -> tuple[str, tuple]:
 def summarise(plan: list[str]) -> tuple[str, str, list[str]]:
     nodes = []
     for line in plan:
-        m = re.search(r"(?:->\s*)?((?:Parallel )?(?:Index Only Scan|Index Scan|Bitmap Index Scan|Bitmap Heap Scan|Seq Scan|"
+        m = re.search(r"(?:->\s*)?((?:Parallel )?(?:Index Only Scan|Index Scan|Bitmap Index Scan|Bitmap Heap Scan|"
+                      r"Seq Scan|"
                       r"BitmapOr|BitmapAnd|Sort|Limit|Incremental Sort)[^(]*)", line)
         if m and not line.strip().startswith(("Sort Key", "Sort Method", "Filter", "Recheck", "Index Cond")):
             nodes.append(" ".join(m.group(1).split()))
@@ -93,8 +94,10 @@ async def main(args) -> str:
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
     try:
         total = await conn.fetchval("SELECT count(*) FROM case_file")
-        ward = await conn.fetchval("""SELECT location_unit_code FROM case_file GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1""")
-        small = await conn.fetchval("""SELECT location_unit_code FROM case_file GROUP BY 1 ORDER BY count(*), 1 LIMIT 1""")
+        ward = await conn.fetchval("SELECT location_unit_code FROM case_file "
+                                   "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
+        small = await conn.fetchval("SELECT location_unit_code FROM case_file "
+                                    "GROUP BY 1 ORDER BY count(*), 1 LIMIT 1")
         await conn.execute("ANALYZE")
     finally:
         await conn.close()

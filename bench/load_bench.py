@@ -64,7 +64,8 @@ async def _child(url: str, cases: int, seed: int, batch: int, today: date) -> di
     pids_before: dict[int, float] = {}
     if pg:
         async with db.engine.connect() as conn:
-            for (pid,) in (await conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"))):
+            active = text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            for (pid,) in (await conn.execute(active)):
                 pids_before[pid] = _proc_cpu(pid)
     rates: list[tuple[int, float]] = []
     cpu0 = time.process_time()
@@ -131,7 +132,8 @@ def _env(url: str) -> dict[str, str]:
 
 
 def _petitions(url: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", "from app.cli import main; main()", *args], cwd=ROOT, env=_env(url), check=True,
+    return subprocess.run([sys.executable, "-c", "from app.cli import main; main()", *args], cwd=ROOT, env=_env(url),
+                          check=True,
                           capture_output=True, text=True)
 
 
@@ -182,12 +184,14 @@ def run_target(kind: str, cases: int, *, pg_server: str, seed: int, batch: int, 
 
 
 def machine() -> dict:
-    mem = next((ln.split()[1] for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")), "0")
+    mem = next((ln.split()[1] for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")),
+               "0")
     pg = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "SHOW server_version"],
                         capture_output=True, text=True).stdout.strip() or "?"
     cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
                 if ln.startswith("model name")), platform.processor())
-    return {"started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "nproc": os.cpu_count(), "cpu": cpu, "mem_gib": round(int(mem) / 1024 / 1024, 1), "postgres": pg,
+    return {"started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "nproc": os.cpu_count(), "cpu": cpu,
+            "mem_gib": round(int(mem) / 1024 / 1024, 1), "postgres": pg,
             "python": platform.python_version(), "load_avg": os.getloadavg()}
 
 
@@ -198,7 +202,8 @@ def markdown(results: list[dict], info: dict, args) -> str:
              f"PostgreSQL {info['postgres']}, Python {info['python']}. The machine is shared: the last column is "
              "its mean 1-minute load average during the load (2.0 = both cores busy).", "",
              "| target | wall | cases/s | events/s | first → last batch cases/s | loader CPU | DB server CPU "
-             "| statements | bare round trip | statement floor | peak RSS | `audit verify` | VACUUM ANALYZE | load avg |",
+             "| statements | bare round trip | statement floor | peak RSS | `audit verify` | VACUUM ANALYZE "
+             "| load avg |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         server = f"{r['server_cpu_s']:.0f} s" if r["server_cpu_s"] is not None else "(in process)"

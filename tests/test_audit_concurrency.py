@@ -40,7 +40,7 @@ async def test_concurrent_appends_keep_the_chain_gapless(database_url, tmp_path)
                 result = await audit.verify(session)
             assert [e.seq for e in events] == list(range(1, APPENDS + 1))
             assert sorted(e.changes["i"] for e in events) == list(range(APPENDS))
-            for prev, ev in zip(events, events[1:]):
+            for prev, ev in zip(events, events[1:], strict=False):
                 assert ev.prev_hash == prev.hash
             assert events[0].prev_hash == audit.GENESIS_HASH
             assert result.ok and result.events_checked == APPENDS and result.first_bad_seq is None

@@ -205,7 +205,8 @@ async def test_an_integral_json_number_is_an_integer(client, desk):
     assert resp.status_code == 201, resp.text
     assert resp.json()["complaint_round"] == 1
     for bad in ("1", 1.5, True):
-        resp = await client.post("/api/v1/cases", headers=desk, json={**CASE, "kind": "complaint", "complaint_round": bad})
+        body = {**CASE, "kind": "complaint", "complaint_round": bad}
+        resp = await client.post("/api/v1/cases", headers=desk, json=body)
         assert_problem(resp, 422, "body.complaint_round")
 
 

@@ -13,7 +13,6 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-import pytest
 import pytest_asyncio
 from sqlalchemy import func, select
 
@@ -65,7 +64,8 @@ async def test_loads_exactly_the_cases_asked_for_each_audited(loaded):
     async with db.read_sessionmaker() as s, s.begin():
         created = (await s.execute(select(func.count()).select_from(AuditEvent)
                                    .where(AuditEvent.action.like("case.create%")))).scalar_one()
-        per_case = Counter((await s.execute(select(AuditEvent.case_id).where(AuditEvent.case_id.is_not(None)))).scalars())
+        linked = select(AuditEvent.case_id).where(AuditEvent.case_id.is_not(None))
+        per_case = Counter((await s.execute(linked)).scalars())
     assert created == CASES  # every case was opened by intake (directly, by an appeal or by a split)
     assert all(per_case[c.id] >= 1 for c in cases)
     assert report.events >= CASES * 2  # and moved on through transitions

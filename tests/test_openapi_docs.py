@@ -173,14 +173,14 @@ def test_every_request_body_has_an_example(spec):
 
 
 def _input_models():
-    from app.models.cases import CaseCreate, CaseUpdate, SplitIn, TransitionIn
+    from app.models.calendar import CalendarOverridesUpdate, DeadlineRuleUpdate
+    from app.models.cases import CaseCreate, CaseSplitCreate, CaseTransitionCreate, CaseUpdate
     from app.models.reference import OrgCreate, UnitCreate
+    from app.models.routing import RoutingRuleCreate
     from app.models.users import UserCreate, UserUpdate
-    from app.routers.calendar import OverridesIn, RuleSettingIn
-    from app.routers.routing import RoutingRuleIn
 
-    return [CaseCreate, CaseUpdate, SplitIn, TransitionIn, OrgCreate, UnitCreate, UserCreate, UserUpdate,
-            OverridesIn, RuleSettingIn, RoutingRuleIn]
+    return [CaseCreate, CaseUpdate, CaseSplitCreate, CaseTransitionCreate, OrgCreate, UnitCreate, UserCreate,
+            UserUpdate, CalendarOverridesUpdate, DeadlineRuleUpdate, RoutingRuleCreate]
 
 
 @pytest.mark.parametrize("model", _input_models(), ids=lambda m: m.__name__)

@@ -88,4 +88,5 @@ def test_the_pin_key_is_its_own_setting_or_derived_from_the_jwt_secret():
     assert len(derived) == 32 and jwt_secret.encode() not in derived  # not the JWT secret itself
     assert Settings(app_env="production", jwt_secret=secrets.token_urlsafe(48), _env_file=None).pin_key != derived
     own = secrets.token_urlsafe(48)
-    assert Settings(app_env="production", jwt_secret=jwt_secret, pin_hmac_key=own, _env_file=None).pin_key == own.encode()
+    assert Settings(app_env="production", jwt_secret=jwt_secret, pin_hmac_key=own,
+                    _env_file=None).pin_key == own.encode()

@@ -51,7 +51,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Database
 from app.models.audit import AuditEvent
-from app.models.cases import Case, CaseCreate, PetitionerIn, SplitIn, SplitPart, TransitionIn
+from app.models.cases import (
+    Case,
+    CaseCreate,
+    CaseSplitCreate,
+    CaseSplitPartCreate,
+    CaseTransitionCreate,
+    PetitionerCreate,
+)
 from app.models.reference import AdminUnit, Organization, UnitLevel
 from app.models.users import Role, User, UserCreate
 from app.security import Principal, hash_password
@@ -185,7 +192,8 @@ def _respondent(rng: random.Random, kind: Kind, field_: str, ward: AdminUnit, to
         return f"{'Ông' if rng.random() < 0.75 else 'Bà'} {who}, {role} UBND {place}"
     if kind == Kind.complaint:
         return rng.choice((f"UBND {place}", f"Chủ tịch UBND {place}", f"Ban quản lý dự án đầu tư xây dựng {place}",
-                           "Trung tâm Phát triển quỹ đất Hà Nội" if field_ in ("land", "compensation") else f"UBND {place}"))
+                           "Trung tâm Phát triển quỹ đất Hà Nội" if field_ in ("land",
+                                                                               "compensation") else f"UBND {place}"))
     if rng.random() < 0.6:
         return rng.choice((f"UBND {place}", rng.choice(_COMPANIES)))
     return None
@@ -237,7 +245,8 @@ class _Ctx:
     mttq_wards: set[str]  # wards whose MTTQ desk has a demo receptionist
     dates: list[date]
     created: int = 0
-    recent: dict[str, list[tuple[int, Kind, str, list[PetitionerIn], str | None, str]]] = field(default_factory=dict)
+    recent: dict[str, list[tuple[int, Kind, str, list[PetitionerCreate], str | None,
+                                 str]]] = field(default_factory=dict)
 
     @property
     def today(self) -> date:
@@ -389,18 +398,19 @@ def _desk_for(ctx: _Ctx, ward: AdminUnit, channel: str) -> str:
     return "MTTQ-01"
 
 
-def _petitioners(ctx: _Ctx, ward: AdminUnit, *, mass: bool) -> tuple[list[PetitionerIn], int | None]:
+def _petitioners(ctx: _Ctx, ward: AdminUnit, *, mass: bool) -> tuple[list[PetitionerCreate], int | None]:
     rng = ctx.rng
     if not mass:
         n = 1 if rng.random() < 0.9 else rng.randint(2, 3)
         people = [_person(rng, ward, ctx.today) for _ in range(n)]
-        return [PetitionerIn(full_name=p.full_name, id_number=p.id_number, phone=p.phone, address=p.address)
+        return [PetitionerCreate(full_name=p.full_name, id_number=p.id_number, phone=p.phone, address=p.address)
                 for p in people], None
     listed = rng.randint(5, 10)
     signers = listed if rng.random() < 0.6 else rng.randint(listed + 1, 60)
     reps = rng.randint(1, 2)  # Luật Tiếp công dân Art 29: one or two (up to five above ten people)
     people = [_person(rng, ward, ctx.today) for _ in range(listed)]
-    return [PetitionerIn(full_name=p.full_name, id_number=p.id_number, phone=p.phone if i < reps or rng.random() < 0.3
+    return [PetitionerCreate(full_name=p.full_name, id_number=p.id_number,
+                             phone=p.phone if i < reps or rng.random() < 0.3
                          else None, address=p.address, is_representative=i < reps)
             for i, p in enumerate(people)], (signers if signers > listed else None)
 
@@ -488,10 +498,12 @@ def _after(ctx: _Ctx, last: date, lo: int, hi: int) -> date:
     return d
 
 
-async def _act(session: AsyncSession, ctx: _Ctx, case: Case, action: str, on: date, **fields: Any) -> svc.TransitionResult:
+async def _act(session: AsyncSession, ctx: _Ctx, case: Case, action: str, on: date,
+               **fields: Any) -> svc.TransitionResult:
     holder = ctx.org_code_by_id[svc.holder_org_id(case)]
     principal = ctx.actors[holder]
-    result = await svc.transition(session, principal, case, TransitionIn(action=action, on=on, **fields), ctx.clock,
+    result = await svc.transition(session, principal, case, CaseTransitionCreate(action=action, on=on, **fields),
+                                  ctx.clock,
                                   if_match=str(case.version))
     ctx.report.actions[action] += 1
     return result
@@ -653,7 +665,7 @@ async def _hold_dialogue(session: AsyncSession, ctx: _Ctx, case: Case, on: date)
     from datetime import datetime, time
     from zoneinfo import ZoneInfo
 
-    from app.models.dialogues import DialogueCreate, DialogueTransitionIn
+    from app.models.dialogues import DialogueCreate, DialogueTransitionCreate
     from app.services import dialogues as dialogue_service
 
     principal = ctx.actors[ctx.org_code_by_id[svc.holder_org_id(case)]]
@@ -662,7 +674,7 @@ async def _hold_dialogue(session: AsyncSession, ctx: _Ctx, case: Case, on: date)
         kind="complaint_resolution", chair="Lãnh đạo cơ quan giải quyết khiếu nại", scheduled_at=at,
         notice_on=max(case.received_on, on - timedelta(days=7)), location="Trụ sở tiếp công dân",
         case_ids=[case.id]), ctx.today)
-    await dialogue_service.transition(session, principal, d, DialogueTransitionIn(
+    await dialogue_service.transition(session, principal, d, DialogueTransitionCreate(
         action="hold", on=on, minutes="Các bên trình bày ý kiến; làm rõ nội dung khiếu nại và hướng giải quyết."),
         ctx.today, if_match=str(d.version))
     ctx.report.actions["dialogue"] += 1
@@ -700,9 +712,9 @@ async def _split(session: AsyncSession, ctx: _Ctx, case: Case, ward: AdminUnit) 
     """A petition with two contents: the second, a complaint, becomes its own linked case."""
     rng = ctx.rng
     second = _fill(rng, rng.choice(_TITLES["land"][Kind.complaint]), ward, ctx.today)
-    data = SplitIn(parts=[
-        SplitPart(kind=Kind.petition, title=case.title, content=case.content),
-        SplitPart(kind=Kind.complaint, title=second, field="land",
+    data = CaseSplitCreate(parts=[
+        CaseSplitPartCreate(kind=Kind.petition, title=case.title, content=case.content),
+        CaseSplitPartCreate(kind=Kind.complaint, title=second, field="land",
                   content=f"Nội dung thứ hai của đơn: {second}. {_ASK[Kind.complaint]}"),
     ], reason="Đơn có nhiều nội dung thuộc các loại khác nhau: tách để xử lý riêng (Luật Tiếp công dân Điều 25).")
     holder = ctx.org_code_by_id[svc.holder_org_id(case)]

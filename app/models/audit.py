@@ -57,11 +57,11 @@ class AuditEntity(StrEnum):
     reference = "reference"
 
 
-class AuditEventRead(SQLModel):
+class AuditEventPublic(SQLModel):
     seq: int
     at: datetime
     actor: str | None
-    role: str | None
+    role: str | None  # as recorded then (a Role value): history keeps what it said
     org: str | None
     action: str
     entity: str
@@ -69,17 +69,23 @@ class AuditEventRead(SQLModel):
     case_id: int | None = None
     from_status: str | None
     to_status: str | None
-    changes: dict[str, Any] | None
+    changes: dict[str, Any] | None  # free-form by design: what changed, per entity
     reason: str | None
     request_id: str | None = None
     hash: str
     prev_hash: str
 
 
-class AuditVerifyResult(SQLModel):
+class AuditVerifyPublic(SQLModel):
     ok: bool
     events_checked: int
     first_bad_seq: int | None
     head_seq: int | None = None
     head_hash: str | None = None
     detail: str | None = None
+
+
+class AuditChainHeadPublic(SQLModel):
+    seq: int = Field(description="0 when the trail is empty")
+    hash: str
+    at: str | None = Field(default=None, description="when the event was recorded (ISO 8601)")

@@ -7,12 +7,22 @@ from enum import StrEnum
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from pydantic import ConfigDict, EmailStr, StrictBool, StrictInt, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from sqlmodel import Field, SQLModel
 
 from app.models.base import DB_INT_MAX, NOT_BLANK, Day, omit_not_null, padded, ts_field
-from app.models.obligations import ObligationOut
+from app.models.obligations import ObligationPublic
 from app.workflows import lifecycle as lc
 from app.workflows.lifecycle import Kind, Stage, Status
 from app.workflows.overdue import RUNNING_STATUSES
@@ -230,7 +240,7 @@ ID_NUMBER_PATTERN = padded(r"[0-9]{9}|[0-9]{12}")
 PHONE_PATTERN = padded(r"\+[0-9 .-]{7,19}[0-9.-]|[0-9.-][0-9 .-]{6,18}[0-9.-]")
 
 
-class PetitionerIn(SQLModel):
+class PetitionerCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
     full_name: str = Field(min_length=1, max_length=200, schema_extra={"pattern": NOT_BLANK})
@@ -269,7 +279,7 @@ class PetitionerIn(SQLModel):
         return v.strip()
 
 
-class PetitionerOut(SQLModel):
+class PetitionerPublic(SQLModel):
     id: int
     full_name: str
     id_number: str | None = None
@@ -322,7 +332,7 @@ class CaseCreate(SQLModel):
     location_choice: str | None = Field(default=None, max_length=16,
                                         description="the desk's choice among `location_resolution.candidates`")
     respondent: str | None = Field(default=None, max_length=500)
-    petitioners: list[PetitionerIn] = Field(default_factory=list, max_length=500)
+    petitioners: list[PetitionerCreate] = Field(default_factory=list, max_length=500)
     petitioner_count: StrictInt | None = Field(default=None, ge=1, le=100000,
                                                description="signers, when more signed than are listed")
     anonymous: StrictBool = False
@@ -385,7 +395,7 @@ ActionName = Literal[lc.ACTION_NAMES]  # type: ignore[valid-type]
 Complexity = Literal[lc.COMPLEXITIES]  # type: ignore[valid-type]
 
 
-class TransitionIn(SQLModel):
+class CaseTransitionCreate(SQLModel):
     """One action on a case; which fields an action needs is in docs/lifecycle.md and in
     `GET /cases/{id}/actions`."""
 
@@ -447,7 +457,7 @@ class TransitionIn(SQLModel):
     urgent_reason: UrgentReason | None = Field(default=None, description="flag_urgent: why (Quy chế 2387 Art 23)")
 
 
-class SplitPart(SQLModel):
+class CaseSplitPartCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Kind
@@ -461,25 +471,26 @@ class SplitPart(SQLModel):
         return _not_blank(v)
 
 
-class SplitIn(SQLModel):
+class CaseSplitCreate(SQLModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "parts": [{"kind": "complaint", "title": "Khiếu nại quyết định thu hồi đất", "field": "land"},
                   {"kind": "reflection", "title": "Phản ánh ô nhiễm tiếng ồn tại công trường", "field": "environment",
                    "content": "Công trường thi công ban đêm gây ồn"}],
         "reason": "Đơn có nhiều nội dung thuộc thẩm quyền khác nhau"}]})
 
-    parts: list[SplitPart] = Field(min_length=2, max_length=20,
-                                   description="the first part stays in this case; each other part becomes a linked case")
+    parts: list[CaseSplitPartCreate] = Field(min_length=2, max_length=20,
+                                   description="the first part stays in this case; "
+                                               "each other part becomes a linked case")
     reason: str | None = Field(default=None, max_length=2000)
 
 
-class OrgRef(SQLModel):
+class OrgRefPublic(SQLModel):
     id: int
     code: str
     name: str
 
 
-class CaseOut(SQLModel):
+class CasePublic(SQLModel):
     id: int
     code: str
     kind: Kind
@@ -489,8 +500,8 @@ class CaseOut(SQLModel):
     title: str
     field: CaseField
     location_unit_code: str
-    receiving_org: OrgRef
-    assigned_org: OrgRef | None
+    receiving_org: OrgRefPublic
+    assigned_org: OrgRefPublic | None
     petitioner_count: int
     mass: bool
     urgent: bool = False
@@ -509,7 +520,7 @@ class CaseOut(SQLModel):
     updated_at: datetime
 
 
-class CaseDetail(CaseOut):
+class CaseDetailPublic(CasePublic):
     content: str
     respondent: str | None
     location_address: str | None
@@ -518,8 +529,8 @@ class CaseDetail(CaseOut):
         description="when the complainant received or learned of the decision (default decision_date)")
     filing_obstacle: FilingObstacle | None
     filing_late: bool
-    flags: list[dict[str, str]]
-    petitioners: list[PetitionerOut] | None = Field(
+    flags: list[CaseFlagPublic]
+    petitioners: list[PetitionerPublic] | None = Field(
         description="null when hidden: a denunciation's identity is shown only to the organisation holding it")
     identity_redacted: bool
     outcome_summary: str | None
@@ -533,21 +544,106 @@ class CaseDetail(CaseOut):
     due_rule: str | None
     split_from_id: int | None
     duplicate_of_id: int | None
-    obligations: list[ObligationOut] = Field(
+    obligations: list[ObligationPublic] = Field(
         default_factory=list, description="the law's secondary time limits (docs/deadlines.md#obligations)")
 
 
-class Tracking(SQLModel):
+class _Sparse(BaseModel):
+    """A response object whose optional keys are left out where they do not apply (not sent as
+    null): the JSON shape clients rely on. A key is sent when it was given, even as null."""
+
+    @model_serializer(mode="wrap")
+    def _omit_absent(self, handler):  # type: ignore[no-untyped-def]  # unannotated: keeps the fields' schema
+        data = handler(self)
+        return {k: v for k, v in data.items() if k in self.model_fields_set}
+
+
+FlagCode = Literal["filing_deadline_passed", "mass", "anonymous_denunciation", "possible_duplicate_elsewhere"]
+
+
+class CaseFlagPublic(_Sparse):
+    """Something the desk must check on this case, with its legal source."""
+
+    code: FlagCode
+    source: str
+    detail: str
+    case_code: str | None = Field(default=None, description="possible_duplicate_elsewhere: the other case's code")
+    org: str | None = Field(default=None, description="possible_duplicate_elsewhere: the organisation holding it")
+    received_on: date | None = Field(default=None, description="possible_duplicate_elsewhere: when it was received")
+
+
+class PossibleDuplicatePublic(SQLModel):
+    """An open case of the caller's own organisation from the same petitioner."""
+
+    id: int
+    code: str
+    title: str
+    status: Status
+    kind: Kind
+    received_on: date
+    match: Literal["same respondent", "similar title"]
+
+
+class UnitRefPublic(SQLModel):
+    code: str
+    name: str
+
+
+class LocationResolutionPublic(SQLModel):
+    """How `location_address` was resolved to a ward or commune."""
+
+    unit: UnitRefPublic
+    candidates: list[UnitRefPublic]
+    legacy: bool
+    ambiguous: bool
+    note: str | None
+
+
+class TrackingPublic(SQLModel):
     code: str
     pin: str
 
 
-class CaseCreated(CaseDetail):
-    tracking: Tracking
-    possible_duplicates: list[dict[str, Any]]
-    suggested_org: OrgRef | None
-    location_resolution: dict[str, Any] | None = None
+class CaseCreatedPublic(CaseDetailPublic):
+    tracking: TrackingPublic
+    possible_duplicates: list[PossibleDuplicatePublic]
+    suggested_org: OrgRefPublic | None
+    location_resolution: LocationResolutionPublic | None = None
 
 
-class TransitionOut(CaseDetail):
-    opened_case: CaseCreated | None = None
+class CaseTransitionPublic(CaseDetailPublic):
+    opened_case: CaseCreatedPublic | None = None
+
+
+class GroundPublic(SQLModel):
+    code: str
+    label: str
+    source: str
+
+
+class CaseActionPublic(_Sparse):
+    """One action the caller may take now, with the fields it needs (docs/lifecycle.md)."""
+
+    action: ActionName
+    label: str
+    to_status: Status | None = Field(description="null: computed (resume returns to the status before suspension)")
+    required: list[str]
+    optional: list[str]
+    source: str
+    grounds: list[GroundPublic] | None = Field(default=None, description="reject/archive: the grounds of the law")
+    outcomes: list[str] | None = Field(default=None, description="decide: the outcomes for this kind")
+    complexities: list[Complexity] | None = Field(default=None, description="extend")
+    urgent_reasons: list[UrgentReason] | None = Field(default=None, description="flag_urgent")
+    obligations: list[str] | None = Field(default=None, description="notify: the open obligations it fulfils")
+
+
+class CaseActionsPublic(SQLModel):
+    case_id: int
+    status: Status
+    version: int
+    actions: list[CaseActionPublic]
+
+
+class CaseSplitPublic(SQLModel):
+    case: CaseDetailPublic
+    opened_cases: list[CaseCreatedPublic]

@@ -20,6 +20,7 @@ from app.workflows.dialogues import (
     DialogueKind,
     DialogueStatus,
 )
+from app.workflows.lifecycle import Kind, Status
 
 __all__ = ["Commitment", "CommitmentStatus", "Dialogue", "DialogueActionName", "DialogueCase", "DialogueKind",
            "DialogueStatus", "ReceptionSession", "ReceptionSessionCase", "VoterMeeting", "VoterMeetingCase",
@@ -175,13 +176,13 @@ class VoterMeetingCase(SQLModel, table=True):
 
 # ---- schemas shared by the three ---------------------------------------------------------
 
-class LinkedCase(SQLModel):
+class LinkedCasePublic(SQLModel):
     """A linked case as these records show it: no petitioner, ever."""
 
     id: int
     code: str
-    kind: str
-    status: str
+    kind: Kind
+    status: Status
     overdue: bool
 
 
@@ -196,7 +197,7 @@ class ParticipantRole(StrEnum):
     other = "other"
 
 
-class ParticipantIn(SQLModel):
+class ParticipantCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
@@ -209,7 +210,7 @@ class ParticipantIn(SQLModel):
         return _strip(v)
 
 
-class Participant(SQLModel):
+class ParticipantPublic(SQLModel):
     name: str
     role: ParticipantRole
     organisation: str | None = None
@@ -217,7 +218,7 @@ class Participant(SQLModel):
     absence_reason: str | None = None
 
 
-class AttendanceIn(SQLModel):
+class AttendanceCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200, description="a participant's name, as listed")
@@ -250,7 +251,7 @@ class DialogueCreate(SQLModel):
                                               "dialogues: default the case's unit")
     topic: str | None = Field(default=None, max_length=500, description="direct dialogues: required")
     case_ids: list[CaseIdIn] = Field(**_CASE_IDS)
-    participants: list[ParticipantIn] = Field(default_factory=list, max_length=500)
+    participants: list[ParticipantCreate] = Field(default_factory=list, max_length=500)
 
     @field_validator("chair", "location")
     @classmethod
@@ -273,7 +274,7 @@ class DialogueCreate(SQLModel):
         return _ids(v)
 
 
-class DialogueTransitionIn(SQLModel):
+class DialogueTransitionCreate(SQLModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"action": "hold", "on": "2026-11-20", "minutes": "Hai bên trình bày ý kiến; thống nhất đo đạc lại ranh giới.",
          "attendance": [{"name": "Nguyễn Văn An", "present": True},
@@ -286,7 +287,7 @@ class DialogueTransitionIn(SQLModel):
     on: Day | None = Field(default=None, description="hold: the day it was held; postpone: the new notice's day; "
                                                       "default today")
     minutes: str | None = Field(default=None, max_length=50000, description="hold: the minutes (biên bản)")
-    attendance: list[AttendanceIn] = Field(default_factory=list, max_length=500,
+    attendance: list[AttendanceCreate] = Field(default_factory=list, max_length=500,
                                            description="hold: who was present; absentees are recorded")
     scheduled_at: AwareDatetime | None = Field(default=None, description="postpone: the new time")
 
@@ -322,7 +323,7 @@ class CommitmentUpdate(SQLModel):
     reason: str | None = Field(default=None, max_length=2000)
 
 
-class CommitmentOut(SQLModel):
+class CommitmentPublic(SQLModel):
     id: int
     dialogue_id: int
     description: str
@@ -338,7 +339,7 @@ class CommitmentOut(SQLModel):
     updated_at: datetime
 
 
-class DialogueOut(SQLModel):
+class DialoguePublic(SQLModel):
     id: int
     kind: DialogueKind
     status: DialogueStatus
@@ -352,14 +353,14 @@ class DialogueOut(SQLModel):
     unit_code: str
     topic: str | None
     case_ids: list[int]
-    cases: list[LinkedCase]
-    participants: list[Participant]
-    absentees: list[Participant]
+    cases: list[LinkedCasePublic]
+    participants: list[ParticipantPublic]
+    absentees: list[ParticipantPublic]
     minutes: str | None
     held_on: date | None
     cancel_reason: str | None
     postponements: int
-    commitments: list[CommitmentOut]
+    commitments: list[CommitmentPublic]
     allowed_actions: list[str]
     version: int
     created_at: datetime
@@ -397,7 +398,7 @@ class ReceptionSessionCreate(SQLModel):
         return _ids(v)
 
 
-class ReceptionSessionOut(SQLModel):
+class ReceptionSessionPublic(SQLModel):
     id: int
     org: str
     org_name: str
@@ -408,12 +409,12 @@ class ReceptionSessionOut(SQLModel):
     visitors: int
     delegations: int
     case_ids: list[int]
-    cases: list[LinkedCase]
+    cases: list[LinkedCasePublic]
     notes: str | None
     created_at: datetime
 
 
-class ReceptionRuleOut(SQLModel):
+class ReceptionRulePublic(SQLModel):
     key: str
     head: str
     frequency: str
@@ -423,11 +424,11 @@ class ReceptionRuleOut(SQLModel):
     evidence: str
 
 
-class ComplianceItem(SQLModel):
+class ComplianceItemPublic(SQLModel):
     org: str
     org_name: str
     unit_code: str
-    rule: ReceptionRuleOut = Field(description="the legal frequency in force on the month's first day")
+    rule: ReceptionRulePublic = Field(description="the legal frequency in force on the month's first day")
     measure: str = Field(description="`days`: distinct days with a session led by the head in the month; "
                                      "`weeks`: weeks of the month with one")
     required: int
@@ -437,11 +438,11 @@ class ComplianceItem(SQLModel):
     weeks_missed: list[date] = Field(description="weekly rules: the Monday of each week without a session")
 
 
-class ComplianceOut(SQLModel):
+class CompliancePublic(SQLModel):
     year: int
     month: int
     month_complete: bool = Field(description="false while the month is still running")
-    items: list[ComplianceItem]
+    items: list[ComplianceItemPublic]
     compliant: int
     not_compliant: int
 
@@ -498,19 +499,19 @@ class VoterMeetingUpdate(SQLModel):
         return [_strip(d) for d in v] if v else v
 
 
-class MeetingCase(LinkedCase):
+class MeetingCase(LinkedCasePublic):
     answered: bool = Field(description="an answer or decision has been issued")
     outcome: str | None
 
 
-class MeetingCounts(SQLModel):
+class MeetingCountsPublic(SQLModel):
     total: int
     answered: int
     open: int = Field(description="still awaiting an answer")
     overdue: int
 
 
-class VoterMeetingOut(SQLModel):
+class VoterMeetingPublic(SQLModel):
     id: int
     held_on: date
     unit_code: str
@@ -521,7 +522,7 @@ class VoterMeetingOut(SQLModel):
     location: str | None
     case_ids: list[int]
     cases: list[MeetingCase]
-    counts: MeetingCounts
+    counts: MeetingCountsPublic
     summary: str | None
     version: int
     created_at: datetime

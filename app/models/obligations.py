@@ -42,7 +42,7 @@ def case_has_overdue_obligation(case_id_col: sa.ColumnElement[int], today: date)
     return sa.exists().where(CaseObligation.case_id == case_id_col, obligation_overdue_clause(today))
 
 
-class ObligationOut(SQLModel):
+class ObligationPublic(SQLModel):
     key: str
     label: str
     due: date

@@ -79,7 +79,7 @@ class Organization(SQLModel, table=True):
 
 # ---- API schemas -----------------------------------------------------------------------------
 
-class UnitRead(SQLModel):
+class UnitPublic(SQLModel):
     code: str
     name: str
     level: UnitLevel
@@ -105,7 +105,7 @@ class UnitCreate(SQLModel):
     valid_to: Day | None = None
 
 
-class OrgRead(SQLModel):
+class OrgPublic(SQLModel):
     id: int
     code: str
     name: str
@@ -128,6 +128,7 @@ class OrgCreate(SQLModel):
     kind: OrgKind
     unit_code: str = Field(min_length=1, max_length=16)
     parent_code: str | None = Field(default=None, max_length=64)
-    may_resolve: StrictBool | None = Field(default=None, description="accepts and resolves complaints and denunciations; "
+    may_resolve: StrictBool | None = Field(default=None,
+                                           description="accepts and resolves complaints and denunciations; "
                                      "default by kind (people_committee, inspectorate, department, police, court, "
                                      "procuracy: true)")

@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from app.models.base import DB_INT_MAX, Day, ts_field
 from app.models.cases import Case
+from app.models.reference import UnitLevel
 from app.workflows.overdue import RUNNING_STATUSES
 from app.workflows.recommendations import RecStatus
 
@@ -82,7 +83,7 @@ class RecommendationCreate(SQLModel):
         return v.strip()
 
 
-class RecommendationResponse(SQLModel):
+class RecommendationResponseCreate(SQLModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"response": "UBND phường đã ban hành quyết định giải quyết khiếu nại ngày 10/12/2026."}]})
 
@@ -96,7 +97,7 @@ class RecommendationResponse(SQLModel):
         return v.strip()
 
 
-class RecommendationTransition(SQLModel):
+class RecommendationTransitionCreate(SQLModel):
     """The supervisor's decision on an answer (app/workflows/recommendations.py)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
@@ -108,7 +109,7 @@ class RecommendationTransition(SQLModel):
     response_due: Day | None = Field(default=None, description="reopen: a new response due date")
 
 
-class RecommendationOut(SQLModel):
+class RecommendationPublic(SQLModel):
     id: int
     case_id: int | None
     case_code: str | None = None
@@ -134,12 +135,12 @@ class RecommendationOut(SQLModel):
 
 # ---- API schemas: overview ---------------------------------------------------------------------
 
-class OpenOverdue(SQLModel):
+class OpenOverduePublic(SQLModel):
     open: int = 0
     overdue: int = 0
 
 
-class RecommendationCounts(OpenOverdue):
+class RecommendationCountsPublic(OpenOverduePublic):
     answered: int = 0
     answered_late: int = Field(default=0, description="answered after the due date (still open or not)")
 
@@ -150,14 +151,14 @@ class MissedObligations(SQLModel):
     obligations: int = Field(default=0, description="the overdue obligations of those cases")
 
 
-class OldestOverdue(SQLModel):
+class OldestOverduePublic(SQLModel):
     id: int
     code: str
     due: date
     days_overdue: int
 
 
-class UnitOverview(SQLModel):
+class UnitOverviewPublic(SQLModel):
     unit_code: str
     unit_name: str | None = None
     open: int = Field(default=0, description="open cases located in the unit and below")
@@ -169,9 +170,9 @@ class UnitOverview(SQLModel):
     by_stage: dict[str, int] = Field(default_factory=dict,
                                      description="open cases by clock stage; `none` = no running clock")
     by_status: dict[str, int] = Field(default_factory=dict)
-    oldest_overdue: OldestOverdue | None = None
-    recommendations: RecommendationCounts = Field(default_factory=RecommendationCounts)
-    commitments: OpenOverdue = Field(default_factory=OpenOverdue,
+    oldest_overdue: OldestOverduePublic | None = None
+    recommendations: RecommendationCountsPublic = Field(default_factory=RecommendationCountsPublic)
+    commitments: OpenOverduePublic = Field(default_factory=OpenOverduePublic,
                                      description="open commitments of the dialogues about the unit, and "
                                                  "the overdue ones (= GET /commitments?unit=&overdue=true)")
     missed_obligations: MissedObligations = Field(default_factory=MissedObligations)
@@ -179,18 +180,24 @@ class UnitOverview(SQLModel):
     # recommendations, commitments and missed_obligations.
 
 
-class OverviewOut(SQLModel):
-    unit: dict[str, str | None]
+class OverviewUnitPublic(SQLModel):
+    code: str
+    name: str
+    level: UnitLevel
+
+
+class OverviewPublic(SQLModel):
+    unit: OverviewUnitPublic
     as_of: date
     due_soon_until: date = Field(description="today + 5 working days")
-    total: UnitOverview = Field(description="the unit and everything below it")
-    own: UnitOverview = Field(description="cases located at the unit itself, in none of its children")
-    children: list[UnitOverview]
+    total: UnitOverviewPublic = Field(description="the unit and everything below it")
+    own: UnitOverviewPublic = Field(description="cases located at the unit itself, in none of its children")
+    children: list[UnitOverviewPublic]
 
 
 # ---- API schemas: alerts -------------------------------------------------------------------------
 
-class AlertOut(SQLModel):
+class AlertPublic(SQLModel):
     id: str
     at: datetime
     kind: str = Field(description="urgent | overdue | obligation_overdue")
@@ -199,7 +206,7 @@ class AlertOut(SQLModel):
     message: str
 
 
-class AlertPage(SQLModel):
-    items: list[AlertOut]
+class AlertPagePublic(SQLModel):
+    items: list[AlertPublic]
     next_cursor: str = Field(description="pass as `after` to get only what is newer")
     has_more: bool = Field(default=False, description="more new alerts than `limit`: call again with next_cursor")

@@ -8,10 +8,10 @@ from pydantic import ConfigDict, StrictBool
 from sqlmodel import Field, SQLModel
 
 from app.models.base import ts_field
-from app.models.reference import OrgRead
+from app.models.reference import OrgPublic
 from app.workflows.roles import Role
 
-__all__ = ["Role", "User", "UserCreate", "UserRead", "UserUpdate"]
+__all__ = ["Role", "User", "UserCreate", "UserPublic", "UserUpdate"]
 
 
 class User(SQLModel, table=True):
@@ -31,13 +31,13 @@ class User(SQLModel, table=True):
     updated_at: datetime = ts_field()
 
 
-class UserRead(SQLModel):
+class UserPublic(SQLModel):
     id: int
     username: str
     full_name: str
     role: Role
     is_active: bool = True
-    organization: OrgRead
+    organization: OrgPublic
 
 
 USERNAME_PATTERN = r"^[a-zA-Z0-9_.@-]{3,64}$"

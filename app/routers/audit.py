@@ -4,14 +4,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
 
 from app.deps import DbSession, ReadSession
-from app.models.audit import AuditEntity, AuditEvent, AuditEventRead, AuditVerifyResult
+from app.errors import field_error
+from app.models.audit import AuditChainHeadPublic, AuditEntity, AuditEvent, AuditEventPublic, AuditVerifyPublic
 from app.models.base import DB_INT_MAX, Day, as_utc
 from app.models.users import Role
 from app.pagination import Cursor, Limit, Page
-from app.problems import field_error, problem_responses
+from app.problems import problem_responses
 from app.routers.params import InputRoute, date_query, id_query
 from app.security import Principal, RequireRole
 from app.services import audit as audit_service
@@ -33,13 +33,13 @@ _CHAIN = problem_responses(403, descriptions={
     403: "Only supervisors and admins whose jurisdiction is the whole city check the chain"})
 
 
-def event_read(ev: AuditEvent) -> AuditEventRead:
-    data = AuditEventRead.model_validate(ev, from_attributes=True)
+def event_read(ev: AuditEvent) -> AuditEventPublic:
+    data = AuditEventPublic.model_validate(ev, from_attributes=True)
     data.at = as_utc(ev.at)
     return data
 
 
-@router.get("", response_model=Page[AuditEventRead], summary="Audit events in your jurisdiction, oldest first",
+@router.get("", response_model=Page[AuditEventPublic], summary="Audit events in your jurisdiction, oldest first",
             description="Events about cases you may see, and about the dialogues, commitments, recommendations, "
                         "reception sessions and voter meetings of your jurisdiction; for admins also events about "
                         "the users, organisations and units of their jurisdiction, and, for admins of the whole "
@@ -56,18 +56,18 @@ async def list_events(
                                      description="the acting user's organisation (code)")] = None,
     entity: Annotated[AuditEntity | None, Query(description="what the event is about")] = None,
     limit: Limit = 50, cursor: Cursor = None,
-) -> Page[AuditEventRead]:
+) -> Page[AuditEventPublic]:
     filters = audit_query.EventFilters(case_id=case_id, actor=actor, action=action, org=org,
                                        entity=entity.value if entity else None, from_=from_, to=to)
     rows, nxt = await audit_query.list_events(session, principal, filters, limit=limit, cursor=cursor)
     return Page(items=[event_read(r) for r in rows], next_cursor=nxt)
 
 
-@router.get("/verify", response_model=AuditVerifyResult, summary="Recompute the hash chain", responses=_CHAIN)
+@router.get("/verify", response_model=AuditVerifyPublic, summary="Recompute the hash chain", responses=_CHAIN)
 async def verify(session: ReadSession, _: CityAuditor,
                  head_seq: Annotated[int | None, Query(ge=1, le=DB_INT_MAX,
                                                        description="an exported head's seq")] = None,
-                 head_hash: Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$")] = None) -> AuditVerifyResult:
+                 head_hash: Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$")] = None) -> AuditVerifyPublic:
     if (head_seq is None) != (head_hash is None):
         # half an exported head would silently check nothing: the operator must know
         missing = "head_hash" if head_hash is None else "head_seq"
@@ -76,13 +76,7 @@ async def verify(session: ReadSession, _: CityAuditor,
     return await audit_service.verify(session, expect_head=expect)
 
 
-class ChainHead(BaseModel):
-    seq: int = Field(description="0 when the trail is empty")
-    hash: str
-    at: str | None = Field(default=None, description="when the event was recorded (ISO 8601)")
-
-
-@router.get("/head", response_model=ChainHead, responses=_CHAIN,
+@router.get("/head", response_model=AuditChainHeadPublic, responses=_CHAIN,
             summary="The latest event's seq and hash, to keep outside the database")
 async def chain_head(session: ReadSession, _: CityAuditor) -> dict:
     return await audit_service.head(session) or {"seq": 0, "hash": audit_service.GENESIS_HASH, "at": None}

@@ -5,7 +5,6 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel
 
 from app.deps import (
     CaseForUpdate,
@@ -19,22 +18,24 @@ from app.deps import (
     idempotent_replay,
     remember_response,
 )
-from app.errors import CURSOR
-from app.models.audit import AuditEventRead
+from app.errors import CURSOR, field_error
+from app.models.audit import AuditEventPublic
 from app.models.base import DB_INT_MAX, Day
 from app.models.cases import (
+    CaseActionsPublic,
     CaseCreate,
-    CaseCreated,
-    CaseDetail,
+    CaseCreatedPublic,
+    CaseDetailPublic,
     CaseField,
-    CaseOut,
+    CasePublic,
+    CaseSplitCreate,
+    CaseSplitPublic,
+    CaseTransitionCreate,
+    CaseTransitionPublic,
     CaseUpdate,
-    SplitIn,
-    TransitionIn,
-    TransitionOut,
 )
 from app.pagination import Cursor, Limit, Page, cut_page, decode_cursor, encode_cursor
-from app.problems import field_error, problem_responses
+from app.problems import problem_responses
 from app.routers.audit import event_read
 from app.routers.params import InputRoute
 from app.security import CurrentPrincipal, Principal, RequireRole
@@ -82,7 +83,7 @@ def _case_cursor(after: list[Any] | None, sort: str) -> list[Any] | None:
     return after
 
 
-@router.post("", response_model=CaseCreated, status_code=201, summary="Log a petition (tiếp nhận)",
+@router.post("", response_model=CaseCreatedPublic, status_code=201, summary="Log a petition (tiếp nhận)",
              description="The response carries the tracking code and PIN (`tracking`): the PIN is shown only here.",
              responses=_responses(403, 409, 422, 503, ok=201))
 async def create_case(request: Request, response: Response, session: DbSession, principal: Desk, body: CaseCreate,
@@ -98,13 +99,14 @@ async def create_case(request: Request, response: Response, session: DbSession, 
     return out
 
 
-@router.get("", response_model=Page[CaseOut], summary="Cases in your jurisdiction", responses=_responses(422))
+@router.get("", response_model=Page[CasePublic], summary="Cases in your jurisdiction", responses=_responses(422))
 async def list_cases(
     session: DbSession, principal: CurrentPrincipal, t: Today,
     status: Annotated[list[Status] | None, Query(description="repeatable")] = None,
     kind: Kind | None = None,
     field: CaseField | None = None,
-    unit: Annotated[str | None, Query(max_length=16, description="administrative unit code: the unit and below")] = None,
+    unit: Annotated[str | None, Query(max_length=16,
+                                      description="administrative unit code: the unit and below")] = None,
     assigned_org: Annotated[str | None, Query(max_length=64)] = None,
     receiving_org: Annotated[str | None, Query(max_length=64)] = None,
     overdue: bool | None = None,
@@ -115,7 +117,7 @@ async def list_cases(
     q: Annotated[str | None, Query(max_length=200, description="text; diacritics-insensitive")] = None,
     sort: Annotated[str, Query(pattern="^(-?received_on|-?due|-?id|-updated_at)$")] = "-received_on",
     limit: Limit = 50, cursor: Cursor = None,
-) -> Page[CaseOut]:
+) -> Page[CasePublic]:
     filters = svc.CaseFilters(status=[s.value for s in status] if status else None, kind=kind.value if kind else None,
                               field=field.value if field else None, unit=unit, assigned_org=assigned_org,
                               receiving_org=receiving_org, overdue=overdue, obligation_overdue=obligation_overdue,
@@ -128,36 +130,29 @@ async def list_cases(
     return Page(items=[await svc.case_out(r, orgs, t) for r in rows], next_cursor=encode_cursor(nxt) if nxt else None)
 
 
-@router.get("/{case_id}", response_model=CaseDetail, summary="One case, with its ETag",
+@router.get("/{case_id}", response_model=CaseDetailPublic, summary="One case, with its ETag",
             responses=_responses(404, 422, ok=200))
 async def get_case(response: Response, session: DbSession, principal: CurrentPrincipal, case: CurrentCase,
-                   t: Today) -> CaseDetail:
+                   t: Today) -> CaseDetailPublic:
     response.headers["ETag"] = etag(case)
     return await svc.case_detail(session, case, svc.OrgCache(session), principal, t)
 
 
-@router.patch("/{case_id}", response_model=CaseDetail, summary="Edit descriptive fields (If-Match required)",
+@router.patch("/{case_id}", response_model=CaseDetailPublic, summary="Edit descriptive fields (If-Match required)",
               responses=_responses(403, 404, 412, 422, 428, ok=200))
 async def patch_case(response: Response, session: DbSession, principal: CurrentPrincipal, case: CaseForUpdate,
-                     body: CaseUpdate, clock: RequestClock, if_match: IfMatch = None) -> CaseDetail:
+                     body: CaseUpdate, clock: RequestClock, if_match: IfMatch = None) -> CaseDetailPublic:
     await svc.update(session, principal, case, body, clock, if_match)
     response.headers["ETag"] = etag(case)
     return await svc.case_detail(session, case, svc.OrgCache(session), principal, clock.today,
                                  audit_identity_read=False)
 
 
-class ActionsOut(BaseModel):
-    case_id: int
-    status: Status
-    version: int
-    actions: list[dict[str, Any]]
-
-
-@router.get("/{case_id}/actions", response_model=ActionsOut, summary="What you may do to this case now",
+@router.get("/{case_id}/actions", response_model=CaseActionsPublic, summary="What you may do to this case now",
             responses=_responses(404, 422))
-async def case_actions(session: DbSession, principal: CurrentPrincipal, case: CurrentCase) -> ActionsOut:
+async def case_actions(session: DbSession, principal: CurrentPrincipal, case: CurrentCase) -> CaseActionsPublic:
     owed = await svc.owed_keys(session, case.id, principal.org.id)
-    return ActionsOut(case_id=case.id, status=case.status, version=case.version,
+    return CaseActionsPublic(case_id=case.id, status=case.status, version=case.version,
                       actions=svc.actions_for(case, principal, owed))
 
 
@@ -176,11 +171,12 @@ def _transition_description() -> str:
             "docs/lifecycle.md; `GET /cases/{id}/actions` lists what you may do now):\n\n" + "\n".join(lines))
 
 
-@router.post("/{case_id}/transitions", response_model=TransitionOut, summary="Take an action (If-Match required)",
+@router.post("/{case_id}/transitions", response_model=CaseTransitionPublic,
+             summary="Take an action (If-Match required)",
              description=_transition_description(),
              responses=_responses(403, 404, 409, 412, 422, 428, ok=200))
 async def transition(request: Request, response: Response, session: DbSession, principal: CurrentPrincipal,
-                     case: CaseForUpdate, body: TransitionIn, clock: RequestClock, if_match: IfMatch = None,
+                     case: CaseForUpdate, body: CaseTransitionCreate, clock: RequestClock, if_match: IfMatch = None,
                      idempotency_key: IdemKey = None) -> Any:
     replay, pending = await idempotent_replay(request, session, principal, idempotency_key, case=case)
     if replay is not None:
@@ -191,33 +187,30 @@ async def transition(request: Request, response: Response, session: DbSession, p
     opened = None
     if result.opened is not None:
         opened = await svc.created_response(session, principal, result.opened, orgs, clock.today)
-    out = TransitionOut(**detail.model_dump(), opened_case=opened)
+    out = CaseTransitionPublic(**detail.model_dump(), opened_case=opened)
     await remember_response(session, principal, pending, 200, out)
     response.headers["ETag"] = etag(result.case)
     return out
 
 
-class SplitOut(BaseModel):
-    case: CaseDetail
-    opened_cases: list[CaseCreated]
-
-
-@router.post("/{case_id}/split", response_model=SplitOut, status_code=201,
+@router.post("/{case_id}/split", response_model=CaseSplitPublic, status_code=201,
              summary="Split a petition with several contents into linked cases (Luật Tiếp công dân Art 25(3))",
              responses=_responses(403, 404, 409, 412, 422, 428, ok=201))
 async def split_case(response: Response, session: DbSession, principal: CurrentPrincipal, case: CaseForUpdate,
-                     body: SplitIn, clock: RequestClock, if_match: IfMatch = None) -> SplitOut:
+                     body: CaseSplitCreate, clock: RequestClock, if_match: IfMatch = None) -> CaseSplitPublic:
     case, opened = await svc.split(session, principal, case, body, clock, if_match)
     orgs = svc.OrgCache(session)
     response.headers["ETag"] = etag(case)
-    return SplitOut(case=await svc.case_detail(session, case, orgs, principal, clock.today, audit_identity_read=False),
+    return CaseSplitPublic(case=await svc.case_detail(session, case, orgs, principal, clock.today,
+                                                      audit_identity_read=False),
                     opened_cases=[await svc.created_response(session, principal, o, orgs, clock.today) for o in opened])
 
 
-@router.get("/{case_id}/history", response_model=Page[AuditEventRead], summary="The case's audit events, oldest first",
+@router.get("/{case_id}/history", response_model=Page[AuditEventPublic],
+            summary="The case's audit events, oldest first",
             responses=_responses(404, 422))
 async def case_history(session: DbSession, case: CurrentCase, limit: Limit = 200,
-                       cursor: Cursor = None) -> Page[AuditEventRead]:
+                       cursor: Cursor = None) -> Page[AuditEventPublic]:
     after = decode_cursor(cursor, 1, kinds=(int,))
     rows = await svc.history(session, case, limit=limit, after_seq=after[0] if after else None)
     page, nxt = cut_page(rows, limit, lambda e: [e.seq])

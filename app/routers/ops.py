@@ -5,34 +5,23 @@ import hmac
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 
 from app.migrations import head_revision
+from app.models.ops import HealthPublic, ReadinessPublic
 from app.problems import Problem, problem_responses
-from app.services.health import database_revision
 from app.routers.params import InputRoute
+from app.services.health import database_revision
 
 router = APIRouter(route_class=InputRoute, tags=["operations"])
 
 
-class Health(BaseModel):
-    status: str = Field(examples=["ok"])
-
-
-class Readiness(BaseModel):
-    status: str = Field(description="`ok` or `unavailable`", examples=["ok"])
-    database: str = Field(description="`ok`, or why not", examples=["ok"])
-    revision: str | None = Field(default=None, description="the database's migration revision")
-    expected_revision: str | None = Field(default=None, description="the code's latest migration revision")
-
-
-@router.get("/healthz", response_model=Health, summary="The process is alive")
+@router.get("/healthz", response_model=HealthPublic, summary="The process is alive")
 async def healthz() -> dict:
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=Readiness, summary="The database is reachable and at the latest migration",
-            responses={503: {"model": Readiness, "description": "database unreachable, not migrated, or behind"}})
+@router.get("/readyz", response_model=ReadinessPublic, summary="The database is reachable and at the latest migration",
+            responses={503: {"model": ReadinessPublic, "description": "database unreachable, not migrated, or behind"}})
 async def readyz(request: Request) -> JSONResponse:
     db = request.app.state.db
     expected = head_revision()

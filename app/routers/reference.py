@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query
 
 from app.db import DbSession
 from app.models.base import DB_INT_MAX
-from app.models.reference import OrgCreate, OrgKind, OrgRead, UnitCreate, UnitLevel, UnitRead
+from app.models.reference import OrgCreate, OrgKind, OrgPublic, UnitCreate, UnitLevel, UnitPublic
 from app.pagination import Cursor, Limit, Page
 from app.problems import Problem, problem_responses
 from app.routers.params import InputRoute
@@ -21,45 +21,45 @@ _ADMIN_WRITE = problem_responses(403, 409, 422, descriptions={403: "Only an admi
                                                               409: "The code exists already"})
 
 
-@router.get("/units", response_model=Page[UnitRead], summary="Administrative units (Hanoi is 01)")
+@router.get("/units", response_model=Page[UnitPublic], summary="Administrative units (Hanoi is 01)")
 async def list_units(session: DbSession, _: CurrentPrincipal, parent: Code = None, level: UnitLevel | None = None,
                      q: Annotated[str | None, Query(max_length=100)] = None, limit: Limit = 200,
-                     cursor: Cursor = None) -> Page[UnitRead]:
+                     cursor: Cursor = None) -> Page[UnitPublic]:
     rows, nxt = await ref.list_units(session, parent=parent, level=level.value if level else None, q=q, limit=limit,
                                      cursor=cursor)
-    return Page(items=[UnitRead.model_validate(r, from_attributes=True) for r in rows], next_cursor=nxt)
+    return Page(items=[UnitPublic.model_validate(r, from_attributes=True) for r in rows], next_cursor=nxt)
 
 
-@router.get("/units/{code}", response_model=UnitRead, summary="One administrative unit by code",
+@router.get("/units/{code}", response_model=UnitPublic, summary="One administrative unit by code",
             responses=problem_responses(404))
 async def get_unit(session: DbSession, _: CurrentPrincipal,
-                   code: Annotated[str, Path(max_length=16, examples=["00070"])]) -> UnitRead:
+                   code: Annotated[str, Path(max_length=16, examples=["00070"])]) -> UnitPublic:
     unit = await ref.get_unit(session, code)
     if unit is None:
         raise Problem(404, f"No unit {code}.", slug="not-found")
-    return UnitRead.model_validate(unit, from_attributes=True)
+    return UnitPublic.model_validate(unit, from_attributes=True)
 
 
-@router.post("/units", response_model=UnitRead, status_code=201, summary="Add a unit (admin)",
+@router.post("/units", response_model=UnitPublic, status_code=201, summary="Add a unit (admin)",
              responses=_ADMIN_WRITE)
-async def create_unit(session: DbSession, admin: AdminPrincipal, body: UnitCreate) -> UnitRead:
+async def create_unit(session: DbSession, admin: AdminPrincipal, body: UnitCreate) -> UnitPublic:
     unit = await ref.create_unit(session, admin, body)
-    return UnitRead.model_validate(unit, from_attributes=True)
+    return UnitPublic.model_validate(unit, from_attributes=True)
 
 
-@router.get("/organizations", response_model=Page[OrgRead], summary="Organisations, by code")
+@router.get("/organizations", response_model=Page[OrgPublic], summary="Organisations, by code")
 async def list_orgs(session: DbSession, _: CurrentPrincipal, unit: Code = None, kind: OrgKind | None = None,
                     q: Annotated[str | None, Query(max_length=100)] = None, limit: Limit = 50,
-                    cursor: Cursor = None) -> Page[OrgRead]:
+                    cursor: Cursor = None) -> Page[OrgPublic]:
     rows, nxt = await ref.list_orgs(session, unit=unit, kind=kind.value if kind else None, q=q, limit=limit,
                                     cursor=cursor)
-    return Page(items=[OrgRead.model_validate(r, from_attributes=True) for r in rows], next_cursor=nxt)
+    return Page(items=[OrgPublic.model_validate(r, from_attributes=True) for r in rows], next_cursor=nxt)
 
 
-@router.get("/organizations/{code}", response_model=OrgRead, summary="One organisation by code (or numeric id)",
+@router.get("/organizations/{code}", response_model=OrgPublic, summary="One organisation by code (or numeric id)",
             responses=problem_responses(404))
 async def get_org(session: DbSession, _: CurrentPrincipal,
-                  code: Annotated[str, Path(max_length=64, examples=["UBND-00070"])]) -> OrgRead:
+                  code: Annotated[str, Path(max_length=64, examples=["UBND-00070"])]) -> OrgPublic:
     # str.isdigit() is also true for "³" or "٣", which int() refuses or reads as another number
     if code.isascii() and code.isdigit():
         org_id = int(code)
@@ -68,11 +68,11 @@ async def get_org(session: DbSession, _: CurrentPrincipal,
         org = await ref.get_org(session, code=code)
     if org is None:
         raise Problem(404, f"No organisation {code}.", slug="not-found")
-    return OrgRead.model_validate(org, from_attributes=True)
+    return OrgPublic.model_validate(org, from_attributes=True)
 
 
-@router.post("/organizations", response_model=OrgRead, status_code=201, summary="Add an organisation (admin)",
+@router.post("/organizations", response_model=OrgPublic, status_code=201, summary="Add an organisation (admin)",
              responses=_ADMIN_WRITE)
-async def create_org(session: DbSession, admin: AdminPrincipal, body: OrgCreate) -> OrgRead:
+async def create_org(session: DbSession, admin: AdminPrincipal, body: OrgCreate) -> OrgPublic:
     org = await ref.create_org(session, admin, body)
-    return OrgRead.model_validate(org, from_attributes=True)
+    return OrgPublic.model_validate(org, from_attributes=True)

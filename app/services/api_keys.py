@@ -44,7 +44,8 @@ async def create(session: AsyncSession, actor: Any, data: ApiKeyCreate, *,
                 password_hash=_NO_PASSWORD, role=Role.reception.value, organization_id=org.id)
     session.add(user)
     await session.flush()
-    row = ApiKey(name=data.name, organization_id=org.id, user_id=user.id, key_digest=digest(server_key, key), prefix=key[:10])
+    row = ApiKey(name=data.name, organization_id=org.id, user_id=user.id, key_digest=digest(server_key, key),
+                 prefix=key[:10])
     session.add(row)
     await session.flush()
     await audit.record(session, actor=actor, action="api_key.create", entity="api_key", entity_id=row.id,
@@ -101,7 +102,8 @@ async def principal_for_key(session: AsyncSession, key: str | None, *, server_ke
     revoked key (Open311 answers 403 for an invalid api_key)."""
     if not key or len(key) > 128:
         raise Forbidden("A valid api_key is required.")
-    row = (await session.execute(select(ApiKey).where(ApiKey.key_digest == digest(server_key, key)))).scalar_one_or_none()
+    found = await session.execute(select(ApiKey).where(ApiKey.key_digest == digest(server_key, key)))
+    row = found.scalar_one_or_none()
     if row is None or row.revoked_at is not None:
         raise Forbidden("A valid api_key is required.")
     user = await session.get(User, row.user_id)

@@ -16,7 +16,7 @@ from sqlalchemy import event, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from app.models.audit import AuditEvent, AuditVerifyResult
+from app.models.audit import AuditEvent, AuditVerifyPublic
 from app.models.base import as_utc, utcnow
 from app.observability import request_id_var
 
@@ -147,12 +147,14 @@ async def head(session: AsyncSession) -> dict[str, Any] | None:
 
 
 async def _stream(session: AsyncSession, batch: int) -> AsyncIterator[AuditEvent]:
-    result = await session.stream_scalars(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch))
+    stmt = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
+    result = await session.stream_scalars(stmt)
     async for ev in result:
         yield ev
 
 
-async def verify(session: AsyncSession, *, batch: int = 1000, expect_head: tuple[int, str] | None = None) -> AuditVerifyResult:
+async def verify(session: AsyncSession, *, batch: int = 1000,
+                 expect_head: tuple[int, str] | None = None) -> AuditVerifyPublic:
     """Recompute the chain in seq order, streaming (constant memory); name the first bad event.
 
     `expect_head` — a (seq, hash) kept outside the database (`petitions audit head`) — also
@@ -164,7 +166,7 @@ async def verify(session: AsyncSession, *, batch: int = 1000, expect_head: tuple
     async for ev in _stream(session, batch):
         reason = None
         if expect_head is not None and ev.seq == expect_head[0] and ev.hash != expect_head[1]:
-            return AuditVerifyResult(ok=False, events_checked=checked, first_bad_seq=ev.seq, head_seq=last_seq,
+            return AuditVerifyPublic(ok=False, events_checked=checked, first_bad_seq=ev.seq, head_seq=last_seq,
                                      head_hash=last_hash, detail="the event at the exported head has another hash")
         if ev.seq != expected_seq:
             reason = f"event {expected_seq} is missing" if ev.seq > expected_seq else "sequence out of order"
@@ -174,7 +176,7 @@ async def verify(session: AsyncSession, *, batch: int = 1000, expect_head: tuple
         elif compute_hash(ev) != ev.hash:
             reason, bad = "content does not match its hash", ev.seq
         if reason:
-            return AuditVerifyResult(ok=False, events_checked=checked, first_bad_seq=bad, head_seq=last_seq,
+            return AuditVerifyPublic(ok=False, events_checked=checked, first_bad_seq=bad, head_seq=last_seq,
                                      head_hash=last_hash, detail=reason)
         checked += 1
         prev_hash = ev.hash
@@ -184,7 +186,8 @@ async def verify(session: AsyncSession, *, batch: int = 1000, expect_head: tuple
     if expect_head is not None:
         seq, hsh = expect_head
         if last_seq is None or last_seq < seq:
-            return AuditVerifyResult(ok=False, events_checked=checked, first_bad_seq=(last_seq or 0) + 1,
+            return AuditVerifyPublic(ok=False, events_checked=checked, first_bad_seq=(last_seq or 0) + 1,
                                      head_seq=last_seq, head_hash=last_hash,
                                      detail=f"the chain ends before the exported head {seq}: events were removed")
-    return AuditVerifyResult(ok=True, events_checked=checked, first_bad_seq=None, head_seq=last_seq, head_hash=last_hash)
+    return AuditVerifyPublic(ok=True, events_checked=checked, first_bad_seq=None, head_seq=last_seq,
+                             head_hash=last_hash)

@@ -25,14 +25,14 @@ from app.models.cases import Case
 from app.models.dialogues import (
     Commitment,
     CommitmentCreate,
-    CommitmentOut,
+    CommitmentPublic,
     CommitmentUpdate,
     Dialogue,
     DialogueCase,
     DialogueCreate,
-    DialogueOut,
-    DialogueTransitionIn,
-    Participant,
+    DialoguePublic,
+    DialogueTransitionCreate,
+    ParticipantPublic,
     commitment_overdue_clause,
 )
 from app.models.reference import Organization
@@ -161,7 +161,8 @@ async def create(session: AsyncSession, principal: Principal, data: DialogueCrea
         host_path=principal.unit.path, unit_code=unit.code, unit_path=unit.path, chair=data.chair,
         scheduled_at=data.scheduled_at, notice_on=notice_on, short_notice=rules.short_notice(notice_on, day),
         location=data.location, topic=data.topic,
-        participants=[Participant(**p.model_dump(mode="json")).model_dump(mode="json") for p in data.participants],
+        participants=[ParticipantPublic(**p.model_dump(mode="json")).model_dump(mode="json")
+                      for p in data.participants],
         created_by_id=principal.user.id,
     )
     session.add(dialogue)
@@ -178,7 +179,7 @@ async def create(session: AsyncSession, principal: Principal, data: DialogueCrea
     return dialogue
 
 
-async def transition(session: AsyncSession, principal: Principal, dialogue: Dialogue, data: DialogueTransitionIn,
+async def transition(session: AsyncSession, principal: Principal, dialogue: Dialogue, data: DialogueTransitionCreate,
                      today: date, if_match: str | None) -> Dialogue:
     _require_host(principal, dialogue.host_org_id)
     check_version(dialogue, if_match, "dialogue")
@@ -265,7 +266,7 @@ async def list_dialogues(session: AsyncSession, principal: Principal, f: Dialogu
     return list((await session.execute(stmt.order_by(Dialogue.id.desc()).limit(limit + 1))).scalars())
 
 
-async def dialogues_out(session: AsyncSession, dialogues: Sequence[Dialogue], today: date) -> list[DialogueOut]:
+async def dialogues_out(session: AsyncSession, dialogues: Sequence[Dialogue], today: date) -> list[DialoguePublic]:
     """The response shape of each, with a handful of queries for the whole page."""
     ids = [d.id for d in dialogues]
     if not ids:
@@ -284,8 +285,8 @@ async def dialogues_out(session: AsyncSession, dialogues: Sequence[Dialogue], to
                             | {c.responsible_org_id for cs in commitments.values() for c in cs})
     out = []
     for d in dialogues:
-        people = [Participant(**p) for p in d.participants]
-        out.append(DialogueOut(
+        people = [ParticipantPublic(**p) for p in d.participants]
+        out.append(DialoguePublic(
             id=d.id, kind=d.kind, status=d.status, host_org=orgs[d.host_org_id].code,
             host_org_name=orgs[d.host_org_id].name, chair=d.chair,
             scheduled_at=as_utc(d.scheduled_at).astimezone(TZ),
@@ -299,7 +300,7 @@ async def dialogues_out(session: AsyncSession, dialogues: Sequence[Dialogue], to
     return out
 
 
-async def dialogue_out(session: AsyncSession, dialogue: Dialogue, today: date) -> DialogueOut:
+async def dialogue_out(session: AsyncSession, dialogue: Dialogue, today: date) -> DialoguePublic:
     return (await dialogues_out(session, [dialogue], today))[0]
 
 
@@ -326,9 +327,9 @@ async def require_dialogue_before_decision(session: AsyncSession, case: Case,
 
 # ---- commitments ----------------------------------------------------------------------------
 
-def commitment_out(c: Commitment, org: Organization, today: date) -> CommitmentOut:
+def commitment_out(c: Commitment, org: Organization, today: date) -> CommitmentPublic:
     late = rules.commitment_overdue(c.status, c.due_on, today)
-    return CommitmentOut(id=c.id, dialogue_id=c.dialogue_id, description=c.description, responsible_org=org.code,
+    return CommitmentPublic(id=c.id, dialogue_id=c.dialogue_id, description=c.description, responsible_org=org.code,
                          responsible_org_name=org.name, due_on=c.due_on, status=c.status, done_on=c.done_on,
                          overdue=late, days_overdue=(today - c.due_on).days if late else 0, version=c.version,
                          created_at=as_utc(c.created_at), updated_at=as_utc(c.updated_at))
@@ -439,6 +440,6 @@ async def list_commitments(session: AsyncSession, principal: Principal, f: Commi
     return list((await session.execute(stmt.order_by(Commitment.due_on, Commitment.id).limit(limit + 1))).scalars())
 
 
-async def commitments_out(session: AsyncSession, rows: Sequence[Commitment], today: date) -> list[CommitmentOut]:
+async def commitments_out(session: AsyncSession, rows: Sequence[Commitment], today: date) -> list[CommitmentPublic]:
     orgs = await orgs_by_id(session, {c.responsible_org_id for c in rows})
     return [commitment_out(c, orgs[c.responsible_org_id], today) for c in rows]

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import PreconditionRequired, Stale, field_error, unknown_reference
 from app.models.cases import Case
-from app.models.dialogues import LinkedCase
+from app.models.dialogues import LinkedCasePublic
 from app.models.reference import AdminUnit, Organization
 from app.security import Principal
 from app.services.cases_scope import visible_clause
@@ -35,8 +35,8 @@ def case_is_overdue(case: Case, today: date) -> bool:
     return overdue.is_overdue(case.status, case.stage, case.due, today)
 
 
-def linked_case(case: Case, today: date) -> LinkedCase:
-    return LinkedCase(id=case.id, code=case.code, kind=case.kind, status=case.status,
+def linked_case(case: Case, today: date) -> LinkedCasePublic:
+    return LinkedCasePublic(id=case.id, code=case.code, kind=case.kind, status=case.status,
                       overdue=case_is_overdue(case, today))
 
 

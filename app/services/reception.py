@@ -19,19 +19,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.errors import Forbidden, field_error
 from app.models.base import as_utc
 from app.models.dialogues import (
-    ComplianceItem,
-    ComplianceOut,
-    ReceptionRuleOut,
+    ComplianceItemPublic,
+    CompliancePublic,
+    ReceptionRulePublic,
     ReceptionSession,
     ReceptionSessionCase,
     ReceptionSessionCreate,
-    ReceptionSessionOut,
+    ReceptionSessionPublic,
 )
 from app.models.reference import AdminUnit, Organization
 from app.security import Principal
 from app.services import audit
-from app.services.linked_cases import cases_by_id, linked_case, org_by_code, org_path, orgs_by_id, unit_by_code, \
-    visible_cases
+from app.services.linked_cases import (
+    cases_by_id,
+    linked_case,
+    org_by_code,
+    org_path,
+    orgs_by_id,
+    unit_by_code,
+    visible_cases,
+)
 from app.workflows import dialogues as rules
 from app.workflows.roles import Role
 
@@ -106,7 +113,7 @@ async def list_sessions(session: AsyncSession, principal: Principal, f: SessionF
 
 
 async def sessions_out(session: AsyncSession, rows: Sequence[ReceptionSession],
-                       today: date) -> list[ReceptionSessionOut]:
+                       today: date) -> list[ReceptionSessionPublic]:
     ids = [r.id for r in rows]
     links: dict[int, list[int]] = {i: [] for i in ids}
     if ids:
@@ -116,21 +123,21 @@ async def sessions_out(session: AsyncSession, rows: Sequence[ReceptionSession],
             links[sid].append(cid)
     cases = await cases_by_id(session, {c for cs in links.values() for c in cs})
     orgs = await orgs_by_id(session, {r.org_id for r in rows})
-    return [ReceptionSessionOut(
+    return [ReceptionSessionPublic(
         id=r.id, org=orgs[r.org_id].code, org_name=orgs[r.org_id].name, host_name=r.host_name,
         host_title=r.host_title, led_by_head=r.led_by_head, held_on=r.held_on, visitors=r.visitors,
         delegations=r.delegations, case_ids=links[r.id], cases=[linked_case(cases[c], today) for c in links[r.id]],
         notes=r.notes, created_at=as_utc(r.created_at)) for r in rows]
 
 
-def _rule_out(rule: rules.ReceptionRule) -> ReceptionRuleOut:
-    return ReceptionRuleOut(key=rule.key, head=rule.head, frequency=rule.frequency,
+def _rule_out(rule: rules.ReceptionRule) -> ReceptionRulePublic:
+    return ReceptionRulePublic(key=rule.key, head=rule.head, frequency=rule.frequency,
                             effective_from=rule.effective_from, effective_to=rule.effective_to, source=rule.source,
                             evidence=rule.evidence)
 
 
 async def compliance(session: AsyncSession, principal: Principal, *, year: int, month: int, unit: str | None,
-                     org: str | None, today: date) -> ComplianceOut:
+                     org: str | None, today: date) -> CompliancePublic:
     """For each organisation in the jurisdiction (and under `unit`) whose head the law obliges to
     receive citizens in person: the month's sessions led by the head against the frequency in
     force on the month's first day."""
@@ -164,11 +171,11 @@ async def compliance(session: AsyncSession, principal: Principal, *, year: int, 
     items = []
     for o, rule in heads:
         result = rules.reception_compliance(rule, year, month, days[o.id])
-        items.append(ComplianceItem(
+        items.append(ComplianceItemPublic(
             org=o.code, org_name=o.name, unit_code=o.unit_code, rule=_rule_out(rule), measure=result.measure,
             required=result.required, met=result.met, compliant=result.compliant,
             head_session_days=sorted(d for d in days[o.id] if first <= d <= last),
             weeks_missed=list(result.weeks_missed)))
     ok = sum(1 for i in items if i.compliant)
-    return ComplianceOut(year=year, month=month, month_complete=last < today, items=items, compliant=ok,
+    return CompliancePublic(year=year, month=month, month_complete=last < today, items=items, compliant=ok,
                          not_compliant=len(items) - ok)

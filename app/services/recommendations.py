@@ -22,8 +22,8 @@ from app.models.reference import AdminUnit, Organization
 from app.models.supervision import (
     Recommendation,
     RecommendationCreate,
-    RecommendationOut,
-    RecommendationTransition,
+    RecommendationPublic,
+    RecommendationTransitionCreate,
     recommendation_overdue_clause,
 )
 from app.security import Principal
@@ -152,12 +152,11 @@ async def act(session: AsyncSession, principal: Principal, rec: Recommendation, 
         changes.update(answered_on=today, answered_late=rec.answered_late)
     elif name == "close":
         rec.closed_on = today
-    elif name == "reopen":
-        if response_due is not None:
-            if response_due < today:
-                raise field_error("body.response_due", f"is in the past (today is {today.isoformat()} in Hanoi)")
-            changes["response_due"] = {"from": rec.response_due, "to": response_due}
-            rec.response_due = response_due
+    elif name == "reopen" and response_due is not None:
+        if response_due < today:
+            raise field_error("body.response_due", f"is in the past (today is {today.isoformat()} in Hanoi)")
+        changes["response_due"] = {"from": rec.response_due, "to": response_due}
+        rec.response_due = response_due
     rec.status = action.to_status.value
     rec.version += 1
     rec.updated_at = utcnow()
@@ -169,7 +168,7 @@ async def act(session: AsyncSession, principal: Principal, rec: Recommendation, 
 
 
 async def transition(session: AsyncSession, principal: Principal, rec: Recommendation,
-                     data: RecommendationTransition, today: date, if_match: str | None) -> Recommendation:
+                     data: RecommendationTransitionCreate, today: date, if_match: str | None) -> Recommendation:
     if data.action == "answer":
         raise field_error("body.action", "answer through POST …/{id}/response")
     return await act(session, principal, rec, data.action, today, if_match, reason=data.reason,
@@ -210,7 +209,7 @@ async def list_recommendations(session: AsyncSession, principal: Principal, f: R
 
 
 async def to_out(session: AsyncSession, principal: Principal, recs: list[Recommendation],
-                 today: date) -> list[RecommendationOut]:
+                 today: date) -> list[RecommendationPublic]:
     org_ids = {r.target_org_id for r in recs} | {r.issuer_org_id for r in recs}
     orgs = {o.id: o for o in (await session.execute(select(Organization).where(Organization.id.in_(org_ids)))
                               ).scalars()} if org_ids else {}
@@ -221,7 +220,7 @@ async def to_out(session: AsyncSession, principal: Principal, recs: list[Recomme
     for r in recs:
         overdue = rl.is_overdue(r.status, r.response_due, today)
         target = orgs[r.target_org_id]
-        out.append(RecommendationOut(
+        out.append(RecommendationPublic(
             id=r.id, case_id=r.case_id, case_code=codes.get(r.case_id), target_org=target.code,
             target_org_name=target.name, unit_code=r.unit_code, issuer_org=orgs[r.issuer_org_id].code,
             issued_on=r.issued_on, content=r.content, response_due=r.response_due, status=r.status,

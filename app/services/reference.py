@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, field_error, unknown_reference
-from app.models.reference import RESOLVING_KINDS, AdminUnit, OrgCreate, Organization, OrgKind, UnitCreate, UnitLevel
+from app.models.reference import RESOLVING_KINDS, AdminUnit, Organization, OrgCreate, OrgKind, UnitCreate, UnitLevel
 from app.pagination import cut_page, decode_cursor
 from app.services import audit
 from app.workflows.text import fold

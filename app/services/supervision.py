@@ -10,7 +10,7 @@ window function), the recommendations grouped by (unit_path, status). Each locat
 folded into the child unit it lies in (app/workflows/supervision.child_path): there are at most as
 many paths as units, so the folding is cheap and no query runs per unit.
 
-Extension point: COUNT_PROVIDERS. Each provider adds counts to a field of `UnitOverview` (for
+Extension point: COUNT_PROVIDERS. Each provider adds counts to a field of `UnitOverviewPublic` (for
 example commitments or missed obligations, issue 8): given the scope, it returns rows of
 (a unit path, counts); the rows are folded into the children like the cases' are.
 """
@@ -31,10 +31,11 @@ from app.models.dialogues import Commitment, Dialogue, commitment_overdue_clause
 from app.models.obligations import CaseObligation, obligation_overdue_clause
 from app.models.reference import AdminUnit
 from app.models.supervision import (
-    OldestOverdue,
-    OverviewOut,
+    OldestOverduePublic,
+    OverviewPublic,
+    OverviewUnitPublic,
     Recommendation,
-    UnitOverview,
+    UnitOverviewPublic,
     due_soon_clause,
     recommendation_overdue_clause,
 )
@@ -64,7 +65,7 @@ class Scope:
 
 CountRows = list[tuple[str, dict[str, int]]]
 CountProvider = Callable[[AsyncSession, Scope], Awaitable[tuple[str, CountRows]]]
-"""A provider returns (the `UnitOverview` field it fills, rows of (unit path, {counter: n}))."""
+"""A provider returns (the `UnitOverviewPublic` field it fills, rows of (unit path, {counter: n}))."""
 
 
 def _flag(clause: sa.ColumnElement[bool]) -> Any:
@@ -135,7 +136,7 @@ async def missed_obligation_counts(session: AsyncSession, scope: Scope) -> tuple
 
 
 COUNT_PROVIDERS: list[CountProvider] = [recommendation_counts, commitment_counts, missed_obligation_counts]
-"""Extension point: each provider fills one field of `UnitOverview` with counts by unit path."""
+"""Extension point: each provider fills one field of `UnitOverviewPublic` with counts by unit path."""
 
 
 async def resolve_unit(session: AsyncSession, principal: Principal, code: str | None) -> AdminUnit:
@@ -163,12 +164,12 @@ class _Acc:
     oldest: tuple[date, int, str] | None = None
     provided: dict[str, dict[str, int]] = field(default_factory=dict)
 
-    def out(self, today: date) -> UnitOverview:
+    def out(self, today: date) -> UnitOverviewPublic:
         oldest = None
         if self.oldest is not None:
             due, case_id, code = self.oldest
-            oldest = OldestOverdue(id=case_id, code=code, due=due, days_overdue=days_overdue(due, today))
-        return UnitOverview.model_validate({
+            oldest = OldestOverduePublic(id=case_id, code=code, due=due, days_overdue=days_overdue(due, today))
+        return UnitOverviewPublic.model_validate({
             "unit_code": self.unit_code, "unit_name": self.unit_name, **self.counts, "by_kind": self.by_kind,
             "by_stage": self.by_stage, "by_status": self.by_status, "oldest_overdue": oldest, **self.provided})
 
@@ -181,7 +182,7 @@ def _add(target: dict[str, int], key: str | None, n: int) -> None:
     target[k] = target.get(k, 0) + n
 
 
-async def overview(session: AsyncSession, principal: Principal, code: str | None, today: date) -> OverviewOut:
+async def overview(session: AsyncSession, principal: Principal, code: str | None, today: date) -> OverviewPublic:
     unit = await resolve_unit(session, principal, code)
     calendar = await work_calendar(session)
     scope = Scope(unit=unit, today=today, horizon=due_soon_horizon(calendar, today))
@@ -218,6 +219,6 @@ async def overview(session: AsyncSession, principal: Principal, code: str | None
                 acc = row.provided.setdefault(name, {})
                 for counter, n in counts.items():
                     acc[counter] = acc.get(counter, 0) + n
-    return OverviewOut(unit={"code": unit.code, "name": unit.name, "level": unit.level}, as_of=today,
+    return OverviewPublic(unit=OverviewUnitPublic(code=unit.code, name=unit.name, level=unit.level), as_of=today,
                        due_soon_until=scope.horizon, total=total.out(today), own=own.out(today),
                        children=[row.out(today) for row in by_path.values()])

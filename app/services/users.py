@@ -7,15 +7,14 @@ import anyio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.errors import Conflict, NotFound, unknown_reference
 from app.models.base import utcnow
 from app.models.reference import Organization
 from app.models.users import Role, User, UserCreate, UserUpdate
 from app.pagination import cut_page, decode_cursor
-from app.errors import Conflict, NotFound, unknown_reference
 from app.security import hash_password, verify_password
 from app.services import audit
 from app.services.reference import get_org
-
 
 # Changes after which the tokens a user holds must stop working.
 REVOKING_CHANGES = frozenset({"password", "role", "org", "is_active"})
@@ -55,7 +54,8 @@ async def create_user(session: AsyncSession, actor: Any, data: UserCreate, *,
         raise Conflict(f"Username {data.username} is taken.",
                        errors=[{"field": "body.username", "message": "already taken"}])
     org = await _org_or_422(session, data.org, "body.org")
-    user = User(username=data.username, full_name=data.full_name, password_hash=password_hash or await _hash(data.password),
+    user = User(username=data.username, full_name=data.full_name,
+                password_hash=password_hash or await _hash(data.password),
                 role=data.role.value, organization_id=org.id)
     session.add(user)
     await session.flush()

@@ -16,16 +16,15 @@ from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Forbidden, NotFound, field_error
-from app.models.base import utcnow
+from app.models.base import as_utc, utcnow
 from app.models.cases import Case, Channel
-from app.models.base import as_utc
 from app.models.dialogues import (
     MeetingCase,
-    MeetingCounts,
+    MeetingCountsPublic,
     VoterMeeting,
     VoterMeetingCase,
     VoterMeetingCreate,
-    VoterMeetingOut,
+    VoterMeetingPublic,
     VoterMeetingUpdate,
 )
 from app.models.reference import Organization, OrgKind
@@ -193,7 +192,7 @@ def _meeting_case(c: Case, today: date) -> MeetingCase:
                        answered=c.status in ANSWERED, outcome=c.outcome)
 
 
-async def meetings_out(session: AsyncSession, rows: Sequence[VoterMeeting], today: date) -> list[VoterMeetingOut]:
+async def meetings_out(session: AsyncSession, rows: Sequence[VoterMeeting], today: date) -> list[VoterMeetingPublic]:
     ids = [m.id for m in rows]
     links: dict[int, list[int]] = {i: [] for i in ids}
     if ids:
@@ -206,10 +205,10 @@ async def meetings_out(session: AsyncSession, rows: Sequence[VoterMeeting], toda
     out = []
     for m in rows:
         shown = [_meeting_case(cases[c], today) for c in links[m.id]]
-        counts = MeetingCounts(total=len(shown), answered=sum(c.answered for c in shown),
+        counts = MeetingCountsPublic(total=len(shown), answered=sum(c.answered for c in shown),
                                open=sum(c.status in AWAITING for c in shown), overdue=sum(c.overdue for c in shown))
         org = orgs[m.organised_by_id]
-        out.append(VoterMeetingOut(
+        out.append(VoterMeetingPublic(
             id=m.id, held_on=m.held_on, unit_code=m.unit_code, organised_by=org.code, organised_by_name=org.name,
             deputies=list(m.deputies), voters=m.voters, location=m.location, case_ids=links[m.id], cases=shown,
             counts=counts, summary=m.summary, version=m.version, created_at=as_utc(m.created_at),

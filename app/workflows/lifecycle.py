@@ -112,9 +112,7 @@ class Action:
     def applies_to(self, kind: Kind, complaint_round: int | None) -> bool:
         if kind not in self.kinds:
             return False
-        if self.rounds is not None and kind == Kind.complaint and (complaint_round or 1) not in self.rounds:
-            return False
-        return True
+        return not (self.rounds is not None and kind == Kind.complaint and (complaint_round or 1) not in self.rounds)
 
     def grounds_for(self, kind: Kind) -> tuple[Ground, ...]:
         return self.grounds.get(kind, ())
@@ -123,15 +121,20 @@ class Action:
 # ---- legal grounds ---------------------------------------------------------------------------
 
 COMPLAINT_REFUSAL = (  # Luật Khiếu nại 02/2011 Art 11: complaints that are not accepted
-    Ground("kn11_1_not_subject", "Internal, directive, normative or state-secret act (defence, security, foreign affairs)", "Luật Khiếu nại Art 11(1)"),
-    Ground("kn11_2_no_direct_interest", "No direct link to the complainant's rights and interests", "Luật Khiếu nại Art 11(2)"),
-    Ground("kn11_3_no_capacity", "Complainant lacks full civil capacity and has no legal representative", "Luật Khiếu nại Art 11(3)"),
+    Ground("kn11_1_not_subject",
+           "Internal, directive, normative or state-secret act (defence, security, foreign affairs)",
+           "Luật Khiếu nại Art 11(1)"),
+    Ground("kn11_2_no_direct_interest", "No direct link to the complainant's rights and interests",
+           "Luật Khiếu nại Art 11(2)"),
+    Ground("kn11_3_no_capacity", "Complainant lacks full civil capacity and has no legal representative",
+           "Luật Khiếu nại Art 11(3)"),
     Ground("kn11_4_unlawful_representative", "The representative is not lawful", "Luật Khiếu nại Art 11(4)"),
     Ground("kn11_5_unsigned", "The petition has no signature or fingerprint", "Luật Khiếu nại Art 11(5)"),
     Ground("kn11_6_time_barred", "The time limits (thời hiệu, thời hạn) have passed with no valid reason: the 90-day "
            "filing limit (Art 9) or the appeal window (Art 33(1))", "Luật Khiếu nại Art 11(6)"),
     Ground("kn11_7_second_decision_exists", "A second-time decision already exists", "Luật Khiếu nại Art 11(7)"),
-    Ground("kn11_8_not_continued", "Termination notice issued and not continued within 30 days", "Luật Khiếu nại Art 11(8)"),
+    Ground("kn11_8_not_continued", "Termination notice issued and not continued within 30 days",
+           "Luật Khiếu nại Art 11(8)"),
     Ground("kn11_9_court", "A court has accepted the matter or settled it by judgment or decision, except a court's "
            "decision to stop (đình chỉ) the administrative case", "Luật Khiếu nại Art 11(9)"),
 )
@@ -140,15 +143,21 @@ DENUNCIATION_REFUSAL = (  # Luật Tố cáo 25/2018 Art 29(1): a condition for 
     Ground("tc29_capacity", "The denouncer has no civil capacity and no representative", "Luật Tố cáo Art 29(1)(b)"),
     Ground("tc29_competence", "The matter is not within this body's competence", "Luật Tố cáo Art 29(1)(c)"),
     Ground("tc29_no_violation", "The content does not identify a violator and a violation", "Luật Tố cáo Art 29(1)(d)"),
-    Ground("tc29_resolved_complaint", "Grows out of a lawfully resolved complaint with no evidence the resolver broke the law", "Luật Tố cáo Art 29(1)"),
+    Ground("tc29_resolved_complaint",
+           "Grows out of a lawfully resolved complaint with no evidence the resolver broke the law",
+           "Luật Tố cáo Art 29(1)"),
 )
 _TT05 = "TT 05/2021/TT-TTCP Art 6, 28"
 ARCHIVE_GROUNDS = (  # lưu đơn: not processable, duplicate, anonymous without substance
-    Ground("not_processable", "Not processable: not in Vietnamese, undated, no name/address, unsigned, or no content", _TT05),
-    Ground("duplicate", "Duplicate of an open case (same petitioner, same content): attached to it", "TT 05/2021/TT-TTCP (duplicate petitions)"),
-    Ground("anonymous", "Anonymous, impostor or unclear sender without concrete, verifiable content", "Luật Tố cáo Art 25"),
+    Ground("not_processable", "Not processable: not in Vietnamese, undated, no name/address, unsigned, or no content",
+           _TT05),
+    Ground("duplicate", "Duplicate of an open case (same petitioner, same content): attached to it",
+           "TT 05/2021/TT-TTCP (duplicate petitions)"),
+    Ground("anonymous", "Anonymous, impostor or unclear sender without concrete, verifiable content",
+           "Luật Tố cáo Art 25"),
     Ground("final_decision", "Complaint already has a final decision not qualifying for review", _TT05),
-    Ground("concluded_no_new_evidence", "Denunciation already concluded; no new evidence", "Luật Tố cáo Art 37(2)(a); " + _TT05),
+    Ground("concluded_no_new_evidence", "Denunciation already concluded; no new evidence",
+           "Luật Tố cáo Art 37(2)(a); " + _TT05),
     Ground("sent_to_competent_body", "Outside competence and also sent to the competent body (or sent again after "
            "the denouncer was guided to it): not processed", "Luật Tố cáo Art 24(3)"),
 )
@@ -222,7 +231,8 @@ ACTIONS: tuple[Action, ...] = (
            optional=("reason", "remote_area"), source="Luật Khiếu nại Art 33"),
     Action("withdraw", "Rút đơn (toàn bộ / một phần, một / nhiều người)", _WITHDRAWABLE, None, DESK,
            Clock.stop_if_ended, required=("reason",), optional=("petitioner_ids", "partial", "continue_resolution"),
-           to_note="withdrawn when every petitioner withdraws everything (and no `continue_resolution`); else unchanged",
+           to_note="withdrawn when every petitioner withdraws everything (and no `continue_resolution`); "
+                   "else unchanged",
            ends_in=Status.withdrawn,
            source="Luật Khiếu nại Art 10; Luật Tố cáo Art 33"),
     Action("terminate", "Đình chỉ giải quyết", _ACTIVE | {Status.suspended}, Status.terminated, HANDLER, Clock.stop,
@@ -317,8 +327,8 @@ def markdown() -> str:
         kinds = "all" if a.kinds == ALL_KINDS else _names(a.kinds)
         if a.rounds:
             kinds += f" (round {', '.join(str(r) for r in sorted(a.rounds))})"
-        to = a.to_status.value if a.to_status else (a.to_note or ("(status before suspension)" if a.clock == Clock.resume
-                                                                  else "(unchanged)"))
+        computed = "(status before suspension)" if a.clock == Clock.resume else "(unchanged)"
+        to = a.to_status.value if a.to_status else (a.to_note or computed)
         req = ", ".join(a.required) or "—"
         lines.append(f"| `{a.name}` — {a.label} | {_names(a.from_statuses)} | {to} | {kinds} | {_names(a.roles)} | "
                      f"{req} | {a.clock.value} | {a.effective_from.isoformat() if a.effective_from else '—'} | "
@@ -326,7 +336,7 @@ def markdown() -> str:
     lines += ["", "## Grounds", ""]
     seen: set[str] = set()
     for a in ACTIONS:
-        for kind, grounds in a.grounds.items():
+        for _kind, grounds in a.grounds.items():
             key = f"{a.name}:{','.join(g.code for g in grounds)}"
             if key in seen:
                 continue

@@ -23,7 +23,8 @@ from datetime import date
 
 from app.workflows.calendar import CountingMode, WorkCalendar
 
-__all__ = ["OBLIGATION_RULES", "RECEPTION_ONLY_KINDS", "RESULT_RELAY_KINDS", "ObligationRule", "discharges", "is_obligation_overdue", "markdown_section",
+__all__ = ["OBLIGATION_RULES", "RECEPTION_ONLY_KINDS", "RESULT_RELAY_KINDS", "ObligationRule", "discharges",
+           "is_obligation_overdue", "markdown_section",
            "rule_for", "starts"]
 
 _DENUNCIATION_LAW = date(2019, 1, 1)  # Luật Tố cáo 25/2018/QH14
@@ -141,8 +142,9 @@ def starts(event: str, kind: str, on: date, *, followup: bool = False, forwarded
     for r in rules:
         if event not in r.started_by or kind not in r.kinds or on < r.effective_from:
             continue
-        if (r.receiver_kinds is not None and receiver_kind not in r.receiver_kinds) or (r.only_followup and not followup) or (r.only_forwarded and not forwarded) or \
-                (r.only_accepted and not accepted):
+        if (r.receiver_kinds is not None and receiver_kind not in r.receiver_kinds) \
+                or (r.only_followup and not followup) or (r.only_forwarded and not forwarded) \
+                or (r.only_accepted and not accepted):
             continue
         out.append(r)
     return out

@@ -57,7 +57,7 @@ async def test_each_write_appends_an_event_chained_to_the_previous_one(client, a
     assert [e.action for e in new] == ["organization.create", "unit.create", "user.create", "user.update"]
     assert [e.seq for e in new] == list(range(head.seq + 1, head.seq + 5))
     prev = head.hash
-    for ev, resp in zip(new, responses):
+    for ev, resp in zip(new, responses, strict=False):
         assert ev.prev_hash == prev
         assert ev.hash == audit_service.compute_hash(ev) and len(ev.hash) == 64
         assert (ev.actor, ev.role, ev.org) == (ev.actor, "admin", "UBND-01") and ev.actor.startswith("admin")

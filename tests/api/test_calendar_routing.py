@@ -76,7 +76,8 @@ async def test_rule_table_and_local_defaults(client, make_user):
 async def test_routing_rules_steer_the_suggestion(client, make_user):
     _, admin = await make_user("admin", "UBND-01")
     _, desk = await make_user("reception", "MTTQ-01")
-    assert (await new_case(client, desk, kind="denunciation", field="corruption"))["suggested_org"]["code"] == "UBND-00070"
+    assert (await new_case(client, desk, kind="denunciation",
+                           field="corruption"))["suggested_org"]["code"] == "UBND-00070"
     r = await client.post("/api/v1/routing/rules", headers=admin, json={
         "kind": "denunciation", "field": "corruption", "unit_code": "01", "org_code": "TTR-01",
         "note": "Tố cáo tham nhũng: Thanh tra Thành phố"})
@@ -90,7 +91,8 @@ async def test_routing_rules_steer_the_suggestion(client, make_user):
     assert_problem(await client.post("/api/v1/routing/rules", headers=desk, json={"org_code": "TTR-01"}), 403)
     assert (await client.delete(f"/api/v1/routing/rules/{rule_id}", headers=admin)).status_code == 204
     assert_problem(await client.delete(f"/api/v1/routing/rules/{rule_id}", headers=admin), 404)
-    assert (await new_case(client, desk, kind="denunciation", field="corruption"))["suggested_org"]["code"] == "UBND-00070"
+    assert (await new_case(client, desk, kind="denunciation",
+                           field="corruption"))["suggested_org"]["code"] == "UBND-00070"
 
 
 async def test_ward_supervisor_reads_only_its_cases_trail(client, make_user):

@@ -57,7 +57,8 @@ async def test_bad_input_names_each_field(client, make_user):
     no_loc = case_body()
     no_loc.pop("location_unit_code")
     assert_problem(await client.post("/api/v1/cases", json=no_loc, headers=desk), 422, "body.location_unit_code")
-    resp = await client.post("/api/v1/cases", content=b"{not json", headers={**desk, "Content-Type": "application/json"})
+    resp = await client.post("/api/v1/cases", content=b"{not json", headers={**desk,
+                                                                             "Content-Type": "application/json"})
     assert_problem(resp, 422)
 
 
@@ -209,7 +210,8 @@ async def test_split_a_petition_with_several_contents(client, make_user):
     resp = await client.post(f"/api/v1/cases/{c['id']}/split", headers={**desk, "If-Match": '"1"'}, json={
         "parts": [{"kind": "complaint", "title": "Khiếu nại thu hồi đất", "content": "Nội dung 1"},
                   {"kind": "denunciation", "title": "Tố cáo cán bộ địa chính", "content": "Nội dung 2"},
-                  {"kind": "petition", "title": "Kiến nghị sửa đường", "content": "Nội dung 3", "field": "administration"}],
+                  {"kind": "petition", "title": "Kiến nghị sửa đường", "content": "Nội dung 3",
+                   "field": "administration"}],
         "reason": "Luật Tiếp công dân Art 25(3)"})
     assert resp.status_code == 201, resp.text
     out = resp.json()
@@ -251,15 +253,15 @@ async def test_patch_descriptive_fields_only_with_if_match(client, make_user):
     _, sup = await make_user("supervisor", "HDND-01")
     assert_problem(await client.patch(url, json={"title": "x"}, headers={**sup, "If-Match": '"2"'}), 403)
     # search follows the new title
-    assert [x["id"] for x in (await client.get("/api/v1/cases?q=boi thuong", headers=desk)).json()["items"]] == [c["id"]]
+    assert [x["id"] for x in (await client.get("/api/v1/cases?q=boi thuong",
+                                               headers=desk)).json()["items"]] == [c["id"]]
 
 
 async def test_database_errors_never_carry_personal_data_into_logs(client, make_user, caplog, monkeypatch):
     """A failure deep in intake is logged with its traceback, but the SQL parameters (the
     petitioner's name and ID number) are hidden (Luật Tố cáo Art 47; no personal data in logs)."""
-    import logging
-
     import importlib
+    import logging
 
     intake_module = importlib.import_module("app.services.cases.intake")
 

@@ -154,9 +154,11 @@ async def test_a_denunciation_is_extended_twice_and_not_a_third_time(client, act
     assert c["due"] == "2026-10-01"
     await act(client, ward, cid, "start_verification", on="2026-09-02")
     # Art 30(1): particularly complex → extended twice, 30 days each.
-    c = await act(client, ward, cid, "extend", complexity="particularly_complex", reason="Nhiều nội dung", on="2026-09-25")
+    c = await act(client, ward, cid, "extend", complexity="particularly_complex", reason="Nhiều nội dung",
+                  on="2026-09-25")
     assert c["due"] == "2026-11-02" and c["extensions_used"] == 1  # Thu 1 Oct + 30 = Sat 31 Oct → Mon 2 Nov
-    c = await act(client, ward, cid, "extend", complexity="particularly_complex", reason="Cần giám định", on="2026-10-28")
+    c = await act(client, ward, cid, "extend", complexity="particularly_complex", reason="Cần giám định",
+                  on="2026-10-28")
     # The periods add up from acceptance, rolled once at the end (decision 0032): the unrolled end
     # Sat 31 Oct + 30 = Mon 30 Nov (not Mon 2 Nov + 30 = Wed 2 Dec).
     assert c["due"] == "2026-11-30" and c["extensions_used"] == 2

@@ -293,7 +293,7 @@ async def test_a_first_complaint_whose_verification_differs_waits_for_its_dialog
 def _input_models():
     from app.models import dialogues as m
 
-    return [m.DialogueCreate, m.DialogueTransitionIn, m.CommitmentCreate, m.CommitmentUpdate,
+    return [m.DialogueCreate, m.DialogueTransitionCreate, m.CommitmentCreate, m.CommitmentUpdate,
             m.ReceptionSessionCreate, m.VoterMeetingCreate, m.VoterMeetingUpdate]
 
 

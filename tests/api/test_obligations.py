@@ -113,7 +113,8 @@ async def test_send_suspension_and_termination_decisions_art34_4(client, actors)
     resp = await notify(client, ward, case["id"], "tc34_send_termination")
     assert resp.status_code == 200, resp.text
     assert resp.json()["status"] == "terminated" and obligation(resp.json(), "tc34_send_termination")["done_on"]
-    # the acceptance notice was never recorded: still open, and overdue from Wed 25 Nov (17 Nov + 5 WD → 24th is a holiday)
+    # the acceptance notice was never recorded: still open, and overdue from Wed 25 Nov
+    # (17 Nov + 5 WD → 24th is a holiday)
     o = obligation(resp.json(), "tc29_notify_acceptance")
     assert (o["due"], o["overdue"]) == ("2026-11-25", True)
 

@@ -113,8 +113,8 @@ async def test_filters_and_xml_listing(client, api_key, make_user, pinned_today)
     by_service = (await client.get(f"{BASE}/requests.json", params={"api_key": api_key,
                                                                      "service_code": "reflection-housing"})).json()
     assert [r["service_request_id"] for r in by_service] == [codes[1]]
-    by_ids = (await client.get(f"{BASE}/requests.json", params={"api_key": api_key,
-                                                                 "service_request_id": f"{codes[0]},{codes[2]}"})).json()
+    ids = f"{codes[0]},{codes[2]}"
+    by_ids = (await client.get(f"{BASE}/requests.json", params={"api_key": api_key, "service_request_id": ids})).json()
     assert sorted(r["service_request_id"] for r in by_ids) == sorted([codes[0], codes[2]])
     assert len((await client.get(f"{BASE}/requests.json", params={"api_key": api_key, "status": "open"})).json()) == 3
     assert (await client.get(f"{BASE}/requests.json", params={"api_key": api_key, "status": "closed"})).json() == []
@@ -212,7 +212,8 @@ async def test_no_personal_data_in_any_open311_output(client, api_key, pinned_to
 
 async def test_api_keys_admin_only_and_validated(client, make_user, admin_headers):
     _, desk = await make_user("reception", "MTTQ-01")
-    assert (await client.post("/api/v1/api-keys", json={"name": "x", "org": "MTTQ-01"}, headers=desk)).status_code == 403
+    resp = await client.post("/api/v1/api-keys", json={"name": "x", "org": "MTTQ-01"}, headers=desk)
+    assert resp.status_code == 403
     resp = await client.post("/api/v1/api-keys", json={"name": "x", "org": "NOPE-1"}, headers=admin_headers)
     assert resp.status_code == 422 and resp.json()["errors"][0]["field"] == "body.org"
     resp = await client.post("/api/v1/api-keys", json={"name": "", "org": "MTTQ-01"}, headers=admin_headers)

@@ -46,7 +46,8 @@ async def test_relocate_moves_the_case_and_the_old_ward_keeps_the_event(client, 
     assert trail.status_code == 200, trail.text
     assert [e["action"] for e in trail.json()["items"]] == ["case.relocate"]  # not what happens afterwards
     assert trail.json()["items"][0]["changes"]["location_unit_code"] == {"from": OLD, "to": NEW}
-    assert "case.relocate" in [e["action"] for e in (await client.get("/api/v1/audit", headers=old_sup)).json()["items"]]
+    assert "case.relocate" in [e["action"] for e in (await client.get("/api/v1/audit",
+                                                                      headers=old_sup)).json()["items"]]
 
 
 async def test_relocate_needs_a_unit_and_a_reason(client, people):

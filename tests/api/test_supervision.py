@@ -248,7 +248,7 @@ async def test_flag_urgent_is_a_transition_with_a_reason(client, world):
     out = await act(client, desk, case["id"], "flag_urgent", urgent_reason="security", reason="Tụ tập đông người")
     assert out["urgent"] is True and out["urgent_reason"] == "security" and out["status"] == "received"
     assert out["due"] == case["due"]  # the clock is untouched
-    listed = await get_ok(client, f"/api/v1/cases?unit=00070", world["sup"])
+    listed = await get_ok(client, "/api/v1/cases?unit=00070", world["sup"])
     assert next(c for c in listed["items"] if c["id"] == case["id"])["urgent"] is True
     # supervisors never transition cases
     await act(client, world["sup"], case["id"], "flag_urgent", urgent_reason="mass", reason="x", expect=403)
@@ -266,7 +266,8 @@ async def test_alerts_feed_polls_with_a_cursor(client, world, make_user, app):
     assert ats == sorted(ats, reverse=True)  # newest first
     cn_alert = next(a for a in first["items"] if a["case_id"] == c["cn_old"]["id"])
     due = date.fromisoformat(c["cn_old"]["due"])
-    assert cn_alert["at"] == f"{(due + timedelta(days=1)).isoformat()}T00:00:00+07:00" and cn_alert["unit_code"] == "00073"
+    assert cn_alert["at"] == f"{(due + timedelta(days=1)).isoformat()}T00:00:00+07:00"
+    assert cn_alert["unit_code"] == "00073"
     assert set(cn_alert) == {"id", "at", "kind", "case_id", "unit_code", "message"}
     cursor = first["next_cursor"]
     # nothing new yet

@@ -25,7 +25,8 @@ async def test_sql_and_pure_overdue_agree(client, make_user, db):
     for _ in combos:
         ids.append((await new_case(client, desk))["id"])
     for case_id, (status, stage, due) in zip(ids, combos, strict=True):
-        await db.session.execute(update(Case).where(Case.id == case_id).values(status=status.value, stage=stage, due=due))
+        await db.session.execute(update(Case).where(Case.id == case_id).values(status=status.value, stage=stage,
+                                                                               due=due))
     await db.session.flush()
     in_sql = set((await db.session.execute(
         select(Case.id).where(Case.id.in_(ids), overdue_clause(TODAY)))).scalars())

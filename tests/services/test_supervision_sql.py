@@ -23,7 +23,8 @@ async def test_sql_and_pure_due_soon_agree(client, make_user, db):
         [TODAY - timedelta(days=1), TODAY, horizon + timedelta(days=1), None]))
     ids = [(await new_case(client, desk))["id"] for _ in combos]
     for case_id, (status, stage, due) in zip(ids, combos, strict=True):
-        await db.session.execute(update(Case).where(Case.id == case_id).values(status=status.value, stage=stage, due=due))
+        await db.session.execute(update(Case).where(Case.id == case_id).values(status=status.value, stage=stage,
+                                                                               due=due))
     await db.session.flush()
     in_sql = set((await db.session.execute(
         select(Case.id).where(Case.id.in_(ids), due_soon_clause(TODAY, horizon)))).scalars())

@@ -12,7 +12,7 @@ comment next to it. "WD" = working day. Holidays used (government offices):
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -314,9 +314,9 @@ def test_suspension_resumed_before_suspended_rejected() -> None:
 
 def test_business_today_is_hanoi_date() -> None:
     # 18:30 UTC on 16 Feb 2026 is 01:30 on 17 Feb in Hanoi (UTC+7).
-    assert business_today(datetime(2026, 2, 16, 18, 30, tzinfo=timezone.utc)) == date(2026, 2, 17)
+    assert business_today(datetime(2026, 2, 16, 18, 30, tzinfo=UTC)) == date(2026, 2, 17)
     # 16:59 UTC is still 23:59 on the same day in Hanoi.
-    assert business_today(datetime(2026, 2, 16, 16, 59, tzinfo=timezone.utc)) == date(2026, 2, 16)
+    assert business_today(datetime(2026, 2, 16, 16, 59, tzinfo=UTC)) == date(2026, 2, 16)
 
 
 def test_business_today_rejects_naive_datetime() -> None:
@@ -327,7 +327,7 @@ def test_business_today_rejects_naive_datetime() -> None:
 def test_business_today_default_is_a_date() -> None:
     today = business_today()
     assert type(today) is date
-    utc_today = datetime.now(timezone.utc).date()
+    utc_today = datetime.now(UTC).date()
     assert abs((today - utc_today).days) <= 1
 
 

@@ -23,6 +23,7 @@ from app.services.cases.common import (
     verify_pin,
 )
 from app.services.cases.intake import find_possible_duplicates, intake, resolve_location, suggest_org
+from app.services.cases.obligations import owed_keys
 from app.services.cases.presentation import (
     OrgCache,
     actions_for,
@@ -33,7 +34,6 @@ from app.services.cases.presentation import (
     is_overdue,
     may_see_identity,
 )
-from app.services.cases.obligations import owed_keys
 from app.services.cases.queries import CaseFilters, history, list_cases
 from app.services.cases.transitions import split, transition, update
 

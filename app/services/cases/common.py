@@ -22,8 +22,10 @@ from app.errors import (
 )
 from app.models.cases import (
     Case,
+    LocationResolutionPublic,
     Petitioner,
-    PetitionerIn,
+    PetitionerCreate,
+    PossibleDuplicatePublic,
 )
 from app.models.reference import AdminUnit, Organization
 from app.security import Principal, verify_password
@@ -144,7 +146,8 @@ async def get_visible(session: AsyncSession, principal: Principal, case_id: int,
 async def _visible_or_422(session: AsyncSession, principal: Principal, case_id: int, field_name: str) -> Case:
     """A case named in a request body (a parent, the original of a duplicate): it must be one
     the caller can see, else the field is wrong (422), without revealing that it exists."""
-    case = (await session.execute(select(Case).where(Case.id == case_id, visible_clause(principal)))).scalar_one_or_none()
+    case = (await session.execute(select(Case).where(Case.id == case_id,
+                                                     visible_clause(principal)))).scalar_one_or_none()
     if case is None:
         raise unknown_reference(field_name, f"no case {case_id} in your jurisdiction")
     return case
@@ -175,9 +178,9 @@ async def _org_by_code_memo(session: AsyncSession, memo: dict, code: str) -> Org
     return memo[key]
 
 
-def _as_input(petitioners: list[Petitioner]) -> list[PetitionerIn]:
+def _as_input(petitioners: list[Petitioner]) -> list[PetitionerCreate]:
     """The same people on a case opened from this one (an appeal, a split part)."""
-    return [PetitionerIn(full_name=p.full_name, id_number=p.id_number, phone=p.phone, address=p.address,
+    return [PetitionerCreate(full_name=p.full_name, id_number=p.id_number, phone=p.phone, address=p.address,
                          email=p.email, is_representative=p.is_representative) for p in petitioners]
 
 
@@ -244,9 +247,9 @@ def _conflict(case: Case, principal: Principal, message: str) -> IllegalAction:
 class IntakeResult:
     case: Case
     pin: str
-    possible_duplicates: list[dict[str, Any]]
+    possible_duplicates: list[PossibleDuplicatePublic]
     suggested_org: Organization | None
-    location_resolution: dict[str, Any] | None
+    location_resolution: LocationResolutionPublic | None
 
 
 @dataclass

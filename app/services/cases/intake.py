@@ -18,12 +18,16 @@ from app.models.cases import (
     Case,
     CaseCreate,
     DuplicateHint,
+    LocationResolutionPublic,
     Petitioner,
-    PetitionerIn,
+    PetitionerCreate,
+    PossibleDuplicatePublic,
+    UnitRefPublic,
 )
 from app.models.reference import AdminUnit, Organization
 from app.security import Principal
 from app.services import audit
+from app.services.cases import obligations
 from app.services.cases.common import (
     EARLIEST_DATE,
     IntakeResult,
@@ -37,18 +41,18 @@ from app.services.cases.common import (
     identity_protected,
     new_tracking_code,
 )
-from app.services.cases import obligations
 from app.services.clock import Clock
 from app.workflows import deadlines as dl
 from app.workflows import lifecycle as lc
 from app.workflows import routing
 from app.workflows.calendar import WorkCalendar
-from app.workflows.lifecycle import Kind, Stage, Status
+from app.workflows.lifecycle import Kind, Status
 from app.workflows.petitioners import MASS_THRESHOLD, check_representatives, phone_key
 from app.workflows.text import fold, similar_titles
 
 
-async def resolve_location(session: AsyncSession, data: CaseCreate) -> tuple[AdminUnit, dict[str, Any] | None]:
+async def resolve_location(session: AsyncSession, data: CaseCreate) -> tuple[AdminUnit,
+                                                                             LocationResolutionPublic | None]:
     if data.location_unit_code:
         unit = await _unit(session, data.location_unit_code, "body.location_unit_code")
         return unit, None
@@ -69,13 +73,13 @@ async def resolve_location(session: AsyncSession, data: CaseCreate) -> tuple[Adm
             raise field_error("body.location_choice", f"must be one of {sorted(allowed_codes)}")
         chosen = data.location_choice
     unit = await _unit(session, chosen, "body.location_address")
-    info = {
-        "unit": {"code": unit.code, "name": unit.name},
-        "candidates": [{"code": c.code, "name": c.name} for c in res.candidates],
-        "legacy": res.legacy,
-        "ambiguous": res.ambiguous and not data.location_choice,
-        "note": res.note,
-    }
+    info = LocationResolutionPublic(
+        unit=UnitRefPublic(code=unit.code, name=unit.name),
+        candidates=[UnitRefPublic(code=c.code, name=c.name) for c in res.candidates],
+        legacy=res.legacy,
+        ambiguous=res.ambiguous and not data.location_choice,
+        note=res.note,
+    )
     return unit, info
 
 
@@ -99,8 +103,8 @@ async def suggest_org(session: AsyncSession, *, kind: str, field_: str, unit: Ad
 
 
 async def find_possible_duplicates(session: AsyncSession, principal: Principal, *, exclude_id: int | None,
-                                   petitioners: list[PetitionerIn], respondent: str | None,
-                                   title: str, new_case: Case | None = None) -> list[dict[str, Any]]:
+                                   petitioners: list[PetitionerCreate], respondent: str | None,
+                                   title: str, new_case: Case | None = None) -> list[PossibleDuplicatePublic]:
     """Open cases from the same petitioner (ID number, or folded name and phone) about the same
     respondent or with a similar title — only those the caller's own organisation received or
     holds. A match against any other organisation's case is never shown to the caller: with
@@ -131,8 +135,8 @@ async def find_possible_duplicates(session: AsyncSession, principal: Principal, 
             continue
         match = "same respondent" if same_respondent else "similar title"
         if own in (c.receiving_org_id, c.assigned_org_id):
-            out.append({"id": c.id, "code": c.code, "title": c.title, "status": c.status, "kind": c.kind,
-                        "received_on": c.received_on.isoformat(), "match": match})
+            out.append(PossibleDuplicatePublic(id=c.id, code=c.code, title=c.title, status=c.status, kind=c.kind,
+                                               received_on=c.received_on, match=match))
         else:
             elsewhere.append((c, match))
     if new_case is not None and elsewhere and not identity_protected(new_case):
@@ -175,7 +179,8 @@ def _check_filing_dates(data: CaseCreate, kind: Kind, received_on: date) -> None
             raise field_error("body.decision_received_on", "is before decision_date")
     if data.filing_obstacle is not None and data.filing_obstacle.days:
         if kind != Kind.complaint:
-            raise field_error("body.filing_obstacle", "only a complaint's filing limit has obstacles (Luật Khiếu nại Art 9)")
+            raise field_error("body.filing_obstacle",
+                              "only a complaint's filing limit has obstacles (Luật Khiếu nại Art 9)")
         if not data.filing_obstacle.reason.strip():
             raise field_error("body.filing_obstacle.reason", "required when days are excluded (Luật Khiếu nại Art 9)")
 
@@ -190,8 +195,7 @@ def _filing_late(calendar: WorkCalendar, case: Case) -> bool:
 async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, clock: Clock, *,
                  pin: str | None = None, codes: Any | None = None, check_duplicates: bool = True,
                  split_from: Case | None = None, parent: Case | None = None,
-                 receiving_org: Organization | None = None, status: Status = Status.received,
-                 stage: Stage | None = None, audit_action: str = "case.create") -> IntakeResult:
+                 receiving_org: Organization | None = None, audit_action: str = "case.create") -> IntakeResult:
     """Tiếp nhận: log a petition the moment it arrives.
 
     `pin`: the tracking PIN to give the case (default: a fresh random one); `codes`: a
@@ -200,7 +204,8 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
     if received_on > clock.today:
         raise field_error("body.received_on", f"is in the future (today is {clock.today.isoformat()} in Hanoi)")
     if received_on < EARLIEST_DATE:
-        raise field_error("body.received_on", f"is before {EARLIEST_DATE.isoformat()}: not a date this service can file")
+        raise field_error("body.received_on",
+                          f"is before {EARLIEST_DATE.isoformat()}: not a date this service can file")
     if data.decision_date is not None and data.decision_date < EARLIEST_DATE:
         raise field_error("body.decision_date", f"is before {EARLIEST_DATE.isoformat()}")
     kind = Kind(data.kind)
@@ -227,7 +232,7 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
     protect = kind == Kind.denunciation or any(src is not None and identity_protected(src)
                                                for src in (parent, split_from))
     case = Case(
-        code="", pin_hash=pin_hash, kind=kind.value, status=status.value, channel=data.channel.value,
+        code="", pin_hash=pin_hash, kind=kind.value, status=Status.received.value, channel=data.channel.value,
         received_on=received_on, title=data.title, content=data.content, field=data.field.value,
         respondent=data.respondent, location_unit_code=unit.code, location_path=unit.path,
         location_address=data.location_address, anonymous=data.anonymous, complaint_round=complaint_round,
@@ -240,7 +245,7 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
         identity_protected=protect,
     )
     filing_late = case.filing_late = _filing_late(clock.calendar, case)
-    _start_stage(case, clock, stage or lc.intake_stage(kind, complaint_round, org.may_resolve), received_on)
+    _start_stage(case, clock, lc.intake_stage(kind, complaint_round, org.may_resolve), received_on)
     for _attempt in range(8):
         code = new_tracking_code(kind, received_on, codes if codes is not None else clock.codes)
         exists = (await session.execute(select(Case.id).where(Case.code == code))).first()

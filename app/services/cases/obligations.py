@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Forbidden, field_error
 from app.models.cases import Case
-from app.models.obligations import CaseObligation, ObligationOut
+from app.models.obligations import CaseObligation, ObligationPublic
 from app.models.reference import Organization
 from app.security import Principal
 from app.services.cases.common import holder_org_id
@@ -84,14 +84,14 @@ async def fulfil(session: AsyncSession, principal: Principal, case: Case, key: s
     _log(changes, "done", row)
 
 
-async def obligations_out(session: AsyncSession, case_id: int, today: date, org_code: Any) -> list[ObligationOut]:
+async def obligations_out(session: AsyncSession, case_id: int, today: date, org_code: Any) -> list[ObligationPublic]:
     """The case's obligations, oldest first; `org_code(org_id)` is an awaitable look-up."""
     rows = (await session.execute(select(CaseObligation).where(CaseObligation.case_id == case_id)
                                   .order_by(CaseObligation.started_on, CaseObligation.id))).scalars()
     out = []
     for r in rows:
         rule = rules.rule_for(r.key)
-        out.append(ObligationOut(
+        out.append(ObligationPublic(
             key=r.key, label=rule.label if rule else r.key, due=r.due, done_on=r.done_on, cancelled_on=r.cancelled_on,
             overdue=rules.is_obligation_overdue(r.due, r.done_on, r.cancelled_on, today), source=r.source,
             started_on=r.started_on, org_code=await org_code(r.org_id)))

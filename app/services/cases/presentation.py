@@ -13,14 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models.base import as_utc
 from app.models.cases import (
     Case,
-    CaseCreated,
-    CaseDetail,
-    CaseOut,
-    FilingObstacle,
+    CaseActionPublic,
+    CaseCreatedPublic,
+    CaseDetailPublic,
+    CaseFlagPublic,
+    CasePublic,
     DuplicateHint,
-    OrgRef,
-    PetitionerOut,
-    Tracking,
+    FilingObstacle,
+    GroundPublic,
+    OrgRefPublic,
+    PetitionerPublic,
+    TrackingPublic,
     UrgentReason,
 )
 from app.models.reference import Organization
@@ -59,8 +62,8 @@ class OrgCache:
                 self.by_id[org.id] = org
 
 
-def _ref(org: Organization | None) -> OrgRef | None:
-    return OrgRef(id=org.id, code=org.code, name=org.name) if org else None
+def _ref(org: Organization | None) -> OrgRefPublic | None:
+    return OrgRefPublic(id=org.id, code=org.code, name=org.name) if org else None
 
 
 def is_overdue(case: Case, today: date) -> bool:
@@ -74,9 +77,9 @@ def may_see_identity(case: Case, principal: Principal) -> bool:
                                      principal.org.id)
 
 
-async def case_out(case: Case, orgs: OrgCache, today: date) -> CaseOut:
+async def case_out(case: Case, orgs: OrgCache, today: date) -> CasePublic:
     overdue = is_overdue(case, today)
-    return CaseOut(
+    return CasePublic(
         id=case.id, code=case.code, kind=case.kind, status=case.status, channel=case.channel,
         received_on=case.received_on, title=case.title, field=case.field,
         location_unit_code=case.location_unit_code,
@@ -91,24 +94,26 @@ async def case_out(case: Case, orgs: OrgCache, today: date) -> CaseOut:
     )
 
 
-def _flags(case: Case) -> list[dict[str, str]]:
+def _flags(case: Case) -> list[CaseFlagPublic]:
     flags = []
     if case.filing_late:
-        flags.append({"code": "filing_deadline_passed", "source": dl.COMPLAINT_FILING_LIMIT_SOURCE,
-                      "detail": f"Received more than {dl.COMPLAINT_FILING_LIMIT_DAYS} days after the complainant "
-                                "received or learned of the decision or act (days lost to obstacles excluded): "
-                                "check for a valid reason, else refusal ground kn11_6_time_barred "
-                                "(Luật Khiếu nại Art 11(6))."})
+        flags.append(CaseFlagPublic(
+            code="filing_deadline_passed", source=dl.COMPLAINT_FILING_LIMIT_SOURCE,
+            detail=f"Received more than {dl.COMPLAINT_FILING_LIMIT_DAYS} days after the complainant "
+                   "received or learned of the decision or act (days lost to obstacles excluded): "
+                   "check for a valid reason, else refusal ground kn11_6_time_barred "
+                   "(Luật Khiếu nại Art 11(6))."))
     if case.mass:
-        flags.append({"code": "mass", "source": "Luật Tiếp công dân Art 29-30",
-                      "detail": "Five or more petitioners on one matter (đông người)."})
+        flags.append(CaseFlagPublic(code="mass", source="Luật Tiếp công dân Art 29-30",
+                                    detail="Five or more petitioners on one matter (đông người)."))
     if case.anonymous and case.kind == Kind.denunciation:
-        flags.append({"code": "anonymous_denunciation", "source": "Luật Tố cáo Art 25",
-                      "detail": "Not processed as a denunciation; inspect if it names a violator with verifiable evidence."})
+        flags.append(CaseFlagPublic(
+            code="anonymous_denunciation", source="Luật Tố cáo Art 25",
+            detail="Not processed as a denunciation; inspect if it names a violator with verifiable evidence."))
     return flags
 
 
-async def _duplicate_flags(session: AsyncSession, case: Case, principal: Principal) -> list[dict[str, str]]:
+async def _duplicate_flags(session: AsyncSession, case: Case, principal: Principal) -> list[CaseFlagPublic]:
     """Intakes elsewhere that matched this case's petitioner (DuplicateHint), for those who may
     see this case's identity: each names the other case's code, receiving organisation and date,
     never its petitioners — and is left out if that case's identity is protected from the viewer."""
@@ -121,26 +126,27 @@ async def _duplicate_flags(session: AsyncSession, case: Case, principal: Princip
     for hint, other, org in rows:
         if not may_see_identity(other, principal):
             continue
-        out.append({"code": "possible_duplicate_elsewhere", "source": "TT 05/2021/TT-TTCP (đơn trùng nội dung)",
-                    "detail": f"The same petitioner filed {other.code} at {org.code} ({org.name}) on "
-                              f"{other.received_on.isoformat()}: {hint.match}.",
-                    "case_code": other.code, "org": org.code, "received_on": other.received_on.isoformat()})
+        out.append(CaseFlagPublic(
+            code="possible_duplicate_elsewhere", source="TT 05/2021/TT-TTCP (đơn trùng nội dung)",
+            detail=f"The same petitioner filed {other.code} at {org.code} ({org.name}) on "
+                   f"{other.received_on.isoformat()}: {hint.match}.",
+            case_code=other.code, org=org.code, received_on=other.received_on))
     return out
 
 
 async def case_detail(session: AsyncSession, case: Case, orgs: OrgCache, principal: Principal, today: date, *,
-                      audit_identity_read: bool = True) -> CaseDetail:
+                      audit_identity_read: bool = True) -> CaseDetailPublic:
     base = await case_out(case, orgs, today)
     show = may_see_identity(case, principal)
     petitioners = None
     if show:
         rows = await load_petitioners(session, case.id)
-        petitioners = [PetitionerOut.model_validate(p, from_attributes=True) for p in rows]
+        petitioners = [PetitionerPublic.model_validate(p, from_attributes=True) for p in rows]
         if identity_protected(case) and rows and audit_identity_read:
             # Reading a denouncer's identity is itself an event (Luật Tố cáo Art 47, 56).
             await audit.record(session, actor=principal, action="case.identity_read", entity="case",
                                entity_id=case.id, case_id=case.id)
-    return CaseDetail(
+    return CaseDetailPublic(
         **base.model_dump(), content=case.content, respondent=case.respondent,
         location_address=case.location_address if show else None,
         decision_date=case.decision_date, decision_received_on=case.decision_received_on or case.decision_date,
@@ -163,31 +169,33 @@ async def _org_code(orgs: OrgCache, org_id: int) -> str | None:
 
 
 async def created_response(session: AsyncSession, principal: Principal, res: IntakeResult, orgs: OrgCache,
-                           today: date) -> CaseCreated:
+                           today: date) -> CaseCreatedPublic:
     detail = await case_detail(session, res.case, orgs, principal, today, audit_identity_read=False)
-    return CaseCreated(**detail.model_dump(), tracking=Tracking(code=res.case.code, pin=res.pin),
+    return CaseCreatedPublic(**detail.model_dump(), tracking=TrackingPublic(code=res.case.code, pin=res.pin),
                        possible_duplicates=res.possible_duplicates, suggested_org=_ref(res.suggested_org),
                        location_resolution=res.location_resolution)
 
 
-def describe(action: lc.Action, kind: Kind) -> dict[str, Any]:
-    out: dict[str, Any] = {"action": action.name, "label": action.label,
-                           "to_status": action.to_status.value if action.to_status else None,
-                           "required": list(action.required), "optional": list(action.optional),
-                           "source": action.source}
+def describe(action: lc.Action, kind: Kind, owed: Collection[str] = ()) -> CaseActionPublic:
+    """An action as GET /cases/{id}/actions shows it; the optional keys only where they apply."""
+    extra: dict[str, Any] = {}
     grounds = action.grounds_for(kind)
     if grounds:
-        out["grounds"] = [{"code": g.code, "label": g.label, "source": g.source} for g in grounds]
+        extra["grounds"] = [GroundPublic(code=g.code, label=g.label, source=g.source) for g in grounds]
     if action.outcomes:
-        out["outcomes"] = list(action.outcomes.get(kind, ()))
+        extra["outcomes"] = list(action.outcomes.get(kind, ()))
     if action.name == "extend":
-        out["complexities"] = list(lc.COMPLEXITIES)
+        extra["complexities"] = list(lc.COMPLEXITIES)
     if action.name == "flag_urgent":  # issue 8 item 7
-        out["urgent_reasons"] = [r.value for r in UrgentReason]
-    return out
+        extra["urgent_reasons"] = list(UrgentReason)
+    if owed:
+        extra["obligations"] = sorted(set(owed))
+    return CaseActionPublic(action=action.name, label=action.label, to_status=action.to_status,
+                            required=list(action.required), optional=list(action.optional), source=action.source,
+                            **extra)
 
 
-def actions_for(case: Case, principal: Principal, owed: Collection[str] = ()) -> list[dict[str, Any]]:
+def actions_for(case: Case, principal: Principal, owed: Collection[str] = ()) -> list[CaseActionPublic]:
     """What this caller may do now (GET /cases/{id}/actions): read from the lifecycle table.
     `owed`: the keys of the open obligations the caller's organisation owes on this case; an
     action that only records a notice (`notify`) is offered only for them."""
@@ -199,7 +207,7 @@ def actions_for(case: Case, principal: Principal, owed: Collection[str] = ()) ->
                         principal.org.may_resolve):
         if a.records_only:
             if owed and (holder or a.by_receiver and principal.org.id == case.receiving_org_id):
-                out.append({**describe(a, Kind(case.kind)), "obligations": sorted(set(owed))})
+                out.append(describe(a, Kind(case.kind), owed))
         elif holder:
             out.append(describe(a, Kind(case.kind)))
     return out

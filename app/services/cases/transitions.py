@@ -19,14 +19,15 @@ from app.models.base import utcnow
 from app.models.cases import (
     Case,
     CaseCreate,
+    CaseSplitCreate,
+    CaseTransitionCreate,
     CaseUpdate,
     FilingObstacle,
-    SplitIn,
-    TransitionIn,
 )
 from app.models.reference import Organization
 from app.security import Principal
 from app.services import audit
+from app.services.cases import obligations
 from app.services.cases.common import (
     IntakeResult,
     TransitionResult,
@@ -47,7 +48,6 @@ from app.services.cases.common import (
     load_petitioners,
     protect_identity,
 )
-from app.services.cases import obligations
 from app.services.cases.intake import _check_decision_date, _filing_late, intake
 from app.services.cases.withdrawal import apply_withdrawal
 from app.services.clock import Clock, rule_by_key
@@ -95,7 +95,7 @@ async def update(session: AsyncSession, principal: Principal, case: Case, data: 
     return case
 
 
-async def transition(session: AsyncSession, principal: Principal, case: Case, data: TransitionIn, clock: Clock,
+async def transition(session: AsyncSession, principal: Principal, case: Case, data: CaseTransitionCreate, clock: Clock,
                      if_match: str | None) -> TransitionResult:
     if principal.role not in lc.TRANSITION_ROLES:
         raise Forbidden(f"Role '{principal.role.value}' may not transition cases.")
@@ -110,7 +110,8 @@ async def transition(session: AsyncSession, principal: Principal, case: Case, da
     if Role(principal.role) not in action.roles:
         raise Forbidden(f"Role '{principal.role.value}' may not '{action.name}'; allowed: "
                         f"{', '.join(sorted(r.value for r in action.roles))}.")
-    if principal.org.id != holder_org_id(case) and not (action.by_receiver and principal.org.id == case.receiving_org_id):
+    receiver = action.by_receiver and principal.org.id == case.receiving_org_id
+    if principal.org.id != holder_org_id(case) and not receiver:
         raise Forbidden("Only the organisation holding the case may act on it.")
     if not action.open_to(kind, principal.org.may_resolve):
         raise Forbidden(f"{principal.org.code} does not resolve complaints or denunciations, so it may not "
@@ -165,7 +166,7 @@ class ActionContext:
     session: AsyncSession
     principal: Principal
     case: Case
-    data: TransitionIn
+    data: CaseTransitionCreate
     clock: Clock
     on: date
     changes: dict[str, Any]
@@ -363,7 +364,8 @@ async def _appeal(ctx: ActionContext) -> IntakeResult:
         if case.decided_on is None:
             raise field_error("body.decision_received_on", "there is no first decision yet")
         if received < case.decided_on:
-            raise field_error("body.decision_received_on", f"is before the first decision ({case.decided_on.isoformat()})")
+            raise field_error("body.decision_received_on",
+                              f"is before the first decision ({case.decided_on.isoformat()})")
         if received > on:
             raise field_error("body.decision_received_on", "is after the appeal's date")
         ctx.changes["decision_received_on"] = received
@@ -433,7 +435,7 @@ _APPLY: dict[str, Callable[[ActionContext], Awaitable[IntakeResult | None]]] = {
 }
 
 
-async def split(session: AsyncSession, principal: Principal, case: Case, data: SplitIn, clock: Clock,
+async def split(session: AsyncSession, principal: Principal, case: Case, data: CaseSplitCreate, clock: Clock,
                 if_match: str | None) -> tuple[Case, list[IntakeResult]]:
     """A petition with several contents becomes linked cases, one per content: the first part
     stays in this case (reclassified if needed), each other part opens a new case."""

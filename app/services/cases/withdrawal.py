@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import field_error
-from app.models.cases import Case, TransitionIn
+from app.models.cases import Case, CaseTransitionCreate
 from app.security import Principal
 from app.services.cases import obligations
 from app.services.cases.common import _stop_clock, load_petitioners
@@ -18,7 +18,8 @@ from app.workflows.lifecycle import Status
 from app.workflows.withdrawal import WithdrawalRefused, plan_withdrawal
 
 
-async def apply_withdrawal(session: AsyncSession, principal: Principal, case: Case, data: TransitionIn, clock: Clock,
+async def apply_withdrawal(session: AsyncSession, principal: Principal, case: Case, data: CaseTransitionCreate,
+                           clock: Clock,
                            on: date, changes: dict[str, Any]) -> None:
     petitioners = await load_petitioners(session, case.id)
     try:

@@ -6,7 +6,8 @@ centrally rather than field by field, so they are stated here, centrally, in the
 - no string holds a NUL character (`app/routers/params.py`): every request string without a
   pattern, enum or checked format gets the pattern `^[^\\x00]*$`;
 - every request date (`format: date`, the `Day` type) lies in 1900-01-01..2100-12-31: a pattern
-  says so (FastAPI would write the bounds as `ge`/`le`, which JSON Schema does not know);
+  says so (FastAPI would write the bounds as `ge`/`le`, which JSON Schema does not know); every
+  request moment (`format: date-time`, the `Moment` type) has a year 1900..2100, as a pattern;
 - a `cursor` is the base64url token of `next_cursor` (`app/pagination.py`);
 - `If-Match` is the ETag of the record read: without it 428, stale 412;
 - a 405 answer carries `Allow` (`app/problems.py`);
@@ -25,6 +26,8 @@ from app.models.base import EARLIEST_DAY, LATEST_DAY
 NUL_FREE = r"^[^\x00]*$"
 # 1900-01-01..2100-12-31 (with `format: date`, which rules out 2023-02-30)
 DATE_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+# a moment (`format: date-time`) whose year, as written, is 1900..2100 (`Moment`, app/models/base.py)
+DATETIME_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)-"
 # `next_cursor`: unpadded base64url of a small JSON array (app/pagination.py)
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"
 # Formats whose values a generator never fills with NUL characters, and which the server checks itself.
@@ -38,7 +41,8 @@ request the document calls valid is never refused as malformed:
 
 - **Strings** never contain a NUL character (U+0000): every request string carries the pattern
   `^[^\\x00]*$` (or a stricter one). A NUL anywhere is a 422 whose error `type` is `nul_character`.
-- **Dates** are `YYYY-MM-DD` between {EARLIEST_DAY.isoformat()} and {LATEST_DAY.isoformat()} (a pattern states it).
+- **Dates** are `YYYY-MM-DD` between {EARLIEST_DAY.isoformat()} and {LATEST_DAY.isoformat()} (a pattern states it);
+  **moments** (`date-time`) carry an offset and a year from {EARLIEST_DAY.year} to {LATEST_DAY.year}.
 - **Cursors** are the `next_cursor` of a previous page: unpadded base64url (`[A-Za-z0-9_-]`), opaque.
 - **Writes to a case** (`PATCH`, transitions, split) need `If-Match` with the ETag you read:
   without it the answer is 428, with a stale one 412 (reload and retry).
@@ -139,6 +143,8 @@ def _constrain(schema: Any, refs: set[str]) -> None:
             # FastAPI writes a date Query's bounds as `ge`/`le`: no JSON Schema keyword; the pattern says it
             schema.pop("ge", None)
             schema.pop("le", None)
+        elif fmt == "date-time":
+            schema.setdefault("pattern", DATETIME_PATTERN)
         elif fmt not in _CHECKED_FORMATS and not {"pattern", "enum", "const"} & schema.keys():
             schema["pattern"] = NUL_FREE
     for key in ("properties", "patternProperties", "$defs"):

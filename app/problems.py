@@ -251,7 +251,10 @@ def install(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
         edge = _edge(request)
         if edge is not None:
-            return edge(request, exc.status_code, [detail])
+            response = edge(request, exc.status_code, [detail])
+            if exc.status_code == 405:  # RFC 9110: a 405 lists what the path supports, in any format
+                response.headers["Allow"] = ", ".join(allowed_methods(request))
+            return response
         if exc.status_code == 400:
             # Only FastAPI and Starlette raise a bare 400 here (this service raises Problem), and only
             # for a body they could not parse: not UTF-8, or a malformed multipart form. It is

@@ -252,6 +252,16 @@ def test_every_request_date_is_bounded_as_the_server_bounds_it(spec):
         assert not re.search(pattern, "1899-12-31") and not re.search(pattern, "2101-01-01"), where
 
 
+def test_every_request_moment_is_bounded_as_the_server_bounds_it(spec):
+    """`Moment` (app/models/base.py) refuses a year outside 1900..2100: each request date-time says so."""
+    moments = [(where, s) for where, s in _request_strings(spec) if s.get("format") == "date-time"]
+    assert len(moments) >= 2, moments  # a dialogue's scheduled_at, and a postponement's
+    for where, schema in moments:
+        pattern = schema["pattern"]
+        assert re.search(pattern, "1900-01-01T00:00:00Z") and re.search(pattern, "2100-12-31T23:59:59+07:00"), where
+        assert not re.search(pattern, "0841-06-25T03:36:45Z") and not re.search(pattern, "2101-01-01T00:00:00Z")
+
+
 @pytest.mark.parametrize("day,status", [("2101-01-01", 422), ("1899-12-31", 422), ("2100-12-31", 200)])
 async def test_the_server_bounds_request_dates_as_documented(client, admin_headers, day, status):
     resp = await client.get(f"/api/v1/cases?received_from={day}", headers=admin_headers)
@@ -298,6 +308,7 @@ def test_every_422_names_the_rule_types_it_can_answer(spec):
     ("PUT", "/api/v1/cases/1", "GET, PATCH"),
     ("OPTIONS", "/api/v1/units", "GET, POST"),
     ("POST", "/api/v1/users/1", "GET, PATCH"),
+    ("DELETE", "/open311/v2/services.json", "GET"),  # GeoReport's own error body, and still `Allow`
 ])
 async def test_405_lists_every_method_of_the_path_in_allow(client, spec, method, path, allow):
     """Starlette named only the methods of the first route matching the path (`Allow: GET`)."""

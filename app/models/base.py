@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 from sqlmodel import Field
 
 # Constraint names that are the same on SQLite and PostgreSQL, so that Alembic sees no difference.
@@ -50,6 +50,18 @@ def _plausible_day(value: date) -> date:
 
 Day = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_plausible_day)]
 """A calendar day in input (body or query): `YYYY-MM-DD` and nothing else, 1900-01-01..2100-12-31."""
+
+
+def _plausible_moment(value: datetime) -> datetime:
+    """Far years would overflow when converted to UTC or Hanoi time."""
+    if not EARLIEST_DAY.year <= value.year <= LATEST_DAY.year:
+        raise ValueError(f"must be between {EARLIEST_DAY.year} and {LATEST_DAY.year}")
+    return value
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_plausible_moment)]
+"""A moment in input: ISO 8601 with an offset, its year (as written) 1900..2100. The OpenAPI document
+states the bound as a pattern on every request `date-time` (app/openapi.py)."""
 
 # Patterns for text a validator normalises, stated so that the OpenAPI document says exactly what
 # is accepted (the same regex reads alike in Python, in pydantic's Rust engine and in JSON Schema).

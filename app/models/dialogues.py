@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import AwareDatetime, ConfigDict, StrictBool, StrictInt, field_validator
+from pydantic import ConfigDict, StrictBool, StrictInt, field_validator
+from pydantic import Field as Constraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import DB_INT_MAX, Day, ts_field
+from app.models.base import DB_INT_MAX, NOT_BLANK, Day, Moment, ts_field
 from app.workflows.dialogues import (
     CommitmentStatus,
     DialogueActionName,
@@ -26,8 +28,12 @@ __all__ = ["Commitment", "CommitmentStatus", "Dialogue", "DialogueActionName", "
            "DialogueStatus", "ReceptionSession", "ReceptionSessionCase", "VoterMeeting", "VoterMeetingCase",
            "commitment_overdue_clause"]
 
-CaseIdIn = StrictInt
-_CASE_IDS = dict(default_factory=list, max_length=200, description="case ids in your jurisdiction")
+# A case id as the database holds it; one naming no case you can see is a 422 `unknown_reference`.
+CaseIdIn = Annotated[StrictInt, Constraint(ge=1, le=DB_INT_MAX)]
+# each case once (stated as uniqueItems; the validator below refuses a repeat)
+_CASE_IDS = dict(default_factory=list, max_length=200, description="case ids in your jurisdiction",
+                 schema_extra={"json_schema_extra": {"uniqueItems": True}})
+NotBlank = Annotated[str, Constraint(pattern=NOT_BLANK)]
 
 
 def _strip(v: str | None) -> str | None:
@@ -36,14 +42,6 @@ def _strip(v: str | None) -> str | None:
     v = " ".join(v.split())
     if not v:
         raise ValueError("must not be blank")
-    return v
-
-
-def _plausible_moment(v: datetime | None) -> datetime | None:
-    """A moment a person could mean (as app/routers/params.py bounds dates): far years would
-    overflow when converted to UTC or Hanoi time."""
-    if v is not None and not 1900 <= v.year <= 2100:
-        raise ValueError("must be between 1900 and 2100")
     return v
 
 
@@ -200,7 +198,7 @@ class ParticipantRole(StrEnum):
 class ParticipantCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, schema_extra={"pattern": NOT_BLANK})
     role: ParticipantRole = ParticipantRole.other
     organisation: str | None = Field(default=None, max_length=300)
 
@@ -242,10 +240,11 @@ class DialogueCreate(SQLModel):
     kind: DialogueKind
     host_org: str | None = Field(default=None, max_length=64,
                                  description="organisation code; default and only choice: your own")
-    chair: str = Field(min_length=1, max_length=200, description="who chairs it (name and title)")
-    scheduled_at: AwareDatetime = Field(description="ISO 8601 with offset")
+    chair: str = Field(min_length=1, max_length=200, schema_extra={"pattern": NOT_BLANK},
+                       description="who chairs it (name and title)")
+    scheduled_at: Moment = Field(description="ISO 8601 with offset")
     notice_on: Day | None = Field(default=None, description="when the written notice was sent; default today")
-    location: str = Field(min_length=1, max_length=500)
+    location: str = Field(min_length=1, max_length=500, schema_extra={"pattern": NOT_BLANK})
     unit_code: str | None = Field(default=None, max_length=16,
                                   description="direct dialogues: the unit concerned (required); complaint "
                                               "dialogues: default the case's unit")
@@ -258,15 +257,10 @@ class DialogueCreate(SQLModel):
     def _check_text(cls, v: str) -> str:
         return _strip(v)
 
-    @field_validator("scheduled_at")
-    @classmethod
-    def _check_moment(cls, v: datetime) -> datetime:
-        return _plausible_moment(v)
-
     @field_validator("topic")
     @classmethod
     def _check_topic(cls, v: str | None) -> str | None:
-        return _strip(v) if v else None
+        return _strip(v) if v and v.strip() else None
 
     @field_validator("case_ids")
     @classmethod
@@ -289,12 +283,7 @@ class DialogueTransitionCreate(SQLModel):
     minutes: str | None = Field(default=None, max_length=50000, description="hold: the minutes (biên bản)")
     attendance: list[AttendanceCreate] = Field(default_factory=list, max_length=500,
                                            description="hold: who was present; absentees are recorded")
-    scheduled_at: AwareDatetime | None = Field(default=None, description="postpone: the new time")
-
-    @field_validator("scheduled_at")
-    @classmethod
-    def _check_moment(cls, v: datetime | None) -> datetime | None:
-        return _plausible_moment(v)
+    scheduled_at: Moment | None = Field(default=None, description="postpone: the new time")
 
 
 class CommitmentCreate(SQLModel):
@@ -302,7 +291,7 @@ class CommitmentCreate(SQLModel):
         {"description": "Đo đạc lại ranh giới thửa đất số 12", "responsible_org": "UBND-00070",
          "due_on": "2026-12-15"}]})
 
-    description: str = Field(min_length=1, max_length=5000)
+    description: str = Field(min_length=1, max_length=5000, schema_extra={"pattern": NOT_BLANK})
     responsible_org: str = Field(min_length=1, max_length=64, description="organisation code")
     due_on: Day
 
@@ -378,8 +367,8 @@ class ReceptionSessionCreate(SQLModel):
 
     org: str | None = Field(default=None, max_length=64,
                             description="organisation code: yours or one at your unit; default yours")
-    host_name: str = Field(min_length=1, max_length=200)
-    host_title: str = Field(min_length=1, max_length=200)
+    host_name: str = Field(min_length=1, max_length=200, schema_extra={"pattern": NOT_BLANK})
+    host_title: str = Field(min_length=1, max_length=200, schema_extra={"pattern": NOT_BLANK})
     led_by_head: StrictBool = Field(description="the organisation's head received in person (the legal duty)")
     held_on: Day
     visitors: StrictInt = Field(ge=0, le=100000, description="citizens received")
@@ -460,7 +449,7 @@ class VoterMeetingCreate(SQLModel):
     organised_by: str | None = Field(default=None, max_length=64,
                                      description="the People's Council or Fatherland Front organising it "
                                                  "(organisation code); default yours")
-    deputies: list[str] = Field(default_factory=list, max_length=100, description="deputies' names")
+    deputies: list[NotBlank] = Field(default_factory=list, max_length=100, description="deputies' names")
     voters: StrictInt = Field(ge=0, le=1000000, description="voters attending")
     location: str | None = Field(default=None, max_length=500)
     case_ids: list[CaseIdIn] = Field(**_CASE_IDS | {"description": "petitions raised there: cases with channel "
@@ -482,10 +471,11 @@ class VoterMeetingUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"case_ids": [1, 2], "summary": "Hai kiến nghị đã được UBND phường trả lời; một kiến nghị đang giải quyết."}]})
 
-    deputies: list[str] | None = Field(default=None, max_length=100)
+    deputies: list[NotBlank] | None = Field(default=None, max_length=100)
     voters: StrictInt | None = Field(default=None, ge=0, le=1000000)
     location: str | None = Field(default=None, max_length=500)
-    case_ids: list[CaseIdIn] | None = Field(default=None, max_length=200)
+    case_ids: list[CaseIdIn] | None = Field(default=None, max_length=200,
+                                            schema_extra={"json_schema_extra": {"uniqueItems": True}})
     summary: str | None = Field(default=None, max_length=50000)
 
     @field_validator("case_ids")

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from pydantic import ConfigDict, StrictInt, field_validator
 from sqlmodel import Field, SQLModel
 
-from app.models.base import DB_INT_MAX, Day, ts_field
+from app.models.base import DB_INT_MAX, NOT_BLANK, Day, ts_field
 from app.models.cases import Case
 from app.models.reference import UnitLevel
 from app.workflows.overdue import RUNNING_STATUSES
@@ -72,7 +72,7 @@ class RecommendationCreate(SQLModel):
                                       description="the case it is about; the target defaults to the case's holder")
     target_org: str | None = Field(default=None, min_length=1, max_length=64,
                                    description="the organisation that must answer (its code)")
-    content: str = Field(min_length=1, max_length=20000)
+    content: str = Field(min_length=1, max_length=20000, schema_extra={"pattern": NOT_BLANK})
     response_due: Day = Field(description="the date by which the organisation must answer")
 
     @field_validator("content")
@@ -87,7 +87,7 @@ class RecommendationResponseCreate(SQLModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"response": "UBND phường đã ban hành quyết định giải quyết khiếu nại ngày 10/12/2026."}]})
 
-    response: str = Field(min_length=1, max_length=20000)
+    response: str = Field(min_length=1, max_length=20000, schema_extra={"pattern": NOT_BLANK})
 
     @field_validator("response")
     @classmethod

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from app.deps import DbSession, IfMatch, Today, etag
-from app.errors import field_error
+from app.errors import CURSOR, field_error
 from app.models.dialogues import (
     CommitmentCreate,
     CommitmentPublic,
@@ -126,7 +126,7 @@ async def list_commitments(
         except (TypeError, ValueError):
             ok = False
         if not ok:
-            raise field_error("query.cursor", "not a cursor this service issued")
+            raise field_error("query.cursor", "not a cursor this service issued", kind=CURSOR)
     rows = await svc.list_commitments(session, principal, svc.CommitmentFilters(
         responsible_org=responsible_org, unit=unit, status=status.value if status else None, overdue=overdue,
         dialogue_id=dialogue_id), t, limit=limit, after=after)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from app.deps import DbSession, Today
-from app.errors import field_error
+from app.errors import CURSOR, field_error
 from app.models.base import Day
 from app.models.dialogues import CompliancePublic, ReceptionSessionCreate, ReceptionSessionPublic
 from app.pagination import Cursor, Limit, Page, cut_page, decode_cursor
@@ -52,7 +52,7 @@ async def list_sessions(
         except (TypeError, ValueError):
             ok = False
         if not ok:
-            raise field_error("query.cursor", "not a cursor this service issued")
+            raise field_error("query.cursor", "not a cursor this service issued", kind=CURSOR)
     rows = await svc.list_sessions(session, principal, svc.SessionFilters(
         org=org, unit=unit, led_by_head=led_by_head, held_from=held_from, held_to=held_to), limit=limit, after=after)
     page, nxt = cut_page(rows, limit, lambda r: [r.held_on.isoformat(), r.id])

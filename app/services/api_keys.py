@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import Forbidden, NotFound, field_error
+from app.errors import Forbidden, NotFound, unknown_reference
 from app.models.api_keys import ApiKey, ApiKeyCreate
 from app.models.base import utcnow
 from app.models.reference import AdminUnit, Organization
@@ -38,7 +38,7 @@ async def create(session: AsyncSession, actor: Any, data: ApiKeyCreate, *,
                  server_key: bytes) -> tuple[ApiKey, Organization, str]:
     org = await get_org(session, code=data.org)
     if org is None or not org.active or not await _in_jurisdiction(session, actor, org):
-        raise field_error("body.org", f"no active organisation with code {data.org} in your jurisdiction")
+        raise unknown_reference("body.org", f"no active organisation with code {data.org} in your jurisdiction")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     user = User(username=f"apikey-{secrets.token_hex(6)}", full_name=f"API: {data.name}"[:200],
                 password_hash=_NO_PASSWORD, role=Role.reception.value, organization_id=org.id)

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import Conflict, Forbidden, IllegalAction, Invalid, NotFound, field_error
+from app.errors import Conflict, Forbidden, IllegalAction, Invalid, NotFound, field_error, unknown_reference
 from app.models.base import as_utc, utcnow
 from app.models.cases import Case
 from app.models.dialogues import (
@@ -155,7 +155,7 @@ async def create(session: AsyncSession, principal: Principal, data: DialogueCrea
         unit_code = data.unit_code
     unit = await unit_by_code(session, unit_code, "body.unit_code")
     if not principal.covers(unit.path):
-        raise field_error("body.unit_code", f"unit {unit_code} is outside your jurisdiction")
+        raise unknown_reference("body.unit_code", f"unit {unit_code} is outside your jurisdiction")
     dialogue = Dialogue(
         kind=data.kind.value, status=DialogueStatus.scheduled.value, host_org_id=host.id,
         host_path=principal.unit.path, unit_code=unit.code, unit_path=unit.path, chair=data.chair,

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import PreconditionRequired, Stale, field_error, unknown_reference
+from app.errors import PreconditionRequired, Stale, unknown_reference
 from app.models.cases import Case
 from app.models.dialogues import LinkedCasePublic
 from app.models.reference import AdminUnit, Organization
@@ -49,7 +49,7 @@ async def cases_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Case]:
 async def org_by_code(session: AsyncSession, code: str, field: str) -> Organization:
     org = (await session.execute(select(Organization).where(Organization.code == code))).scalar_one_or_none()
     if org is None or not org.active:
-        raise field_error(field, f"no active organisation with code {code}")
+        raise unknown_reference(field, f"no active organisation with code {code}")
     return org
 
 

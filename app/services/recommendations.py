@@ -102,7 +102,7 @@ async def create(session: AsyncSession, principal: Principal, data: Recommendati
         unit_code, unit_path = case.location_unit_code, case.location_path
     else:
         if not principal.covers(target_unit.path):
-            raise field_error("body.target_org", f"{target.code} is outside your jurisdiction")
+            raise unknown_reference("body.target_org", f"{target.code} is outside your jurisdiction")
         unit_code, unit_path = target_unit.code, target_unit.path
     rec = Recommendation(case_id=case.id if case else None, target_org_id=target.id, target_path=target_unit.path,
                          unit_code=unit_code, unit_path=unit_path, issuer_org_id=principal.org.id,

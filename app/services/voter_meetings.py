@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import Forbidden, NotFound, field_error
+from app.errors import Forbidden, NotFound, field_error, unknown_reference
 from app.models.base import as_utc, utcnow
 from app.models.cases import Case, Channel
 from app.models.dialogues import (
@@ -86,7 +86,7 @@ async def create(session: AsyncSession, principal: Principal, data: VoterMeeting
         raise field_error("body.held_on", f"is in the future (today is {today.isoformat()} in Hanoi)")
     unit = await unit_by_code(session, data.unit_code, "body.unit_code")
     if not principal.covers(unit.path):
-        raise field_error("body.unit_code", f"unit {unit.code} is outside your jurisdiction")
+        raise unknown_reference("body.unit_code", f"unit {unit.code} is outside your jurisdiction")
     cases = await _meeting_cases(session, principal, data.case_ids, data.held_on)
     m = VoterMeeting(held_on=data.held_on, unit_code=unit.code, unit_path=unit.path, organised_by_id=org.id,
                      organised_path=await org_path(session, org), location=data.location, deputies=data.deputies,

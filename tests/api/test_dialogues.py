@@ -5,6 +5,8 @@ Business date pinned to Fri 2026-11-27 (tests/api/conftest.py).
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.api.casekit import act, new_case
@@ -304,3 +306,42 @@ def test_request_examples_are_valid_against_their_models(model):
     assert examples
     for example in examples:
         model.model_validate(example)
+
+
+async def test_a_schema_valid_refusal_says_which_rule_and_the_document_states_the_shape(client, actors):
+    """What the OpenAPI document calls valid is refused only by a named rule (decision 0050): a case id
+    or organisation that names nothing you can see is `unknown_reference`; a case id of 0, a repeated
+    one, a blank name or a moment outside 1900..2100 break the schema, which says so."""
+    ward = actors["ward"]
+    case = await verifying_complaint(client, actors)
+    for body, field, kind in [
+        (complaint_dialogue(case["id"], case_ids=[2_000_000_000]), "body.case_ids.0", "unknown_reference"),
+        (complaint_dialogue(case["id"], host_org="NOPE-1"), "body.host_org", "unknown_reference"),
+        (complaint_dialogue(case["id"], kind="direct_dialogue", topic="Tiếng ồn", unit_code="00004"),
+         "body.unit_code", "unknown_reference"),
+        (complaint_dialogue(case["id"], case_ids=[0]), "body.case_ids.0", "greater_than_equal"),
+        (complaint_dialogue(case["id"], chair="   "), "body.chair", "string_pattern_mismatch"),
+        (complaint_dialogue(case["id"], scheduled_at="0841-06-25T03:36:45Z"), "body.scheduled_at", "value_error"),
+    ]:
+        problem = assert_problem(await client.post("/api/v1/dialogues", json=body, headers=ward), 422, field)
+        assert problem["errors"][0]["type"] == kind, problem
+    reception = assert_problem(await client.post("/api/v1/reception-sessions", headers=actors["ward_desk"], json={
+        "org": "NOPE-1", "host_name": "Nguyễn Văn Bình", "host_title": "Chủ tịch UBND phường", "led_by_head": True,
+        "held_on": "2026-11-05", "visitors": 6}), 422, "body.org")
+    assert reception["errors"][0]["type"] == "unknown_reference"
+    cursor = assert_problem(await client.get("/api/v1/commitments", params={"cursor": "bm9wZQ"}, headers=ward), 422,
+                            "query.cursor")
+    assert cursor["errors"][0]["type"] == "cursor"
+
+    from app.openapi import DATETIME_PATTERN
+    schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
+    create = schemas["DialogueCreate"]["properties"]
+    assert create["case_ids"]["items"] == {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+    assert create["case_ids"]["uniqueItems"] is True
+    assert create["scheduled_at"]["pattern"] == DATETIME_PATTERN
+    assert re.search(DATETIME_PATTERN, "2100-12-31T23:59:59+07:00") and not re.search(DATETIME_PATTERN, "0841-06-25")
+    assert not re.search(create["chair"]["pattern"], "   ") and re.search(create["chair"]["pattern"], " Bình ")
+    for name, prop in [("VoterMeetingCreate", "deputies"), ("VoterMeetingUpdate", "deputies")]:
+        items = schemas[name]["properties"][prop]
+        items = (items.get("anyOf") or [items])[0]["items"]
+        assert not re.search(items["pattern"], " "), name

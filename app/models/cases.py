@@ -553,7 +553,7 @@ class _Sparse(BaseModel):
     null): the JSON shape clients rely on. A key is sent when it was given, even as null."""
 
     @model_serializer(mode="wrap")
-    def _omit_absent(self, handler):  # type: ignore[no-untyped-def]  # unannotated: keeps the fields' schema
+    def _omit_absent(self, handler):  # unannotated on purpose: a return type would replace the fields' schema
         data = handler(self)
         return {k: v for k, v in data.items() if k in self.model_fields_set}
 

@@ -7,6 +7,7 @@ point one here and what is and is not supported. Errors are GeoReport's list of
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -31,6 +32,15 @@ router = APIRouter(route_class=InputRoute, prefix=PREFIX, tags=["open311"])
 # ---- rendering ------------------------------------------------------------------------------------
 
 
+# Characters XML 1.0 cannot carry (control characters, lone surrogates, U+FFFE/U+FFFF): text that
+# echoes input (an unknown service code in an error) must still be a well-formed document.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(value: Any) -> str:
+    return _NOT_XML.sub("\ufffd", str(value))
+
+
 def _xml_value(parent: ET.Element, name: str, value: Any) -> None:
     el = ET.SubElement(parent, name)
     if isinstance(value, list):
@@ -42,7 +52,7 @@ def _xml_value(parent: ET.Element, name: str, value: Any) -> None:
     elif isinstance(value, bool):
         el.text = "true" if value else "false"
     elif value is not None:
-        el.text = str(value)
+        el.text = _xml_text(value)
 
 
 def _xml_dict(parent: ET.Element, name: str, data: dict[str, Any]) -> None:

@@ -167,6 +167,10 @@ async def test_errors_in_the_spec_format(client, api_key):
     assert (await client.get(f"{BASE}/requests/HN-26N-NOPE.json", params={"api_key": api_key})).status_code == 404
     assert (await client.get(f"{BASE}/services.json", params={"jurisdiction_id": "elsewhere"})).status_code == 404
     assert (await client.get(f"{BASE}/services.json", params={"jurisdiction_id": "hanoi.gov.vn"})).status_code == 200
+    # input echoed in an error (a control character, a lone surrogate) still makes well-formed XML
+    for odd in ("%08", "%ED%A0%80"):
+        resp = await client.get(f"{BASE}/services/x{odd}y.xml")
+        assert resp.status_code == 404 and _xml(resp).find("error/code").text == "404"
     # a bad query parameter is the spec's 400 too, not this API's problem+json
     resp = await client.get(f"{BASE}/requests.json", params={"api_key": api_key, "status": "pending"})
     assert resp.status_code == 400 and resp.json()[0]["code"] == 400

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -51,6 +52,18 @@ def decode_cursor(cursor: str | None, arity: int, kinds: tuple[type, ...] | None
         raise field_error("query.cursor", "not a cursor this service issued", kind=CURSOR)
     if kinds is not None and not all(type(v) is k for v, k in zip(values, kinds, strict=True)):
         raise field_error("query.cursor", "not a cursor this service issued", kind=CURSOR)
+    return values
+
+
+def decode_day_cursor(cursor: str | None) -> list[Any] | None:
+    """A `[day, id]` cursor of a list kept in date order (`YYYY-MM-DD`, then the id), or the same
+    422 as any cursor this service did not issue."""
+    values = decode_cursor(cursor, 2, kinds=(str, int))
+    if values is not None:
+        try:
+            date.fromisoformat(values[0])
+        except ValueError:
+            raise field_error("query.cursor", "not a cursor this service issued", kind=CURSOR) from None
     return values
 
 

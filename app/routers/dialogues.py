@@ -1,13 +1,11 @@
 """Dialogues and commitments over HTTP: parse, authorise, call the dialogue service, shape."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
 from app.deps import DbSession, IfMatch, Today, etag
-from app.errors import CURSOR, field_error
 from app.models.dialogues import (
     CommitmentCreate,
     CommitmentPublic,
@@ -16,7 +14,7 @@ from app.models.dialogues import (
     DialoguePublic,
     DialogueTransitionCreate,
 )
-from app.pagination import Cursor, Limit, Page, cut_page, decode_cursor
+from app.pagination import Cursor, Limit, Page, cut_page, decode_cursor, decode_day_cursor
 from app.problems import problem_responses
 from app.routers.params import InputRoute, id_path, id_query
 from app.security import CurrentPrincipal
@@ -118,15 +116,7 @@ async def list_commitments(
     dialogue_id: Annotated[int | None, id_query("dialogue")] = None,
     limit: Limit = 50, cursor: Cursor = None,
 ) -> Page[CommitmentPublic]:
-    after = decode_cursor(cursor, 2)
-    if after is not None:
-        try:
-            date.fromisoformat(after[0])
-            ok = type(after[1]) is int
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
-            raise field_error("query.cursor", "not a cursor this service issued", kind=CURSOR)
+    after = decode_day_cursor(cursor)
     rows = await svc.list_commitments(session, principal, svc.CommitmentFilters(
         responsible_org=responsible_org, unit=unit, status=status.value if status else None, overdue=overdue,
         dialogue_id=dialogue_id), t, limit=limit, after=after)

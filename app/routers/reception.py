@@ -1,16 +1,14 @@
 """Reception sessions over HTTP, and the heads' compliance with their reception duty."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
 from app.deps import DbSession, Today
-from app.errors import CURSOR, field_error
 from app.models.base import Day
 from app.models.dialogues import CompliancePublic, ReceptionSessionCreate, ReceptionSessionPublic
-from app.pagination import Cursor, Limit, Page, cut_page, decode_cursor
+from app.pagination import Cursor, Limit, Page, cut_page, decode_day_cursor
 from app.problems import problem_responses
 from app.routers.params import InputRoute, date_query
 from app.security import CurrentPrincipal
@@ -44,15 +42,7 @@ async def list_sessions(
     held_to: Annotated[Day | None, date_query("last day, inclusive")] = None,
     limit: Limit = 50, cursor: Cursor = None,
 ) -> Page[ReceptionSessionPublic]:
-    after = decode_cursor(cursor, 2)
-    if after is not None:
-        try:
-            date.fromisoformat(after[0])
-            ok = type(after[1]) is int
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
-            raise field_error("query.cursor", "not a cursor this service issued", kind=CURSOR)
+    after = decode_day_cursor(cursor)
     rows = await svc.list_sessions(session, principal, svc.SessionFilters(
         org=org, unit=unit, led_by_head=led_by_head, held_from=held_from, held_to=held_to), limit=limit, after=after)
     page, nxt = cut_page(rows, limit, lambda r: [r.held_on.isoformat(), r.id])

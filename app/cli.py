@@ -9,6 +9,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
+from sqlmodel import col
 
 from app.config import get_settings
 
@@ -150,7 +151,7 @@ def demo(
         db = Database.from_settings(get_settings())
         try:
             async with db.read_sessionmaker() as s, s.begin():
-                return (await s.execute(select(Case.id).limit(1))).first() is not None
+                return (await s.execute(select(col(Case.id)).limit(1))).first() is not None
         finally:
             await db.dispose()
 

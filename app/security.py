@@ -24,6 +24,7 @@ from jose import JWTError, jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import select
+from sqlmodel import col
 
 from app.config import Settings, get_settings
 from app.models.base import DB_INT_MAX
@@ -240,5 +241,5 @@ AdminPrincipal = Annotated[Principal, Depends(RequireRole(Role.admin))]
 
 
 async def unit_path(session, code: str) -> str | None:
-    return (await session.execute(select(AdminUnit.path).where(AdminUnit.code == code))).scalar_one_or_none()
+    return (await session.execute(select(col(AdminUnit.path)).where(col(AdminUnit.code) == code))).scalar_one_or_none()
 

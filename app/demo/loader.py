@@ -48,6 +48,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.db import Database
 from app.models.audit import AuditEvent
@@ -287,7 +288,7 @@ async def _ensure_users(session: AsyncSession, rng: random.Random, password: str
         wanted.append((f"{DEMO_PREFIX}gs.{code.lower()}", "supervisor", code, "Đại biểu giám sát"))
     wanted.append((f"{DEMO_PREFIX}gs.mttq-01", "supervisor", "MTTQ-01", "Cán bộ giám sát MTTQ"))
     existing = {u.username: u for u in (await session.execute(
-        select(User).where(User.username.startswith(DEMO_PREFIX)))).scalars()}
+        select(User).where(col(User.username).startswith(DEMO_PREFIX)))).scalars()}
     pw_hash = None
     actors: dict[str, Principal] = {}
     units = {u.code: u for u in (await session.execute(select(AdminUnit))).scalars()}
@@ -324,7 +325,7 @@ async def load_demo(db: Database, *, cases: int, seed: int, batch: int = 500, to
         # every time, and not the previous run's codes again when a database is loaded twice.
         existing = (await session.execute(select(func.count()).select_from(Case))).scalar_one()
         code_rng = random.Random(f"tracking-codes:{seed}:{existing}")
-        wards = list((await session.execute(select(AdminUnit).where(AdminUnit.level == UnitLevel.commune.value)
+        wards = list((await session.execute(select(AdminUnit).where(col(AdminUnit.level) == UnitLevel.commune.value)
                                             .order_by(AdminUnit.code))).scalars())
         if not wards:
             raise RuntimeError("no wards in admin_unit: run `petitions seed` first")

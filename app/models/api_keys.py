@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
-from app.models.base import NOT_BLANK, ts_field
+from app.models.base import NOT_BLANK, SQLModelConfig, ts_field
 
 
 class ApiKey(SQLModel, table=True):
@@ -19,7 +18,7 @@ class ApiKey(SQLModel, table=True):
 
     __tablename__ = "api_key"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
     organization_id: int = Field(foreign_key="organization.id", index=True)
     user_id: int = Field(foreign_key="app_user.id")
@@ -30,7 +29,7 @@ class ApiKey(SQLModel, table=True):
 
 
 class ApiKeyCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
         {"name": "Cổng dịch vụ công Hà Nội", "org": "MTTQ-01"}]})
 
     name: str = Field(min_length=1, max_length=200, schema_extra={"pattern": NOT_BLANK},

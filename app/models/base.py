@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, overload
 
 import sqlalchemy as sa
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 from sqlmodel import Field
+from sqlmodel._compat import SQLModelConfig
+
+__all__ = ["SQLModelConfig"]  # what an SQLModel class's `model_config` is typed as (pydantic's ConfigDict is not)
 
 # Constraint names that are the same on SQLite and PostgreSQL, so that Alembic sees no difference.
 NAMING_CONVENTION = {
@@ -89,6 +92,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@overload
+def as_utc(value: datetime) -> datetime: ...
+@overload
+def as_utc(value: None) -> None: ...
+@overload
+def as_utc(value: datetime | None) -> datetime | None: ...
 def as_utc(value: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes; everything we store is UTC."""
     if value is None:

@@ -9,7 +9,6 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from pydantic import (
     BaseModel,
-    ConfigDict,
     EmailStr,
     StrictBool,
     StrictInt,
@@ -19,9 +18,9 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
-from app.models.base import DB_INT_MAX, NOT_BLANK, Day, omit_not_null, padded, ts_field
+from app.models.base import DB_INT_MAX, NOT_BLANK, Day, SQLModelConfig, omit_not_null, padded, ts_field
 from app.models.obligations import ObligationPublic
 from app.workflows import lifecycle as lc
 from app.workflows.lifecycle import Kind, Stage, Status
@@ -70,7 +69,7 @@ class Case(SQLModel, table=True):
         sa.Index("ix_case_file_received_on_id", "received_on", "id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True)
     pin_hash: str = Field(max_length=255)
     kind: str = Field(max_length=16)
@@ -138,8 +137,9 @@ class Case(SQLModel, table=True):
 def overdue_clause(today: date) -> sa.ColumnElement[bool]:
     """app/workflows/overdue.py's definition as SQL (lists, supervision and reports use this one):
     a running status, a running stage with a due date, and today after it."""
-    return sa.and_(Case.status.in_(sorted(RUNNING_STATUSES)), Case.stage.is_not(None), Case.due.is_not(None),
-                   Case.due < today)
+    return sa.and_(col(Case.status).in_(sorted(RUNNING_STATUSES)), col(Case.stage).is_not(None),
+                   col(Case.due).is_not(None),
+                   col(Case.due) < today)
 
 
 class Petitioner(SQLModel, table=True):
@@ -148,7 +148,7 @@ class Petitioner(SQLModel, table=True):
     __tablename__ = "petitioner"
     __table_args__ = (sa.Index("ix_petitioner_id_number", "id_number"), sa.Index("ix_petitioner_name_key", "name_key"))
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case_file.id", index=True)
     position: int = 0
     full_name: str = Field(max_length=200)
@@ -172,7 +172,7 @@ class DuplicateHint(SQLModel, table=True):
     __tablename__ = "duplicate_hint"
     __table_args__ = (sa.UniqueConstraint("case_id", "other_case_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case_file.id", index=True)
     other_case_id: int = Field(foreign_key="case_file.id")
     match: str = Field(max_length=32)
@@ -199,7 +199,7 @@ class RoutingRule(SQLModel, table=True):
 
     __tablename__ = "routing_rule"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     kind: str | None = Field(default=None, max_length=16)
     field: str | None = Field(default=None, max_length=32)
     unit_code: str | None = Field(default=None, foreign_key="admin_unit.code", max_length=16)
@@ -241,7 +241,7 @@ PHONE_PATTERN = padded(r"\+[0-9 .-]{7,19}[0-9.-]|[0-9.-][0-9 .-]{6,18}[0-9.-]")
 
 
 class PetitionerCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
 
     full_name: str = Field(min_length=1, max_length=200, schema_extra={"pattern": NOT_BLANK})
     id_number: str | None = Field(default=None, max_length=20, schema_extra={"pattern": ID_NUMBER_PATTERN},
@@ -295,7 +295,7 @@ class FilingObstacle(SQLModel):
     disaster, war, work or study far away, another objective obstacle): not counted in the
     90-day limit."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
 
     days: StrictInt = Field(ge=0, le=3650)
     reason: str = Field(default="", max_length=500)
@@ -312,7 +312,7 @@ def _not_blank(v: str | None) -> str | None:
 
 
 class CaseCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [{
         "kind": "complaint", "channel": "in_person", "received_on": "2026-11-20",
         "title": "Khiếu nại quyết định thu hồi đất", "content": "Đề nghị xem xét lại quyết định thu hồi đất ...",
         "field": "land", "location_unit_code": "00070", "respondent": "UBND phường Hoàn Kiếm",
@@ -360,7 +360,7 @@ class CaseCreate(SQLModel):
 class CaseUpdate(SQLModel):
     """Descriptive fields only: status, kind and the clock change through transitions."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
         {"title": "Khiếu nại quyết định thu hồi đất nông nghiệp", "field": "land",
          "respondent": "UBND phường Hoàn Kiếm"},
         {"remote_area": False}]})
@@ -399,7 +399,7 @@ class CaseTransitionCreate(SQLModel):
     """One action on a case; which fields an action needs is in docs/lifecycle.md and in
     `GET /cases/{id}/actions`."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
         {"action": "forward", "to_org": "UBND-00070", "reason": "Thuộc thẩm quyền UBND phường", "on": "2026-11-21"},
         {"action": "accept", "reason": "Đủ điều kiện thụ lý"},
         {"action": "reject", "ground": "kn11_6_time_barred", "reason": "Quá thời hiệu khiếu nại"},
@@ -458,7 +458,7 @@ class CaseTransitionCreate(SQLModel):
 
 
 class CaseSplitPartCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
 
     kind: Kind
     title: str = Field(min_length=1, max_length=500)
@@ -472,7 +472,7 @@ class CaseSplitPartCreate(SQLModel):
 
 
 class CaseSplitCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [{
         "parts": [{"kind": "complaint", "title": "Khiếu nại quyết định thu hồi đất", "field": "land"},
                   {"kind": "reflection", "title": "Phản ánh ô nhiễm tiếng ồn tại công trường", "field": "environment",
                    "content": "Công trường thi công ban đêm gây ồn"}],

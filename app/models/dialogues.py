@@ -11,11 +11,11 @@ from enum import StrEnum
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import ConfigDict, StrictBool, StrictInt, field_validator
 from pydantic import Field as Constraint
-from sqlmodel import Field, SQLModel
+from pydantic import StrictBool, StrictInt, field_validator
+from sqlmodel import Field, SQLModel, col
 
-from app.models.base import DB_INT_MAX, NOT_BLANK, Day, Moment, ts_field
+from app.models.base import DB_INT_MAX, NOT_BLANK, Day, Moment, SQLModelConfig, ts_field
 from app.workflows.dialogues import (
     CommitmentStatus,
     DialogueActionName,
@@ -62,7 +62,7 @@ class Dialogue(SQLModel, table=True):
 
     __tablename__ = "dialogue"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     kind: str = Field(max_length=32)
     status: str = Field(max_length=16)
     host_org_id: int = Field(foreign_key="organization.id", index=True)
@@ -99,7 +99,7 @@ class Commitment(SQLModel, table=True):
     __tablename__ = "commitment"
     __table_args__ = (sa.Index("ix_commitment_status_due_on", "status", "due_on"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     dialogue_id: int = Field(foreign_key="dialogue.id", index=True)
     description: str = Field(sa_type=sa.Text)
     responsible_org_id: int = Field(foreign_key="organization.id", index=True)
@@ -114,7 +114,7 @@ class Commitment(SQLModel, table=True):
 
 def commitment_overdue_clause(today: date) -> sa.ColumnElement[bool]:
     """app.workflows.dialogues.commitment_overdue as SQL: open, and today after its due date."""
-    return sa.and_(Commitment.status == CommitmentStatus.open.value, Commitment.due_on < today)
+    return sa.and_(col(Commitment.status) == CommitmentStatus.open.value, col(Commitment.due_on) < today)
 
 
 class ReceptionSession(SQLModel, table=True):
@@ -123,7 +123,7 @@ class ReceptionSession(SQLModel, table=True):
     __tablename__ = "reception_session"
     __table_args__ = (sa.Index("ix_reception_session_org_id_held_on", "org_id", "held_on"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organization.id")
     org_path: str = Field(max_length=200, index=True)
     held_on: date
@@ -149,7 +149,7 @@ class VoterMeeting(SQLModel, table=True):
 
     __tablename__ = "voter_meeting"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     held_on: date
     unit_code: str = Field(foreign_key="admin_unit.code", max_length=16)
     unit_path: str = Field(max_length=200, index=True)
@@ -196,7 +196,7 @@ class ParticipantRole(StrEnum):
 
 
 class ParticipantCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200, schema_extra={"pattern": NOT_BLANK})
     role: ParticipantRole = ParticipantRole.other
@@ -217,7 +217,7 @@ class ParticipantPublic(SQLModel):
 
 
 class AttendanceCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200, description="a participant's name, as listed")
     present: StrictBool
@@ -226,7 +226,7 @@ class AttendanceCreate(SQLModel):
 
 
 class DialogueCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
         {"kind": "complaint_resolution", "chair": "Nguyễn Văn Bình, Chủ tịch UBND phường",
          "scheduled_at": "2026-11-20T08:30:00+07:00", "notice_on": "2026-11-10",
          "location": "Trụ sở UBND phường Hoàn Kiếm", "case_ids": [1],
@@ -269,7 +269,7 @@ class DialogueCreate(SQLModel):
 
 
 class DialogueTransitionCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
         {"action": "hold", "on": "2026-11-20", "minutes": "Hai bên trình bày ý kiến; thống nhất đo đạc lại ranh giới.",
          "attendance": [{"name": "Nguyễn Văn An", "present": True},
                         {"name": "Phòng Kinh tế", "present": False, "absence_reason": "Không có lý do"}]},
@@ -287,7 +287,7 @@ class DialogueTransitionCreate(SQLModel):
 
 
 class CommitmentCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
         {"description": "Đo đạc lại ranh giới thửa đất số 12", "responsible_org": "UBND-00070",
          "due_on": "2026-12-15"}]})
 
@@ -302,7 +302,7 @@ class CommitmentCreate(SQLModel):
 
 
 class CommitmentUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
         {"status": "done", "done_on": "2026-11-26"}, {"due_on": "2027-01-15", "reason": "Chờ kết quả đo đạc"}]})
 
     description: str | None = Field(default=None, min_length=1, max_length=5000)
@@ -359,7 +359,7 @@ class DialoguePublic(SQLModel):
 # ---- reception sessions ---------------------------------------------------------------------
 
 class ReceptionSessionCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
         {"org": "UBND-00070", "host_name": "Nguyễn Văn Bình", "host_title": "Chủ tịch UBND phường",
          "led_by_head": True, "held_on": "2026-11-12", "visitors": 9, "delegations": 1, "case_ids": [1]},
         {"org": "BTCD-01", "host_name": "Trần Thị Hoa", "host_title": "Cán bộ Ban Tiếp công dân",
@@ -439,7 +439,7 @@ class CompliancePublic(SQLModel):
 # ---- voter meetings -------------------------------------------------------------------------
 
 class VoterMeetingCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
         {"held_on": "2026-11-14", "unit_code": "00070", "organised_by": "HDND-00070",
          "deputies": ["Lê Thị Mai", "Phạm Văn Quang"], "voters": 120, "location": "Nhà văn hóa tổ dân phố 3",
          "case_ids": [], "summary": None}]})
@@ -468,7 +468,7 @@ class VoterMeetingCreate(SQLModel):
 
 
 class VoterMeetingUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
         {"case_ids": [1, 2], "summary": "Hai kiến nghị đã được UBND phường trả lời; một kiến nghị đang giải quyết."}]})
 
     deputies: list[NotBlank] | None = Field(default=None, max_length=100)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from app.models.base import ts_field
 
@@ -18,7 +18,7 @@ class CaseObligation(SQLModel, table=True):
         sa.Index("ix_case_obligation_due", "due"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case_file.id", index=True)
     key: str = Field(max_length=64)
     org_id: int = Field(foreign_key="organization.id", description="the organisation that owes it")
@@ -33,13 +33,13 @@ class CaseObligation(SQLModel, table=True):
 def obligation_overdue_clause(today: date) -> sa.ColumnElement[bool]:
     """app/workflows/obligations.is_obligation_overdue as SQL: neither done nor cancelled, and
     today after the due date."""
-    return sa.and_(CaseObligation.done_on.is_(None), CaseObligation.cancelled_on.is_(None),
-                   CaseObligation.due < today)
+    return sa.and_(col(CaseObligation.done_on).is_(None), col(CaseObligation.cancelled_on).is_(None),
+                   col(CaseObligation.due) < today)
 
 
 def case_has_overdue_obligation(case_id_col: sa.ColumnElement[int], today: date) -> sa.ColumnElement[bool]:
     """EXISTS an overdue obligation of the case (for case lists, supervision and reports)."""
-    return sa.exists().where(CaseObligation.case_id == case_id_col, obligation_overdue_clause(today))
+    return sa.exists().where(col(CaseObligation.case_id) == case_id_col, obligation_overdue_clause(today))
 
 
 class ObligationPublic(SQLModel):

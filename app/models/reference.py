@@ -5,10 +5,10 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from pydantic import ConfigDict, StrictBool
+from pydantic import StrictBool
 from sqlmodel import Field, SQLModel
 
-from app.models.base import Day, ts_field
+from app.models.base import Day, SQLModelConfig, ts_field
 
 
 class UnitLevel(StrEnum):
@@ -65,7 +65,7 @@ class Organization(SQLModel, table=True):
 
     __tablename__ = "organization"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     code: str = Field(max_length=64, unique=True)
     name: str = Field(max_length=300)
     kind: str = Field(max_length=40)
@@ -89,7 +89,7 @@ class UnitPublic(SQLModel):
 
 
 class UnitCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
         {"code": "00071", "name": "Phường Thử Nghiệm", "level": "commune", "parent_code": "01",
          "division_type": "phường"},
         {"code": "001", "name": "Quận Ba Đình", "level": "district", "parent_code": "01", "division_type": "quận",
@@ -118,7 +118,7 @@ class OrgPublic(SQLModel):
 
 
 class OrgCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
         {"code": "STNMT-01", "name": "Sở Nông nghiệp và Môi trường Hà Nội", "kind": "department", "unit_code": "01"},
         {"code": "CA-00070", "name": "Công an phường Hoàn Kiếm", "kind": "police", "unit_code": "00070",
          "parent_code": "UBND-00070"}]})

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from pydantic import ConfigDict, StrictInt, field_validator
-from sqlmodel import Field, SQLModel
+from pydantic import StrictInt, field_validator
+from sqlmodel import Field, SQLModel, col
 
-from app.models.base import DB_INT_MAX, NOT_BLANK, Day, ts_field
+from app.models.base import DB_INT_MAX, NOT_BLANK, Day, SQLModelConfig, ts_field
 from app.models.cases import Case
 from app.models.reference import UnitLevel
 from app.workflows.overdue import RUNNING_STATUSES
@@ -25,7 +25,7 @@ class Recommendation(SQLModel, table=True):
         sa.Index("ix_recommendation_target_org_id_status", "target_org_id", "status"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     case_id: int | None = Field(default=None, foreign_key="case_file.id", index=True)
     target_org_id: int = Field(foreign_key="organization.id")
     target_path: str = Field(max_length=200, description="the target organisation's unit path")
@@ -50,19 +50,20 @@ class Recommendation(SQLModel, table=True):
 
 def recommendation_overdue_clause(today: date) -> sa.ColumnElement[bool]:
     """app/workflows/recommendations.is_overdue as SQL: open, and today after the response due date."""
-    return sa.and_(Recommendation.status == RecStatus.open.value, Recommendation.response_due < today)
+    return sa.and_(col(Recommendation.status) == RecStatus.open.value, col(Recommendation.response_due) < today)
 
 
 def due_soon_clause(today: date, horizon: date) -> sa.ColumnElement[bool]:
     """app/workflows/supervision.is_due_soon as SQL: a running clock due from today to `horizon`."""
-    return sa.and_(Case.status.in_(sorted(RUNNING_STATUSES)), Case.stage.is_not(None), Case.due.is_not(None),
-                   Case.due >= today, Case.due <= horizon)
+    return sa.and_(col(Case.status).in_(sorted(RUNNING_STATUSES)), col(Case.stage).is_not(None),
+                   col(Case.due).is_not(None),
+                   col(Case.due) >= today, col(Case.due) <= horizon)
 
 
 # ---- API schemas: recommendations -------------------------------------------------------------
 
 class RecommendationCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
         {"case_id": 1, "content": "Đề nghị UBND phường khẩn trương giải quyết đơn đã quá hạn và báo cáo kết quả.",
          "response_due": "2026-12-15"},
         {"target_org": "UBND-00070", "content": "Đề nghị rà soát việc tiếp công dân định kỳ của Chủ tịch UBND phường.",
@@ -84,7 +85,7 @@ class RecommendationCreate(SQLModel):
 
 
 class RecommendationResponseCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
         {"response": "UBND phường đã ban hành quyết định giải quyết khiếu nại ngày 10/12/2026."}]})
 
     response: str = Field(min_length=1, max_length=20000, schema_extra={"pattern": NOT_BLANK})
@@ -100,7 +101,7 @@ class RecommendationResponseCreate(SQLModel):
 class RecommendationTransitionCreate(SQLModel):
     """The supervisor's decision on an answer (app/workflows/recommendations.py)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
         {"action": "close", "reason": "Câu trả lời đã đáp ứng kiến nghị"},
         {"action": "reopen", "reason": "Chưa trả lời nội dung thứ hai", "response_due": "2027-01-15"}]})
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from pydantic import ConfigDict, StrictBool
+from pydantic import StrictBool
 from sqlmodel import Field, SQLModel
 
-from app.models.base import ts_field
+from app.models.base import SQLModelConfig, ts_field
 from app.models.reference import OrgPublic
 from app.workflows.roles import Role
 
@@ -17,7 +17,7 @@ __all__ = ["Role", "User", "UserCreate", "UserPublic", "UserUpdate"]
 class User(SQLModel, table=True):
     __tablename__ = "app_user"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, unique=True)
     full_name: str = Field(default="", max_length=200)
     password_hash: str = Field(max_length=255)
@@ -44,7 +44,7 @@ USERNAME_PATTERN = r"^[a-zA-Z0-9_.@-]{3,64}$"
 
 
 class UserCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
         {"username": "tiepdan.mttq", "password": "mot-mat-khau-dai", "full_name": "Trần Thị Bình",
          "role": "reception", "org": "MTTQ-01"},
         {"username": "canbo.hoankiem", "password": "mot-mat-khau-khac", "full_name": "Lê Văn Cường",
@@ -60,7 +60,7 @@ class UserCreate(SQLModel):
 
 
 class UserUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
         {"role": "supervisor", "org": "HDND-01"}, {"is_active": False}, {"password": "mat-khau-moi-du-dai"}]})
 
     full_name: str | None = Field(default=None, max_length=200)

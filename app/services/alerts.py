@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.errors import Forbidden, Invalid, field_error
 from app.models.audit import AuditEvent
@@ -112,19 +113,21 @@ def day_start(d: date) -> datetime:
 
 
 async def urgent_alerts(session: AsyncSession, w: Window) -> list[Alert]:
-    stmt = (select(AuditEvent.seq, AuditEvent.at, AuditEvent.changes, AuditEvent.reason, Case.id, Case.code,
+    stmt = (select(col(AuditEvent.seq), col(AuditEvent.at), col(AuditEvent.changes), col(AuditEvent.reason),
+                   col(Case.id), col(Case.code),
                    Case.location_unit_code)
             .join(Case, Case.id == AuditEvent.case_id)
             .where(AuditEvent.action == FLAG_ACTION, visible_clause(w.principal)))
     if w.after is not None:
         at, tiebreak = w.after
         if tiebreak.startswith("urgent-"):
-            newer = or_(AuditEvent.at > at, and_(AuditEvent.at == at, AuditEvent.seq > int(tiebreak[7:])))
+            newer = or_(col(AuditEvent.at) > at, and_(col(AuditEvent.at) == at,
+                                                      col(AuditEvent.seq) > int(tiebreak[7:])))
         else:  # "overdue-…" sorts before "urgent-…" at the same instant
-            newer = AuditEvent.at >= at
+            newer = col(AuditEvent.at) >= at
         stmt = stmt.where(newer).order_by(AuditEvent.at, AuditEvent.seq)
     else:
-        stmt = stmt.order_by(AuditEvent.at.desc(), AuditEvent.seq.desc())
+        stmt = stmt.order_by(col(AuditEvent.at).desc(), col(AuditEvent.seq).desc())
     out = []
     for seq, at, changes, reason, case_id, code, unit in (await session.execute(stmt.limit(w.limit + 1))).all():
         why = (changes or {}).get("urgent_reason", "other")
@@ -135,20 +138,21 @@ async def urgent_alerts(session: AsyncSession, w: Window) -> list[Alert]:
 
 
 async def overdue_alerts(session: AsyncSession, w: Window) -> list[Alert]:
-    stmt = (select(Case.id, Case.code, Case.due, Case.location_unit_code)
+    stmt = (select(col(Case.id), col(Case.code), col(Case.due), col(Case.location_unit_code))
             .where(overdue_clause(w.today), visible_clause(w.principal)))
     if w.after is not None:
         # newer than the mark: day_start(due + 1) > at, or the same instant and a later tiebreak
         at, tiebreak = w.after
         local = at.astimezone(TZ).date()
-        newer = Case.due >= local
+        newer = col(Case.due) >= local
         if day_start(local) == at and tiebreak.startswith("overdue-"):
-            newer = or_(newer, and_(Case.due == local - timedelta(days=1), Case.id > int(tiebreak.split("-")[1])))
+            newer = or_(newer, and_(col(Case.due) == local - timedelta(days=1),
+                                    col(Case.id) > int(tiebreak.split("-")[1])))
         elif day_start(local) == at and tiebreak.startswith("obligation-"):  # sorts before "overdue-…"
-            newer = or_(newer, Case.due == local - timedelta(days=1))
-        stmt = stmt.where(newer).order_by(Case.due, Case.id)
+            newer = or_(newer, col(Case.due) == local - timedelta(days=1))
+        stmt = stmt.where(newer).order_by(col(Case.due), col(Case.id))
     else:
-        stmt = stmt.order_by(Case.due.desc(), Case.id.desc())
+        stmt = stmt.order_by(col(Case.due).desc(), col(Case.id).desc())
     out = []
     for case_id, code, due, unit in (await session.execute(stmt.limit(w.limit + 1))).all():
         out.append(Alert(at=day_start(overdue_alert_day(due)), tiebreak=f"overdue-{case_id:010d}-{due.isoformat()}",
@@ -161,7 +165,8 @@ async def obligation_alerts(session: AsyncSession, w: Window) -> list[Alert]:
     """Each case obligation overdue now (app/workflows/obligations.is_obligation_overdue; SQL
     obligation_overdue_clause) of a case in the jurisdiction; `at` as for an overdue case: 00:00
     Hanoi of the day after the obligation's due date."""
-    stmt = (select(CaseObligation.id, CaseObligation.key, CaseObligation.due, Case.id, Case.code,
+    stmt = (select(col(CaseObligation.id), col(CaseObligation.key), col(CaseObligation.due), col(Case.id),
+                   col(Case.code),
                    Case.location_unit_code)
             .join(Case, Case.id == CaseObligation.case_id)
             .where(obligation_overdue_clause(w.today), visible_clause(w.principal)))
@@ -170,11 +175,11 @@ async def obligation_alerts(session: AsyncSession, w: Window) -> list[Alert]:
         local = at.astimezone(TZ).date()
         newer = CaseObligation.due >= local
         if day_start(local) == at and tiebreak.startswith("obligation-"):
-            newer = or_(newer, and_(CaseObligation.due == local - timedelta(days=1),
-                                    CaseObligation.id > int(tiebreak.split("-")[1])))
+            newer = or_(newer, and_(col(CaseObligation.due) == local - timedelta(days=1),
+                                    col(CaseObligation.id) > int(tiebreak.split("-")[1])))
         stmt = stmt.where(newer).order_by(CaseObligation.due, CaseObligation.id)
     else:
-        stmt = stmt.order_by(CaseObligation.due.desc(), CaseObligation.id.desc())
+        stmt = stmt.order_by(col(CaseObligation.due).desc(), col(CaseObligation.id).desc())
     out = []
     for ob_id, key, due, case_id, code, unit in (await session.execute(stmt.limit(w.limit + 1))).all():
         rule = rule_for(key)

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.errors import Forbidden, NotFound, unknown_reference
 from app.models.api_keys import ApiKey, ApiKeyCreate
@@ -61,10 +62,10 @@ async def _in_jurisdiction(session: AsyncSession, actor: Any, org: Organization)
 
 
 def _scoped(principal: Principal | None):
-    stmt = (select(ApiKey, Organization).join(Organization, Organization.id == ApiKey.organization_id)
-            .join(AdminUnit, AdminUnit.code == Organization.unit_code))
+    stmt = (select(ApiKey, Organization).join(Organization, col(Organization.id) == col(ApiKey.organization_id))
+            .join(AdminUnit, col(AdminUnit.code) == col(Organization.unit_code)))
     if principal is not None:
-        stmt = stmt.where(AdminUnit.path.startswith(principal.jurisdiction_path, autoescape=True))
+        stmt = stmt.where(col(AdminUnit.path).startswith(principal.jurisdiction_path, autoescape=True))
     return stmt
 
 
@@ -102,7 +103,7 @@ async def principal_for_key(session: AsyncSession, key: str | None, *, server_ke
     revoked key (Open311 answers 403 for an invalid api_key)."""
     if not key or len(key) > 128:
         raise Forbidden("A valid api_key is required.")
-    found = await session.execute(select(ApiKey).where(ApiKey.key_digest == digest(server_key, key)))
+    found = await session.execute(select(ApiKey).where(col(ApiKey.key_digest) == digest(server_key, key)))
     row = found.scalar_one_or_none()
     if row is None or row.revoked_at is not None:
         raise Forbidden("A valid api_key is required.")

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import event, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from app.models.audit import AuditEvent, AuditVerifyPublic
 from app.models.base import as_utc, utcnow
@@ -107,8 +108,8 @@ async def record(
     known = memo.get(_HEAD)
     if known is None:
         await _lock_chain(session)
-        last = (await session.execute(select(AuditEvent.seq, AuditEvent.hash)
-                                      .order_by(AuditEvent.seq.desc()).limit(1))).first()
+        last = (await session.execute(select(col(AuditEvent.seq), col(AuditEvent.hash))
+                                      .order_by(col(AuditEvent.seq).desc()).limit(1))).first()
         seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     else:
         seq, prev = known[0] + 1, known[1]
@@ -140,14 +141,14 @@ async def record(
 
 
 async def head(session: AsyncSession) -> dict[str, Any] | None:
-    row = (await session.execute(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))).scalar_one_or_none()
+    row = (await session.execute(select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(1))).scalar_one_or_none()
     if row is None:
         return None
     return {"seq": row.seq, "hash": row.hash, "at": _iso(row.at)}
 
 
 async def _stream(session: AsyncSession, batch: int) -> AsyncIterator[AuditEvent]:
-    stmt = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
+    stmt = select(AuditEvent).order_by(col(AuditEvent.seq)).execution_options(yield_per=batch)
     result = await session.stream_scalars(stmt)
     async for ev in result:
         yield ev

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.errors import Forbidden, field_error
 from app.models.audit import AuditEvent
@@ -41,28 +42,29 @@ async def list_events(session: AsyncSession, principal: Principal, filters: Even
     """One page of the events the caller may read, oldest first, and the cursor after it."""
     stmt = audit_scope(select(AuditEvent), principal)
     if filters.case_id is not None:
-        stmt = stmt.where(AuditEvent.case_id == filters.case_id)
+        stmt = stmt.where(col(AuditEvent.case_id) == filters.case_id)
     if filters.actor:
-        stmt = stmt.where(AuditEvent.actor == filters.actor)
+        stmt = stmt.where(col(AuditEvent.actor) == filters.actor)
     if filters.action:
-        stmt = stmt.where(AuditEvent.action == filters.action)
+        stmt = stmt.where(col(AuditEvent.action) == filters.action)
     if filters.org:
-        known = (await session.execute(select(Organization.id).where(Organization.code == filters.org))).first()
+        known = (await session.execute(select(col(Organization.id))
+                                       .where(col(Organization.code) == filters.org))).first()
         if known is None:
             raise field_error("query.org", f"no organisation with code {filters.org}")
-        stmt = stmt.where(AuditEvent.org == filters.org)
+        stmt = stmt.where(col(AuditEvent.org) == filters.org)
     if filters.entity:
-        stmt = stmt.where(AuditEvent.entity == filters.entity)
+        stmt = stmt.where(col(AuditEvent.entity) == filters.entity)
     if filters.from_ and filters.to and filters.to < filters.from_:
         raise field_error("query.to", "is before `from`")
     if filters.from_:
-        stmt = stmt.where(AuditEvent.at >= day_start_utc(filters.from_))
+        stmt = stmt.where(col(AuditEvent.at) >= day_start_utc(filters.from_))
     if filters.to:
-        stmt = stmt.where(AuditEvent.at < day_start_utc(filters.to + timedelta(days=1)))
+        stmt = stmt.where(col(AuditEvent.at) < day_start_utc(filters.to + timedelta(days=1)))
     after = decode_cursor(cursor, 1, kinds=(int,))
     if after:
         stmt = stmt.where(AuditEvent.seq > after[0])
-    rows = list((await session.execute(stmt.order_by(AuditEvent.seq).limit(limit + 1))).scalars())
+    rows = list((await session.execute(stmt.order_by(col(AuditEvent.seq)).limit(limit + 1))).scalars())
     return cut_page(rows, limit, lambda e: [e.seq])
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.errors import Conflict, NotFound, field_error
 from app.models.base import utcnow
@@ -35,7 +36,7 @@ def _year_clause(column: Any, year: int | None) -> Any:
 
 
 async def list_overrides(session: AsyncSession, year: int | None = None) -> list[Override]:
-    stmt = select(CalendarOverride).order_by(CalendarOverride.day)
+    stmt = select(CalendarOverride).order_by(col(CalendarOverride.day))
     if year:
         stmt = stmt.where(_year_clause(CalendarOverride.day, year))
     return [Override(r.day, r.working, r.note) for r in (await session.execute(stmt)).scalars()]

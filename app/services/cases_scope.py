@@ -3,6 +3,7 @@ the place the case is about, or the unit of the organisation that received it or
 from __future__ import annotations
 
 from sqlalchemy import and_, or_, select
+from sqlmodel import col
 
 from app.models.cases import Case
 
@@ -10,14 +11,14 @@ from app.models.cases import Case
 def visible_clause(principal):
     prefix = principal.jurisdiction_path
     return or_(
-        Case.location_path.startswith(prefix, autoescape=True),
-        Case.receiving_path.startswith(prefix, autoescape=True),
-        Case.assigned_path.startswith(prefix, autoescape=True),
+        col(Case.location_path).startswith(prefix, autoescape=True),
+        col(Case.receiving_path).startswith(prefix, autoescape=True),
+        col(Case.assigned_path).startswith(prefix, autoescape=True),
     )
 
 
 def case_ids_in_jurisdiction(principal):
-    return select(Case.id).where(visible_clause(principal))
+    return select(col(Case.id)).where(visible_clause(principal))
 
 
 RELOCATE_ACTION = "case.relocate"
@@ -30,6 +31,6 @@ def relocated_from_clause(principal):
     to; not what happens to it afterwards."""
     from app.models.audit import AuditEvent
 
-    old_path = AuditEvent.changes[("location_path", "from")].as_string()
-    return and_(AuditEvent.action == RELOCATE_ACTION, old_path.startswith(principal.jurisdiction_path,
+    old_path = col(AuditEvent.changes)[("location_path", "from")].as_string()
+    return and_(col(AuditEvent.action) == RELOCATE_ACTION, old_path.startswith(principal.jurisdiction_path,
                                                                           autoescape=True))

@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.models.cases import CalendarOverride, DeadlineSetting
 from app.workflows.calendar import WorkCalendar
@@ -15,7 +16,7 @@ from app.workflows.deadlines import DEFAULT_RULES, DeadlineRule
 
 
 async def work_calendar(session: AsyncSession) -> WorkCalendar:
-    rows = (await session.execute(select(CalendarOverride.day, CalendarOverride.working))).all()
+    rows = (await session.execute(select(col(CalendarOverride.day), col(CalendarOverride.working)))).all()
     return WorkCalendar({d: w for d, w in rows})
 
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.errors import Conflict, Forbidden, IllegalAction, Invalid, NotFound, field_error, unknown_reference
 from app.models.base import as_utc, utcnow
@@ -70,14 +71,14 @@ def _local_day(at: datetime) -> date:
 
 def visible_clause(principal: Principal):
     prefix = principal.jurisdiction_path
-    return or_(Dialogue.host_path.startswith(prefix, autoescape=True),
-               Dialogue.unit_path.startswith(prefix, autoescape=True))
+    return or_(col(Dialogue.host_path).startswith(prefix, autoescape=True),
+               col(Dialogue.unit_path).startswith(prefix, autoescape=True))
 
 
 def commitment_visible_clause(principal: Principal):
     prefix = principal.jurisdiction_path
-    return or_(Commitment.responsible_path.startswith(prefix, autoescape=True),
-               Commitment.dialogue_id.in_(select(Dialogue.id).where(visible_clause(principal))))
+    return or_(col(Commitment.responsible_path).startswith(prefix, autoescape=True),
+               col(Commitment.dialogue_id).in_(select(col(Dialogue.id)).where(visible_clause(principal))))
 
 
 def _require_host(principal: Principal, host_org_id: int) -> None:
@@ -89,7 +90,7 @@ def _require_host(principal: Principal, host_org_id: int) -> None:
 
 async def get_visible(session: AsyncSession, principal: Principal, dialogue_id: int, *,
                       for_update: bool = False) -> Dialogue:
-    stmt = select(Dialogue).where(Dialogue.id == dialogue_id, visible_clause(principal))
+    stmt = select(Dialogue).where(col(Dialogue.id) == dialogue_id, visible_clause(principal))
     if for_update:
         stmt = stmt.with_for_update()
     row = (await session.execute(stmt)).scalar_one_or_none()
@@ -100,7 +101,7 @@ async def get_visible(session: AsyncSession, principal: Principal, dialogue_id: 
 
 async def get_commitment_visible(session: AsyncSession, principal: Principal, commitment_id: int, *,
                                  for_update: bool = False) -> Commitment:
-    stmt = select(Commitment).where(Commitment.id == commitment_id, commitment_visible_clause(principal))
+    stmt = select(Commitment).where(col(Commitment.id) == commitment_id, commitment_visible_clause(principal))
     if for_update:
         stmt = stmt.with_for_update()
     row = (await session.execute(stmt)).scalar_one_or_none()
@@ -110,8 +111,9 @@ async def get_commitment_visible(session: AsyncSession, principal: Principal, co
 
 
 async def _case_ids(session: AsyncSession, dialogue_id: int) -> list[int]:
-    return list((await session.execute(select(DialogueCase.case_id).where(DialogueCase.dialogue_id == dialogue_id)
-                                       .order_by(DialogueCase.case_id))).scalars())
+    return list((await session.execute(select(col(DialogueCase.case_id))
+                                       .where(col(DialogueCase.dialogue_id) == dialogue_id)
+                                       .order_by(col(DialogueCase.case_id)))).scalars())
 
 
 def _audit_case(case_ids: Sequence[int]) -> int | None:
@@ -250,20 +252,21 @@ async def list_dialogues(session: AsyncSession, principal: Principal, f: Dialogu
     """Newest first (by id), limit + 1 rows for cut_page."""
     stmt = select(Dialogue).where(visible_clause(principal))
     if f.status:
-        stmt = stmt.where(Dialogue.status == f.status)
+        stmt = stmt.where(col(Dialogue.status) == f.status)
     if f.kind:
-        stmt = stmt.where(Dialogue.kind == f.kind)
+        stmt = stmt.where(col(Dialogue.kind) == f.kind)
     if f.unit:
         unit = await unit_by_code(session, f.unit, "query.unit")
-        stmt = stmt.where(Dialogue.unit_path.startswith(unit.path, autoescape=True))
+        stmt = stmt.where(col(Dialogue.unit_path).startswith(unit.path, autoescape=True))
     if f.host_org:
         org = await org_by_code(session, f.host_org, "query.host_org")
-        stmt = stmt.where(Dialogue.host_org_id == org.id)
+        stmt = stmt.where(col(Dialogue.host_org_id) == org.id)
     if f.case_id:
-        stmt = stmt.where(exists().where(DialogueCase.dialogue_id == Dialogue.id, DialogueCase.case_id == f.case_id))
+        stmt = stmt.where(exists().where(col(DialogueCase.dialogue_id) == col(Dialogue.id),
+                                         col(DialogueCase.case_id) == f.case_id))
     if after_id is not None:
-        stmt = stmt.where(Dialogue.id < after_id)
-    return list((await session.execute(stmt.order_by(Dialogue.id.desc()).limit(limit + 1))).scalars())
+        stmt = stmt.where(col(Dialogue.id) < after_id)
+    return list((await session.execute(stmt.order_by(col(Dialogue.id).desc()).limit(limit + 1))).scalars())
 
 
 async def dialogues_out(session: AsyncSession, dialogues: Sequence[Dialogue], today: date) -> list[DialoguePublic]:
@@ -272,14 +275,14 @@ async def dialogues_out(session: AsyncSession, dialogues: Sequence[Dialogue], to
     if not ids:
         return []
     links: dict[int, list[int]] = {i: [] for i in ids}
-    for did, cid in (await session.execute(select(DialogueCase.dialogue_id, DialogueCase.case_id)
-                                           .where(DialogueCase.dialogue_id.in_(ids))
-                                           .order_by(DialogueCase.case_id))).all():
+    for did, cid in (await session.execute(select(col(DialogueCase.dialogue_id), col(DialogueCase.case_id))
+                                           .where(col(DialogueCase.dialogue_id).in_(ids))
+                                           .order_by(col(DialogueCase.case_id)))).all():
         links[did].append(cid)
     cases = await cases_by_id(session, {c for cs in links.values() for c in cs})
     commitments: dict[int, list[Commitment]] = {i: [] for i in ids}
-    for c in (await session.execute(select(Commitment).where(Commitment.dialogue_id.in_(ids))
-                                    .order_by(Commitment.due_on, Commitment.id))).scalars():
+    for c in (await session.execute(select(Commitment).where(col(Commitment.dialogue_id).in_(ids))
+                                    .order_by(col(Commitment.due_on), col(Commitment.id)))).scalars():
         commitments[c.dialogue_id].append(c)
     orgs = await orgs_by_id(session, {d.host_org_id for d in dialogues}
                             | {c.responsible_org_id for cs in commitments.values() for c in cs})
@@ -308,9 +311,9 @@ async def dialogue_out(session: AsyncSession, dialogue: Dialogue, today: date) -
 
 async def dialogue_held_for_case(session: AsyncSession, case_id: int) -> bool:
     """Whether a complaint-resolution dialogue on this case has been held."""
-    stmt = select(DialogueCase.case_id).join(Dialogue, Dialogue.id == DialogueCase.dialogue_id).where(
-        DialogueCase.case_id == case_id, Dialogue.kind == DialogueKind.complaint_resolution.value,
-        Dialogue.status == DialogueStatus.held.value).limit(1)
+    stmt = select(col(DialogueCase.case_id)).join(Dialogue, col(Dialogue.id) == col(DialogueCase.dialogue_id)).where(
+        col(DialogueCase.case_id) == case_id, col(Dialogue.kind) == DialogueKind.complaint_resolution.value,
+        col(Dialogue.status) == DialogueStatus.held.value).limit(1)
     return (await session.execute(stmt)).first() is not None
 
 
@@ -422,22 +425,24 @@ async def list_commitments(session: AsyncSession, principal: Principal, f: Commi
     stmt = select(Commitment).where(commitment_visible_clause(principal))
     if f.responsible_org:
         org = await org_by_code(session, f.responsible_org, "query.responsible_org")
-        stmt = stmt.where(Commitment.responsible_org_id == org.id)
+        stmt = stmt.where(col(Commitment.responsible_org_id) == org.id)
     if f.unit:
         unit = await unit_by_code(session, f.unit, "query.unit")
-        stmt = stmt.where(Commitment.dialogue_id.in_(
-            select(Dialogue.id).where(Dialogue.unit_path.startswith(unit.path, autoescape=True))))
+        stmt = stmt.where(col(Commitment.dialogue_id).in_(
+            select(col(Dialogue.id)).where(col(Dialogue.unit_path).startswith(unit.path, autoescape=True))))
     if f.status:
-        stmt = stmt.where(Commitment.status == f.status)
+        stmt = stmt.where(col(Commitment.status) == f.status)
     if f.overdue is not None:
         clause = commitment_overdue_clause(today)
         stmt = stmt.where(clause if f.overdue else ~clause)
     if f.dialogue_id:
-        stmt = stmt.where(Commitment.dialogue_id == f.dialogue_id)
+        stmt = stmt.where(col(Commitment.dialogue_id) == f.dialogue_id)
     if after is not None:
         due, last_id = date.fromisoformat(after[0]), after[1]
-        stmt = stmt.where(or_(Commitment.due_on > due, and_(Commitment.due_on == due, Commitment.id > last_id)))
-    return list((await session.execute(stmt.order_by(Commitment.due_on, Commitment.id).limit(limit + 1))).scalars())
+        stmt = stmt.where(or_(col(Commitment.due_on) > due, and_(col(Commitment.due_on) == due,
+                                                                 col(Commitment.id) > last_id)))
+    return list((await session.execute(stmt.order_by(col(Commitment.due_on),
+                                                     col(Commitment.id)).limit(limit + 1))).scalars())
 
 
 async def commitments_out(session: AsyncSession, rows: Sequence[Commitment], today: date) -> list[CommitmentPublic]:

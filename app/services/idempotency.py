@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.errors import IDEMPOTENCY_KEY_REUSED, Invalid
 from app.models.base import as_utc, utcnow
@@ -62,8 +63,8 @@ async def store(session: AsyncSession, *, user_id: int, key: str, scope: str, di
 async def purge_expired(session: AsyncSession, ttl: timedelta, *, user_id: int | None = None,
                         now: datetime | None = None) -> int:
     """Delete the stored responses older than `ttl` (of one user, or of all); how many went."""
-    stmt = delete(IdempotencyRecord).where(IdempotencyRecord.created_at <= _cutoff(ttl, now))
+    stmt = delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) <= _cutoff(ttl, now))
     if user_id is not None:
-        stmt = stmt.where(IdempotencyRecord.user_id == user_id)
+        stmt = stmt.where(col(IdempotencyRecord.user_id) == user_id)
     result = await session.execute(stmt.execution_options(synchronize_session=False))
     return result.rowcount or 0

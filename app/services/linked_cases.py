@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.errors import PreconditionRequired, Stale, unknown_reference
 from app.models.cases import Case
@@ -24,7 +25,7 @@ async def visible_cases(session: AsyncSession, principal: Principal, ids: Sequen
     if not ids:
         return []
     found = {c.id: c for c in (await session.execute(
-        select(Case).where(Case.id.in_(list(ids)), visible_clause(principal)))).scalars()}
+        select(Case).where(col(Case.id).in_(list(ids)), visible_clause(principal)))).scalars()}
     for i, case_id in enumerate(ids):
         if case_id not in found:
             raise unknown_reference(f"{field}.{i}", f"no case {case_id} in your jurisdiction")
@@ -43,11 +44,11 @@ def linked_case(case: Case, today: date) -> LinkedCasePublic:
 async def cases_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Case]:
     if not ids:
         return {}
-    return {c.id: c for c in (await session.execute(select(Case).where(Case.id.in_(ids)))).scalars()}
+    return {c.id: c for c in (await session.execute(select(Case).where(col(Case.id).in_(ids)))).scalars()}
 
 
 async def org_by_code(session: AsyncSession, code: str, field: str) -> Organization:
-    org = (await session.execute(select(Organization).where(Organization.code == code))).scalar_one_or_none()
+    org = (await session.execute(select(Organization).where(col(Organization.code) == code))).scalar_one_or_none()
     if org is None or not org.active:
         raise unknown_reference(field, f"no active organisation with code {code}")
     return org
@@ -56,7 +57,8 @@ async def org_by_code(session: AsyncSession, code: str, field: str) -> Organizat
 async def orgs_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Organization]:
     if not ids:
         return {}
-    return {o.id: o for o in (await session.execute(select(Organization).where(Organization.id.in_(ids)))).scalars()}
+    stmt = select(Organization).where(col(Organization.id).in_(ids))
+    return {o.id: o for o in (await session.execute(stmt)).scalars()}
 
 
 async def unit_by_code(session: AsyncSession, code: str, field: str) -> AdminUnit:

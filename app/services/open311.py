@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.errors import Invalid, NotFound
 from app.models.cases import Case, CaseCreate, CaseField, Channel
@@ -71,7 +72,7 @@ def service(code: str) -> Service:
 
 async def wards(session: AsyncSession) -> list[AdminUnit]:
     """The wards and communes a request can be located in."""
-    stmt = select(AdminUnit).where(AdminUnit.level == "commune", AdminUnit.valid_to.is_(None))
+    stmt = select(AdminUnit).where(col(AdminUnit.level) == "commune", col(AdminUnit.valid_to).is_(None))
     return list((await session.execute(stmt.order_by(AdminUnit.code))).scalars())
 
 
@@ -212,30 +213,31 @@ async def find_requests(session: AsyncSession, principal: Principal, f: RequestF
                         now: datetime) -> list[RequestView]:
     """The client's own requests, newest first: by id list, or within [start, end] (default the
     last 90 days), at most 1000."""
-    stmt = select(Case).where(Case.created_by_id == principal.user.id)
+    stmt = select(Case).where(col(Case.created_by_id) == principal.user.id)
     if f.ids:
-        stmt = stmt.where(Case.code.in_(f.ids[:MAX_RESULTS]))
+        stmt = stmt.where(col(Case.code).in_(f.ids[:MAX_RESULTS]))
     else:
         end = f.end or now
         start = f.start or end - timedelta(days=DEFAULT_WINDOW_DAYS)
-        stmt = stmt.where(Case.created_at >= start, Case.created_at <= end)
+        stmt = stmt.where(col(Case.created_at) >= start, col(Case.created_at) <= end)
         if f.service_code:
             svc = _BY_CODE.get(f.service_code)
             if svc is None:
                 return []
-            stmt = stmt.where(Case.kind == svc.kind.value, Case.field == svc.field.value)
+            stmt = stmt.where(col(Case.kind) == svc.kind.value, col(Case.field) == svc.field.value)
         if f.status:
             wanted: set[str] = set()
             for s in f.status.split(","):
                 wanted |= open311_statuses(s.strip())
-            stmt = stmt.where(Case.status.in_(sorted(wanted)))
-    rows = list((await session.execute(stmt.order_by(Case.created_at.desc(), Case.id.desc())
+            stmt = stmt.where(col(Case.status).in_(sorted(wanted)))
+    rows = list((await session.execute(stmt.order_by(col(Case.created_at).desc(), col(Case.id).desc())
                                        .limit(MAX_RESULTS))).scalars())
     return await _views(session, rows)
 
 
 async def get_request(session: AsyncSession, principal: Principal, code: str) -> RequestView:
-    case = (await session.execute(select(Case).where(Case.code == code, Case.created_by_id == principal.user.id))
+    case = (await session.execute(select(Case).where(col(Case.code) == code,
+                                                     col(Case.created_by_id) == principal.user.id))
             ).scalar_one_or_none()
     if case is None:
         raise NotFound(f"No service request {code}.")
@@ -244,10 +246,10 @@ async def get_request(session: AsyncSession, principal: Principal, code: str) ->
 
 async def _views(session: AsyncSession, rows: list[Case]) -> list[RequestView]:
     org_ids = {c.assigned_org_id or c.receiving_org_id for c in rows}
-    found = await session.execute(select(Organization).where(Organization.id.in_(org_ids)))
+    found = await session.execute(select(Organization).where(col(Organization.id).in_(org_ids)))
     orgs = {o.id: o for o in found.scalars()}
     unit_codes = {c.location_unit_code for c in rows}
-    units = {u.code: u for u in (await session.execute(select(AdminUnit).where(AdminUnit.code.in_(unit_codes)))
+    units = {u.code: u for u in (await session.execute(select(AdminUnit).where(col(AdminUnit.code).in_(unit_codes)))
                                  ).scalars()}
     return [RequestView(case=c, service=_BY_CODE[f"{c.kind}-{c.field}"],
                         agency=orgs.get(c.assigned_org_id or c.receiving_org_id), ward=units.get(c.location_unit_code))

@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.errors import NotFound
 from app.models.audit import AuditEvent
@@ -30,7 +31,7 @@ async def find(session: AsyncSession, code: str, pin: str) -> Case:
     """The case with this code whose PIN is `pin`; NotFound otherwise (the same for both)."""
     case = None
     if len(code) <= _CODE_MAX:
-        case = (await session.execute(select(Case).where(Case.code == code.strip().upper()))).scalar_one_or_none()
+        case = (await session.execute(select(Case).where(col(Case.code) == code.strip().upper()))).scalar_one_or_none()
     if case is None:
         pin_digest(pin)  # an unknown code costs the same PIN check as a known one
         raise NotFound(_NOT_FOUND)
@@ -40,9 +41,10 @@ async def find(session: AsyncSession, code: str, pin: str) -> Case:
 
 
 async def milestones(session: AsyncSession, case: Case, lang: str) -> list[MilestonePublic]:
-    rows = (await session.execute(select(AuditEvent.action, AuditEvent.at, AuditEvent.changes)
-                                  .where(AuditEvent.case_id == case.id, AuditEvent.action.in_(citizen.MILESTONE_WORDS))
-                                  .order_by(AuditEvent.seq))).all()
+    rows = (await session.execute(select(col(AuditEvent.action), col(AuditEvent.at), col(AuditEvent.changes))
+                                  .where(col(AuditEvent.case_id) == case.id,
+                                         col(AuditEvent.action).in_(citizen.MILESTONE_WORDS))
+                                  .order_by(col(AuditEvent.seq)))).all()
     out = []
     for action, at, changes in rows:
         on = (changes or {}).get("on") if action != "case.create" else (changes or {}).get("received_on")

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.errors import Forbidden, field_error
 from app.models.base import as_utc
@@ -46,7 +47,7 @@ RECORDERS = frozenset({Role.reception, Role.handler})
 
 
 def visible_clause(principal: Principal):
-    return ReceptionSession.org_path.startswith(principal.jurisdiction_path, autoescape=True)
+    return col(ReceptionSession.org_path).startswith(principal.jurisdiction_path, autoescape=True)
 
 
 async def create(session: AsyncSession, principal: Principal, data: ReceptionSessionCreate,
@@ -94,21 +95,21 @@ async def list_sessions(session: AsyncSession, principal: Principal, f: SessionF
     stmt = select(ReceptionSession).where(visible_clause(principal))
     if f.org:
         org = await org_by_code(session, f.org, "query.org")
-        stmt = stmt.where(ReceptionSession.org_id == org.id)
+        stmt = stmt.where(col(ReceptionSession.org_id) == org.id)
     if f.unit:
         unit = await unit_by_code(session, f.unit, "query.unit")
-        stmt = stmt.where(ReceptionSession.org_path.startswith(unit.path, autoescape=True))
+        stmt = stmt.where(col(ReceptionSession.org_path).startswith(unit.path, autoescape=True))
     if f.led_by_head is not None:
-        stmt = stmt.where(ReceptionSession.led_by_head == f.led_by_head)
+        stmt = stmt.where(col(ReceptionSession.led_by_head) == f.led_by_head)
     if f.held_from:
-        stmt = stmt.where(ReceptionSession.held_on >= f.held_from)
+        stmt = stmt.where(col(ReceptionSession.held_on) >= f.held_from)
     if f.held_to:
-        stmt = stmt.where(ReceptionSession.held_on <= f.held_to)
+        stmt = stmt.where(col(ReceptionSession.held_on) <= f.held_to)
     if after is not None:
         day, last_id = date.fromisoformat(after[0]), after[1]
-        stmt = stmt.where(or_(ReceptionSession.held_on < day,
-                              and_(ReceptionSession.held_on == day, ReceptionSession.id < last_id)))
-    order = (ReceptionSession.held_on.desc(), ReceptionSession.id.desc())
+        stmt = stmt.where(or_(col(ReceptionSession.held_on) < day,
+                              and_(col(ReceptionSession.held_on) == day, col(ReceptionSession.id) < last_id)))
+    order = (col(ReceptionSession.held_on).desc(), col(ReceptionSession.id).desc())
     return list((await session.execute(stmt.order_by(*order).limit(limit + 1))).scalars())
 
 
@@ -117,9 +118,10 @@ async def sessions_out(session: AsyncSession, rows: Sequence[ReceptionSession],
     ids = [r.id for r in rows]
     links: dict[int, list[int]] = {i: [] for i in ids}
     if ids:
-        for sid, cid in (await session.execute(select(ReceptionSessionCase.session_id, ReceptionSessionCase.case_id)
-                                               .where(ReceptionSessionCase.session_id.in_(ids))
-                                               .order_by(ReceptionSessionCase.case_id))).all():
+        for sid, cid in (await session.execute(select(col(ReceptionSessionCase.session_id),
+                                                      col(ReceptionSessionCase.case_id))
+                                               .where(col(ReceptionSessionCase.session_id).in_(ids))
+                                               .order_by(col(ReceptionSessionCase.case_id)))).all():
             links[sid].append(cid)
     cases = await cases_by_id(session, {c for cs in links.values() for c in cs})
     orgs = await orgs_by_id(session, {r.org_id for r in rows})
@@ -142,18 +144,18 @@ async def compliance(session: AsyncSession, principal: Principal, *, year: int, 
     receive citizens in person: the month's sessions led by the head against the frequency in
     force on the month's first day."""
     first, last = rules.month_bounds(year, month)
-    scope = [AdminUnit.path.startswith(principal.jurisdiction_path, autoescape=True)]
+    scope = [col(AdminUnit.path).startswith(principal.jurisdiction_path, autoescape=True)]
     if unit:
         u = await unit_by_code(session, unit, "query.unit")
-        scope.append(AdminUnit.path.startswith(u.path, autoescape=True))
+        scope.append(col(AdminUnit.path).startswith(u.path, autoescape=True))
     kinds = sorted({k for r in rules.RECEPTION_RULES for k in r.org_kinds})
-    stmt = (select(Organization, AdminUnit.level, AdminUnit.path)
-            .join(AdminUnit, AdminUnit.code == Organization.unit_code)
-            .where(Organization.kind.in_(kinds), Organization.active.is_(True), *scope)
+    stmt = (select(Organization, col(AdminUnit.level), col(AdminUnit.path))
+            .join(AdminUnit, col(AdminUnit.code) == col(Organization.unit_code))
+            .where(col(Organization.kind).in_(kinds), col(Organization.active).is_(True), *scope)
             .order_by(AdminUnit.path, Organization.code))
     if org:
         o = await org_by_code(session, org, "query.org")
-        stmt = stmt.where(Organization.id == o.id)
+        stmt = stmt.where(col(Organization.id) == o.id)
     heads = [(o, level, rules.reception_rule(o.kind, level, first))
              for o, level, _ in (await session.execute(stmt)).all()]
     heads = [(o, rule) for o, _, rule in heads if rule is not None]
@@ -161,10 +163,11 @@ async def compliance(session: AsyncSession, principal: Principal, *, year: int, 
     if heads:
         # a weekly rule looks at whole weeks, which may reach six days into the months around it
         day_rows = await session.execute(
-            select(ReceptionSession.org_id, ReceptionSession.held_on).distinct()
-            .join(AdminUnit, AdminUnit.path == ReceptionSession.org_path)
-            .where(ReceptionSession.led_by_head.is_(True), ReceptionSession.held_on >= first - timedelta(days=6),
-                   ReceptionSession.held_on <= last + timedelta(days=6), *scope))
+            select(col(ReceptionSession.org_id), col(ReceptionSession.held_on)).distinct()
+            .join(AdminUnit, col(AdminUnit.path) == col(ReceptionSession.org_path))
+            .where(col(ReceptionSession.led_by_head).is_(True),
+                   col(ReceptionSession.held_on) >= first - timedelta(days=6),
+                   col(ReceptionSession.held_on) <= last + timedelta(days=6), *scope))
         for org_id, held_on in day_rows.all():
             if org_id in days:
                 days[org_id].add(held_on)

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.errors import Forbidden, IllegalAction, NotFound, PreconditionRequired, Stale, field_error, unknown_reference
 from app.models.base import as_utc, utcnow
@@ -42,9 +43,9 @@ def visible_clause_rec(principal: Principal):
     """The recommendations this caller may read."""
     if principal.role in _OVERSEERS:
         prefix = principal.jurisdiction_path
-        return or_(Recommendation.unit_path.startswith(prefix, autoescape=True),
-                   Recommendation.target_path.startswith(prefix, autoescape=True),
-                   Recommendation.target_org_id == principal.org.id)
+        return or_(col(Recommendation.unit_path).startswith(prefix, autoescape=True),
+                   col(Recommendation.target_path).startswith(prefix, autoescape=True),
+                   col(Recommendation.target_org_id) == principal.org.id)
     return Recommendation.target_org_id == principal.org.id
 
 
@@ -63,7 +64,7 @@ def allowed_for(rec: Recommendation, principal: Principal) -> list[str]:
 
 async def get_visible(session: AsyncSession, principal: Principal, rec_id: int, *,
                       for_update: bool = False) -> Recommendation:
-    stmt = select(Recommendation).where(Recommendation.id == rec_id, visible_clause_rec(principal))
+    stmt = select(Recommendation).where(col(Recommendation.id) == rec_id, visible_clause_rec(principal))
     if for_update:
         stmt = stmt.with_for_update()
     rec = (await session.execute(stmt)).scalar_one_or_none()
@@ -73,7 +74,7 @@ async def get_visible(session: AsyncSession, principal: Principal, rec_id: int, 
 
 
 async def _org(session: AsyncSession, code: str, field_name: str) -> Organization:
-    org = (await session.execute(select(Organization).where(Organization.code == code))).scalar_one_or_none()
+    org = (await session.execute(select(Organization).where(col(Organization.code) == code))).scalar_one_or_none()
     if org is None:
         raise unknown_reference(field_name, f"no organisation with code {code}")
     return org
@@ -89,7 +90,7 @@ async def create(session: AsyncSession, principal: Principal, data: Recommendati
         raise field_error("body.response_due", f"is in the past (today is {today.isoformat()} in Hanoi)")
     case = None
     if data.case_id is not None:
-        case = (await session.execute(select(Case).where(Case.id == data.case_id, visible_clause(principal)))
+        case = (await session.execute(select(Case).where(col(Case.id) == data.case_id, visible_clause(principal)))
                 ).scalar_one_or_none()
         if case is None:
             raise unknown_reference("body.case_id", f"no case {data.case_id} in your jurisdiction")
@@ -192,29 +193,30 @@ async def list_recommendations(session: AsyncSession, principal: Principal, f: R
         unit = await session.get(AdminUnit, f.unit)
         if unit is None:
             raise unknown_reference("query.unit", f"no administrative unit with code {f.unit}")
-        stmt = stmt.where(Recommendation.unit_path.startswith(unit.path, autoescape=True))
+        stmt = stmt.where(col(Recommendation.unit_path).startswith(unit.path, autoescape=True))
     if f.target_org:
         org = await _org(session, f.target_org, "query.target_org")
-        stmt = stmt.where(Recommendation.target_org_id == org.id)
+        stmt = stmt.where(col(Recommendation.target_org_id) == org.id)
     if f.status:
-        stmt = stmt.where(Recommendation.status == f.status)
+        stmt = stmt.where(col(Recommendation.status) == f.status)
     if f.overdue is not None:
         clause = recommendation_overdue_clause(today)
         stmt = stmt.where(clause if f.overdue else ~clause)
     if f.case_id is not None:
-        stmt = stmt.where(Recommendation.case_id == f.case_id)
+        stmt = stmt.where(col(Recommendation.case_id) == f.case_id)
     if after_id is not None:
-        stmt = stmt.where(Recommendation.id < after_id)
-    return list((await session.execute(stmt.order_by(Recommendation.id.desc()).limit(limit + 1))).scalars())
+        stmt = stmt.where(col(Recommendation.id) < after_id)
+    return list((await session.execute(stmt.order_by(col(Recommendation.id).desc()).limit(limit + 1))).scalars())
 
 
 async def to_out(session: AsyncSession, principal: Principal, recs: list[Recommendation],
                  today: date) -> list[RecommendationPublic]:
     org_ids = {r.target_org_id for r in recs} | {r.issuer_org_id for r in recs}
-    orgs = {o.id: o for o in (await session.execute(select(Organization).where(Organization.id.in_(org_ids)))
+    orgs = {o.id: o for o in (await session.execute(select(Organization).where(col(Organization.id).in_(org_ids)))
                               ).scalars()} if org_ids else {}
     case_ids = {r.case_id for r in recs if r.case_id}
-    codes = dict((await session.execute(select(Case.id, Case.code).where(Case.id.in_(case_ids)))).all()) \
+    codes = dict((await session.execute(select(col(Case.id),
+                                               col(Case.code)).where(col(Case.id).in_(case_ids)))).all()) \
         if case_ids else {}
     out = []
     for r in recs:

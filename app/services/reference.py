@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.errors import Conflict, field_error, unknown_reference
 from app.models.reference import RESOLVING_KINDS, AdminUnit, Organization, OrgCreate, OrgKind, UnitCreate, UnitLevel
@@ -70,7 +71,7 @@ async def seed_reference(session: AsyncSession) -> dict[str, int]:
             unit.name, unit.codename = row["name"], row["codename"]
             renamed += 1
     await session.flush()
-    existing_orgs = set((await session.execute(select(Organization.code))).scalars())
+    existing_orgs = set((await session.execute(select(col(Organization.code)))).scalars())
     added_orgs = 0
     for row in _org_rows(units):
         if row["code"] not in existing_orgs:
@@ -94,17 +95,18 @@ async def list_units(session: AsyncSession, *, parent: str | None, level: str | 
                      limit: int, cursor: str | None) -> tuple[list[AdminUnit], str | None]:
     stmt = select(AdminUnit)
     if parent:
-        stmt = stmt.where(AdminUnit.parent_code == parent)
+        stmt = stmt.where(col(AdminUnit.parent_code) == parent)
     if level:
-        stmt = stmt.where(AdminUnit.level == level)
+        stmt = stmt.where(col(AdminUnit.level) == level)
     if q:
         folded = fold(q).replace(" ", "_")
         # autoescape: a `%` typed by a user is a character to find, not a wildcard matching everything
-        stmt = stmt.where(or_(AdminUnit.codename.contains(folded, autoescape=True),
-                              func.lower(AdminUnit.name).contains(q.lower(), autoescape=True), AdminUnit.code == q))
+        stmt = stmt.where(or_(col(AdminUnit.codename).contains(folded, autoescape=True),
+                              func.lower(col(AdminUnit.name)).contains(q.lower(),
+                                                                       autoescape=True), col(AdminUnit.code) == q))
     after = decode_cursor(cursor, 1)
     if after:
-        stmt = stmt.where(AdminUnit.code > str(after[0]))
+        stmt = stmt.where(col(AdminUnit.code) > str(after[0]))
     rows = list((await session.execute(stmt.order_by(AdminUnit.code).limit(limit + 1))).scalars())
     return cut_page(rows, limit, lambda u: [u.code])
 
@@ -139,22 +141,22 @@ async def create_unit(session: AsyncSession, actor: Any, data: UnitCreate) -> Ad
 async def get_org(session: AsyncSession, *, org_id: int | None = None, code: str | None = None) -> Organization | None:
     if org_id is not None:
         return await session.get(Organization, org_id)
-    return (await session.execute(select(Organization).where(Organization.code == code))).scalar_one_or_none()
+    return (await session.execute(select(Organization).where(col(Organization.code) == code))).scalar_one_or_none()
 
 
 async def list_orgs(session: AsyncSession, *, unit: str | None, kind: str | None, q: str | None, limit: int,
                     cursor: str | None) -> tuple[list[Organization], str | None]:
     stmt = select(Organization)
     if unit:
-        stmt = stmt.where(Organization.unit_code == unit)
+        stmt = stmt.where(col(Organization.unit_code) == unit)
     if kind:
-        stmt = stmt.where(Organization.kind == kind)
+        stmt = stmt.where(col(Organization.kind) == kind)
     if q:
         stmt = stmt.where(or_(func.lower(Organization.name).contains(q.lower(), autoescape=True),
-                              Organization.code == q))
+                              col(Organization.code) == q))
     after = decode_cursor(cursor, 1)
     if after:
-        stmt = stmt.where(Organization.code > str(after[0]))
+        stmt = stmt.where(col(Organization.code) > str(after[0]))
     rows = list((await session.execute(stmt.order_by(Organization.code).limit(limit + 1))).scalars())
     return cut_page(rows, limit, lambda o: [o.code])
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.errors import NotFound, unknown_reference
 from app.models.cases import RoutingRule
@@ -15,14 +16,14 @@ from app.services import audit
 
 
 async def list_rules(session: AsyncSession) -> list[RoutingRule]:
-    return list((await session.execute(select(RoutingRule).order_by(RoutingRule.id))).scalars())
+    return list((await session.execute(select(RoutingRule).order_by(col(RoutingRule.id)))).scalars())
 
 
 async def create_rule(session: AsyncSession, actor: Any, *, kind: str | None, field: str | None,
                       unit_code: str | None, org_code: str, priority: int, note: str | None,
                       audited: dict[str, Any]) -> RoutingRule:
     """`audited`: the request as the audit event records it."""
-    if (await session.execute(select(Organization.id).where(Organization.code == org_code))).first() is None:
+    if (await session.execute(select(col(Organization.id)).where(col(Organization.code) == org_code))).first() is None:
         raise unknown_reference("body.org_code", f"no organisation with code {org_code}")
     if unit_code and await session.get(AdminUnit, unit_code) is None:
         raise unknown_reference("body.unit_code", f"no administrative unit with code {unit_code}")

@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.errors import Forbidden, NotFound
 from app.models.cases import Case, overdue_clause
@@ -74,22 +75,22 @@ def _flag(clause: sa.ColumnElement[bool]) -> Any:
 
 async def case_rows(session: AsyncSession, scope: Scope) -> list[Any]:
     """Open cases in the subtree, grouped by place, kind, status and stage."""
-    stmt = (select(Case.location_path, Case.kind, Case.status, Case.stage, func.count().label("n"),
+    stmt = (select(col(Case.location_path), col(Case.kind), col(Case.status), col(Case.stage), func.count().label("n"),
                    _flag(overdue_clause(scope.today)).label("overdue"),
                    _flag(due_soon_clause(scope.today, scope.horizon)).label("due_soon"),
-                   _flag(Case.mass.is_(True)).label("mass"),
-                   _flag(Case.urgent.is_(True)).label("urgent"))
-            .where(Case.location_path.startswith(scope.path, autoescape=True), Case.status.in_(OPEN))
-            .group_by(Case.location_path, Case.kind, Case.status, Case.stage))
+                   _flag(col(Case.mass).is_(True)).label("mass"),
+                   _flag(col(Case.urgent).is_(True)).label("urgent"))
+            .where(col(Case.location_path).startswith(scope.path, autoescape=True), col(Case.status).in_(OPEN))
+            .group_by(col(Case.location_path), col(Case.kind), col(Case.status), col(Case.stage)))
     return list((await session.execute(stmt)).all())
 
 
 async def oldest_overdue_rows(session: AsyncSession, scope: Scope) -> list[Any]:
     """The oldest overdue case (earliest due, then lowest id) of each place in the subtree."""
-    ranked = (select(Case.location_path, Case.id, Case.code, Case.due,
+    ranked = (select(col(Case.location_path), col(Case.id), col(Case.code), col(Case.due),
                      func.row_number().over(partition_by=Case.location_path,
-                                            order_by=(Case.due, Case.id)).label("rn"))
-              .where(Case.location_path.startswith(scope.path, autoescape=True), overdue_clause(scope.today))
+                                            order_by=(col(Case.due), col(Case.id))).label("rn"))
+              .where(col(Case.location_path).startswith(scope.path, autoescape=True), overdue_clause(scope.today))
               .subquery())
     stmt = select(ranked.c.location_path, ranked.c.id, ranked.c.code, ranked.c.due).where(ranked.c.rn == 1)
     return list((await session.execute(stmt)).all())
@@ -97,10 +98,10 @@ async def oldest_overdue_rows(session: AsyncSession, scope: Scope) -> list[Any]:
 
 async def recommendation_counts(session: AsyncSession, scope: Scope) -> tuple[str, CountRows]:
     overdue = recommendation_overdue_clause(scope.today)
-    stmt = (select(Recommendation.unit_path, Recommendation.status, func.count(),
-                   _flag(overdue), _flag(Recommendation.answered_late.is_(True)))
-            .where(Recommendation.unit_path.startswith(scope.path, autoescape=True),
-                   Recommendation.status != RecStatus.closed.value)
+    stmt = (select(col(Recommendation.unit_path), col(Recommendation.status), func.count(),
+                   _flag(overdue), _flag(col(Recommendation.answered_late).is_(True)))
+            .where(col(Recommendation.unit_path).startswith(scope.path, autoescape=True),
+                   col(Recommendation.status) != RecStatus.closed.value)
             .group_by(Recommendation.unit_path, Recommendation.status))
     rows: CountRows = []
     for path, status, n, n_overdue, n_late in (await session.execute(stmt)).all():
@@ -113,10 +114,10 @@ async def recommendation_counts(session: AsyncSession, scope: Scope) -> tuple[st
 async def commitment_counts(session: AsyncSession, scope: Scope) -> tuple[str, CountRows]:
     """Open commitments, and the overdue ones among them, by the unit their dialogue concerns (the
     place `GET /commitments?unit=` filters on)."""
-    stmt = (select(Dialogue.unit_path, func.count(), _flag(commitment_overdue_clause(scope.today)))
-            .join(Dialogue, Dialogue.id == Commitment.dialogue_id)
-            .where(Dialogue.unit_path.startswith(scope.path, autoescape=True),
-                   Commitment.status == CommitmentStatus.open.value)
+    stmt = (select(col(Dialogue.unit_path), func.count(), _flag(commitment_overdue_clause(scope.today)))
+            .join(Dialogue, col(Dialogue.id) == col(Commitment.dialogue_id))
+            .where(col(Dialogue.unit_path).startswith(scope.path, autoescape=True),
+                   col(Commitment.status) == CommitmentStatus.open.value)
             .group_by(Dialogue.unit_path))
     return "commitments", [(path, {"open": n, "overdue": int(n_overdue or 0)})
                            for path, n, n_overdue in (await session.execute(stmt)).all()]
@@ -126,9 +127,9 @@ async def missed_obligation_counts(session: AsyncSession, scope: Scope) -> tuple
     """The case obligations overdue today, and the cases that have one, by the case's place (the
     place `GET /cases?unit=&obligation_overdue=true` filters on). A case has one place, so the
     distinct cases of each place add up across places."""
-    stmt = (select(Case.location_path, func.count(sa.distinct(CaseObligation.case_id)), func.count())
-            .join(Case, Case.id == CaseObligation.case_id)
-            .where(Case.location_path.startswith(scope.path, autoescape=True),
+    stmt = (select(col(Case.location_path), func.count(sa.distinct(col(CaseObligation.case_id))), func.count())
+            .join(Case, col(Case.id) == col(CaseObligation.case_id))
+            .where(col(Case.location_path).startswith(scope.path, autoescape=True),
                    obligation_overdue_clause(scope.today))
             .group_by(Case.location_path))
     return "missed_obligations", [(path, {"cases": n_cases, "obligations": n})
@@ -186,7 +187,7 @@ async def overview(session: AsyncSession, principal: Principal, code: str | None
     unit = await resolve_unit(session, principal, code)
     calendar = await work_calendar(session)
     scope = Scope(unit=unit, today=today, horizon=due_soon_horizon(calendar, today))
-    children = list((await session.execute(select(AdminUnit).where(AdminUnit.parent_code == unit.code)
+    children = list((await session.execute(select(AdminUnit).where(col(AdminUnit.parent_code) == unit.code)
                                            .order_by(AdminUnit.code))).scalars())
     by_path = {c.path: _Acc(c.code, c.name) for c in children}
     total, own = _Acc(unit.code, unit.name), _Acc(unit.code, unit.name)

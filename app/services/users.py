@@ -6,6 +6,7 @@ from typing import Any
 import anyio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.errors import Conflict, NotFound, unknown_reference
 from app.models.base import utcnow
@@ -21,7 +22,7 @@ REVOKING_CHANGES = frozenset({"password", "role", "org", "is_active"})
 
 
 async def get_by_username(session: AsyncSession, username: str) -> User | None:
-    return (await session.execute(select(User).where(User.username == username))).scalar_one_or_none()
+    return (await session.execute(select(User).where(col(User.username) == username))).scalar_one_or_none()
 
 
 async def _hash(password: str) -> str:
@@ -114,14 +115,14 @@ async def update_user(session: AsyncSession, actor: Any, user: User, data: UserU
 
 async def list_users(session: AsyncSession, *, org: str | None, role: str | None, limit: int,
                      cursor: str | None) -> tuple[list[tuple[User, Organization]], str | None]:
-    stmt = select(User, Organization).join(Organization, Organization.id == User.organization_id)
+    stmt = select(User, Organization).join(Organization, col(Organization.id) == col(User.organization_id))
     if org:
-        stmt = stmt.where(Organization.code == org)
+        stmt = stmt.where(col(Organization.code) == org)
     if role:
-        stmt = stmt.where(User.role == role)
+        stmt = stmt.where(col(User.role) == role)
     after = decode_cursor(cursor, 1, kinds=(int,))
     if after:
         stmt = stmt.where(User.id > after[0])
-    rows = list((await session.execute(stmt.order_by(User.id).limit(limit + 1))).all())
+    rows = list((await session.execute(stmt.order_by(col(User.id)).limit(limit + 1))).all())
     page, nxt = cut_page(rows, limit, lambda row: [row[0].id])
     return [(u, o) for u, o in page], nxt

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.errors import Forbidden, NotFound, field_error, unknown_reference
 from app.models.base import as_utc, utcnow
@@ -52,8 +53,8 @@ AWAITING = frozenset(s.value for s in OPEN_STATUSES) - ANSWERED
 
 def visible_clause(principal: Principal):
     prefix = principal.jurisdiction_path
-    return or_(VoterMeeting.unit_path.startswith(prefix, autoescape=True),
-               VoterMeeting.organised_path.startswith(prefix, autoescape=True))
+    return or_(col(VoterMeeting.unit_path).startswith(prefix, autoescape=True),
+               col(VoterMeeting.organised_path).startswith(prefix, autoescape=True))
 
 
 def _require_recorder(principal: Principal) -> None:
@@ -105,7 +106,7 @@ async def create(session: AsyncSession, principal: Principal, data: VoterMeeting
 
 async def get_visible(session: AsyncSession, principal: Principal, meeting_id: int, *,
                       for_update: bool = False) -> VoterMeeting:
-    stmt = select(VoterMeeting).where(VoterMeeting.id == meeting_id, visible_clause(principal))
+    stmt = select(VoterMeeting).where(col(VoterMeeting.id) == meeting_id, visible_clause(principal))
     if for_update:
         stmt = stmt.with_for_update()
     m = (await session.execute(stmt)).scalar_one_or_none()
@@ -115,8 +116,9 @@ async def get_visible(session: AsyncSession, principal: Principal, meeting_id: i
 
 
 async def _linked_ids(session: AsyncSession, meeting_id: int) -> list[int]:
-    return list((await session.execute(select(VoterMeetingCase.case_id).where(VoterMeetingCase.meeting_id == meeting_id)
-                                       .order_by(VoterMeetingCase.case_id))).scalars())
+    return list((await session.execute(select(col(VoterMeetingCase.case_id))
+                                       .where(col(VoterMeetingCase.meeting_id) == meeting_id)
+                                       .order_by(col(VoterMeetingCase.case_id)))).scalars())
 
 
 async def update(session: AsyncSession, principal: Principal, m: VoterMeeting, data: VoterMeetingUpdate,
@@ -142,7 +144,7 @@ async def update(session: AsyncSession, principal: Principal, m: VoterMeeting, d
         cases = await _meeting_cases(session, principal, patch["case_ids"], m.held_on)
         after = sorted(c.id for c in cases)
         if after != before:
-            await session.execute(delete(VoterMeetingCase).where(VoterMeetingCase.meeting_id == m.id))
+            await session.execute(delete(VoterMeetingCase).where(col(VoterMeetingCase.meeting_id) == m.id))
             for c in cases:
                 session.add(VoterMeetingCase(meeting_id=m.id, case_id=c.id))
             changes["case_ids"] = {"from": before, "to": after}
@@ -171,20 +173,20 @@ async def list_meetings(session: AsyncSession, principal: Principal, f: MeetingF
     stmt = select(VoterMeeting).where(visible_clause(principal))
     if f.unit:
         unit = await unit_by_code(session, f.unit, "query.unit")
-        stmt = stmt.where(VoterMeeting.unit_path.startswith(unit.path, autoescape=True))
+        stmt = stmt.where(col(VoterMeeting.unit_path).startswith(unit.path, autoescape=True))
     if f.organised_by:
         org = await org_by_code(session, f.organised_by, "query.organised_by")
-        stmt = stmt.where(VoterMeeting.organised_by_id == org.id)
+        stmt = stmt.where(col(VoterMeeting.organised_by_id) == org.id)
     if f.held_from:
-        stmt = stmt.where(VoterMeeting.held_on >= f.held_from)
+        stmt = stmt.where(col(VoterMeeting.held_on) >= f.held_from)
     if f.held_to:
-        stmt = stmt.where(VoterMeeting.held_on <= f.held_to)
+        stmt = stmt.where(col(VoterMeeting.held_on) <= f.held_to)
     if f.case_id:
-        stmt = stmt.where(exists().where(VoterMeetingCase.meeting_id == VoterMeeting.id,
-                                         VoterMeetingCase.case_id == f.case_id))
+        stmt = stmt.where(exists().where(col(VoterMeetingCase.meeting_id) == col(VoterMeeting.id),
+                                         col(VoterMeetingCase.case_id) == f.case_id))
     if after_id is not None:
-        stmt = stmt.where(VoterMeeting.id < after_id)
-    return list((await session.execute(stmt.order_by(VoterMeeting.id.desc()).limit(limit + 1))).scalars())
+        stmt = stmt.where(col(VoterMeeting.id) < after_id)
+    return list((await session.execute(stmt.order_by(col(VoterMeeting.id).desc()).limit(limit + 1))).scalars())
 
 
 def _meeting_case(c: Case, today: date) -> MeetingCase:
@@ -196,9 +198,9 @@ async def meetings_out(session: AsyncSession, rows: Sequence[VoterMeeting], toda
     ids = [m.id for m in rows]
     links: dict[int, list[int]] = {i: [] for i in ids}
     if ids:
-        for mid, cid in (await session.execute(select(VoterMeetingCase.meeting_id, VoterMeetingCase.case_id)
-                                               .where(VoterMeetingCase.meeting_id.in_(ids))
-                                               .order_by(VoterMeetingCase.case_id))).all():
+        for mid, cid in (await session.execute(select(col(VoterMeetingCase.meeting_id), col(VoterMeetingCase.case_id))
+                                               .where(col(VoterMeetingCase.meeting_id).in_(ids))
+                                               .order_by(col(VoterMeetingCase.case_id)))).all():
             links[mid].append(cid)
     cases = await cases_by_id(session, {c for cs in links.values() for c in cs})
     orgs: dict[int, Organization] = await orgs_by_id(session, {m.organised_by_id for m in rows})

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.errors import (
     Forbidden,
@@ -117,7 +118,7 @@ async def protect_identity(session: AsyncSession, case: Case) -> bool:
     if case.identity_protected:
         return False
     case.identity_protected = True
-    await session.execute(update(Petitioner).where(Petitioner.case_id == case.id).values(protected=True))
+    await session.execute(update(Petitioner).where(col(Petitioner.case_id) == case.id).values(protected=True))
     return True
 
 
@@ -127,14 +128,14 @@ def holder_org_id(case: Case) -> int:
 
 
 async def load_petitioners(session: AsyncSession, case_id: int) -> list[Petitioner]:
-    return list((await session.execute(select(Petitioner).where(Petitioner.case_id == case_id)
-                                       .order_by(Petitioner.position))).scalars())
+    return list((await session.execute(select(Petitioner).where(col(Petitioner.case_id) == case_id)
+                                       .order_by(col(Petitioner.position)))).scalars())
 
 
 async def get_visible(session: AsyncSession, principal: Principal, case_id: int, *, for_update: bool = False) -> Case:
     """The case if it is in the caller's jurisdiction; otherwise the same 404 as a case that
     does not exist (its existence is not revealed)."""
-    stmt = select(Case).where(Case.id == case_id, visible_clause(principal))
+    stmt = select(Case).where(col(Case.id) == case_id, visible_clause(principal))
     if for_update:
         stmt = stmt.with_for_update()
     case = (await session.execute(stmt)).scalar_one_or_none()
@@ -146,7 +147,7 @@ async def get_visible(session: AsyncSession, principal: Principal, case_id: int,
 async def _visible_or_422(session: AsyncSession, principal: Principal, case_id: int, field_name: str) -> Case:
     """A case named in a request body (a parent, the original of a duplicate): it must be one
     the caller can see, else the field is wrong (422), without revealing that it exists."""
-    case = (await session.execute(select(Case).where(Case.id == case_id,
+    case = (await session.execute(select(Case).where(col(Case.id) == case_id,
                                                      visible_clause(principal)))).scalar_one_or_none()
     if case is None:
         raise unknown_reference(field_name, f"no case {case_id} in your jurisdiction")
@@ -174,7 +175,8 @@ async def _org_path(session: AsyncSession, org: Organization) -> str:
 async def _org_by_code_memo(session: AsyncSession, memo: dict, code: str) -> Organization | None:
     key = ("org_by_code", code)
     if key not in memo:
-        memo[key] = (await session.execute(select(Organization).where(Organization.code == code))).scalar_one_or_none()
+        stmt = select(Organization).where(col(Organization.code) == code)
+        memo[key] = (await session.execute(stmt)).scalar_one_or_none()
     return memo[key]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import anyio
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.errors import (
     Invalid,
@@ -114,17 +115,18 @@ async def find_possible_duplicates(session: AsyncSession, principal: Principal, 
     conds = []
     ids = [p.id_number for p in petitioners if p.id_number]
     if ids:
-        conds.append(Petitioner.id_number.in_(ids))
+        conds.append(col(Petitioner.id_number).in_(ids))
     for p in petitioners:
         if p.phone:
-            conds.append(and_(Petitioner.name_key == fold(p.full_name), Petitioner.phone_key == phone_key(p.phone)))
+            conds.append(and_(col(Petitioner.name_key) == fold(p.full_name),
+                              col(Petitioner.phone_key) == phone_key(p.phone)))
     if not conds:
         return []
-    stmt = (select(Case).join(Petitioner, Petitioner.case_id == Case.id)
-            .where(or_(*conds), Case.status.in_([s.value for s in lc.OPEN_STATUSES]))
-            .distinct().order_by(Case.id).limit(100))
+    stmt = (select(Case).join(Petitioner, col(Petitioner.case_id) == col(Case.id))
+            .where(or_(*conds), col(Case.status).in_([s.value for s in lc.OPEN_STATUSES]))
+            .distinct().order_by(col(Case.id)).limit(100))
     if exclude_id is not None:
-        stmt = stmt.where(Case.id != exclude_id)
+        stmt = stmt.where(col(Case.id) != exclude_id)
     out = []
     elsewhere: list[tuple[Case, str]] = []
     resp = fold(respondent)
@@ -248,7 +250,7 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
     _start_stage(case, clock, lc.intake_stage(kind, complaint_round, org.may_resolve), received_on)
     for _attempt in range(8):
         code = new_tracking_code(kind, received_on, codes if codes is not None else clock.codes)
-        exists = (await session.execute(select(Case.id).where(Case.code == code))).first()
+        exists = (await session.execute(select(col(Case.id)).where(col(Case.code) == code))).first()
         if not exists:
             case.code = code
             break

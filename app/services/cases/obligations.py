@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.errors import Forbidden, field_error
 from app.models.cases import Case
@@ -21,9 +22,9 @@ from app.workflows import obligations as rules
 
 async def open_obligations(session: AsyncSession, case_id: int) -> list[CaseObligation]:
     return list((await session.execute(
-        select(CaseObligation).where(CaseObligation.case_id == case_id, CaseObligation.done_on.is_(None),
-                                     CaseObligation.cancelled_on.is_(None))
-        .order_by(CaseObligation.started_on, CaseObligation.id))).scalars())
+        select(CaseObligation).where(col(CaseObligation.case_id) == case_id, col(CaseObligation.done_on).is_(None),
+                                     col(CaseObligation.cancelled_on).is_(None))
+        .order_by(col(CaseObligation.started_on), col(CaseObligation.id)))).scalars())
 
 
 def _log(changes: dict[str, Any], what: str, row: CaseObligation) -> None:
@@ -86,8 +87,8 @@ async def fulfil(session: AsyncSession, principal: Principal, case: Case, key: s
 
 async def obligations_out(session: AsyncSession, case_id: int, today: date, org_code: Any) -> list[ObligationPublic]:
     """The case's obligations, oldest first; `org_code(org_id)` is an awaitable look-up."""
-    rows = (await session.execute(select(CaseObligation).where(CaseObligation.case_id == case_id)
-                                  .order_by(CaseObligation.started_on, CaseObligation.id))).scalars()
+    rows = (await session.execute(select(CaseObligation).where(col(CaseObligation.case_id) == case_id)
+                                  .order_by(col(CaseObligation.started_on), col(CaseObligation.id)))).scalars()
     out = []
     for r in rows:
         rule = rules.rule_for(r.key)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.models.base import as_utc
 from app.models.cases import (
@@ -58,7 +59,8 @@ class OrgCache:
     async def preload(self, ids: set[int]) -> None:
         missing = [i for i in ids if i not in self.by_id]
         if missing:
-            for org in (await self.session.execute(select(Organization).where(Organization.id.in_(missing)))).scalars():
+            stmt = select(Organization).where(col(Organization.id).in_(missing))
+            for org in (await self.session.execute(stmt)).scalars():
                 self.by_id[org.id] = org
 
 
@@ -119,9 +121,9 @@ async def _duplicate_flags(session: AsyncSession, case: Case, principal: Princip
     never its petitioners — and is left out if that case's identity is protected from the viewer."""
     rows = (await session.execute(
         select(DuplicateHint, Case, Organization)
-        .join(Case, Case.id == DuplicateHint.other_case_id)
-        .join(Organization, Organization.id == Case.receiving_org_id)
-        .where(DuplicateHint.case_id == case.id).order_by(DuplicateHint.id))).all()
+        .join(Case, col(Case.id) == col(DuplicateHint.other_case_id))
+        .join(Organization, col(Organization.id) == col(Case.receiving_org_id))
+        .where(col(DuplicateHint.case_id) == case.id).order_by(col(DuplicateHint.id)))).all()
     out = []
     for hint, other, org in rows:
         if not may_see_identity(other, principal):

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.errors import unknown_reference
 from app.models.audit import AuditEvent
@@ -36,9 +37,10 @@ class CaseFilters:
 
 
 SORTS = {
-    "-received_on": (Case.received_on, True), "received_on": (Case.received_on, False),
-    "due": (Case.due, False), "-due": (Case.due, True), "-id": (Case.id, True), "id": (Case.id, False),
-    "-updated_at": (Case.updated_at, True),
+    "-received_on": (col(Case.received_on), True), "received_on": (col(Case.received_on), False),
+    "due": (col(Case.due), False), "-due": (col(Case.due), True), "-id": (col(Case.id), True), "id": (col(Case.id),
+                                                                                                      False),
+    "-updated_at": (col(Case.updated_at), True),
 }
 
 
@@ -48,65 +50,66 @@ async def list_cases(session: AsyncSession, principal: Principal, f: CaseFilters
     column, then id)."""
     stmt = select(Case).where(visible_clause(principal))
     if f.status:
-        stmt = stmt.where(Case.status.in_(f.status))
+        stmt = stmt.where(col(Case.status).in_(f.status))
     if f.kind:
-        stmt = stmt.where(Case.kind == f.kind)
+        stmt = stmt.where(col(Case.kind) == f.kind)
     if f.field:
-        stmt = stmt.where(Case.field == f.field)
+        stmt = stmt.where(col(Case.field) == f.field)
     if f.unit:
         unit = await session.get(AdminUnit, f.unit)
         if unit is None:
             raise unknown_reference("query.unit", f"no administrative unit with code {f.unit}")
-        stmt = stmt.where(Case.location_path.startswith(unit.path, autoescape=True))
-    for name, col in (("assigned_org", Case.assigned_org_id), ("receiving_org", Case.receiving_org_id)):
+        stmt = stmt.where(col(Case.location_path).startswith(unit.path, autoescape=True))
+    for name, org_column in (("assigned_org", col(Case.assigned_org_id)),
+                             ("receiving_org", col(Case.receiving_org_id))):
         code = getattr(f, name)
         if code:
             org = (await session.execute(select(Organization).where(Organization.code == code))).scalar_one_or_none()
             if org is None:
                 raise unknown_reference(f"query.{name}", f"no organisation with code {code}")
-            stmt = stmt.where(col == org.id)
+            stmt = stmt.where(org_column == org.id)
     if f.overdue is not None:
         stmt = stmt.where(overdue_clause(today) if f.overdue else ~overdue_clause(today))
     if f.obligation_overdue is not None:
-        missed = case_has_overdue_obligation(Case.id, today)
+        missed = case_has_overdue_obligation(col(Case.id), today)
         stmt = stmt.where(missed if f.obligation_overdue else ~missed)
     if f.due_before:
-        stmt = stmt.where(Case.due < f.due_before)
+        stmt = stmt.where(col(Case.due) < f.due_before)
     if f.received_from:
-        stmt = stmt.where(Case.received_on >= f.received_from)
+        stmt = stmt.where(col(Case.received_on) >= f.received_from)
     if f.received_to:
-        stmt = stmt.where(Case.received_on <= f.received_to)
+        stmt = stmt.where(col(Case.received_on) <= f.received_to)
     if f.q:
         for term in fold(f.q).split()[:8]:
-            stmt = stmt.where(Case.search_text.contains(term, autoescape=True))
-    col, desc = SORTS[f.sort]
-    if col is Case.due:
-        stmt = stmt.where(Case.due.is_not(None))  # a due-date order lists cases with a running clock
+            stmt = stmt.where(col(Case.search_text).contains(term, autoescape=True))
+    sort_col, desc = SORTS[f.sort]
+    if sort_col is Case.due:
+        stmt = stmt.where(col(Case.due).is_not(None))  # a due-date order lists cases with a running clock
     if after is not None:
         value, last_id = after
-        if col is not Case.id:
-            value = date.fromisoformat(value) if col in (Case.received_on, Case.due) else value
-            if col is Case.updated_at:
+        if sort_col is not Case.id:
+            value = date.fromisoformat(value) if sort_col in (Case.received_on, Case.due) else value
+            if sort_col is Case.updated_at:
                 value = datetime.fromisoformat(value)
-            cmp = or_(col < value, and_(col == value, Case.id < last_id)) if desc else \
-                or_(col > value, and_(col == value, Case.id > last_id))
+            cmp = or_(sort_col < value, and_(sort_col == value, col(Case.id) < last_id)) if desc else \
+                or_(sort_col > value, and_(sort_col == value, col(Case.id) > last_id))
         else:
-            cmp = Case.id < last_id if desc else Case.id > last_id
+            cmp = col(Case.id) < last_id if desc else col(Case.id) > last_id
         stmt = stmt.where(cmp)
-    order = [col.desc() if desc else col.asc()]
-    if col is not Case.id:
-        order.append(Case.id.desc() if desc else Case.id.asc())
+    order = [sort_col.desc() if desc else sort_col.asc()]
+    if sort_col is not Case.id:
+        order.append(col(Case.id).desc() if desc else col(Case.id).asc())
     rows = list((await session.execute(stmt.order_by(*order).limit(limit + 1))).scalars())
     nxt = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        key = getattr(last, col.key)
+        key = getattr(last, sort_col.key)
         nxt = [key.isoformat() if hasattr(key, "isoformat") else key, last.id]
     return rows[:limit], nxt
 
 
 async def history(session: AsyncSession, case: Case, *, limit: int, after_seq: int | None) -> list[AuditEvent]:
-    stmt = select(AuditEvent).where(AuditEvent.case_id == case.id)
+    stmt = select(AuditEvent).where(col(AuditEvent.case_id) == case.id)
     if after_seq is not None:
-        stmt = stmt.where(AuditEvent.seq > after_seq)
-    return list((await session.execute(stmt.order_by(AuditEvent.seq).limit(limit + 1))).scalars())
+        stmt = stmt.where(col(AuditEvent.seq) > after_seq)
+    return list((await session.execute(stmt.order_by(col(AuditEvent.seq)).limit(limit + 1))).scalars())

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.errors import (
     Forbidden,
@@ -377,7 +378,7 @@ async def _appeal(ctx: ActionContext) -> IntakeResult:
     superior = None
     if first_resolver and first_resolver.parent_code:
         superior = (await session.execute(select(Organization).where(
-            Organization.code == first_resolver.parent_code))).scalar_one_or_none()
+            col(Organization.code) == first_resolver.parent_code))).scalar_one_or_none()
     if superior is None:
         raise _conflict(case, principal, f"{first_resolver.code if first_resolver else 'The resolver'} has no superior "
                         "organisation configured to resolve a second-time complaint.")

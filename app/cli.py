@@ -92,7 +92,8 @@ def users_create(
     from app.services.users import create_user
 
     try:
-        data = UserCreate(username=username, password=password, role=role, org=org, full_name=full_name)
+        data = UserCreate.model_validate({"username": username, "password": password, "role": role, "org": org,
+                                          "full_name": full_name})
     except ValidationError as exc:
         for err in exc.errors():
             typer.echo(f"error: --{'-'.join(str(p) for p in err['loc'])}: {err['msg']}", err=True)
@@ -194,7 +195,7 @@ def audit_verify(
         missing = "--head-hash" if head_hash is None else "--head-seq"
         typer.echo(f"error: an exported head needs both --head-seq and --head-hash; {missing} is missing", err=True)
         raise typer.Exit(2)
-    expect = (head_seq, head_hash) if head_seq is not None else None
+    expect = (head_seq, head_hash) if head_seq is not None and head_hash is not None else None
     result = _with_session(lambda s: verify(s, expect_head=expect), read_only=True)
     typer.echo(json.dumps(result.model_dump()))
     if not result.ok:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import event
@@ -19,6 +19,17 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.models.audit import AuditEvent
+
+_Row = TypeVar("_Row")
+
+
+async def referenced(session: AsyncSession, model: type[_Row], key: Any) -> _Row:
+    """The row a foreign key of a loaded row names: it exists (the database enforces the key), so
+    a miss is a broken database, not bad input."""
+    row = await session.get(model, key)
+    if row is None:
+        raise LookupError(f"{model.__name__} {key!r} is referenced but missing")
+    return row
 
 
 def _sqlite_path(url: str) -> Path | None:

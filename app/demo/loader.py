@@ -55,6 +55,7 @@ from app.models.audit import AuditEvent
 from app.models.cases import (
     Case,
     CaseCreate,
+    CaseField,
     CaseSplitCreate,
     CaseSplitPartCreate,
     CaseTransitionCreate,
@@ -299,6 +300,7 @@ async def _ensure_users(session: AsyncSession, rng: random.Random, password: str
             if pw_hash is None:
                 report.password = password or secrets.token_urlsafe(12)
                 pw_hash = hash_password(report.password)  # argon2 once, for every demo user
+            assert report.password is not None  # set with pw_hash
             user, _ = await users_svc.create_user(
                 session, "demo", UserCreate(username=username, password=report.password, full_name=full_name,
                                             role=Role(role), org=org_code), password_hash=pw_hash)
@@ -429,7 +431,8 @@ async def _one_case(session: AsyncSession, ctx: _Ctx) -> None:
         dup_id, kind, field_, people, respondent, title = rng.choice(recent)
         data = CaseCreate(kind=kind, channel=channel, received_on=received, title=title,
                           content=f"Tôi tiếp tục gửi đơn về việc: {title}. Đến nay chưa nhận được trả lời.",
-                          field=field_, location_unit_code=ward.code, respondent=respondent, petitioners=people)
+                          field=CaseField(field_), location_unit_code=ward.code, respondent=respondent,
+                          petitioners=people)
         desk = f"UBND-{ward.code}"
         res = await svc.intake(session, ctx.actors[desk], data, ctx.clock, pin=ctx.pin,
                                check_duplicates=False)
@@ -666,17 +669,23 @@ async def _hold_dialogue(session: AsyncSession, ctx: _Ctx, case: Case, on: date)
     from datetime import datetime, time
     from zoneinfo import ZoneInfo
 
-    from app.models.dialogues import DialogueCreate, DialogueTransitionCreate
+    from app.models.dialogues import (
+        DialogueActionName,
+        DialogueCreate,
+        DialogueKind,
+        DialogueTransitionCreate,
+    )
     from app.services import dialogues as dialogue_service
 
     principal = ctx.actors[ctx.org_code_by_id[svc.holder_org_id(case)]]
     at = datetime.combine(on, time(8, 30), ZoneInfo("Asia/Ho_Chi_Minh"))
     d = await dialogue_service.create(session, principal, DialogueCreate(
-        kind="complaint_resolution", chair="Lãnh đạo cơ quan giải quyết khiếu nại", scheduled_at=at,
+        kind=DialogueKind.complaint_resolution, chair="Lãnh đạo cơ quan giải quyết khiếu nại", scheduled_at=at,
         notice_on=max(case.received_on, on - timedelta(days=7)), location="Trụ sở tiếp công dân",
         case_ids=[case.id]), ctx.today)
     await dialogue_service.transition(session, principal, d, DialogueTransitionCreate(
-        action="hold", on=on, minutes="Các bên trình bày ý kiến; làm rõ nội dung khiếu nại và hướng giải quyết."),
+        action=DialogueActionName.hold, on=on,
+        minutes="Các bên trình bày ý kiến; làm rõ nội dung khiếu nại và hướng giải quyết."),
         ctx.today, if_match=str(d.version))
     ctx.report.actions["dialogue"] += 1
 
@@ -693,6 +702,7 @@ async def _appeal(session: AsyncSession, ctx: _Ctx, case: Case, on: date) -> Non
     """Khiếu nại lần hai: the service opens the round-2 case at the city's People's Committee."""
     result = await _act(session, ctx, case, "appeal", on,
                         reason="Người khiếu nại không đồng ý với quyết định giải quyết lần đầu, khiếu nại lần hai.")
+    assert result.opened is not None  # an appeal opens the round-2 case
     child = result.opened.case
     _count_new(ctx, child)
     try:
@@ -715,7 +725,7 @@ async def _split(session: AsyncSession, ctx: _Ctx, case: Case, ward: AdminUnit) 
     second = _fill(rng, rng.choice(_TITLES["land"][Kind.complaint]), ward, ctx.today)
     data = CaseSplitCreate(parts=[
         CaseSplitPartCreate(kind=Kind.petition, title=case.title, content=case.content),
-        CaseSplitPartCreate(kind=Kind.complaint, title=second, field="land",
+        CaseSplitPartCreate(kind=Kind.complaint, title=second, field=CaseField.land,
                   content=f"Nội dung thứ hai của đơn: {second}. {_ASK[Kind.complaint]}"),
     ], reason="Đơn có nhiều nội dung thuộc các loại khác nhau: tách để xử lý riêng (Luật Tiếp công dân Điều 25).")
     holder = ctx.org_code_by_id[svc.holder_org_id(case)]

@@ -23,6 +23,7 @@ from sqlmodel import Field, SQLModel, col
 from app.models.base import DB_INT_MAX, NOT_BLANK, Day, SQLModelConfig, omit_not_null, padded, ts_field
 from app.models.obligations import ObligationPublic
 from app.workflows import lifecycle as lc
+from app.workflows.deadlines import Complexity
 from app.workflows.lifecycle import Kind, Stage, Status
 from app.workflows.overdue import RUNNING_STATUSES
 
@@ -391,8 +392,8 @@ class CaseUpdate(SQLModel):
         return _not_blank(v)
 
 
+# the action names come from the lifecycle table at import time, which a static Literal cannot name
 ActionName = Literal[lc.ACTION_NAMES]  # type: ignore[valid-type]
-Complexity = Literal[lc.COMPLEXITIES]  # type: ignore[valid-type]
 
 
 class CaseTransitionCreate(SQLModel):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any, overload
 
 import sqlalchemy as sa
 from pydantic import Field as Constraint
@@ -31,11 +31,18 @@ __all__ = ["Commitment", "CommitmentStatus", "Dialogue", "DialogueActionName", "
 # A case id as the database holds it; one naming no case you can see is a 422 `unknown_reference`.
 CaseIdIn = Annotated[StrictInt, Constraint(ge=1, le=DB_INT_MAX)]
 # each case once (stated as uniqueItems; the validator below refuses a repeat)
-_CASE_IDS = dict(default_factory=list, max_length=200, description="case ids in your jurisdiction",
+def _case_ids_field(description: str = "case ids in your jurisdiction") -> Any:
+    return Field(default_factory=list, max_length=200, description=description,
                  schema_extra={"json_schema_extra": {"uniqueItems": True}})
 NotBlank = Annotated[str, Constraint(pattern=NOT_BLANK)]
 
 
+@overload
+def _strip(v: str) -> str: ...
+@overload
+def _strip(v: None) -> None: ...
+@overload
+def _strip(v: str | None) -> str | None: ...
 def _strip(v: str | None) -> str | None:
     if v is None:
         return None
@@ -249,7 +256,7 @@ class DialogueCreate(SQLModel):
                                   description="direct dialogues: the unit concerned (required); complaint "
                                               "dialogues: default the case's unit")
     topic: str | None = Field(default=None, max_length=500, description="direct dialogues: required")
-    case_ids: list[CaseIdIn] = Field(**_CASE_IDS)
+    case_ids: list[CaseIdIn] = _case_ids_field()
     participants: list[ParticipantCreate] = Field(default_factory=list, max_length=500)
 
     @field_validator("chair", "location")
@@ -373,7 +380,7 @@ class ReceptionSessionCreate(SQLModel):
     held_on: Day
     visitors: StrictInt = Field(ge=0, le=100000, description="citizens received")
     delegations: StrictInt = Field(default=0, ge=0, le=10000, description="mass groups (đoàn đông người)")
-    case_ids: list[CaseIdIn] = Field(**_CASE_IDS)
+    case_ids: list[CaseIdIn] = _case_ids_field()
     notes: str | None = Field(default=None, max_length=5000)
 
     @field_validator("host_name", "host_title")
@@ -452,8 +459,8 @@ class VoterMeetingCreate(SQLModel):
     deputies: list[NotBlank] = Field(default_factory=list, max_length=100, description="deputies' names")
     voters: StrictInt = Field(ge=0, le=1000000, description="voters attending")
     location: str | None = Field(default=None, max_length=500)
-    case_ids: list[CaseIdIn] = Field(**_CASE_IDS | {"description": "petitions raised there: cases with channel "
-                                                                   "voter_meeting in your jurisdiction"})
+    case_ids: list[CaseIdIn] = _case_ids_field("petitions raised there: cases with channel "
+                                                   "voter_meeting in your jurisdiction")
     summary: str | None = Field(default=None, max_length=50000)
 
     @field_validator("case_ids")

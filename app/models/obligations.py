@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Mapped
 from sqlmodel import Field, SQLModel, col
 
 from app.models.base import ts_field
@@ -37,7 +38,8 @@ def obligation_overdue_clause(today: date) -> sa.ColumnElement[bool]:
                    col(CaseObligation.due) < today)
 
 
-def case_has_overdue_obligation(case_id_col: sa.ColumnElement[int], today: date) -> sa.ColumnElement[bool]:
+def case_has_overdue_obligation(case_id_col: sa.ColumnElement[int] | Mapped[int],
+                                today: date) -> sa.ColumnElement[bool]:
     """EXISTS an overdue obligation of the case (for case lists, supervision and reports)."""
     return sa.exists().where(col(CaseObligation.case_id) == case_id_col, obligation_overdue_clause(today))
 

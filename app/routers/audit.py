@@ -72,7 +72,7 @@ async def verify(session: ReadSession, _: CityAuditor,
         # half an exported head would silently check nothing: the operator must know
         missing = "head_hash" if head_hash is None else "head_seq"
         raise field_error(f"query.{missing}", "an exported head is a seq and a hash: give both")
-    expect = (head_seq, head_hash) if head_seq is not None else None
+    expect = (head_seq, head_hash) if head_seq is not None and head_hash is not None else None
     return await audit_service.verify(session, expect_head=expect)
 
 

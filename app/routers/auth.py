@@ -7,11 +7,10 @@ from fastapi import APIRouter, Form, Request
 
 from app.deps import ReadSession
 from app.models.auth import TokenPublic
-from app.models.reference import OrgPublic
 from app.models.users import UserPublic
 from app.problems import Problem, problem_responses
 from app.routers.params import InputRoute
-from app.security import CurrentPrincipal, Principal, create_access_token, token_claims_for
+from app.security import CurrentPrincipal, create_access_token, token_claims_for
 from app.services import users as user_service
 
 router = APIRouter(route_class=InputRoute, prefix="/api/v1/auth", tags=["auth"])
@@ -25,12 +24,6 @@ _LOGIN_EXAMPLE = {"requestBody": {"content": {"application/x-www-form-urlencoded
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
-
-
-def user_read(principal: Principal) -> UserPublic:
-    u = principal.user
-    return UserPublic(id=u.id, username=u.username, full_name=u.full_name, role=u.role, is_active=u.is_active,
-                    organization=OrgPublic.model_validate(principal.org, from_attributes=True))
 
 
 @router.post("/token", response_model=TokenPublic, summary="Log in (OAuth2 password form)", responses=_LOGIN_ERRORS,
@@ -63,4 +56,4 @@ async def login(
 @router.get("/me", response_model=UserPublic, summary="The caller: user, role and organisation",
             responses=problem_responses(401))
 async def me(principal: CurrentPrincipal) -> UserPublic:
-    return user_read(principal)
+    return user_service.user_public(principal.user, principal.org)

@@ -152,7 +152,7 @@ async def patch_case(response: Response, session: DbSession, principal: CurrentP
             responses=_responses(404, 422))
 async def case_actions(session: DbSession, principal: CurrentPrincipal, case: CurrentCase) -> CaseActionsPublic:
     owed = await svc.owed_keys(session, case.id, principal.org.id)
-    return CaseActionsPublic(case_id=case.id, status=case.status, version=case.version,
+    return CaseActionsPublic(case_id=case.id, status=Status(case.status), version=case.version,
                       actions=svc.actions_for(case, principal, owed))
 
 

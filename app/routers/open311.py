@@ -98,13 +98,13 @@ _GEOREPORT_ERRORS = {"content": {
         "type": "object", "required": ["code", "description"],
         "properties": {"code": {"type": "integer"}, "description": {"type": "string"}}}}},
     "text/xml": {"schema": {"type": "string", "description": "<errors><error><code/><description/></error></errors>"}}}}
-_ERRORS = {
+_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Bad input, in GeoReport's error format: `[{\"code\": 400, \"description\": …}]` "
                          "(XML: `<errors><error>`)", **_GEOREPORT_ERRORS},
     403: {"description": "Missing, unknown or revoked `api_key`", **_GEOREPORT_ERRORS},
     404: {"description": "No such service, request or token (or not this client's)", **_GEOREPORT_ERRORS},
 }
-_BOTH = {"content": {"application/json": {}, "text/xml": {}}}
+_BOTH: dict[str, Any] = {"content": {"application/json": {}, "text/xml": {}}}
 
 
 def document(schema: dict[str, Any]) -> dict[str, Any]:

@@ -38,7 +38,9 @@ def id_query(what: str) -> Any:
 
 
 def date_query(description: str, **kwargs: Any) -> Any:
-    return Query(ge=EARLIEST_DATE, le=LATEST_DATE, description=f"{description} ({DATE_RANGE})", **kwargs)
+    # FastAPI types ge/le as numbers; pydantic compares any ordered value, dates included
+    return Query(ge=EARLIEST_DATE, le=LATEST_DATE,  # type: ignore[arg-type]
+                 description=f"{description} ({DATE_RANGE})", **kwargs)
 
 
 CaseId = Annotated[int, id_path("case")]

@@ -114,10 +114,9 @@ def day_start(d: date) -> datetime:
 
 async def urgent_alerts(session: AsyncSession, w: Window) -> list[Alert]:
     stmt = (select(col(AuditEvent.seq), col(AuditEvent.at), col(AuditEvent.changes), col(AuditEvent.reason),
-                   col(Case.id), col(Case.code),
-                   Case.location_unit_code)
-            .join(Case, Case.id == AuditEvent.case_id)
-            .where(AuditEvent.action == FLAG_ACTION, visible_clause(w.principal)))
+                   col(Case.id), col(Case.code), col(Case.location_unit_code))
+            .join(Case, col(Case.id) == col(AuditEvent.case_id))
+            .where(col(AuditEvent.action) == FLAG_ACTION, visible_clause(w.principal)))
     if w.after is not None:
         at, tiebreak = w.after
         if tiebreak.startswith("urgent-"):
@@ -125,7 +124,7 @@ async def urgent_alerts(session: AsyncSession, w: Window) -> list[Alert]:
                                                       col(AuditEvent.seq) > int(tiebreak[7:])))
         else:  # "overdue-…" sorts before "urgent-…" at the same instant
             newer = col(AuditEvent.at) >= at
-        stmt = stmt.where(newer).order_by(AuditEvent.at, AuditEvent.seq)
+        stmt = stmt.where(newer).order_by(col(AuditEvent.at), col(AuditEvent.seq))
     else:
         stmt = stmt.order_by(col(AuditEvent.at).desc(), col(AuditEvent.seq).desc())
     out = []
@@ -155,6 +154,7 @@ async def overdue_alerts(session: AsyncSession, w: Window) -> list[Alert]:
         stmt = stmt.order_by(col(Case.due).desc(), col(Case.id).desc())
     out = []
     for case_id, code, due, unit in (await session.execute(stmt.limit(w.limit + 1))).all():
+        assert due is not None  # overdue_clause holds only for a case with a due date
         out.append(Alert(at=day_start(overdue_alert_day(due)), tiebreak=f"overdue-{case_id:010d}-{due.isoformat()}",
                          kind="overdue", case_id=case_id, unit_code=unit,
                          message=f"{code}: quá hạn từ {overdue_alert_day(due).isoformat()} (hạn {due.isoformat()})"))
@@ -166,18 +166,17 @@ async def obligation_alerts(session: AsyncSession, w: Window) -> list[Alert]:
     obligation_overdue_clause) of a case in the jurisdiction; `at` as for an overdue case: 00:00
     Hanoi of the day after the obligation's due date."""
     stmt = (select(col(CaseObligation.id), col(CaseObligation.key), col(CaseObligation.due), col(Case.id),
-                   col(Case.code),
-                   Case.location_unit_code)
-            .join(Case, Case.id == CaseObligation.case_id)
+                   col(Case.code), col(Case.location_unit_code))
+            .join(Case, col(Case.id) == col(CaseObligation.case_id))
             .where(obligation_overdue_clause(w.today), visible_clause(w.principal)))
     if w.after is not None:
         at, tiebreak = w.after
         local = at.astimezone(TZ).date()
-        newer = CaseObligation.due >= local
+        newer = col(CaseObligation.due) >= local
         if day_start(local) == at and tiebreak.startswith("obligation-"):
             newer = or_(newer, and_(col(CaseObligation.due) == local - timedelta(days=1),
                                     col(CaseObligation.id) > int(tiebreak.split("-")[1])))
-        stmt = stmt.where(newer).order_by(CaseObligation.due, CaseObligation.id)
+        stmt = stmt.where(newer).order_by(col(CaseObligation.due), col(CaseObligation.id))
     else:
         stmt = stmt.order_by(col(CaseObligation.due).desc(), col(CaseObligation.id).desc())
     out = []
@@ -203,10 +202,11 @@ def parse_cursor(cursor: str | None) -> tuple[datetime, str] | None:
         values = ["", ""]
     if values is None:
         return None
+    at: datetime | None
     try:
-        at = datetime.fromisoformat(values[0])
+        parsed = datetime.fromisoformat(values[0])
         _parse_tiebreak(values[1])
-        at = at.astimezone(UTC) if at.tzinfo is not None and 1900 <= at.year <= 2100 else None
+        at = parsed.astimezone(UTC) if parsed.tzinfo is not None and 1900 <= parsed.year <= 2100 else None
     except (ValueError, OverflowError):
         at = None
     if at is None:

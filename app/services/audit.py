@@ -117,6 +117,7 @@ async def record(
     org = getattr(actor, "org", None)
     ev = AuditEvent(
         seq=seq,
+        hash="",  # computed below, over the other fields
         at=utcnow(),
         actor_id=getattr(user, "id", None),
         actor=getattr(user, "username", None) or (actor if isinstance(actor, str) else None) or "system",

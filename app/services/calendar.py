@@ -17,6 +17,7 @@ from app.models.base import utcnow
 from app.models.cases import CalendarOverride, DeadlineSetting
 from app.services import audit
 from app.services.clock import rule_by_key, rules, work_calendar
+from app.workflows.calendar import CountingMode
 from app.workflows.deadlines import DEFAULT_RULES, DeadlineRule
 
 WORKING_RULE = "Mon–Fri minus Vietnamese public holidays and swapped days, plus overrides; the start day is not counted"
@@ -68,7 +69,7 @@ async def replace_overrides(session: AsyncSession, actor: Any, year: int | None,
     return sorted(overrides, key=lambda o: o.day)
 
 
-async def due_date(session: AsyncSession, start: date, days: int, mode: str) -> tuple[date, str]:
+async def due_date(session: AsyncSession, start: date, days: int, mode: CountingMode) -> tuple[date, str]:
     """The due date with this database's calendar, and the rule that computed it."""
     cal = await work_calendar(session)
     return cal.due_date(start, days, mode), WORKING_RULE if mode == "working" else CALENDAR_RULE

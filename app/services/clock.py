@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.models.cases import CalendarOverride, DeadlineSetting
-from app.workflows.calendar import WorkCalendar
+from app.workflows.calendar import WorkCalendar, counting_mode
 from app.workflows.deadlines import DEFAULT_RULES, DeadlineRule
 
 
@@ -30,7 +30,7 @@ async def rules(session: AsyncSession) -> tuple[DeadlineRule, ...]:
     for r in DEFAULT_RULES:
         s = settings.get(r.key)
         if s is not None and r.local_default:
-            r = dataclasses.replace(r, days=s.days, mode=s.mode)
+            r = dataclasses.replace(r, days=s.days, mode=counting_mode(s.mode))
         out.append(r)
     return tuple(out)
 

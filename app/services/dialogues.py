@@ -20,6 +20,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.db import referenced
 from app.errors import Conflict, Forbidden, IllegalAction, Invalid, NotFound, field_error, unknown_reference
 from app.models.base import as_utc, utcnow
 from app.models.cases import Case
@@ -44,11 +45,11 @@ from app.services.linked_cases import (
     check_version,
     linked_case,
     org_by_code,
-    org_path,
     orgs_by_id,
     unit_by_code,
     visible_cases,
 )
+from app.services.reference import org_path
 from app.workflows import dialogues as rules
 from app.workflows.dialogues import (
     CommitmentStatus,
@@ -151,7 +152,7 @@ async def create(session: AsyncSession, principal: Principal, data: DialogueCrea
         unit_code = data.unit_code or case.location_unit_code
     else:
         missing = [f for f in ("unit_code", "topic") if not getattr(data, f)]
-        if missing:
+        if missing or data.unit_code is None:
             raise Invalid(f"body.{missing[0]}", "required for a direct dialogue",
                           more=[(f"body.{f}", "required for a direct dialogue") for f in missing[1:]])
         unit_code = data.unit_code
@@ -217,6 +218,7 @@ async def transition(session: AsyncSession, principal: Principal, dialogue: Dial
         changes.update(present=sum(1 for p in people if p.get("present")), absent=len(absent),
                        absent_without_reason=sum(1 for p in absent if not p.get("absence_reason")))
     elif action.name == DialogueActionName.postpone:
+        assert data.scheduled_at is not None  # the action table requires it (checked above)
         new_day = _local_day(data.scheduled_at)
         if new_day < on:
             raise field_error("body.scheduled_at", "is before the new notice")
@@ -290,7 +292,7 @@ async def dialogues_out(session: AsyncSession, dialogues: Sequence[Dialogue], to
     for d in dialogues:
         people = [ParticipantPublic(**p) for p in d.participants]
         out.append(DialoguePublic(
-            id=d.id, kind=d.kind, status=d.status, host_org=orgs[d.host_org_id].code,
+            id=d.id, kind=DialogueKind(d.kind), status=DialogueStatus(d.status), host_org=orgs[d.host_org_id].code,
             host_org_name=orgs[d.host_org_id].name, chair=d.chair,
             scheduled_at=as_utc(d.scheduled_at).astimezone(TZ),
             notice_on=d.notice_on, short_notice=d.short_notice, location=d.location, unit_code=d.unit_code,
@@ -333,7 +335,8 @@ async def require_dialogue_before_decision(session: AsyncSession, case: Case,
 def commitment_out(c: Commitment, org: Organization, today: date) -> CommitmentPublic:
     late = rules.commitment_overdue(c.status, c.due_on, today)
     return CommitmentPublic(id=c.id, dialogue_id=c.dialogue_id, description=c.description, responsible_org=org.code,
-                         responsible_org_name=org.name, due_on=c.due_on, status=c.status, done_on=c.done_on,
+                         responsible_org_name=org.name, due_on=c.due_on, status=CommitmentStatus(c.status),
+                         done_on=c.done_on,
                          overdue=late, days_overdue=(today - c.due_on).days if late else 0, version=c.version,
                          created_at=as_utc(c.created_at), updated_at=as_utc(c.updated_at))
 
@@ -362,7 +365,7 @@ async def add_commitment(session: AsyncSession, principal: Principal, dialogue: 
 async def update_commitment(session: AsyncSession, principal: Principal, c: Commitment, data: CommitmentUpdate,
                             today: date, if_match: str | None) -> Commitment:
     """The host organisation, or the organisation responsible for it, reports progress."""
-    dialogue = await session.get(Dialogue, c.dialogue_id)
+    dialogue = await referenced(session, Dialogue, c.dialogue_id)
     if principal.role not in rules.DIALOGUE_ROLES:
         raise Forbidden(f"Role '{principal.role.value}' may not change commitments; allowed: handler, reception.")
     if principal.org.id not in (dialogue.host_org_id, c.responsible_org_id):

@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete
+from sqlalchemy import CursorResult, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -66,5 +66,5 @@ async def purge_expired(session: AsyncSession, ttl: timedelta, *, user_id: int |
     stmt = delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) <= _cutoff(ttl, now))
     if user_id is not None:
         stmt = stmt.where(col(IdempotencyRecord.user_id) == user_id)
-    result = await session.execute(stmt.execution_options(synchronize_session=False))
-    return result.rowcount or 0
+    result = cast(CursorResult[Any], await session.execute(stmt.execution_options(synchronize_session=False)))
+    return result.rowcount or 0  # a DELETE's result is a CursorResult; AsyncSession.execute is typed Result

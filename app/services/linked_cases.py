@@ -17,6 +17,7 @@ from app.models.reference import AdminUnit, Organization
 from app.security import Principal
 from app.services.cases_scope import visible_clause
 from app.workflows import overdue
+from app.workflows.lifecycle import Kind, Status
 
 
 async def visible_cases(session: AsyncSession, principal: Principal, ids: Sequence[int], field: str) -> list[Case]:
@@ -37,7 +38,7 @@ def case_is_overdue(case: Case, today: date) -> bool:
 
 
 def linked_case(case: Case, today: date) -> LinkedCasePublic:
-    return LinkedCasePublic(id=case.id, code=case.code, kind=case.kind, status=case.status,
+    return LinkedCasePublic(id=case.id, code=case.code, kind=Kind(case.kind), status=Status(case.status),
                       overdue=case_is_overdue(case, today))
 
 
@@ -66,10 +67,6 @@ async def unit_by_code(session: AsyncSession, code: str, field: str) -> AdminUni
     if unit is None:
         raise unknown_reference(field, f"no administrative unit with code {code}")
     return unit
-
-
-async def org_path(session: AsyncSession, org: Organization) -> str:
-    return (await session.get(AdminUnit, org.unit_code)).path
 
 
 def check_version(record, if_match: str | None, what: str) -> None:

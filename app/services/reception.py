@@ -35,11 +35,11 @@ from app.services.linked_cases import (
     cases_by_id,
     linked_case,
     org_by_code,
-    org_path,
     orgs_by_id,
     unit_by_code,
     visible_cases,
 )
+from app.services.reference import org_path
 from app.workflows import dialogues as rules
 from app.workflows.roles import Role
 
@@ -156,9 +156,9 @@ async def compliance(session: AsyncSession, principal: Principal, *, year: int, 
     if org:
         o = await org_by_code(session, org, "query.org")
         stmt = stmt.where(col(Organization.id) == o.id)
-    heads = [(o, level, rules.reception_rule(o.kind, level, first))
-             for o, level, _ in (await session.execute(stmt)).all()]
-    heads = [(o, rule) for o, _, rule in heads if rule is not None]
+    candidates = [(o, rules.reception_rule(o.kind, level, first))
+                  for o, level, _ in (await session.execute(stmt)).all()]
+    heads = [(o, rule) for o, rule in candidates if rule is not None]
     days: dict[int, set[date]] = {o.id: set() for o, _ in heads}
     if heads:
         # a weekly rule looks at whole weeks, which may reach six days into the months around it

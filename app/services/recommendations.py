@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.db import referenced
 from app.errors import Forbidden, IllegalAction, NotFound, PreconditionRequired, Stale, field_error, unknown_reference
 from app.models.base import as_utc, utcnow
 from app.models.cases import Case
@@ -30,6 +31,7 @@ from app.models.supervision import (
 from app.security import Principal
 from app.services import audit
 from app.services.cases_scope import visible_clause
+from app.services.reference import org_unit
 from app.workflows import recommendations as rl
 from app.workflows.calendar import days_overdue
 from app.workflows.recommendations import Party, RecStatus
@@ -97,8 +99,9 @@ async def create(session: AsyncSession, principal: Principal, data: Recommendati
     if data.target_org is not None:
         target = await _org(session, data.target_org, "body.target_org")
     else:
-        target = await session.get(Organization, case.assigned_org_id or case.receiving_org_id)
-    target_unit = await session.get(AdminUnit, target.unit_code)
+        assert case is not None  # a case or a target organisation is given (checked above)
+        target = await referenced(session, Organization, case.assigned_org_id or case.receiving_org_id)
+    target_unit = await org_unit(session, target)
     if case is not None:
         unit_code, unit_path = case.location_unit_code, case.location_path
     else:
@@ -223,9 +226,9 @@ async def to_out(session: AsyncSession, principal: Principal, recs: list[Recomme
         overdue = rl.is_overdue(r.status, r.response_due, today)
         target = orgs[r.target_org_id]
         out.append(RecommendationPublic(
-            id=r.id, case_id=r.case_id, case_code=codes.get(r.case_id), target_org=target.code,
+            id=r.id, case_id=r.case_id, case_code=codes.get(r.case_id) if r.case_id else None, target_org=target.code,
             target_org_name=target.name, unit_code=r.unit_code, issuer_org=orgs[r.issuer_org_id].code,
-            issued_on=r.issued_on, content=r.content, response_due=r.response_due, status=r.status,
+            issued_on=r.issued_on, content=r.content, response_due=r.response_due, status=RecStatus(r.status),
             overdue=overdue, days_overdue=days_overdue(r.response_due, today) if overdue else 0,
             response=r.response, answered_on=r.answered_on, answered_late=r.answered_late, closed_on=r.closed_on,
             allowed_actions=allowed_for(r, principal), version=r.version, created_at=as_utc(r.created_at),

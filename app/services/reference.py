@@ -91,6 +91,19 @@ async def get_unit(session: AsyncSession, code: str) -> AdminUnit | None:
     return await session.get(AdminUnit, code)
 
 
+async def org_unit(session: AsyncSession, org: Organization) -> AdminUnit:
+    """The unit an organisation sits in (its foreign key: the unit exists)."""
+    unit = await session.get(AdminUnit, org.unit_code)
+    if unit is None:
+        raise LookupError(f"organisation {org.code} names a missing unit {org.unit_code}")
+    return unit
+
+
+async def org_path(session: AsyncSession, org: Organization) -> str:
+    """The path of the unit an organisation sits in: what a record it owns is scoped by."""
+    return (await org_unit(session, org)).path
+
+
 async def list_units(session: AsyncSession, *, parent: str | None, level: str | None, q: str | None,
                      limit: int, cursor: str | None) -> tuple[list[AdminUnit], str | None]:
     stmt = select(AdminUnit)
@@ -123,7 +136,8 @@ async def create_unit(session: AsyncSession, actor: Any, data: UnitCreate) -> Ad
     elif data.level != UnitLevel.city:
         raise field_error("body.parent_code", "required for a district or commune")
     path = f"{parent_path}{data.code}/"
-    if len(path) > AdminUnit.__table__.c.path.type.length:  # a longer one would not fit its column
+    # a longer one would not fit its column (SQLModel sets `__table__` at run time, undeclared to mypy)
+    if len(path) > AdminUnit.__table__.c.path.type.length:  # type: ignore[attr-defined]
         raise field_error("body.parent_code", "the unit tree is too deep below this parent")
     codename = fold(data.name).replace(" ", "_")
     unit = AdminUnit(code=data.code, name=data.name, level=data.level.value, parent_code=data.parent_code,

@@ -30,7 +30,7 @@ from app.errors import Forbidden, NotFound
 from app.models.cases import Case, overdue_clause
 from app.models.dialogues import Commitment, Dialogue, commitment_overdue_clause
 from app.models.obligations import CaseObligation, obligation_overdue_clause
-from app.models.reference import AdminUnit
+from app.models.reference import AdminUnit, UnitLevel
 from app.models.supervision import (
     OldestOverduePublic,
     OverviewPublic,
@@ -151,6 +151,10 @@ async def resolve_unit(session: AsyncSession, principal: Principal, code: str | 
     return unit
 
 
+COUNTERS = ("open", "overdue", "due_soon", "mass", "urgent")
+"""What each overview row counts (the SQL below selects them in this order)."""
+
+
 @dataclass(slots=True)
 class _Acc:
     """One row's counts while the grouped rows are folded (plain Python: setting fields of the
@@ -158,7 +162,7 @@ class _Acc:
 
     unit_code: str
     unit_name: str | None
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_COUNTERS, 0))
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
     by_kind: dict[str, int] = field(default_factory=dict)
     by_stage: dict[str, int] = field(default_factory=dict)
     by_status: dict[str, int] = field(default_factory=dict)
@@ -173,9 +177,6 @@ class _Acc:
         return UnitOverviewPublic.model_validate({
             "unit_code": self.unit_code, "unit_name": self.unit_name, **self.counts, "by_kind": self.by_kind,
             "by_stage": self.by_stage, "by_status": self.by_status, "oldest_overdue": oldest, **self.provided})
-
-
-_COUNTERS = ("open", "overdue", "due_soon", "mass", "urgent")
 
 
 def _add(target: dict[str, int], key: str | None, n: int) -> None:
@@ -204,7 +205,7 @@ async def overview(session: AsyncSession, principal: Principal, code: str | None
         values = (n, int(n_overdue or 0), int(n_soon or 0), int(n_mass or 0), int(n_urgent or 0))
         for row in rows_for(path):
             counts = row.counts
-            for name, v in zip(_COUNTERS, values, strict=True):
+            for name, v in zip(COUNTERS, values, strict=True):
                 counts[name] += v
             _add(row.by_kind, kind, n)
             _add(row.by_stage, stage, n)
@@ -220,6 +221,7 @@ async def overview(session: AsyncSession, principal: Principal, code: str | None
                 acc = row.provided.setdefault(name, {})
                 for counter, n in counts.items():
                     acc[counter] = acc.get(counter, 0) + n
-    return OverviewPublic(unit=OverviewUnitPublic(code=unit.code, name=unit.name, level=unit.level), as_of=today,
+    return OverviewPublic(unit=OverviewUnitPublic(code=unit.code, name=unit.name, level=UnitLevel(unit.level)),
+                          as_of=today,
                        due_soon_until=scope.horizon, total=total.out(today), own=own.out(today),
                        children=[row.out(today) for row in by_path.values()])

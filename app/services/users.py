@@ -10,8 +10,8 @@ from sqlmodel import col
 
 from app.errors import Conflict, NotFound, unknown_reference
 from app.models.base import utcnow
-from app.models.reference import Organization
-from app.models.users import Role, User, UserCreate, UserUpdate
+from app.models.reference import Organization, OrgPublic
+from app.models.users import Role, User, UserCreate, UserPublic, UserUpdate
 from app.pagination import cut_page, decode_cursor
 from app.security import hash_password, verify_password
 from app.services import audit
@@ -19,6 +19,12 @@ from app.services.reference import get_org
 
 # Changes after which the tokens a user holds must stop working.
 REVOKING_CHANGES = frozenset({"password", "role", "org", "is_active"})
+
+
+def user_public(user: User, org: Organization) -> UserPublic:
+    """A user as the API shows it (the users admin and `GET /auth/me`)."""
+    return UserPublic(id=user.id, username=user.username, full_name=user.full_name, role=Role(user.role),
+                      is_active=user.is_active, organization=OrgPublic.model_validate(org, from_attributes=True))
 
 
 async def get_by_username(session: AsyncSession, username: str) -> User | None:

@@ -36,12 +36,12 @@ from app.services.linked_cases import (
     cases_by_id,
     check_version,
     org_by_code,
-    org_path,
     orgs_by_id,
     unit_by_code,
     visible_cases,
 )
-from app.workflows.lifecycle import OPEN_STATUSES, Status
+from app.services.reference import org_path
+from app.workflows.lifecycle import OPEN_STATUSES, Kind, Status
 from app.workflows.roles import Role
 
 ORGANISERS = frozenset({OrgKind.people_council.value, OrgKind.fatherland_front.value})
@@ -190,7 +190,8 @@ async def list_meetings(session: AsyncSession, principal: Principal, f: MeetingF
 
 
 def _meeting_case(c: Case, today: date) -> MeetingCase:
-    return MeetingCase(id=c.id, code=c.code, kind=c.kind, status=c.status, overdue=case_is_overdue(c, today),
+    return MeetingCase(id=c.id, code=c.code, kind=Kind(c.kind), status=Status(c.status), overdue=case_is_overdue(c,
+                                                                                                                 today),
                        answered=c.status in ANSWERED, outcome=c.outcome)
 
 

@@ -139,11 +139,11 @@ def resolve_address(text: str, province_code: str = "01") -> AddressResolution:
     district_named = leg_district is not None and key.has_typed(_DISTRICT_PREFIXES, leg_district.bare_keys)
     if cur is not None and not (district_named and not key.has_typed(_WARD_PREFIXES, cur.bare_keys)):
         note = None
-        if district_named:
+        if district_named and leg_district is not None:
             note = (f"{cur.unit.name} is a current unit; the former district {leg_district.name} "
                     f"in the text was ignored.")
         return AddressResolution(unit=cur.unit, candidates=(), legacy=False, ambiguous=False, note=note)
-    if district_named:  # "quận Cầu Giấy, Hà Nội": the current match is only the district's namesake
+    if district_named and leg_district is not None:  # "quận Cầu Giấy, Hà Nội": only the district's namesake
         raise AddressNotResolved(
             f"The address names only the former district {leg_district.name} (abolished on 1 July 2025), "
             f"not a ward/commune; a ward/commune is needed."
@@ -582,25 +582,33 @@ def _old_ward_record(province_key: str, district_key: str, ward_key: str) -> dic
     return None
 
 
+def _indexed_old_ward(province_key: str, district_key: str, ward_key: str) -> dict:
+    """The record of a former ward found through `_old_wards_by_bare`, which is built from the same tables."""
+    rec = _old_ward_record(province_key, district_key, ward_key)
+    if rec is None:
+        raise LookupError(f"former ward {province_key}/{district_key}/{ward_key} is indexed but has no record")
+    return rec
+
+
 def _typed_old_ward(clean: str, key: _Key, prov: _Province) -> tuple[_Old | None, str | None]:
     """A former ward named with its type but without its district ("phường Dịch Vọng Hậu, Hà Nội")."""
     typed = key.rightmost_typed(_WARD_PREFIXES, _old_wards_by_bare(prov.code))
     if typed is None:
         return None, None
-    entries = _type_filter(typed[0], typed[1], lambda e: _old_ward_record(*e)["wardType"])
+    entries = _type_filter(typed[0], typed[1], lambda e: _indexed_old_ward(*e)["wardType"])
     if len(entries) > 1:  # same folded name in several former districts: narrow by accented spelling
         accented_text = _canon(clean)
-        narrowed = tuple(e for e in entries if _canon(re.sub(r"\s*\(.*?\)", "", _old_ward_record(*e)["wardShort"]))
+        narrowed = tuple(e for e in entries if _canon(re.sub(r"\s*\(.*?\)", "", _indexed_old_ward(*e)["wardShort"]))
                          in accented_text)
         entries = narrowed or entries
     if len(entries) > 1:
         pl = _pkg()["pl"]
-        names = "; ".join(f"{_old_ward_record(*e)['ward']} ({pl.DICT_PROVINCE_DISTRICT[e[0]][e[1]]['district']})"
+        names = "; ".join(f"{_indexed_old_ward(*e)['ward']} ({pl.DICT_PROVINCE_DISTRICT[e[0]][e[1]]['district']})"
                           for e in entries)
         return None, f"The former ward/commune name matches several former districts ({names}); add the district."
     old_prov, dkey, wkey = entries[0]
     pl = _pkg()["pl"]
-    wrec = _old_ward_record(old_prov, dkey, wkey)
+    wrec = _indexed_old_ward(old_prov, dkey, wkey)
     drec = pl.DICT_PROVINCE_DISTRICT[old_prov][dkey]
     return _Old(
         province_key=old_prov, district_key=dkey, ward_key=wkey, ward_name=wrec["ward"],

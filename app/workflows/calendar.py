@@ -31,6 +31,7 @@ import holidays
 __all__ = [
     "BUSINESS_TZ",
     "CountingMode",
+    "counting_mode",
     "WorkCalendar",
     "business_today",
     "days_overdue",
@@ -38,6 +39,15 @@ __all__ = [
 
 CountingMode = Literal["working", "calendar"]
 """``working``: ngày làm việc. ``calendar``: unqualified "ngày" (Civil Code Art 147/148)."""
+
+
+def counting_mode(value: str) -> CountingMode:
+    """A stored mode (a deadline setting's column) as a CountingMode; ValueError if it is none."""
+    if value == "working":
+        return "working"
+    if value == "calendar":
+        return "calendar"
+    raise ValueError(f"unknown counting mode {value!r}")
 
 BUSINESS_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 """The time zone in which a "day" is counted for Hanoi agencies."""

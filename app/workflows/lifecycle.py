@@ -341,8 +341,9 @@ def markdown() -> str:
             if key in seen:
                 continue
             seen.add(key)
-            kinds = [k.value for k, gs in a.grounds.items() if gs == grounds]
-            lines += [f"### `{a.name}` ({', '.join(kinds)})", "", "| ground | meaning | source |", "|---|---|---|"]
+            ground_kinds = [k.value for k, gs in a.grounds.items() if gs == grounds]
+            lines += [f"### `{a.name}` ({', '.join(ground_kinds)})", "", "| ground | meaning | source |",
+                      "|---|---|---|"]
             lines += [f"| `{g.code}` | {g.label} | {g.source} |" for g in grounds]
             lines.append("")
     lines += ["## Outcomes of `decide`", "", "| kind | outcomes |", "|---|---|"]

@@ -154,22 +154,18 @@ async def _visible_or_422(session: AsyncSession, principal: Principal, case_id: 
     return case
 
 
-async def _unit(session: AsyncSession, code: str, field_name: str) -> AdminUnit:
-    unit = await session.get(AdminUnit, code)
+async def _unit(session: AsyncSession, code: str | None, field_name: str) -> AdminUnit:
+    unit = await session.get(AdminUnit, code) if code else None
     if unit is None:
         raise unknown_reference(field_name, f"no administrative unit with code {code}")
     return unit
 
 
-async def _org_by_code(session: AsyncSession, code: str, field_name: str) -> Organization:
-    org = await _org_by_code_memo(session, audit.txn_memo(session), code)
+async def _org_by_code(session: AsyncSession, code: str | None, field_name: str) -> Organization:
+    org = await _org_by_code_memo(session, audit.txn_memo(session), code) if code else None
     if org is None or not org.active:
         raise unknown_reference(field_name, f"no active organisation with code {code}")
     return org
-
-
-async def _org_path(session: AsyncSession, org: Organization) -> str:
-    return (await session.get(AdminUnit, org.unit_code)).path
 
 
 async def _org_by_code_memo(session: AsyncSession, memo: dict, code: str) -> Organization | None:

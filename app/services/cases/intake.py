@@ -3,9 +3,10 @@ suggested competent organisation, the first stage of the clock."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import anyio
+import sqlalchemy as sa
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -33,7 +34,6 @@ from app.services.cases.common import (
     EARLIEST_DATE,
     IntakeResult,
     _org_by_code_memo,
-    _org_path,
     _pin_and_hash,
     _search_text,
     _start_stage,
@@ -43,6 +43,7 @@ from app.services.cases.common import (
     new_tracking_code,
 )
 from app.services.clock import Clock
+from app.services.reference import org_path
 from app.workflows import deadlines as dl
 from app.workflows import lifecycle as lc
 from app.workflows import routing
@@ -112,7 +113,7 @@ async def find_possible_duplicates(session: AsyncSession, principal: Principal, 
     `new_case` (intake), it becomes a hint on that case, for its holder (DuplicateHint), unless the
     new case's identity is itself protected (docs/decisions/0020-duplicates-across-organisations.md).
     The caller's answer is the same whether or not such a match exists."""
-    conds = []
+    conds: list[sa.ColumnElement[bool]] = []
     ids = [p.id_number for p in petitioners if p.id_number]
     if ids:
         conds.append(col(Petitioner.id_number).in_(ids))
@@ -135,9 +136,10 @@ async def find_possible_duplicates(session: AsyncSession, principal: Principal, 
         same_respondent = bool(resp) and fold(c.respondent) == resp
         if not (same_respondent or similar_titles(c.title, title)):
             continue
-        match = "same respondent" if same_respondent else "similar title"
+        match: Literal["same respondent", "similar title"] = "same respondent" if same_respondent else "similar title"
         if own in (c.receiving_org_id, c.assigned_org_id):
-            out.append(PossibleDuplicatePublic(id=c.id, code=c.code, title=c.title, status=c.status, kind=c.kind,
+            out.append(PossibleDuplicatePublic(id=c.id, code=c.code, title=c.title, status=Status(c.status),
+                                               kind=Kind(c.kind),
                                                received_on=c.received_on, match=match))
         else:
             elsewhere.append((c, match))
@@ -239,7 +241,7 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
         respondent=data.respondent, location_unit_code=unit.code, location_path=unit.path,
         location_address=data.location_address, anonymous=data.anonymous, complaint_round=complaint_round,
         parent_case_id=parent.id if parent else None, split_from_id=split_from.id if split_from else None,
-        receiving_org_id=org.id, receiving_path=await _org_path(session, org),
+        receiving_org_id=org.id, receiving_path=await org_path(session, org),
         petitioner_count=count, mass=count >= MASS_THRESHOLD, decision_date=data.decision_date,
         decision_received_on=data.decision_received_on, filing_obstacle_days=obstacle.days if obstacle else 0,
         filing_obstacle_reason=obstacle.reason.strip() if obstacle else None,

@@ -17,8 +17,10 @@ from app.models.cases import (
     CaseActionPublic,
     CaseCreatedPublic,
     CaseDetailPublic,
+    CaseField,
     CaseFlagPublic,
     CasePublic,
+    Channel,
     DuplicateHint,
     FilingObstacle,
     GroundPublic,
@@ -36,6 +38,7 @@ from app.workflows import deadlines as dl
 from app.workflows import identity, overdue
 from app.workflows import lifecycle as lc
 from app.workflows.calendar import days_overdue
+from app.workflows.deadlines import Stage
 from app.workflows.lifecycle import Kind, Status
 from app.workflows.roles import Role
 
@@ -56,6 +59,13 @@ class OrgCache:
                 self.by_id[org_id] = org
         return self.by_id.get(org_id)
 
+    async def need(self, org_id: int) -> Organization:
+        """An organisation a foreign key names: it exists."""
+        org = await self.get(org_id)
+        if org is None:
+            raise LookupError(f"organisation {org_id} is referenced but missing")
+        return org
+
     async def preload(self, ids: set[int]) -> None:
         missing = [i for i in ids if i not in self.by_id]
         if missing:
@@ -64,8 +74,12 @@ class OrgCache:
                 self.by_id[org.id] = org
 
 
+def _org_ref(org: Organization) -> OrgRefPublic:
+    return OrgRefPublic(id=org.id, code=org.code, name=org.name)
+
+
 def _ref(org: Organization | None) -> OrgRefPublic | None:
-    return OrgRefPublic(id=org.id, code=org.code, name=org.name) if org else None
+    return _org_ref(org) if org else None
 
 
 def is_overdue(case: Case, today: date) -> bool:
@@ -82,15 +96,16 @@ def may_see_identity(case: Case, principal: Principal) -> bool:
 async def case_out(case: Case, orgs: OrgCache, today: date) -> CasePublic:
     overdue = is_overdue(case, today)
     return CasePublic(
-        id=case.id, code=case.code, kind=case.kind, status=case.status, channel=case.channel,
-        received_on=case.received_on, title=case.title, field=case.field,
+        id=case.id, code=case.code, kind=Kind(case.kind), status=Status(case.status), channel=Channel(case.channel),
+        received_on=case.received_on, title=case.title, field=CaseField(case.field),
         location_unit_code=case.location_unit_code,
-        receiving_org=_ref(await orgs.get(case.receiving_org_id)),
+        receiving_org=_org_ref(await orgs.need(case.receiving_org_id)),
         assigned_org=_ref(await orgs.get(case.assigned_org_id)),
         petitioner_count=case.petitioner_count, mass=case.mass, urgent=bool(case.urgent),
-        urgent_reason=case.urgent_reason, anonymous=case.anonymous,
+        urgent_reason=UrgentReason(case.urgent_reason) if case.urgent_reason else None, anonymous=case.anonymous,
         identity_protected=identity_protected(case),
-        due=case.due, stage=case.stage, overdue=overdue, days_overdue=days_overdue(case.due, today) if overdue else 0,
+        due=case.due, stage=Stage(case.stage) if case.stage else None, overdue=overdue,
+        days_overdue=days_overdue(case.due, today) if overdue else 0,
         outcome=case.outcome, complaint_round=case.complaint_round, parent_case_id=case.parent_case_id,
         version=case.version, created_at=as_utc(case.created_at), updated_at=as_utc(case.updated_at),
     )

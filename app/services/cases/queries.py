@@ -36,11 +36,11 @@ class CaseFilters:
     sort: str = "-received_on"
 
 
+# sort parameter -> (Case column, descending)
 SORTS = {
-    "-received_on": (col(Case.received_on), True), "received_on": (col(Case.received_on), False),
-    "due": (col(Case.due), False), "-due": (col(Case.due), True), "-id": (col(Case.id), True), "id": (col(Case.id),
-                                                                                                      False),
-    "-updated_at": (col(Case.updated_at), True),
+    "-received_on": ("received_on", True), "received_on": ("received_on", False),
+    "due": ("due", False), "-due": ("due", True), "-id": ("id", True), "id": ("id", False),
+    "-updated_at": ("updated_at", True),
 }
 
 
@@ -82,14 +82,16 @@ async def list_cases(session: AsyncSession, principal: Principal, f: CaseFilters
     if f.q:
         for term in fold(f.q).split()[:8]:
             stmt = stmt.where(col(Case.search_text).contains(term, autoescape=True))
-    sort_col, desc = SORTS[f.sort]
-    if sort_col is Case.due:
+    sort_name, desc = SORTS[f.sort]
+    sort_col = col(getattr(Case, sort_name))
+    if sort_name == "due":
         stmt = stmt.where(col(Case.due).is_not(None))  # a due-date order lists cases with a running clock
     if after is not None:
         value, last_id = after
-        if sort_col is not Case.id:
-            value = date.fromisoformat(value) if sort_col in (Case.received_on, Case.due) else value
-            if sort_col is Case.updated_at:
+        if sort_name != "id":
+            if sort_name in ("received_on", "due"):
+                value = date.fromisoformat(value)
+            elif sort_name == "updated_at":
                 value = datetime.fromisoformat(value)
             cmp = or_(sort_col < value, and_(sort_col == value, col(Case.id) < last_id)) if desc else \
                 or_(sort_col > value, and_(sort_col == value, col(Case.id) > last_id))
@@ -97,13 +99,13 @@ async def list_cases(session: AsyncSession, principal: Principal, f: CaseFilters
             cmp = col(Case.id) < last_id if desc else col(Case.id) > last_id
         stmt = stmt.where(cmp)
     order = [sort_col.desc() if desc else sort_col.asc()]
-    if sort_col is not Case.id:
+    if sort_name != "id":
         order.append(col(Case.id).desc() if desc else col(Case.id).asc())
     rows = list((await session.execute(stmt.order_by(*order).limit(limit + 1))).scalars())
     nxt = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        key = getattr(last, sort_col.key)
+        key = getattr(last, sort_name)
         nxt = [key.isoformat() if hasattr(key, "isoformat") else key, last.id]
     return rows[:limit], nxt
 

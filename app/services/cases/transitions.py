@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.db import referenced
 from app.errors import (
     Forbidden,
     Invalid,
@@ -20,9 +21,11 @@ from app.models.base import utcnow
 from app.models.cases import (
     Case,
     CaseCreate,
+    CaseField,
     CaseSplitCreate,
     CaseTransitionCreate,
     CaseUpdate,
+    Channel,
     FilingObstacle,
 )
 from app.models.reference import Organization
@@ -35,7 +38,6 @@ from app.services.cases.common import (
     _as_input,
     _conflict,
     _org_by_code,
-    _org_path,
     _require_actor,
     _search_text,
     _start_intake_stage,
@@ -52,6 +54,7 @@ from app.services.cases.common import (
 from app.services.cases.intake import _check_decision_date, _filing_late, intake
 from app.services.cases.withdrawal import apply_withdrawal
 from app.services.clock import Clock, rule_by_key
+from app.services.reference import org_path
 from app.workflows import deadlines as dl
 from app.workflows import lifecycle as lc
 from app.workflows.lifecycle import Kind, Stage, Status
@@ -137,6 +140,7 @@ async def transition(session: AsyncSession, principal: Principal, case: Case, da
         raise _conflict(case, principal, not_in_force)
 
     before = {"status": case.status, "due": case.due, "stage": case.stage, "assigned_org_id": case.assigned_org_id}
+    before_status = case.status
     ctx = ActionContext(session=session, principal=principal, case=case, data=data, clock=clock, on=on, changes={},
                         action=action)
     handler = _APPLY.get(action.name)
@@ -154,7 +158,7 @@ async def transition(session: AsyncSession, principal: Principal, case: Case, da
     case.updated_at = utcnow()
     # No flush of its own: the audit event's flush writes the case with it.
     await audit.record(session, actor=principal, action=f"case.{action.name}", entity="case", entity_id=case.id,
-                       case_id=case.id, from_status=before["status"], to_status=case.status,
+                       case_id=case.id, from_status=before_status, to_status=case.status,
                        changes={"on": on, **changes}, reason=data.reason)
     return TransitionResult(case=case, opened=opened)
 
@@ -217,6 +221,8 @@ def _extend_clock(ctx: ActionContext) -> None:
         raise _conflict(case, ctx.principal, "Only a running resolution stage can be extended.")
     accepted_on = case.accepted_on or case.stage_started_on
     current_end = case.period_end or case.due
+    # a running stage has a start; `extend` requires a complexity, which _extend checked
+    assert accepted_on is not None and data.complexity is not None
     try:
         new_due = dl.extension_due(rule, current_end if case.kind == Kind.denunciation else case.due,
                                    clock.calendar, extensions_used=case.extensions_used,
@@ -254,6 +260,7 @@ def _change_kind(case: Case, new_kind: Kind, new_round: int | None, changes: dic
 
 async def _reclassify(ctx: ActionContext) -> None:
     case, data = ctx.case, ctx.data
+    assert data.kind is not None  # the lifecycle table requires it (checked before the handler runs)
     new_kind = Kind(data.kind)
     new_round = (data.complaint_round or 1) if new_kind == Kind.complaint else None
     if new_kind == Kind(case.kind) and new_round == case.complaint_round:
@@ -268,9 +275,9 @@ async def _forward(ctx: ActionContext) -> None:
     target = await _org_by_code(session, ctx.data.to_org, "body.to_org")
     if target.id == holder_org_id(case):
         raise field_error("body.to_org", "the case is already held by this organisation")
-    ctx.changes["assigned_org"] = {"from": (await session.get(Organization, holder_org_id(case))).code,
+    ctx.changes["assigned_org"] = {"from": (await referenced(session, Organization, holder_org_id(case))).code,
                                    "to": target.code}
-    path = await _org_path(session, target)  # (looked up before the case changes: no autoflush in between)
+    path = await org_path(session, target)  # (looked up before the case changes: no autoflush in between)
     case.assigned_org_id = target.id
     case.assigned_path = path
 
@@ -288,7 +295,8 @@ async def _accept(ctx: ActionContext) -> None:
 
 async def _return(ctx: ActionContext) -> None:
     case = ctx.case
-    ctx.changes["assigned_org"] = {"from": (await ctx.session.get(Organization, case.assigned_org_id)).code, "to": None}
+    ctx.changes["assigned_org"] = {"from": (await referenced(ctx.session, Organization, case.assigned_org_id)).code,
+                                   "to": None}
     case.assigned_org_id = None
     case.assigned_path = None
 
@@ -384,8 +392,8 @@ async def _appeal(ctx: ActionContext) -> IntakeResult:
                         "organisation configured to resolve a second-time complaint.")
     petitioners = await load_petitioners(session, case.id)
     data2 = CaseCreate(
-        kind=Kind.complaint, channel="forwarded", received_on=on, title=case.title, content=case.content,
-        field=case.field, location_unit_code=case.location_unit_code, respondent=case.respondent,
+        kind=Kind.complaint, channel=Channel.forwarded, received_on=on, title=case.title, content=case.content,
+        field=CaseField(case.field), location_unit_code=case.location_unit_code, respondent=case.respondent,
         petitioners=_as_input(petitioners),
         petitioner_count=case.petitioner_count or None, anonymous=case.anonymous or not petitioners,
         complaint_round=2, decision_date=case.decided_on, decision_received_on=received, remote_area=remote,
@@ -463,17 +471,17 @@ async def split(session: AsyncSession, principal: Principal, case: Case, data: C
     receiving = await session.get(Organization, case.receiving_org_id)
     opened = []
     for part in rest:
+        from_complaint = part.kind == Kind.complaint and case.kind == Kind.complaint  # keeps the filing facts
         data_n = CaseCreate(
-            kind=part.kind, channel=case.channel, received_on=case.received_on, title=part.title,
-            content=part.content, field=part.field or case.field, location_unit_code=case.location_unit_code,
+            kind=part.kind, channel=Channel(case.channel), received_on=case.received_on, title=part.title,
+            content=part.content, field=part.field or CaseField(case.field), location_unit_code=case.location_unit_code,
             respondent=case.respondent,
             petitioners=_as_input(petitioners),
             petitioner_count=case.petitioner_count or None, anonymous=case.anonymous,
             decision_date=case.decision_date if part.kind == Kind.complaint else None, remote_area=case.remote_area,
-            **({"decision_received_on": case.decision_received_on,
-                "filing_obstacle": FilingObstacle(days=case.filing_obstacle_days,
-                                                  reason=case.filing_obstacle_reason or "")}
-               if part.kind == Kind.complaint and case.kind == Kind.complaint else {}),
+            decision_received_on=case.decision_received_on if from_complaint else None,
+            filing_obstacle=FilingObstacle(days=case.filing_obstacle_days, reason=case.filing_obstacle_reason or "")
+            if from_complaint else None,
         )
         opened.append(await intake(session, principal, data_n, clock, check_duplicates=False, split_from=case,
                                    receiving_org=receiving, audit_action="case.create_split"))

@@ -28,18 +28,20 @@ class ApiKey(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
-class ApiKeyCreate(SQLModel):
+class ApiKeyBase(SQLModel):
+    name: str = Field(min_length=1, max_length=200, schema_extra={"pattern": NOT_BLANK},
+                      description="who the client is, e.g. the portal's name")
+
+
+class ApiKeyCreate(ApiKeyBase):
     model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
         {"name": "Cổng dịch vụ công Hà Nội", "org": "MTTQ-01"}]})
 
-    name: str = Field(min_length=1, max_length=200, schema_extra={"pattern": NOT_BLANK},
-                      description="who the client is, e.g. the portal's name")
     org: str = Field(min_length=2, max_length=64, description="the receiving organisation's code, e.g. MTTQ-01")
 
 
-class ApiKeyPublic(SQLModel):
+class ApiKeyPublic(ApiKeyBase):
     id: int
-    name: str
     org: str
     prefix: str
     created_at: datetime

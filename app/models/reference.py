@@ -79,22 +79,7 @@ class Organization(SQLModel, table=True):
 
 # ---- API schemas -----------------------------------------------------------------------------
 
-class UnitPublic(SQLModel):
-    code: str
-    name: str
-    level: UnitLevel
-    parent_code: str | None
-    division_type: str | None = None
-    valid_to: date | None = None
-
-
-class UnitCreate(SQLModel):
-    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
-        {"code": "00071", "name": "Phường Thử Nghiệm", "level": "commune", "parent_code": "01",
-         "division_type": "phường"},
-        {"code": "001", "name": "Quận Ba Đình", "level": "district", "parent_code": "01", "division_type": "quận",
-         "valid_to": "2025-06-30"}]})
-
+class UnitBase(SQLModel):
     # SQLModel's Field(regex=) is silently dropped; a pattern reaches pydantic through schema_extra.
     # No "/" above all: the materialised path ("01/00070/") is what jurisdiction is computed from.
     code: str = Field(min_length=1, max_length=16, schema_extra={"pattern": r"^[0-9A-Za-z_-]+$"})
@@ -102,32 +87,43 @@ class UnitCreate(SQLModel):
     level: UnitLevel
     parent_code: str | None = Field(default=None, max_length=16)
     division_type: str | None = Field(default=None, max_length=40)
+
+
+class UnitPublic(UnitBase):
+    valid_to: date | None = None
+
+
+class UnitCreate(UnitBase):
+    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
+        {"code": "00071", "name": "Phường Thử Nghiệm", "level": "commune", "parent_code": "01",
+         "division_type": "phường"},
+        {"code": "001", "name": "Quận Ba Đình", "level": "district", "parent_code": "01", "division_type": "quận",
+         "valid_to": "2025-06-30"}]})
+
     valid_to: Day | None = None
 
 
-class OrgPublic(SQLModel):
-    id: int
-    code: str
-    name: str
-    kind: OrgKind
-    unit_code: str
-    parent_code: str | None = None
-    active: bool = True
-    may_resolve: bool = Field(default=False, description="accepts (thụ lý) and resolves complaints and denunciations; "
-                              "the Fatherland Front and People's Councils receive, guide and forward")
-
-
-class OrgCreate(SQLModel):
-    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
-        {"code": "STNMT-01", "name": "Sở Nông nghiệp và Môi trường Hà Nội", "kind": "department", "unit_code": "01"},
-        {"code": "CA-00070", "name": "Công an phường Hoàn Kiếm", "kind": "police", "unit_code": "00070",
-         "parent_code": "UBND-00070"}]})
-
+class OrgBase(SQLModel):
     code: str = Field(min_length=2, max_length=64, schema_extra={"pattern": r"^[0-9A-Za-z_.-]+$"})
     name: str = Field(min_length=1, max_length=300)
     kind: OrgKind
     unit_code: str = Field(min_length=1, max_length=16)
     parent_code: str | None = Field(default=None, max_length=64)
+
+
+class OrgPublic(OrgBase):
+    id: int
+    active: bool = True
+    may_resolve: bool = Field(default=False, description="accepts (thụ lý) and resolves complaints and denunciations; "
+                              "the Fatherland Front and People's Councils receive, guide and forward")
+
+
+class OrgCreate(OrgBase):
+    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
+        {"code": "STNMT-01", "name": "Sở Nông nghiệp và Môi trường Hà Nội", "kind": "department", "unit_code": "01"},
+        {"code": "CA-00070", "name": "Công an phường Hoàn Kiếm", "kind": "police", "unit_code": "00070",
+         "parent_code": "UBND-00070"}]})
+
     may_resolve: StrictBool | None = Field(default=None,
                                            description="accepts and resolves complaints and denunciations; "
                                      "default by kind (people_committee, inspectorate, department, police, court, "

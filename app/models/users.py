@@ -31,31 +31,31 @@ class User(SQLModel, table=True):
     updated_at: datetime = ts_field()
 
 
-class UserPublic(SQLModel):
-    id: int
-    username: str
-    full_name: str
+USERNAME_PATTERN = r"^[a-zA-Z0-9_.@-]{3,64}$"
+
+
+class UserBase(SQLModel):
+    # SQLModel's Field(regex=) is silently dropped; a pattern reaches pydantic through schema_extra
+    username: str = Field(min_length=3, max_length=64, schema_extra={"pattern": USERNAME_PATTERN},
+                          description="3–64 of letters, digits, _ . @ -")
+    full_name: str = Field(default="", max_length=200)
     role: Role
+
+
+class UserPublic(UserBase):
+    id: int
     is_active: bool = True
     organization: OrgPublic
 
 
-USERNAME_PATTERN = r"^[a-zA-Z0-9_.@-]{3,64}$"
-
-
-class UserCreate(SQLModel):
+class UserCreate(UserBase):
     model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
         {"username": "tiepdan.mttq", "password": "mot-mat-khau-dai", "full_name": "Trần Thị Bình",
          "role": "reception", "org": "MTTQ-01"},
         {"username": "canbo.hoankiem", "password": "mot-mat-khau-khac", "full_name": "Lê Văn Cường",
          "role": "handler", "org": "UBND-00070"}]})
 
-    # SQLModel's Field(regex=) is silently dropped; a pattern reaches pydantic through schema_extra
-    username: str = Field(min_length=3, max_length=64, schema_extra={"pattern": USERNAME_PATTERN},
-                          description="3–64 of letters, digits, _ . @ -")
     password: str = Field(min_length=10, max_length=256)
-    full_name: str = Field(default="", max_length=200)
-    role: Role
     org: str = Field(min_length=2, max_length=64, description="organisation code, e.g. MTTQ-01")
 
 

@@ -1,6 +1,6 @@
 """Fuzz the whole API with Schemathesis against a real server: bad input is a 4xx problem, never a 500.
 
-The server runs as a subprocess (`python -m uvicorn --factory app.main:app_factory`), prepared the
+The server runs as a subprocess (tests/liveserver.py: `python -m uvicorn --factory app.main:app_factory`), prepared the
 way an operator would: `petitions migrate`, `petitions seed`, `petitions users create` for an
 admin (UBND-01), a reception desk (MTTQ-01), a ward handler (UBND-00070) and a supervisor
 (HDND-01). A few cases are logged over HTTP so that ids 1..N exist. Then every operation in
@@ -31,15 +31,8 @@ Runtime: about a minute on two cores.
 """
 from __future__ import annotations
 
-import asyncio
-import os
 import re
-import secrets
-import socket
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
@@ -63,14 +56,12 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
     use_after_free,
 )
-from sqlalchemy.engine import make_url
 
 from app.errors import RULE_TYPES
-from tests.conftest import _recreate_pg_database
+from tests.liveserver import live_server
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[1]
 PASSWORD = "fuzz-password-0123456789"
 USERS = {  # username: (role, organisation)
     "fuzz-admin": ("admin", "UBND-01"),
@@ -80,20 +71,6 @@ USERS = {  # username: (role, organisation)
 }
 MAX_EXAMPLES = 25
 PROBLEM = "application/problem+json"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _cli(env: dict[str, str], *args: str) -> str:
-    """`petitions ARGS` in a subprocess, with the fuzz server's environment."""
-    proc = subprocess.run([sys.executable, "-c", "from app.cli import main; main()", *args], env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, f"petitions {args[0]} failed:\n{proc.stdout}\n{proc.stderr}"
-    return proc.stdout
 
 
 class FuzzServer:
@@ -135,59 +112,12 @@ def _case_body(i: int, **over) -> dict:
     return body
 
 
-def _fuzz_database_url(tmp: Path) -> str:
-    """Its own SQLite file; or, when the suite runs on PostgreSQL, a fresh `<name>_fuzz` database there."""
-    test_url = os.environ.get("TEST_DATABASE_URL", "")
-    if not test_url.startswith("postgresql"):
-        return f"sqlite+aiosqlite:///{tmp / 'fuzz.db'}"
-    url = make_url(test_url)
-    url = url.set(database=f"{url.database}_fuzz").render_as_string(hide_password=False)
-    asyncio.run(_recreate_pg_database(url))
-    return url
-
-
 @pytest.fixture(scope="module")
 def fuzz_server():
     tmp = Path(tempfile.mkdtemp(prefix="petitions-fuzz-"))
-    env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL",)}
-    env.update(
-        DATABASE_URL=_fuzz_database_url(tmp),
-        APP_ENV="test",
-        JWT_SECRET=secrets.token_urlsafe(48),
-        # thousands of logins with made-up names: the limiter must not turn the fuzz into 429s
-        LOGIN_MAX_FAILURES="1000000",
-        LOGIN_MAX_PER_ADDRESS="1000000",
-        LOG_LEVEL="WARNING",
-    )
-    _cli(env, "migrate")
-    _cli(env, "seed")
-    for username, (role, org) in USERS.items():
-        _cli(env, "users", "create", "--username", username, "--password", PASSWORD, "--role", role, "--org", org,
-             "--full-name", f"Fuzz {role}")
-
-    port = _free_port()
-    log_path = tmp / "server.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "app.main:app_factory", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log"],
-        env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server not ready:\n{log_path.read_text(errors='replace')}")
-            time.sleep(0.2)
-
+    # thousands of logins with made-up names: the limiter must not turn the fuzz into 429s
+    with live_server(tmp, "fuzz", USERS, PASSWORD, LOGIN_MAX_FAILURES="1000000",
+                     LOGIN_MAX_PER_ADDRESS="1000000") as (base, _env, log_path):
         with httpx.Client(base_url=base, timeout=30) as c:
             tokens, user_ids = {}, {}
             for username, (role, _org) in USERS.items():
@@ -216,14 +146,6 @@ def fuzz_server():
                              "response_due": "2100-12-31"})
             assert r.status_code == 201, r.text
         yield FuzzServer(base, tokens, log_path, case_ids, user_ids)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
-        log.close()
 
 
 # Reception first: the admin's fuzzing may deactivate or re-role other users (PATCH /users/{id}).

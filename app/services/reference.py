@@ -1,10 +1,11 @@
 """Administrative units and organisations: seeding, look-ups and admin writes."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped
 from sqlmodel import col
 
 from app.errors import Conflict, field_error, unknown_reference
@@ -14,6 +15,7 @@ from app.services import audit
 from app.workflows.text import fold
 
 HANOI = "01"
+_Coded = TypeVar("_Coded", AdminUnit, Organization)
 
 # Organisations at every ward/commune and at the city (Art. 14, 15 of the regulation).
 _PER_UNIT_ORGS = (
@@ -115,13 +117,19 @@ async def list_units(session: AsyncSession, *, parent: str | None, level: str | 
         folded = fold(q).replace(" ", "_")
         # autoescape: a `%` typed by a user is a character to find, not a wildcard matching everything
         stmt = stmt.where(or_(col(AdminUnit.codename).contains(folded, autoescape=True),
-                              func.lower(col(AdminUnit.name)).contains(q.lower(),
-                                                                       autoescape=True), col(AdminUnit.code) == q))
+                              func.lower(col(AdminUnit.name)).contains(q.lower(), autoescape=True),
+                              col(AdminUnit.code) == q))
+    return await _page_by_code(session, stmt, col(AdminUnit.code), limit, cursor)
+
+
+async def _page_by_code(session: AsyncSession, stmt: Select[_Coded], code: Mapped[str], limit: int,
+                        cursor: str | None) -> tuple[list[_Coded], str | None]:
+    """Units and organisations are listed by code: one page after the cursor's code."""
     after = decode_cursor(cursor, 1)
     if after:
-        stmt = stmt.where(col(AdminUnit.code) > str(after[0]))
-    rows = list((await session.execute(stmt.order_by(AdminUnit.code).limit(limit + 1))).scalars())
-    return cut_page(rows, limit, lambda u: [u.code])
+        stmt = stmt.where(code > str(after[0]))
+    rows = list((await session.execute(stmt.order_by(code).limit(limit + 1))).scalars())
+    return cut_page(rows, limit, lambda row: [row.code])
 
 
 async def create_unit(session: AsyncSession, actor: Any, data: UnitCreate) -> AdminUnit:
@@ -166,13 +174,9 @@ async def list_orgs(session: AsyncSession, *, unit: str | None, kind: str | None
     if kind:
         stmt = stmt.where(col(Organization.kind) == kind)
     if q:
-        stmt = stmt.where(or_(func.lower(Organization.name).contains(q.lower(), autoescape=True),
+        stmt = stmt.where(or_(func.lower(col(Organization.name)).contains(q.lower(), autoescape=True),
                               col(Organization.code) == q))
-    after = decode_cursor(cursor, 1)
-    if after:
-        stmt = stmt.where(col(Organization.code) > str(after[0]))
-    rows = list((await session.execute(stmt.order_by(Organization.code).limit(limit + 1))).scalars())
-    return cut_page(rows, limit, lambda o: [o.code])
+    return await _page_by_code(session, stmt, col(Organization.code), limit, cursor)
 
 
 async def create_org(session: AsyncSession, actor: Any, data: OrgCreate) -> Organization:

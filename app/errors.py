@@ -88,6 +88,13 @@ def field_error(field: str, message: str, **extra: Any) -> Invalid:
     return Invalid(field, message, **extra)
 
 
+def required_fields(action: str, missing: Sequence[str]) -> Invalid:
+    """A 422 naming each field an action of a table requires and the request left out or blank."""
+    return Invalid(f"body.{missing[0]}", "required for this action",
+                   more=[(f"body.{f}", "required for this action") for f in missing[1:]],
+                   detail=f"'{action}' requires: {', '.join(missing)}.")
+
+
 def unknown_reference(field: str, message: str) -> Invalid:
     """A 422: the code or id in `field` names no record the caller can see."""
     return Invalid(field, message, kind=UNKNOWN_REFERENCE)

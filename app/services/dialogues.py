@@ -21,7 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.db import referenced
-from app.errors import Conflict, Forbidden, IllegalAction, Invalid, NotFound, field_error, unknown_reference
+from app.errors import (
+    Conflict,
+    Forbidden,
+    IllegalAction,
+    Invalid,
+    NotFound,
+    field_error,
+    required_fields,
+    unknown_reference,
+)
 from app.models.base import as_utc, utcnow
 from app.models.cases import Case
 from app.models.dialogues import (
@@ -50,6 +59,7 @@ from app.services.linked_cases import (
     visible_cases,
 )
 from app.services.reference import org_path
+from app.workflows import actions
 from app.workflows import dialogues as rules
 from app.workflows.dialogues import (
     CommitmentStatus,
@@ -191,10 +201,9 @@ async def transition(session: AsyncSession, principal: Principal, dialogue: Dial
         allowed = rules.allowed_dialogue_actions(dialogue.status)
         raise IllegalAction(f"'{data.action.value}' is not allowed while the dialogue is {dialogue.status}.",
                             status_now=dialogue.status, allowed_actions=allowed)
-    missing = [f for f in action.required if getattr(data, f, None) in (None, "")]
+    missing = actions.missing(action.required, data)
     if missing:
-        raise Invalid(f"body.{missing[0]}", "required for this action",
-                      detail=f"'{action.name.value}' requires: {', '.join(missing)}.")
+        raise required_fields(action.name.value, missing)
     on = data.on or today
     if on > today:
         raise field_error("body.on", f"is in the future (today is {today.isoformat()} in Hanoi)")

@@ -17,7 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.db import referenced
-from app.errors import Forbidden, IllegalAction, NotFound, PreconditionRequired, Stale, field_error, unknown_reference
+from app.errors import (
+    Forbidden,
+    IllegalAction,
+    NotFound,
+    PreconditionRequired,
+    Stale,
+    field_error,
+    required_fields,
+    unknown_reference,
+)
 from app.models.base import as_utc, utcnow
 from app.models.cases import Case
 from app.models.reference import AdminUnit, Organization
@@ -147,7 +156,7 @@ async def act(session: AsyncSession, principal: Principal, rec: Recommendation, 
     values = {"response": response, "reason": reason, "response_due": response_due}
     missing = [f for f in action.required if values.get(f) in (None, "")]
     if missing:
-        raise field_error(f"body.{missing[0]}", "required for this action")
+        raise required_fields(name, missing)
     before = rec.status
     changes: dict[str, Any] = {}
     if name == "answer":

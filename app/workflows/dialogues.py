@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from app.workflows.actions import legal, legal_now
 from app.workflows.roles import Role
 
 # ---- dialogues ------------------------------------------------------------------------------
@@ -65,14 +66,11 @@ DIALOGUE_ACTIONS: dict[DialogueActionName, DialogueAction] = {a.name: a for a in
 
 def dialogue_action(name: str, status: str) -> DialogueAction | None:
     """The action if it is allowed from this status, else None."""
-    action = DIALOGUE_ACTIONS.get(DialogueActionName(name)) if name in DialogueActionName.__members__ else None
-    if action is None or DialogueStatus(status) not in action.from_statuses:
-        return None
-    return action
+    return legal(DIALOGUE_ACTIONS.values(), name, DialogueStatus(status))
 
 
 def allowed_dialogue_actions(status: str) -> list[str]:
-    return [a.name.value for a in DIALOGUE_ACTIONS.values() if DialogueStatus(status) in a.from_statuses]
+    return [a.name.value for a in legal_now(DIALOGUE_ACTIONS.values(), DialogueStatus(status))]
 
 
 # Notice of a complaint dialogue at least 5 days ahead: ND 124/2020 Art 28(1) as amended by

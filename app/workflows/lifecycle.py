@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from app.workflows.actions import legal
 from app.workflows.deadlines import Stage
 from app.workflows.roles import Role
 
@@ -262,10 +263,7 @@ def candidates(name: str, kind: Kind, complaint_round: int | None) -> list[Actio
 
 def find(name: str, kind: Kind, complaint_round: int | None, status: Status) -> Action | None:
     """The declaration of `name` for a case of this kind in this status, or None if illegal."""
-    for a in candidates(name, kind, complaint_round):
-        if status in a.from_statuses:
-            return a
-    return None
+    return legal(candidates(name, kind, complaint_round), name, status)
 
 
 def allowed(kind: Kind, complaint_round: int | None, status: Status, role: Role | None = None,

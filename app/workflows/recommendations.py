@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from app.workflows.actions import legal, legal_now
 from app.workflows.roles import Role
 
 
@@ -59,13 +60,13 @@ REC_ACTION_NAMES: tuple[str, ...] = tuple(a.name for a in REC_ACTIONS)
 
 def find(name: str, status: RecStatus) -> RecAction | None:
     """The declaration of `name` if it is legal in `status`, else None."""
-    return next((a for a in REC_ACTIONS if a.name == name and status in a.from_statuses), None)
+    return legal(REC_ACTIONS, name, status)
 
 
 def allowed(status: RecStatus, role: Role | None = None, parties: frozenset[Party] | None = None) -> list[str]:
     """Actions legal now (for this role and these parties, if given), in table order."""
-    return [a.name for a in REC_ACTIONS if status in a.from_statuses
-            and (role is None or role in a.roles) and (parties is None or a.party in parties)]
+    return [a.name for a in legal_now(REC_ACTIONS, status)
+            if (role is None or role in a.roles) and (parties is None or a.party in parties)]
 
 
 def is_overdue(status: str, response_due: date, today: date) -> bool:

@@ -14,8 +14,8 @@ from sqlmodel import col
 from app.db import referenced
 from app.errors import (
     Forbidden,
-    Invalid,
     field_error,
+    required_fields,
 )
 from app.models.base import utcnow
 from app.models.cases import (
@@ -55,6 +55,7 @@ from app.services.cases.intake import _check_decision_date, _filing_late, intake
 from app.services.cases.withdrawal import apply_withdrawal
 from app.services.clock import Clock, rule_by_key
 from app.services.reference import org_path
+from app.workflows import actions
 from app.workflows import deadlines as dl
 from app.workflows import lifecycle as lc
 from app.workflows.lifecycle import Kind, Stage, Status
@@ -121,11 +122,9 @@ async def transition(session: AsyncSession, principal: Principal, case: Case, da
         raise Forbidden(f"{principal.org.code} does not resolve complaints or denunciations, so it may not "
                         f"'{action.name}' this {kind.value}: only the competent resolver accepts or refuses it "
                         "(thụ lý). Forward it to the competent body or guide the citizen (Luật Tiếp công dân Art 26).")
-    missing = [f for f in action.required if getattr(data, f, None) in (None, "")]
+    missing = actions.missing(action.required, data)
     if missing:
-        raise Invalid(f"body.{missing[0]}", "required for this action",
-                      more=[(f"body.{f}", "required for this action") for f in missing[1:]],
-                      detail=f"'{action.name}' requires: {', '.join(missing)}.")
+        raise required_fields(action.name, missing)
     grounds = action.grounds_for(kind)
     if grounds and data.ground not in {g.code for g in grounds}:
         raise field_error("body.ground", f"not a ground for '{action.name}' of a {kind.value}; one of "

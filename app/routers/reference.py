@@ -7,10 +7,9 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, Path, Query
 
 from app.db import DbSession
-from app.models.base import DB_INT_MAX
 from app.models.reference import OrgCreate, OrgKind, OrgPublic, UnitCreate, UnitLevel, UnitPublic
 from app.pagination import Cursor, Limit, Page
-from app.problems import Problem, problem_responses
+from app.problems import problem_responses
 from app.routers.params import InputRoute
 from app.security import AdminPrincipal, CurrentPrincipal
 from app.services import reference as ref
@@ -40,10 +39,7 @@ async def list_units(session: DbSession, _: CurrentPrincipal, parent: Code = Non
             responses=problem_responses(404))
 async def get_unit(session: DbSession, _: CurrentPrincipal,
                    code: Annotated[str, Path(max_length=16, examples=["00070"])]) -> UnitPublic:
-    unit = await ref.get_unit(session, code)
-    if unit is None:
-        raise Problem(404, f"No unit {code}.", slug="not-found")
-    return UnitPublic.model_validate(unit, from_attributes=True)
+    return UnitPublic.model_validate(await ref.get_unit(session, code), from_attributes=True)
 
 
 @router.post("/units", response_model=UnitPublic, status_code=201, summary="Add a unit (admin)",
@@ -64,15 +60,7 @@ async def list_orgs(session: DbSession, _: CurrentPrincipal, unit: Code = None, 
             responses=problem_responses(404))
 async def get_org(session: DbSession, _: CurrentPrincipal,
                   code: Annotated[str, Path(max_length=64, examples=["UBND-00070"])]) -> OrgPublic:
-    # str.isdigit() is also true for "³" or "٣", which int() refuses or reads as another number
-    if code.isascii() and code.isdigit():
-        org_id = int(code)
-        org = await ref.get_org(session, org_id=org_id) if 1 <= org_id <= DB_INT_MAX else None
-    else:
-        org = await ref.get_org(session, code=code)
-    if org is None:
-        raise Problem(404, f"No organisation {code}.", slug="not-found")
-    return OrgPublic.model_validate(org, from_attributes=True)
+    return OrgPublic.model_validate(await ref.find_org(session, code), from_attributes=True)
 
 
 @router.post("/organizations", response_model=OrgPublic, status_code=201, summary="Add an organisation (admin)",

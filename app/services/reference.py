@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped
 from sqlmodel import col
 
-from app.errors import Conflict, field_error, unknown_reference
+from app.errors import Conflict, NotFound, field_error, unknown_reference
+from app.models.base import DB_INT_MAX
 from app.models.reference import RESOLVING_KINDS, AdminUnit, Organization, OrgCreate, OrgKind, UnitCreate, UnitLevel
 from app.pagination import cut_page, decode_cursor
 from app.services import audit
@@ -89,8 +90,12 @@ async def seed_reference(session: AsyncSession) -> dict[str, int]:
 
 # ---- units -----------------------------------------------------------------------------------
 
-async def get_unit(session: AsyncSession, code: str) -> AdminUnit | None:
-    return await session.get(AdminUnit, code)
+async def get_unit(session: AsyncSession, code: str) -> AdminUnit:
+    """A unit by code; NotFound if there is none."""
+    unit = await session.get(AdminUnit, code)
+    if unit is None:
+        raise NotFound(f"No unit {code}.")
+    return unit
 
 
 async def org_unit(session: AsyncSession, org: Organization) -> AdminUnit:
@@ -159,6 +164,19 @@ async def create_unit(session: AsyncSession, actor: Any, data: UnitCreate) -> Ad
 
 
 # ---- organisations ---------------------------------------------------------------------------
+
+async def find_org(session: AsyncSession, code_or_id: str) -> Organization:
+    """An organisation by code, or by numeric id; NotFound if there is none."""
+    # str.isdigit() is also true for "³" or "٣", which int() refuses or reads as another number
+    if code_or_id.isascii() and code_or_id.isdigit():
+        org_id = int(code_or_id)
+        org = await get_org(session, org_id=org_id) if 1 <= org_id <= DB_INT_MAX else None
+    else:
+        org = await get_org(session, code=code_or_id)
+    if org is None:
+        raise NotFound(f"No organisation {code_or_id}.")
+    return org
+
 
 async def get_org(session: AsyncSession, *, org_id: int | None = None, code: str | None = None) -> Organization | None:
     if org_id is not None:

@@ -21,11 +21,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped
 from sqlmodel import col
 
 from app.errors import Forbidden, Invalid, field_error
@@ -136,22 +137,31 @@ async def urgent_alerts(session: AsyncSession, w: Window) -> list[Alert]:
     return out
 
 
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
+
+
+def _by_due_day(stmt: _Query, w: Window, due: Mapped[Any], row_id: Mapped[int], kind: str,
+                sorts_after: tuple[str, ...] = ()) -> _Query:
+    """Overdue cases and obligations alert at 00:00 Hanoi of the day after their due date: the
+    window's order by (due, id), and after the cursor's mark the rows newer than it (a later day;
+    or the mark's own instant and a later tiebreak of this kind, or any of a kind that sorts before
+    this one: `sorts_after`)."""
+    if w.after is None:
+        return stmt.order_by(due.desc(), row_id.desc())
+    at, tiebreak = w.after
+    local = at.astimezone(TZ).date()
+    newer = due >= local
+    if day_start(local) == at and tiebreak.startswith(f"{kind}-"):
+        newer = or_(newer, and_(due == local - timedelta(days=1), row_id > int(tiebreak.split("-")[1])))
+    elif day_start(local) == at and any(tiebreak.startswith(f"{k}-") for k in sorts_after):
+        newer = or_(newer, due == local - timedelta(days=1))
+    return stmt.where(newer).order_by(due, row_id)
+
+
 async def overdue_alerts(session: AsyncSession, w: Window) -> list[Alert]:
     stmt = (select(col(Case.id), col(Case.code), col(Case.due), col(Case.location_unit_code))
             .where(overdue_clause(w.today), visible_clause(w.principal)))
-    if w.after is not None:
-        # newer than the mark: day_start(due + 1) > at, or the same instant and a later tiebreak
-        at, tiebreak = w.after
-        local = at.astimezone(TZ).date()
-        newer = col(Case.due) >= local
-        if day_start(local) == at and tiebreak.startswith("overdue-"):
-            newer = or_(newer, and_(col(Case.due) == local - timedelta(days=1),
-                                    col(Case.id) > int(tiebreak.split("-")[1])))
-        elif day_start(local) == at and tiebreak.startswith("obligation-"):  # sorts before "overdue-…"
-            newer = or_(newer, col(Case.due) == local - timedelta(days=1))
-        stmt = stmt.where(newer).order_by(col(Case.due), col(Case.id))
-    else:
-        stmt = stmt.order_by(col(Case.due).desc(), col(Case.id).desc())
+    stmt = _by_due_day(stmt, w, col(Case.due), col(Case.id), "overdue", sorts_after=("obligation",))
     out = []
     for case_id, code, due, unit in (await session.execute(stmt.limit(w.limit + 1))).all():
         assert due is not None  # overdue_clause holds only for a case with a due date
@@ -169,16 +179,7 @@ async def obligation_alerts(session: AsyncSession, w: Window) -> list[Alert]:
                    col(Case.code), col(Case.location_unit_code))
             .join(Case, col(Case.id) == col(CaseObligation.case_id))
             .where(obligation_overdue_clause(w.today), visible_clause(w.principal)))
-    if w.after is not None:
-        at, tiebreak = w.after
-        local = at.astimezone(TZ).date()
-        newer = col(CaseObligation.due) >= local
-        if day_start(local) == at and tiebreak.startswith("obligation-"):
-            newer = or_(newer, and_(col(CaseObligation.due) == local - timedelta(days=1),
-                                    col(CaseObligation.id) > int(tiebreak.split("-")[1])))
-        stmt = stmt.where(newer).order_by(col(CaseObligation.due), col(CaseObligation.id))
-    else:
-        stmt = stmt.order_by(col(CaseObligation.due).desc(), col(CaseObligation.id).desc())
+    stmt = _by_due_day(stmt, w, col(CaseObligation.due), col(CaseObligation.id), "obligation")
     out = []
     for ob_id, key, due, case_id, code, unit in (await session.execute(stmt.limit(w.limit + 1))).all():
         rule = rule_for(key)

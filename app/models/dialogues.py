@@ -232,7 +232,16 @@ class AttendanceCreate(SQLModel):
                                        description="an absentee's reason, if they gave one")
 
 
-class DialogueCreate(SQLModel):
+class DialogueBase(SQLModel):
+    kind: DialogueKind
+    chair: str = Field(min_length=1, max_length=200, schema_extra={"pattern": NOT_BLANK},
+                       description="who chairs it (name and title)")
+    scheduled_at: Moment = Field(description="ISO 8601 with offset")
+    location: str = Field(min_length=1, max_length=500, schema_extra={"pattern": NOT_BLANK})
+    topic: str | None = Field(default=None, max_length=500, description="direct dialogues: required")
+
+
+class DialogueCreate(DialogueBase):
     model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
         {"kind": "complaint_resolution", "chair": "Nguyễn Văn Bình, Chủ tịch UBND phường",
          "scheduled_at": "2026-11-20T08:30:00+07:00", "notice_on": "2026-11-10",
@@ -244,18 +253,12 @@ class DialogueCreate(SQLModel):
          "topic": "Ô nhiễm tiếng ồn từ công trường ban đêm", "case_ids": [],
          "participants": [{"name": "Đại diện tổ dân phố 5", "role": "citizen"}]}]})
 
-    kind: DialogueKind
     host_org: str | None = Field(default=None, max_length=64,
                                  description="organisation code; default and only choice: your own")
-    chair: str = Field(min_length=1, max_length=200, schema_extra={"pattern": NOT_BLANK},
-                       description="who chairs it (name and title)")
-    scheduled_at: Moment = Field(description="ISO 8601 with offset")
     notice_on: Day | None = Field(default=None, description="when the written notice was sent; default today")
-    location: str = Field(min_length=1, max_length=500, schema_extra={"pattern": NOT_BLANK})
     unit_code: str | None = Field(default=None, max_length=16,
                                   description="direct dialogues: the unit concerned (required); complaint "
                                               "dialogues: default the case's unit")
-    topic: str | None = Field(default=None, max_length=500, description="direct dialogues: required")
     case_ids: list[CaseIdIn] = _case_ids_field()
     participants: list[ParticipantCreate] = Field(default_factory=list, max_length=500)
 
@@ -293,14 +296,16 @@ class DialogueTransitionCreate(SQLModel):
     scheduled_at: Moment | None = Field(default=None, description="postpone: the new time")
 
 
-class CommitmentCreate(SQLModel):
-    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
-        {"description": "Đo đạc lại ranh giới thửa đất số 12", "responsible_org": "UBND-00070",
-         "due_on": "2026-12-15"}]})
-
+class CommitmentBase(SQLModel):
     description: str = Field(min_length=1, max_length=5000, schema_extra={"pattern": NOT_BLANK})
     responsible_org: str = Field(min_length=1, max_length=64, description="organisation code")
     due_on: Day
+
+
+class CommitmentCreate(CommitmentBase):
+    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
+        {"description": "Đo đạc lại ranh giới thửa đất số 12", "responsible_org": "UBND-00070",
+         "due_on": "2026-12-15"}]})
 
     @field_validator("description")
     @classmethod
@@ -319,13 +324,10 @@ class CommitmentUpdate(SQLModel):
     reason: str | None = Field(default=None, max_length=2000)
 
 
-class CommitmentPublic(SQLModel):
+class CommitmentPublic(CommitmentBase):
     id: int
     dialogue_id: int
-    description: str
-    responsible_org: str
     responsible_org_name: str
-    due_on: date
     status: CommitmentStatus
     done_on: date | None
     overdue: bool
@@ -335,19 +337,14 @@ class CommitmentPublic(SQLModel):
     updated_at: datetime
 
 
-class DialoguePublic(SQLModel):
+class DialoguePublic(DialogueBase):
     id: int
-    kind: DialogueKind
     status: DialogueStatus
     host_org: str
     host_org_name: str
-    chair: str
-    scheduled_at: datetime
     notice_on: date
     short_notice: bool = Field(description="notice of fewer than 5 days before the dialogue")
-    location: str
     unit_code: str
-    topic: str | None
     case_ids: list[int]
     cases: list[LinkedCasePublic]
     participants: list[ParticipantPublic]
@@ -365,7 +362,17 @@ class DialoguePublic(SQLModel):
 
 # ---- reception sessions ---------------------------------------------------------------------
 
-class ReceptionSessionCreate(SQLModel):
+class ReceptionSessionBase(SQLModel):
+    host_name: str = Field(min_length=1, max_length=200, schema_extra={"pattern": NOT_BLANK})
+    host_title: str = Field(min_length=1, max_length=200, schema_extra={"pattern": NOT_BLANK})
+    led_by_head: StrictBool = Field(description="the organisation's head received in person (the legal duty)")
+    held_on: Day
+    visitors: StrictInt = Field(ge=0, le=100000, description="citizens received")
+    delegations: StrictInt = Field(default=0, ge=0, le=10000, description="mass groups (đoàn đông người)")
+    notes: str | None = Field(default=None, max_length=5000)
+
+
+class ReceptionSessionCreate(ReceptionSessionBase):
     model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
         {"org": "UBND-00070", "host_name": "Nguyễn Văn Bình", "host_title": "Chủ tịch UBND phường",
          "led_by_head": True, "held_on": "2026-11-12", "visitors": 9, "delegations": 1, "case_ids": [1]},
@@ -374,14 +381,7 @@ class ReceptionSessionCreate(SQLModel):
 
     org: str | None = Field(default=None, max_length=64,
                             description="organisation code: yours or one at your unit; default yours")
-    host_name: str = Field(min_length=1, max_length=200, schema_extra={"pattern": NOT_BLANK})
-    host_title: str = Field(min_length=1, max_length=200, schema_extra={"pattern": NOT_BLANK})
-    led_by_head: StrictBool = Field(description="the organisation's head received in person (the legal duty)")
-    held_on: Day
-    visitors: StrictInt = Field(ge=0, le=100000, description="citizens received")
-    delegations: StrictInt = Field(default=0, ge=0, le=10000, description="mass groups (đoàn đông người)")
     case_ids: list[CaseIdIn] = _case_ids_field()
-    notes: str | None = Field(default=None, max_length=5000)
 
     @field_validator("host_name", "host_title")
     @classmethod
@@ -394,19 +394,12 @@ class ReceptionSessionCreate(SQLModel):
         return _ids(v)
 
 
-class ReceptionSessionPublic(SQLModel):
+class ReceptionSessionPublic(ReceptionSessionBase):
     id: int
     org: str
     org_name: str
-    host_name: str
-    host_title: str
-    led_by_head: bool
-    held_on: date
-    visitors: int
-    delegations: int
     case_ids: list[int]
     cases: list[LinkedCasePublic]
-    notes: str | None
     created_at: datetime
 
 
@@ -445,23 +438,26 @@ class CompliancePublic(SQLModel):
 
 # ---- voter meetings -------------------------------------------------------------------------
 
-class VoterMeetingCreate(SQLModel):
+class VoterMeetingBase(SQLModel):
+    held_on: Day
+    unit_code: str = Field(min_length=1, max_length=16)
+    deputies: list[NotBlank] = Field(default_factory=list, max_length=100, description="deputies' names")
+    voters: StrictInt = Field(ge=0, le=1000000, description="voters attending")
+    location: str | None = Field(default=None, max_length=500)
+    summary: str | None = Field(default=None, max_length=50000)
+
+
+class VoterMeetingCreate(VoterMeetingBase):
     model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
         {"held_on": "2026-11-14", "unit_code": "00070", "organised_by": "HDND-00070",
          "deputies": ["Lê Thị Mai", "Phạm Văn Quang"], "voters": 120, "location": "Nhà văn hóa tổ dân phố 3",
          "case_ids": [], "summary": None}]})
 
-    held_on: Day
-    unit_code: str = Field(min_length=1, max_length=16)
     organised_by: str | None = Field(default=None, max_length=64,
                                      description="the People's Council or Fatherland Front organising it "
                                                  "(organisation code); default yours")
-    deputies: list[NotBlank] = Field(default_factory=list, max_length=100, description="deputies' names")
-    voters: StrictInt = Field(ge=0, le=1000000, description="voters attending")
-    location: str | None = Field(default=None, max_length=500)
     case_ids: list[CaseIdIn] = _case_ids_field("petitions raised there: cases with channel "
                                                    "voter_meeting in your jurisdiction")
-    summary: str | None = Field(default=None, max_length=50000)
 
     @field_validator("case_ids")
     @classmethod
@@ -508,19 +504,13 @@ class MeetingCountsPublic(SQLModel):
     overdue: int
 
 
-class VoterMeetingPublic(SQLModel):
+class VoterMeetingPublic(VoterMeetingBase):
     id: int
-    held_on: date
-    unit_code: str
     organised_by: str
     organised_by_name: str
-    deputies: list[str]
-    voters: int
-    location: str | None
     case_ids: list[int]
     cases: list[MeetingCase]
     counts: MeetingCountsPublic
-    summary: str | None
     version: int
     created_at: datetime
     updated_at: datetime

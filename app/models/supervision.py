@@ -62,7 +62,12 @@ def due_soon_clause(today: date, horizon: date) -> sa.ColumnElement[bool]:
 
 # ---- API schemas: recommendations -------------------------------------------------------------
 
-class RecommendationCreate(SQLModel):
+class RecommendationBase(SQLModel):
+    content: str = Field(min_length=1, max_length=20000, schema_extra={"pattern": NOT_BLANK})
+    response_due: Day = Field(description="the date by which the organisation must answer")
+
+
+class RecommendationCreate(RecommendationBase):
     model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
         {"case_id": 1, "content": "Đề nghị UBND phường khẩn trương giải quyết đơn đã quá hạn và báo cáo kết quả.",
          "response_due": "2026-12-15"},
@@ -73,8 +78,6 @@ class RecommendationCreate(SQLModel):
                                       description="the case it is about; the target defaults to the case's holder")
     target_org: str | None = Field(default=None, min_length=1, max_length=64,
                                    description="the organisation that must answer (its code)")
-    content: str = Field(min_length=1, max_length=20000, schema_extra={"pattern": NOT_BLANK})
-    response_due: Day = Field(description="the date by which the organisation must answer")
 
     @field_validator("content")
     @classmethod
@@ -110,7 +113,7 @@ class RecommendationTransitionCreate(SQLModel):
     response_due: Day | None = Field(default=None, description="reopen: a new response due date")
 
 
-class RecommendationPublic(SQLModel):
+class RecommendationPublic(RecommendationBase):
     id: int
     case_id: int | None
     case_code: str | None = None
@@ -119,8 +122,6 @@ class RecommendationPublic(SQLModel):
     unit_code: str
     issuer_org: str
     issued_on: date
-    content: str
-    response_due: date
     status: RecStatus
     overdue: bool
     days_overdue: int

@@ -241,9 +241,7 @@ ID_NUMBER_PATTERN = padded(r"[0-9]{9}|[0-9]{12}")
 PHONE_PATTERN = padded(r"\+[0-9 .-]{7,19}[0-9.-]|[0-9.-][0-9 .-]{6,18}[0-9.-]")
 
 
-class PetitionerCreate(SQLModel):
-    model_config = SQLModelConfig(extra="forbid")
-
+class PetitionerBase(SQLModel):
     full_name: str = Field(min_length=1, max_length=200, schema_extra={"pattern": NOT_BLANK})
     id_number: str | None = Field(default=None, max_length=20, schema_extra={"pattern": ID_NUMBER_PATTERN},
                                   description="CMND (9 digits) or CCCD (12 digits)")
@@ -251,6 +249,10 @@ class PetitionerCreate(SQLModel):
     address: str | None = Field(default=None, max_length=500)
     email: EmailStr | None = None
     is_representative: StrictBool = False
+
+
+class PetitionerCreate(PetitionerBase):
+    model_config = SQLModelConfig(extra="forbid")
 
     @field_validator("full_name")
     @classmethod
@@ -280,14 +282,8 @@ class PetitionerCreate(SQLModel):
         return v.strip()
 
 
-class PetitionerPublic(SQLModel):
+class PetitionerPublic(PetitionerBase):
     id: int
-    full_name: str
-    id_number: str | None = None
-    phone: str | None = None
-    address: str | None = None
-    email: str | None = None
-    is_representative: bool = False
     withdrawn_on: date | None = None
 
 
@@ -312,7 +308,18 @@ def _not_blank(v: str | None) -> str | None:
     return v
 
 
-class CaseCreate(SQLModel):
+class CaseBase(SQLModel):
+    kind: Kind
+    channel: Channel
+    title: str = Field(min_length=1, max_length=500, schema_extra={"pattern": NOT_BLANK})
+    field: CaseField = CaseField.other
+    anonymous: StrictBool = False
+    complaint_round: StrictInt | None = Field(default=None, ge=1, le=2)
+    parent_case_id: StrictInt | None = Field(default=None, ge=1, le=DB_INT_MAX,
+                                             description="round 2: the round-1 case this complaint appeals")
+
+
+class CaseCreate(CaseBase):
     model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [{
         "kind": "complaint", "channel": "in_person", "received_on": "2026-11-20",
         "title": "Khiếu nại quyết định thu hồi đất", "content": "Đề nghị xem xét lại quyết định thu hồi đất ...",
@@ -321,13 +328,9 @@ class CaseCreate(SQLModel):
                          "address": "12 Hàng Bạc, Hoàn Kiếm, Hà Nội", "is_representative": False}],
         "anonymous": False, "complaint_round": 1, "parent_case_id": None, "decision_date": "2026-10-01"}]})
 
-    kind: Kind
-    channel: Channel
     received_on: Day | None = Field(default=None, description="default today (Asia/Ho_Chi_Minh); never in the future "
                                                               "nor before 1990-01-01 (else a 422 of type `rule`)")
-    title: str = Field(min_length=1, max_length=500, schema_extra={"pattern": NOT_BLANK})
     content: str = Field(default="", max_length=20000)
-    field: CaseField = CaseField.other
     location_unit_code: str | None = Field(default=None, max_length=16)
     location_address: str | None = Field(default=None, max_length=500)
     location_choice: str | None = Field(default=None, max_length=16,
@@ -336,10 +339,6 @@ class CaseCreate(SQLModel):
     petitioners: list[PetitionerCreate] = Field(default_factory=list, max_length=500)
     petitioner_count: StrictInt | None = Field(default=None, ge=1, le=100000,
                                                description="signers, when more signed than are listed")
-    anonymous: StrictBool = False
-    complaint_round: StrictInt | None = Field(default=None, ge=1, le=2)
-    parent_case_id: StrictInt | None = Field(default=None, ge=1, le=DB_INT_MAX,
-                                             description="round 2: the round-1 case this complaint appeals")
     decision_date: Day | None = Field(default=None,
                                       description="complaints only: date of the decision or act complained "
                                                   "about; not after received_on nor before 1990-01-01 (else a "
@@ -491,15 +490,11 @@ class OrgRefPublic(SQLModel):
     name: str
 
 
-class CasePublic(SQLModel):
+class CasePublic(CaseBase):
     id: int
     code: str
-    kind: Kind
     status: Status
-    channel: Channel
     received_on: date
-    title: str
-    field: CaseField
     location_unit_code: str
     receiving_org: OrgRefPublic
     assigned_org: OrgRefPublic | None
@@ -507,15 +502,12 @@ class CasePublic(SQLModel):
     mass: bool
     urgent: bool = False
     urgent_reason: UrgentReason | None = None
-    anonymous: bool
     identity_protected: bool
     due: date | None
     stage: Stage | None
     overdue: bool
     days_overdue: int
     outcome: str | None
-    complaint_round: int | None
-    parent_case_id: int | None
     version: int
     created_at: datetime
     updated_at: datetime

@@ -39,6 +39,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -229,6 +230,7 @@ def intake_body(rng: random.Random, ward: str, i: int) -> dict:
 async def captured_list_sql(url: str, supervisor: str, filters: dict) -> tuple[str, tuple]:
     """The SELECT on case_file that list_cases emits for these filters (statement, parameters)."""
     from sqlalchemy import event, select
+    from sqlmodel import col
 
     from app.config import Settings
     from app.db import Database
@@ -246,7 +248,7 @@ async def captured_list_sql(url: str, supervisor: str, filters: dict) -> tuple[s
             seen.append((statement, tuple(parameters)))
 
     async with db.sessionmaker() as s, s.begin():
-        user = (await s.execute(select(User).where(User.username == supervisor))).scalar_one()
+        user = (await s.execute(select(User).where(col(User.username) == supervisor))).scalar_one()
         principal = await load_principal(s, user)
         await svc.list_cases(s, principal, svc.CaseFilters(**filters), business_today(), limit=50, after=None)
     await db.dispose()
@@ -269,9 +271,10 @@ async def raw_baseline(url: str, name: str, sql: str, params: tuple, n: int, con
 async def orm_baseline(url: str, name: str, supervisor: str, filters: dict, n: int, concurrency: int) -> Result:
     """The list endpoint's work without HTTP: principal, list_cases, organisations, CasePublic."""
     from sqlalchemy import select
+    from sqlmodel import col
 
     from app.config import Settings
-    from app.db import Database
+    from app.db import Database, referenced
     from app.models.cases import CasePublic
     from app.models.users import User
     from app.pagination import Page
@@ -282,12 +285,12 @@ async def orm_baseline(url: str, name: str, supervisor: str, filters: dict, n: i
     db = Database.from_settings(Settings(app_env="development", database_url=url, jwt_secret=SECRET,
                                          db_pool_size=concurrency))
     async with db.sessionmaker() as s:
-        user_id = (await s.execute(select(User.id).where(User.username == supervisor))).scalar_one()
+        user_id = (await s.execute(select(col(User.id)).where(col(User.username) == supervisor))).scalar_one()
     today = business_today()
 
     async def call(_i: int) -> bool:
         async with db.sessionmaker() as s, s.begin():
-            principal = await load_principal(s, await s.get(User, user_id))
+            principal = await load_principal(s, await referenced(s, User, user_id))
             rows, _ = await svc.list_cases(s, principal, svc.CaseFilters(**filters), today, limit=50, after=None)
             orgs = svc.OrgCache(s)
             await orgs.preload({r.receiving_org_id for r in rows}
@@ -350,7 +353,8 @@ async def run(args) -> list[Result]:
     limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
     n, c = args.requests, args.concurrency
     sup = {"Authorization": f"Bearer {fx.tokens[fx.supervisor]}"}
-    lists = {
+    # list: (CaseFilters keywords, query parameters)
+    lists: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         "list": ({}, {"limit": 50}),
         "overdue": ({"overdue": True, "unit": fx.ward}, {"overdue": "true", "unit": fx.ward, "limit": 50}),
         "q": ({"q": "dat dai"}, {"q": "dat dai", "limit": 50}),
@@ -361,13 +365,19 @@ async def run(args) -> list[Result]:
                 r = await client.get(path, params=params, headers=headers)
                 return r.status_code == 200
 
-            results.append(await drive("GET /healthz", n, c, lambda i: get("/healthz"), warmup=50,
+            async def healthz(_i: int) -> bool:
+                return await get("/healthz")
+
+            results.append(await drive("GET /healthz", n, c, healthz, warmup=50,
                                        note="no database: the HTTP floor"))
             for key, (_filters, params) in lists.items():
                 label = {"list": "GET /api/v1/cases?limit=50 (city supervisor)",
                          "overdue": f"GET /api/v1/cases?overdue=true&unit={fx.ward}",
                          "q": "GET /api/v1/cases?q=dat dai"}[key]
-                results.append(await drive(label, n, c, lambda i, p=params: get("/api/v1/cases", p, sup), warmup=50))
+                async def list_call(_i: int, p: dict[str, Any] = params) -> bool:
+                    return await get("/api/v1/cases", p, sup)
+
+                results.append(await drive(label, n, c, list_call, warmup=50))
             ids = fx.case_ids
             results.append(await drive("GET /api/v1/cases/{id}", n, c,
                                        lambda i: get(f"/api/v1/cases/{ids[i % len(ids)]}", None, sup), warmup=50))
@@ -402,7 +412,7 @@ async def run(args) -> list[Result]:
                 if count <= 0:
                     continue
                 pool = [targets.pop() for _ in range(count + warm)]
-                stop, samples = asyncio.Event(), []
+                stop, samples = asyncio.Event(), list[int]()
                 sampler = asyncio.create_task(lock_waiters(url, stop, samples))
                 res = await drive(f"POST /api/v1/cases/{{id}}/transitions (concurrency {conc})", count, conc,
                                   transition_call(pool), warmup=warm,
@@ -423,8 +433,8 @@ async def run(args) -> list[Result]:
     results.append(await q_with_custom_plans(url, fx, lists["q"][1], n, c, log))
     # baselines for the list queries (server stopped: the database and the cores are the client's alone)
     for key, (filters, _params) in lists.items():
-        sql, params = await captured_list_sql(url, fx.supervisor, filters)
-        results.append(await raw_baseline(url, f"baseline {key}: raw asyncpg", sql, params, n, c))
+        sql, sql_params = await captured_list_sql(url, fx.supervisor, filters)
+        results.append(await raw_baseline(url, f"baseline {key}: raw asyncpg", sql, sql_params, n, c))
         results.append(await orm_baseline(url, f"baseline {key}: ORM in-process", fx.supervisor, filters, n, c))
     return results
 

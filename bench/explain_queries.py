@@ -26,6 +26,7 @@ BEGIN, END = "<!-- explain:begin -->", "<!-- explain:end -->"
 
 async def capture(url: str, username: str, filters: dict) -> tuple[str, tuple]:
     from sqlalchemy import event, select
+    from sqlmodel import col
 
     from app.config import Settings
     from app.db import Database
@@ -43,7 +44,7 @@ async def capture(url: str, username: str, filters: dict) -> tuple[str, tuple]:
             seen.append((statement, tuple(parameters)))
 
     async with db.sessionmaker() as s, s.begin():
-        user = (await s.execute(select(User).where(User.username == username))).scalar_one()
+        user = (await s.execute(select(User).where(col(User.username) == username))).scalar_one()
         principal = await load_principal(s, user)
         await svc.list_cases(s, principal, svc.CaseFilters(**filters), business_today(), limit=50, after=None)
     await db.dispose()

@@ -89,6 +89,7 @@ async def capture_and_time(url: str, unit: str, today: date, runs: int) -> tuple
                                                                                  dict]:
     """The overview as the service computes it: its statements, and its in-process timings."""
     from sqlalchemy import event, select
+    from sqlmodel import col
 
     from app.config import Settings
     from app.db import Database
@@ -106,7 +107,7 @@ async def capture_and_time(url: str, unit: str, today: date, runs: int) -> tuple
             seen.append((statement, tuple(parameters)))
 
     async with db.sessionmaker() as s, s.begin():
-        user = (await s.execute(select(User).where(User.username == "demo.gs.hdnd-01"))).scalar_one()
+        user = (await s.execute(select(User).where(col(User.username) == "demo.gs.hdnd-01"))).scalar_one()
         principal = await load_principal(s, user)
     times = []
     result = None
@@ -119,6 +120,7 @@ async def capture_and_time(url: str, unit: str, today: date, runs: int) -> tuple
                 times.append((time.perf_counter() - t) * 1000)
             grab["on"] = False
     await db.dispose()
+    assert result is not None  # runs + 1 >= 1 overviews were computed
     summary = {"children": len(result.children), "open": result.total.open, "overdue": result.total.overdue,
                "due_soon": result.total.due_soon, "mass": result.total.mass}
     return seen, times, summary

@@ -105,6 +105,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     app.include_router(supervision.alerts_router)  # alerts (Quy chế 2387 Art 23)
     app.state.error_edges = {open311.PREFIX + "/": open311.error_for}
     problem_openapi = app.openapi
+    # replacing app.openapi is FastAPI's documented way to extend the document; its stubs call it a method
     app.openapi = lambda: open311.document(problem_openapi())  # type: ignore[method-assign]
     return app
 

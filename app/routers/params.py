@@ -121,6 +121,8 @@ def _nul_checked(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     signature = inspect.signature(endpoint, eval_str=True)
     check = inspect.Parameter("_input_checked", inspect.Parameter.KEYWORD_ONLY, annotation=None,
                               default=Depends(reject_nul_characters))
+    # (mypy takes an async and a sync variant of one name for a conflict: misc; a function takes
+    # any attribute, which its type does not declare: attr-defined)
     if inspect.iscoroutinefunction(endpoint):
         async def checked(*args: Any, _input_checked: None = None, **kwargs: Any) -> Any:
             return await endpoint(*args, **kwargs)

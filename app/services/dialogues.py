@@ -26,7 +26,6 @@ from app.errors import (
     Forbidden,
     IllegalAction,
     Invalid,
-    NotFound,
     field_error,
     required_fields,
     unknown_reference,
@@ -53,10 +52,12 @@ from app.services.linked_cases import (
     cases_by_id,
     check_version,
     linked_case,
+    linked_ids,
     org_by_code,
     orgs_by_id,
     unit_by_code,
     visible_cases,
+    visible_row,
 )
 from app.services.reference import org_path
 from app.workflows import actions
@@ -101,30 +102,19 @@ def _require_host(principal: Principal, host_org_id: int) -> None:
 
 async def get_visible(session: AsyncSession, principal: Principal, dialogue_id: int, *,
                       for_update: bool = False) -> Dialogue:
-    stmt = select(Dialogue).where(col(Dialogue.id) == dialogue_id, visible_clause(principal))
-    if for_update:
-        stmt = stmt.with_for_update()
-    row = (await session.execute(stmt)).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"No dialogue {dialogue_id}.")
-    return row
+    return await visible_row(session, Dialogue, col(Dialogue.id), dialogue_id, visible_clause(principal),
+                             f"No dialogue {dialogue_id}.", for_update=for_update)
 
 
 async def get_commitment_visible(session: AsyncSession, principal: Principal, commitment_id: int, *,
                                  for_update: bool = False) -> Commitment:
-    stmt = select(Commitment).where(col(Commitment.id) == commitment_id, commitment_visible_clause(principal))
-    if for_update:
-        stmt = stmt.with_for_update()
-    row = (await session.execute(stmt)).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"No commitment {commitment_id}.")
-    return row
+    return await visible_row(session, Commitment, col(Commitment.id), commitment_id,
+                             commitment_visible_clause(principal), f"No commitment {commitment_id}.",
+                             for_update=for_update)
 
 
 async def _case_ids(session: AsyncSession, dialogue_id: int) -> list[int]:
-    return list((await session.execute(select(col(DialogueCase.case_id))
-                                       .where(col(DialogueCase.dialogue_id) == dialogue_id)
-                                       .order_by(col(DialogueCase.case_id)))).scalars())
+    return await linked_ids(session, col(DialogueCase.case_id), col(DialogueCase.dialogue_id), dialogue_id)
 
 
 def _audit_case(case_ids: Sequence[int]) -> int | None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import TypeVar
 
+import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped
 from sqlmodel import col
 
-from app.errors import PreconditionRequired, Stale, unknown_reference
+from app.errors import NotFound, PreconditionRequired, Stale, unknown_reference
 from app.models.cases import Case
 from app.models.dialogues import LinkedCasePublic
 from app.models.reference import AdminUnit, Organization
@@ -18,6 +21,26 @@ from app.security import Principal
 from app.services.cases_scope import visible_clause
 from app.workflows import overdue
 from app.workflows.lifecycle import Kind, Status
+
+_Row = TypeVar("_Row")
+
+
+async def visible_row(session: AsyncSession, model: type[_Row], id_column: Mapped[int], row_id: int,
+                      visible: sa.ColumnElement[bool], not_found: str, *, for_update: bool = False) -> _Row:
+    """The row with this id if the caller's jurisdiction (`visible`) covers it, else NotFound: a
+    row elsewhere and no row at all look the same."""
+    stmt = select(model).where(id_column == row_id, visible)
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = (await session.execute(stmt)).scalar_one_or_none()
+    if row is None:
+        raise NotFound(not_found)
+    return row
+
+
+async def linked_ids(session: AsyncSession, case_id: Mapped[int], owner_id: Mapped[int], owner: int) -> list[int]:
+    """The ids of the cases a link table ties to one record, in order."""
+    return list((await session.execute(select(case_id).where(owner_id == owner).order_by(case_id))).scalars())
 
 
 async def visible_cases(session: AsyncSession, principal: Principal, ids: Sequence[int], field: str) -> list[Case]:

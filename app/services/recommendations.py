@@ -20,7 +20,6 @@ from app.db import referenced
 from app.errors import (
     Forbidden,
     IllegalAction,
-    NotFound,
     PreconditionRequired,
     Stale,
     field_error,
@@ -40,6 +39,7 @@ from app.models.supervision import (
 from app.security import Principal
 from app.services import audit
 from app.services.cases_scope import visible_clause
+from app.services.linked_cases import visible_row
 from app.services.reference import org_unit
 from app.workflows import recommendations as rl
 from app.workflows.calendar import days_overdue
@@ -75,13 +75,8 @@ def allowed_for(rec: Recommendation, principal: Principal) -> list[str]:
 
 async def get_visible(session: AsyncSession, principal: Principal, rec_id: int, *,
                       for_update: bool = False) -> Recommendation:
-    stmt = select(Recommendation).where(col(Recommendation.id) == rec_id, visible_clause_rec(principal))
-    if for_update:
-        stmt = stmt.with_for_update()
-    rec = (await session.execute(stmt)).scalar_one_or_none()
-    if rec is None:
-        raise NotFound(f"No recommendation {rec_id} in your jurisdiction.")
-    return rec
+    return await visible_row(session, Recommendation, col(Recommendation.id), rec_id, visible_clause_rec(principal),
+                             f"No recommendation {rec_id} in your jurisdiction.", for_update=for_update)
 
 
 async def _org(session: AsyncSession, code: str, field_name: str) -> Organization:

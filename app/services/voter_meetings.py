@@ -16,7 +16,7 @@ from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.errors import Forbidden, NotFound, field_error, unknown_reference
+from app.errors import Forbidden, field_error, unknown_reference
 from app.models.base import as_utc, utcnow
 from app.models.cases import Case, Channel
 from app.models.dialogues import (
@@ -35,10 +35,12 @@ from app.services.linked_cases import (
     case_is_overdue,
     cases_by_id,
     check_version,
+    linked_ids,
     org_by_code,
     orgs_by_id,
     unit_by_code,
     visible_cases,
+    visible_row,
 )
 from app.services.reference import org_path
 from app.workflows.lifecycle import OPEN_STATUSES, Kind, Status
@@ -106,19 +108,12 @@ async def create(session: AsyncSession, principal: Principal, data: VoterMeeting
 
 async def get_visible(session: AsyncSession, principal: Principal, meeting_id: int, *,
                       for_update: bool = False) -> VoterMeeting:
-    stmt = select(VoterMeeting).where(col(VoterMeeting.id) == meeting_id, visible_clause(principal))
-    if for_update:
-        stmt = stmt.with_for_update()
-    m = (await session.execute(stmt)).scalar_one_or_none()
-    if m is None:
-        raise NotFound(f"No voter meeting {meeting_id}.")
-    return m
+    return await visible_row(session, VoterMeeting, col(VoterMeeting.id), meeting_id, visible_clause(principal),
+                             f"No voter meeting {meeting_id}.", for_update=for_update)
 
 
 async def _linked_ids(session: AsyncSession, meeting_id: int) -> list[int]:
-    return list((await session.execute(select(col(VoterMeetingCase.case_id))
-                                       .where(col(VoterMeetingCase.meeting_id) == meeting_id)
-                                       .order_by(col(VoterMeetingCase.case_id)))).scalars())
+    return await linked_ids(session, col(VoterMeetingCase.case_id), col(VoterMeetingCase.meeting_id), meeting_id)
 
 
 async def update(session: AsyncSession, principal: Principal, m: VoterMeeting, data: VoterMeetingUpdate,

@@ -14,13 +14,15 @@ started the same way (`uvicorn`, one worker, 127.0.0.1, no access log):
   (version-checked UPDATE + chained event). No authentication, no rules, no response model:
   the physical floor of these writes on this machine.
 
-Both at concurrency 32 by default, with a bounded number of requests each, after a short
-warm-up. For each it reports requests/s, p50/p95/p99, the server's peak resident memory
-(VmHWM and the peak of sampled VmRSS) and how many sessions waited on the chain's advisory
-lock (sampled every 50 ms). Then: reads of a denunciation's identity by its holder (each writes
-`case.identity_read`) at concurrency 4, alone and while 32 clients run transitions, to show
-whether reads wait on writers. At the end, `petitions audit verify` over the whole chain (the
-baseline's events included: they must hash the same).
+All three servers run at once (the service, a second service process, the baseline); service
+and baseline take turns (`--rounds`, 2 by default: a share of each scenario per turn) so that
+both meet the same machine. Concurrency 32 by default, a bounded number of requests each, after
+a short warm-up. For each it reports requests/s, p50/p95/p99, the server's peak resident memory
+(sampled VmRSS) and how many sessions waited on the chain's advisory lock (sampled every 50 ms).
+Then: reads of a denunciation's identity by its holder (each writes `case.identity_read`) at
+concurrency 4 through the second service process, alone and while 32 clients run transitions
+on the first, to show whether reads wait on writers in the database. At the end, `petitions
+audit verify` over the whole chain (the baseline's events included: they must hash the same).
 
     python bench/write_bench.py                                 # ~2 min on 2 cores
     python bench/write_bench.py --intakes 400 --transitions 400
@@ -199,13 +201,17 @@ async def baseline_app(scope, receive, send) -> None:
         await _send_json(send, 200, {"ok": True})
         return
     body = await _read_body(receive)
-    if path == "/intake":
-        status, doc = await _BASE.intake(json.loads(body))
-    elif path.startswith("/cases/") and path.endswith("/accept"):
-        version = int(scope["query_string"].decode().split("version=")[1])
-        status, doc = await _BASE.accept(int(path.split("/")[2]), version)
-    else:
-        status, doc = 404, {"detail": "not found"}
+    try:
+        if path == "/intake":
+            status, doc = await _BASE.intake(json.loads(body))
+        elif path.startswith("/cases/") and path.endswith("/accept"):
+            version = int(scope["query_string"].decode().split("version=")[1])
+            status, doc = await _BASE.accept(int(path.split("/")[2]), version)
+        else:
+            status, doc = 404, {"detail": "not found"}
+    except Exception as exc:
+        print(f"baseline: {exc!r}", file=sys.stderr, flush=True)
+        status, doc = 500, {"detail": repr(exc)}
     await _send_json(send, status, doc)
 
 
@@ -243,7 +249,11 @@ async def drive(name: str, n: int, concurrency: int, call: Callable[[int], Await
         nonlocal errors
         for i in counter:
             t = time.perf_counter()
-            ok = await call(i)
+            try:
+                ok = await call(i)
+            except Exception as exc:  # a dropped connection counts as an error, and is shown
+                print(f"{name}: {exc!r}", file=sys.stderr)
+                ok = False
             lat.append((time.perf_counter() - t) * 1000)
             errors += 0 if ok else 1
 
@@ -399,7 +409,25 @@ async def prepare(server: str) -> tuple[str, str, dict[str, int]]:
     return url, ward, ids
 
 
+def merge(name: str, parts: list[Result], note: str = "") -> Result:
+    """Rounds of one scenario as one result: requests and seconds add up, latencies pool, the
+    peaks are the highest of any round, the mean waiters weighted by time."""
+    out = Result(name, sum(p.n for p in parts), parts[0].concurrency, sum(p.seconds for p in parts),
+                 [x for p in parts for x in p.latencies_ms], sum(p.errors for p in parts), note)
+    if "rss_peak_mb" in parts[0].extra:
+        secs = out.seconds or 1.0
+        out.extra = {"rss_peak_mb": max(p.extra["rss_peak_mb"] for p in parts),
+                     "hwm_mb": max(p.extra["hwm_mb"] for p in parts),
+                     "lock_waiters_mean": sum(p.extra["lock_waiters_mean"] * p.seconds for p in parts) / secs,
+                     "lock_waiters_max": max(p.extra["lock_waiters_max"] for p in parts)}
+    return out
+
+
 async def run(args) -> tuple[list[Result], str]:
+    """Three servers up at once: the service (writes), a second service process (identity reads,
+    so that they meet the writers only in the database) and the baseline. Service and baseline
+    take turns, `--rounds` times, a share of each scenario per round, so that both see the same
+    machine when other work comes and goes."""
     import httpx
 
     server = args.pg_url.rstrip("/")
@@ -409,100 +437,98 @@ async def run(args) -> tuple[list[Result], str]:
     rng = random.Random(1)
     c = args.concurrency
     limits = httpx.Limits(max_connections=c + 8, max_keepalive_connections=c + 8)
-    results: list[Result] = []
-
-    # -- the service --
-    port = free_port()
-    proc = start_server(url, "app.main:app_factory", port, log, "/readyz", "--factory")
     desk = {"Authorization": f"Bearer {token(ids['bench.desk'])}"}
     reader = {"Authorization": f"Bearer {token(ids['bench.reader'])}"}
+    ports = [free_port() for _ in range(3)]
+    procs = [start_server(url, "app.main:app_factory", ports[0], log, "/readyz", "--factory"),
+             start_server(url, "app.main:app_factory", ports[1], log, "/readyz", "--factory"),
+             start_server(url, "write_bench:baseline_app", ports[2], log, "/ready", "--app-dir", str(ROOT / "bench"))]
+    svc_pid, base_pid = procs[0].pid, procs[2].pid
+    rounds = max(1, args.rounds)
+    parts: dict[str, list[Result]] = {}
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60) as client:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports[0]}", limits=limits, timeout=120) as svc, \
+                httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports[1]}", timeout=120) as other, \
+                httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports[2]}", limits=limits, timeout=120) as base:
             created: list[tuple[int, int]] = []
+            made: list[tuple[int, int]] = []
 
             async def intake(i: int) -> bool:
-                r = await client.post("/api/v1/cases", json=intake_body(rng, ward, i), headers=desk)
+                r = await svc.post("/api/v1/cases", json=intake_body(rng, ward, i), headers=desk)
                 if r.status_code == 201:
                     created.append((r.json()["id"], r.json()["version"]))
                     return True
                 print(r.status_code, r.text[:300], file=sys.stderr)
                 return False
 
-            results.append(await measured(url, proc.pid, drive(
-                "service: POST /api/v1/cases (intake)", args.intakes, c, intake, warmup=10)))
-            pool = list(created)
-
-            async def accept(_i: int) -> bool:
-                case_id, version = pool.pop()
-                r = await client.post(f"/api/v1/cases/{case_id}/transitions",
-                                      headers={**desk, "If-Match": f'"{version}"'},
-                                      json={"action": "accept", "reason": "Đủ điều kiện thụ lý"})
-                if r.status_code != 200:
-                    print(r.status_code, r.text[:300], file=sys.stderr)
-                return r.status_code == 200
-
-            n_tr = min(args.transitions, len(pool) - 5)
-            results.append(await measured(url, proc.pid, drive(
-                "service: POST /api/v1/cases/{id}/transitions (accept)", n_tr, c, accept, warmup=5)))
-
-            # identity reads: a denunciation held by the reader's organisation, read by its handler
-            r = await client.post("/api/v1/cases", json=intake_body(rng, ward, 0, kind="denunciation"), headers=desk)
-            r.raise_for_status()
-            secret_case = r.json()["id"]
-
-            async def read_identity(_i: int) -> bool:
-                r = await client.get(f"/api/v1/cases/{secret_case}", headers=reader)
-                return r.status_code == 200 and bool(r.json()["petitioners"])
-
-            n_rd = args.reads
-            results.append(await drive("service: GET /api/v1/cases/{id} (identity read), no writes", n_rd, 4,
-                                       read_identity, warmup=5, note="each writes case.identity_read"))
-            more: list[tuple[int, int]] = []
-            extra_cases = min(args.transitions, 400)
-            for i in range(extra_cases):  # cases for the writers below (sequential, bounded)
-                r = await client.post("/api/v1/cases", json=intake_body(rng, ward, i), headers=desk)
-                if r.status_code == 201:
-                    more.append((r.json()["id"], r.json()["version"]))
-            pool = more
-            writers = asyncio.create_task(drive("writers", len(pool) - 1, c, accept))
-            await asyncio.sleep(0.5)
-            res = await drive("service: GET /api/v1/cases/{id} (identity read), during 32 writers", n_rd, 4,
-                              read_identity, note="each writes case.identity_read")
-            res.extra["writers_running_at_end"] = not writers.done()
-            results.append(res)
-            await writers
-    finally:
-        stop_server(proc)
-
-    # -- the baseline --
-    port = free_port()
-    proc = start_server(url, "write_bench:baseline_app", port, log, "/ready", "--app-dir", str(ROOT / "bench"))
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60) as client:
-            made: list[tuple[int, int]] = []
-
             async def b_intake(i: int) -> bool:
-                r = await client.post("/intake", json=intake_body(rng, ward, i))
+                r = await base.post("/intake", json=intake_body(rng, ward, i))
                 if r.status_code == 201:
                     made.append((r.json()["id"], r.json()["version"]))
                     return True
                 return False
 
-            results.append(await measured(url, proc.pid, drive(
-                "baseline: bare ASGI + asyncpg intake", args.intakes, c, b_intake, warmup=10,
-                note="case, petitioner, chained event; one transaction")))
-            bpool = list(made)
-
-            async def b_accept(_i: int) -> bool:
-                case_id, version = bpool.pop()
-                r = await client.post(f"/cases/{case_id}/accept?version={version}")
+            async def accept(_i: int) -> bool:
+                case_id, version = created.pop()
+                r = await svc.post(f"/api/v1/cases/{case_id}/transitions",
+                                   headers={**desk, "If-Match": f'"{version}"'},
+                                   json={"action": "accept", "reason": "Đủ điều kiện thụ lý"})
+                if r.status_code != 200:
+                    print(r.status_code, r.text[:300], file=sys.stderr)
                 return r.status_code == 200
 
-            results.append(await measured(url, proc.pid, drive(
-                "baseline: bare ASGI + asyncpg accept", min(args.transitions, len(bpool) - 5), c, b_accept, warmup=5,
-                note="version-checked UPDATE, chained event; one transaction")))
+            async def b_accept(_i: int) -> bool:
+                case_id, version = made.pop()
+                r = await base.post(f"/cases/{case_id}/accept?version={version}")
+                return r.status_code == 200
+
+            per_intake, per_accept = args.intakes // rounds, args.transitions // rounds
+            warm = 10
+            for rnd in range(rounds):
+                for name, call, pid, n in (("service intake", intake, svc_pid, per_intake),
+                                           ("baseline intake", b_intake, base_pid, per_intake)):
+                    parts.setdefault(name, []).append(await measured(url, pid, drive(
+                        name, n, c, call, warmup=warm if rnd == 0 else 0)))
+            for _rnd in range(rounds):
+                for name, call, pid, n in (("service accept", accept, svc_pid, per_accept),
+                                           ("baseline accept", b_accept, base_pid, per_accept)):
+                    n = min(n, len(created) - 1, len(made) - 1)
+                    parts.setdefault(name, []).append(await measured(url, pid, drive(name, n, c, call)))
+
+            # identity reads: a denunciation held by the reader's organisation, read by its handler
+            # through the second process, alone and while 32 clients run transitions on the first
+            r = await svc.post("/api/v1/cases", json=intake_body(rng, ward, 0, kind="denunciation"), headers=desk)
+            r.raise_for_status()
+            secret_case = r.json()["id"]
+
+            async def read_identity(_i: int) -> bool:
+                r = await other.get(f"/api/v1/cases/{secret_case}", headers=reader)
+                return r.status_code == 200 and bool(r.json()["petitioners"])
+
+            quiet = await drive("identity quiet", args.reads, 4, read_identity, warmup=5)
+            for i in range(min(args.transitions, 400)):  # cases for the writers below (bounded)
+                await intake(i)
+            writers = asyncio.create_task(drive("writers", len(created) - 1, c, accept))
+            await asyncio.sleep(1.0)
+            busy = await drive("identity busy", args.reads, 4, read_identity)
+            still = not writers.done()
+            await writers
     finally:
-        stop_server(proc)
+        for proc in procs:
+            stop_server(proc)
+    results = [
+        merge("service: POST /api/v1/cases (intake)", parts["service intake"]),
+        merge("baseline: bare ASGI + asyncpg intake", parts["baseline intake"],
+              "case, petitioner, chained event; one transaction"),
+        merge("service: POST /api/v1/cases/{id}/transitions (accept)", parts["service accept"]),
+        merge("baseline: bare ASGI + asyncpg accept", parts["baseline accept"],
+              "version-checked UPDATE, chained event; one transaction"),
+        merge("service: GET /api/v1/cases/{id} (identity read), no writes", [quiet],
+              "second service process; each writes case.identity_read"),
+        merge("service: GET /api/v1/cases/{id} (identity read), during 32 writers", [busy],
+              "second service process, while 32 clients accept cases on the first"
+              + ("" if still else " (the writers finished before the reads: too few writes)")),
+    ]
     verify = _petitions(url, "audit", "verify").strip()
     return results, verify
 
@@ -528,7 +554,7 @@ def markdown(results: list[Result], verify: str, args, load: tuple[float, float,
     by = {r.name: r for r in results}
     lines = [BEGIN, "",
              f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: `python bench/write_bench.py "
-             f"{' '.join(args.argv)}`".rstrip() + f" — one uvicorn worker each; load average at the start "
+             f"{' '.join(args.argv)}`".rstrip() + f" — one uvicorn worker per server; load average at the start "
              f"{', '.join(f'{x:.2f}' for x in load)}.", "",
              f"Machine: {_machine()}. {_versions()}.", "",
              "| scenario | requests | concurrency | req/s | p50 ms | p95 ms | p99 ms | errors | server peak RSS MB "
@@ -566,6 +592,7 @@ def main() -> None:
     ap.add_argument("--transitions", type=int, default=800)
     ap.add_argument("--reads", type=int, default=200)
     ap.add_argument("--concurrency", type=int, default=32)
+    ap.add_argument("--rounds", type=int, default=2, help="service and baseline take turns this many times")
     ap.add_argument("--server-log", default="/tmp/petitions-write-bench-server.log")
     ap.add_argument("--out", help="rewrite the write_bench block of this markdown file")
     ap.add_argument("--json", help="also write the figures to this JSON file")

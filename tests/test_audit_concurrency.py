@@ -8,6 +8,7 @@ import asyncio
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from app.config import Settings
 from app.db import Database
@@ -53,7 +54,7 @@ async def test_concurrent_appends_keep_the_chain_gapless(database_url, tmp_path)
 
 async def _chain(db: Database) -> tuple[list[AuditEvent], audit.AuditVerifyPublic]:
     async with db.read_sessionmaker() as session, session.begin():
-        events = list((await session.execute(select(AuditEvent).order_by(AuditEvent.seq))).scalars())
+        events = list((await session.execute(select(AuditEvent).order_by(col(AuditEvent.seq)))).scalars())
         return events, await audit.verify(session)
 
 

@@ -24,7 +24,7 @@ concurrency 4 through the second service process, alone and while 32 clients run
 on the first, to show whether reads wait on writers in the database. At the end, `petitions
 audit verify` over the whole chain (the baseline's events included: they must hash the same).
 
-    python bench/write_bench.py                                 # ~2 min on 2 cores
+    python bench/write_bench.py                                 # 5-10 min on the shared 2 cores
     python bench/write_bench.py --intakes 400 --transitions 400
     python bench/write_bench.py --out docs/performance.md        # rewrite the write_bench block
     python bench/write_bench.py --json /tmp/after.json           # the figures as JSON, too

@@ -57,32 +57,50 @@ def live_server(tmp: Path, suffix: str, users: dict[str, tuple[str, str]], passw
     cli(env, "seed")
     for username, (role, org) in users.items():
         cli(env, "users", "create", "--username", username, "--password", password, "--role", role, "--org", org)
-    port = free_port()
-    log_path = tmp / f"{suffix}-server.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "app.main:app_factory", "--host",
-                             "127.0.0.1", "--port", str(port), "--no-access-log"],
-                            env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server not ready:\n{log_path.read_text(errors='replace')}")
-            time.sleep(0.2)
+    with server_processes(env, tmp, [suffix]) as [(base, log_path)]:
         yield base, env, log_path
+
+
+@contextmanager
+def server_processes(env: dict[str, str], tmp: Path, names: list[str]) -> Iterator[list[tuple[str, Path]]]:
+    """One uvicorn process (one worker) per name, all with `env` (one database, one set of secrets),
+    each on a free port, started together: several API processes behind one load balancer.
+    Yields [(base URL, its log file)] in the order of `names`."""
+    procs: list[tuple[subprocess.Popen, str, Path]] = []
+    logs = []
+    try:
+        for name in names:
+            port = free_port()
+            log_path = tmp / f"{name}-server.log"
+            log = log_path.open("wb")
+            logs.append(log)
+            proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "app.main:app_factory", "--host",
+                                     "127.0.0.1", "--port", str(port), "--no-access-log"],
+                                    env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+            procs.append((proc, f"http://127.0.0.1:{port}", log_path))
+        deadline = time.monotonic() + 90
+        for proc, base, log_path in procs:
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"server exited with {proc.returncode}:\n"
+                                       f"{log_path.read_text(errors='replace')}")
+                try:
+                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"server not ready:\n{log_path.read_text(errors='replace')}")
+                time.sleep(0.2)
+        yield [(base, log_path) for _proc, base, log_path in procs]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
-        log.close()
+        for proc, _base, _log in procs:
+            proc.terminate()
+        for proc, _base, _log in procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=15)
+        for log in logs:
+            log.close()

@@ -50,14 +50,6 @@ def compute_hash(ev: AuditEvent) -> str:
     return hashlib.sha256(canonical_bytes(ev)).hexdigest()
 
 
-async def _lock_chain(session: AsyncSession) -> None:
-    conn = await session.connection()
-    if conn.dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
-    # SQLite: every write transaction began with BEGIN IMMEDIATE, so it already holds the one
-    # write lock (app/db.py).
-
-
 # ---- transaction-scoped memo -------------------------------------------------------------------
 # Facts that cannot change under a transaction while it runs, remembered in `session.info` until
 # it ends. Forgotten when the session's transaction ends (commit, rollback), when a savepoint
@@ -82,11 +74,75 @@ def _forget_on_rollback(session: Session, _previous_transaction: Any) -> None:
     session.info.pop(_MEMO_KEY, None)
 
 
-# The chain head (seq, hash) this transaction appended last. Once a transaction holds the chain
-# lock, no one else can append until it ends, so the next event chains onto what this one
-# wrote: no need to take the lock and read the head again for every event of a request that
-# writes several, or of a bulk load.
-_HEAD = "audit_chain_head"
+# ---- appending at commit ----------------------------------------------------------------------
+# `record` does not touch the chain: it keeps the event in the session's list of pending events
+# (with the transaction or savepoint it was recorded in). Just before the transaction commits,
+# `_append_pending` flushes the transaction's own changes, then takes the chain lock, reads the
+# head, numbers and hashes the pending events in order and inserts them; COMMIT follows at once
+# and releases the lock. So the lock is held for three statements and the commit, not for the
+# whole transaction, and writers no longer queue behind each other's work
+# (docs/decisions/0090-audit-append-at-commit.md). A write and its events still commit together
+# or not at all: the events are rows of the same transaction, and a failed commit loses both.
+_PENDING = "audit_pending"
+
+
+def _current_txn(session: Session) -> Any:
+    return session.get_nested_transaction() or session.get_transaction()
+
+
+def pending(session: AsyncSession | Session) -> list[AuditEvent]:
+    """The events this transaction has recorded that are not in the chain yet (oldest first)."""
+    sync = session.sync_session if isinstance(session, AsyncSession) else session
+    return [ev for ev, _txn in sync.info.get(_PENDING, ())]
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction: Any) -> None:
+    """Events recorded in a transaction or savepoint that rolled back are not appended."""
+    queue = session.info.get(_PENDING)
+    if not queue:
+        return
+
+    def undone(txn: Any) -> bool:
+        while txn is not None:
+            if txn is previous_transaction:
+                return True
+            txn = txn.parent
+        return previous_transaction.parent is None  # the whole transaction rolled back
+
+    queue[:] = [(ev, txn) for ev, txn in queue if not undone(txn)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_pending(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "before_commit")
+def _append_pending(session: Session) -> None:
+    """Runs inside the commit (the ORM calls it synchronously, in the AsyncSession's greenlet, so
+    the statements below are ordinary awaited statements underneath)."""
+    queue = session.info.get(_PENDING)
+    if not queue:
+        return
+    session.flush()  # the transaction's own changes first: the lock covers only the append
+    events = [ev for ev, _txn in queue]
+    queue.clear()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
+    # SQLite: every write transaction began with BEGIN IMMEDIATE, so it already holds the one
+    # write lock (app/db.py).
+    last = session.execute(select(col(AuditEvent.seq), col(AuditEvent.hash)).order_by(col(AuditEvent.seq).desc())
+                           .limit(1)).first()
+    seq, prev = (last[0], last[1]) if last else (0, GENESIS_HASH)
+    at = utcnow()
+    for ev in events:
+        seq += 1
+        ev.seq, ev.at, ev.prev_hash = seq, at, prev
+        ev.hash = prev = compute_hash(ev)
+    session.add_all(events)
+    session.flush()
 
 
 async def record(
@@ -102,23 +158,15 @@ async def record(
     changes: dict[str, Any] | None = None,
     reason: str | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain in the caller's transaction. `actor` is a Principal
-    (user, role, organisation) or None for the system (seeding, CLI)."""
-    memo = txn_memo(session)
-    known = memo.get(_HEAD)
-    if known is None:
-        await _lock_chain(session)
-        last = (await session.execute(select(col(AuditEvent.seq), col(AuditEvent.hash))
-                                      .order_by(col(AuditEvent.seq).desc()).limit(1))).first()
-        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-    else:
-        seq, prev = known[0] + 1, known[1]
+    """Record one event in the caller's transaction. `actor` is a Principal (user, role,
+    organisation) or None for the system (seeding, CLI).
+
+    The event joins the chain when the transaction commits (see above): until then its `seq`,
+    `at`, `prev_hash` and `hash` are unset, and it is not in the table."""
     user = getattr(actor, "user", None)
     org = getattr(actor, "org", None)
-    ev = AuditEvent(
-        seq=seq,
-        hash="",  # computed below, over the other fields
-        at=utcnow(),
+    # seq, at, prev_hash and hash are set when the event joins the chain (_append_pending)
+    fields: dict[str, Any] = dict(
         actor_id=getattr(user, "id", None),
         actor=getattr(user, "username", None) or (actor if isinstance(actor, str) else None) or "system",
         role=getattr(user, "role", None),
@@ -132,12 +180,11 @@ async def record(
         changes=_jsonable(changes),
         reason=reason,
         request_id=request_id_var.get(),
-        prev_hash=prev,
     )
-    ev.hash = compute_hash(ev)
-    session.add(ev)
-    await session.flush()
-    memo[_HEAD] = (ev.seq, ev.hash)
+    ev = AuditEvent(**fields)
+    sync = session.sync_session
+    await session.connection()  # begins the transaction if nothing has yet, as a statement would
+    sync.info.setdefault(_PENDING, []).append((ev, _current_txn(sync)))
     return ev
 
 

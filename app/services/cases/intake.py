@@ -270,7 +270,7 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
     await obligations.on_event(session, case, "intake", received_on, clock, started,
                                followup=kind == Kind.denunciation and parent is not None
                                and parent.kind == Kind.denunciation.value, receiver_kind=org.kind)
-    # The petitioners are written by the audit event's flush, in the same transaction.
+    # The petitioners are written by the next flush (a later query's, or the commit's), in the same transaction.
     # The audit event names no petitioner: the trail is readable by supervisors.
     await audit.record(session, actor=principal, action=audit_action, entity="case", entity_id=case.id,
                        case_id=case.id, to_status=case.status, changes={

@@ -155,7 +155,7 @@ async def transition(session: AsyncSession, principal: Principal, case: Case, da
     case.last_event_on = on
     case.version += 1
     case.updated_at = utcnow()
-    # No flush of its own: the audit event's flush writes the case with it.
+    # No flush of its own: the next flush (a later query's, or the commit's) writes the case.
     await audit.record(session, actor=principal, action=f"case.{action.name}", entity="case", entity_id=case.id,
                        case_id=case.id, from_status=before_status, to_status=case.status,
                        changes={"on": on, **changes}, reason=data.reason)

@@ -146,24 +146,27 @@ async def head(session: AsyncSession) -> dict[str, Any] | None:
     return {"seq": row.seq, "hash": row.hash, "at": _iso(row.at)}
 
 
-async def _stream(session: AsyncSession, batch: int) -> AsyncIterator[AuditEvent]:
+async def _stream(session: AsyncSession, batch: int, upto: int | None = None) -> AsyncIterator[AuditEvent]:
     stmt = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
+    if upto is not None:
+        stmt = stmt.where(AuditEvent.seq <= upto)
     result = await session.stream_scalars(stmt)
     async for ev in result:
         yield ev
 
 
 async def verify(session: AsyncSession, *, batch: int = 1000,
-                 expect_head: tuple[int, str] | None = None) -> AuditVerifyPublic:
+                 expect_head: tuple[int, str] | None = None, upto: int | None = None) -> AuditVerifyPublic:
     """Recompute the chain in seq order, streaming (constant memory); name the first bad event.
 
     `expect_head` — a (seq, hash) kept outside the database (`petitions audit head`) — also
-    catches removal of the newest events, which a chain alone cannot reveal."""
+    catches removal of the newest events, which a chain alone cannot reveal. `upto`: check only
+    the events up to that seq (a report snapshot's frozen head)."""
     prev_hash = GENESIS_HASH
     expected_seq = 1
     checked = 0
     last_seq, last_hash = None, None
-    async for ev in _stream(session, batch):
+    async for ev in _stream(session, batch, upto):
         reason = None
         if expect_head is not None and ev.seq == expect_head[0] and ev.hash != expect_head[1]:
             return AuditVerifyPublic(ok=False, events_checked=checked, first_bad_seq=ev.seq, head_seq=last_seq,

@@ -304,3 +304,7 @@ def api_keys_create(
         raise typer.Exit(1) from None
     typer.echo(f"created API key {row.id} ({row.prefix}…) for {organisation.code}: {row.name}")
     typer.echo(key)
+
+
+if __name__ == "__main__":  # `python -m app.cli ...`
+    main()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from datetime import date, datetime
 
@@ -28,6 +29,7 @@ MEDIA_TYPES = {
 }
 # Fixed document times inside the XLSX, so that the same report gives the same bytes every time.
 _FIXED_TIME = datetime(2000, 1, 1)
+_STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
 _ROW_LABEL = {"own": "Tại {name} (không thuộc đơn vị trực thuộc)", "total": "Tổng cộng"}
 
 
@@ -168,7 +170,10 @@ def _fixed_zip_times(data: bytes) -> bytes:
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(fixed, src.read(info.filename))
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time there
+                content = _STAMP.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", content)
+            dst.writestr(fixed, content)
     return out.getvalue()
 
 

@@ -124,6 +124,20 @@ async def world(client, make_user):
             "admin": (await make_user("admin", "UBND-01"))[1]}
 
 
+@pytest.fixture
+async def people(client, make_user):
+    """A few users and cases, for what does not need the generated world."""
+    desks = {w: (await make_user("reception", f"UBND-{w}"))[1] for w in WARDS}
+    handlers = {w: (await make_user("handler", f"UBND-{w}"))[1] for w in WARDS}
+    for ward, received in (("00070", "2026-07-06"), ("00070", "2026-08-10"), ("00073", "2026-09-01")):
+        resp = await client.post(CASES, json=case_body(kind="petition", location_unit_code=ward, received_on=received),
+                                 headers=desks[ward])
+        assert resp.status_code == 201, resp.text
+    return {"desks": desks, "handlers": handlers, "sup": (await make_user("supervisor", "MTTQ-01"))[1],
+            "hk_sup": (await make_user("supervisor", "MTTQ-00070"))[1],
+            "admin": (await make_user("admin", "UBND-01"))[1]}
+
+
 async def _report(client, headers, **params: Any) -> dict[str, Any]:
     resp = await client.get(REPORT, params=params, headers=headers)
     assert resp.status_code == 200, resp.text
@@ -207,6 +221,9 @@ PERIODS = [  # (period, index, start, end): running on TODAY (2026-11-27) or clo
 async def test_every_number_equals_the_case_list_with_the_equivalent_filters(client, world):
     for period, index, start, end in PERIODS:
         await _reconcile(client, world["sup"], period, index, start, end)
+    await _generated_data_reaches_every_indicator(client, world)
+    await _list_filters_agree_with_each_unit_kind_and_field(client, world)
+    await _inspectorate_basis(client, world)
 
 
 async def _reconcile(client, sup, period: str, index: int, start: date, end: date) -> None:
@@ -239,7 +256,7 @@ async def _reconcile(client, sup, period: str, index: int, start: date, end: dat
     assert tot["resolved"] == tot["resolved_on_time"] + tot["resolved_late"]
 
 
-async def test_the_list_filters_agree_with_the_list_of_each_unit_kind_and_field(client, world):
+async def _list_filters_agree_with_each_unit_kind_and_field(client, world) -> None:
     """The list's own unit, kind and field filters give the rows the report shows."""
     sup = world["sup"]
     rep = await _report(client, sup, period="year", year=2026, unit="01")
@@ -254,7 +271,7 @@ async def test_the_list_filters_agree_with_the_list_of_each_unit_kind_and_field(
         assert rows[ward]["by_field"]["land"]["resolved"] == len(listed)
 
 
-async def test_the_generated_data_reaches_every_indicator_that_matters(client, world):
+async def _generated_data_reaches_every_indicator(client, world) -> None:
     """The reconciliation above means something only if the numbers are not all zero."""
     rep = await _report(client, world["sup"], period="year", year=2026, unit="01")
     tot = rep["total"]["cases"]
@@ -300,7 +317,7 @@ async def test_a_closed_period_keeps_its_numbers_when_cases_change_afterwards(cl
     assert pinned == first
 
 
-async def test_the_same_data_on_the_inspectorate_basis(client, world):
+async def _inspectorate_basis(client, world) -> None:
     """The data period 15 Dec 2025 .. 14 Dec 2026 counts what was received from 15 Dec 2025."""
     sup = world["sup"]
     rep = await _report(client, sup, period="year", year=2026, basis="inspectorate", unit="01")
@@ -312,7 +329,8 @@ async def test_the_same_data_on_the_inspectorate_basis(client, world):
 
 # ---- who may read what ------------------------------------------------------------------------
 
-async def test_roles_and_jurisdiction(client, world, make_user):
+async def test_roles_and_jurisdiction(client, people):
+    world = people
     desk = world["desks"]["00070"]
     assert_problem(await client.get(REPORT, params={"period": "year", "year": 2026}, headers=desk), 403)
     hk_sup = world["hk_sup"]
@@ -345,13 +363,15 @@ async def test_roles_and_jurisdiction(client, world, make_user):
     ({"period": "year", "year": 2026, "basis": "fiscal"}, "basis"),
     ({"period": "year", "year": 2026, "as_of_seq": 10**9}, "as_of_seq"),
 ])
-async def test_bad_periods_are_422_naming_the_field(client, world, params, field):
-    assert_problem(await client.get(REPORT, params=params, headers=world["sup"]), 422, field)
+async def test_bad_periods_are_422_naming_the_field(client, make_user, params, field):
+    sup = (await make_user("supervisor", "MTTQ-01"))[1]
+    assert_problem(await client.get(REPORT, params=params, headers=sup), 422, field)
 
 
 # ---- formats -----------------------------------------------------------------------------------
 
-async def test_csv_is_utf8_with_bom_and_vietnamese_headings(client, world):
+async def test_csv_is_utf8_with_bom_and_vietnamese_headings(client, people):
+    world = people
     resp = await client.get(REPORT, params={"period": "year", "year": 2026, "unit": "01", "format": "csv"},
                             headers=world["sup"])
     assert resp.status_code == 200
@@ -369,7 +389,8 @@ async def test_csv_is_utf8_with_bom_and_vietnamese_headings(client, world):
 
 # ---- snapshots ---------------------------------------------------------------------------------
 
-async def test_a_snapshot_is_frozen_audited_immutable_and_verifiable(client, world, db):
+async def test_a_snapshot_is_frozen_audited_immutable_and_verifiable(client, people, db):
+    world = people
     sup = world["sup"]
     resp = await client.post(SNAPSHOTS, json={"period": "quarter", "year": 2026, "index": 3, "unit": "01"},
                              headers=sup)
@@ -411,3 +432,51 @@ async def test_a_snapshot_is_frozen_audited_immutable_and_verifiable(client, wor
     bad = (await client.get(f"{SNAPSHOTS}/{snap['id']}", headers=sup)).json()
     assert bad["verification"]["body_digest_ok"] is False and bad["verification"]["audit_event_ok"] is False
     assert bad["verification"]["chain_ok"] is True
+
+
+# ---- activities --------------------------------------------------------------------------------
+
+async def _ok(resp, status: int = 201) -> dict[str, Any]:
+    assert resp.status_code == status, resp.text
+    return resp.json()
+
+
+async def test_dialogues_reception_commitments_recommendations_are_counted_by_their_dates(client, people):
+    handler, sup = people["handlers"]["00070"], people["sup"]
+    for held_on, visitors in (("2026-11-03", 9), ("2026-11-17", 5), ("2026-10-20", 30)):
+        await _ok(await client.post("/api/v1/reception-sessions", json={
+            "host_name": "Nguyễn Văn Bình", "host_title": "Chủ tịch UBND phường", "led_by_head": True,
+            "held_on": held_on, "visitors": visitors, "case_ids": []}, headers=handler))
+    dialogue = await _ok(await client.post("/api/v1/dialogues", json={
+        "kind": "direct_dialogue", "chair": "Chủ tịch UBND phường", "scheduled_at": "2026-11-05T14:00:00+07:00",
+        "notice_on": "2026-10-28", "location": "Nhà văn hóa tổ dân phố 5", "unit_code": "00070",
+        "topic": "Tiếng ồn công trường", "case_ids": [], "participants": []}, headers=handler))
+    got = await client.get(f"/api/v1/dialogues/{dialogue['id']}", headers=handler)
+    await _ok(await client.post(f"/api/v1/dialogues/{dialogue['id']}/transitions", json={
+        "action": "hold", "on": "2026-11-05", "minutes": "Thống nhất giảm giờ thi công"},
+        headers={**handler, "If-Match": got.headers["ETag"]}), 200)
+    commitments = []
+    for due in ("2026-11-10", "2026-11-12", "2026-12-10"):
+        commitments.append(await _ok(await client.post(f"/api/v1/dialogues/{dialogue['id']}/commitments", json={
+            "description": f"Việc hạn {due}", "responsible_org": "UBND-00070", "due_on": due}, headers=handler)))
+    got = await client.get(f"/api/v1/commitments/{commitments[0]['id']}", headers=handler)
+    await _ok(await client.patch(f"/api/v1/commitments/{commitments[0]['id']}",
+                                 json={"status": "done", "done_on": "2026-11-09"},
+                                 headers={**handler, "If-Match": got.headers["ETag"]}), 200)
+    rec = await _ok(await client.post("/api/v1/supervision/recommendations", json={
+        "target_org": "UBND-00070", "content": "Đề nghị rà soát việc tiếp công dân", "response_due": "2026-12-15"},
+        headers=sup))
+    got = await client.get(f"/api/v1/supervision/recommendations/{rec['id']}", headers=handler)
+    await _ok(await client.post(f"/api/v1/supervision/recommendations/{rec['id']}/response",
+                                json={"response": "Đã rà soát"}, headers={**handler, "If-Match": got.headers["ETag"]}),
+              200)
+
+    rep = await _report(client, sup, period="month", year=2026, index=11, unit="01")
+    ward = next(r for r in rep["children"] if r["unit_code"] == "00070")["activities"]
+    assert ward == {"dialogues_held": 1, "reception_sessions": 2, "reception_visitors": 14, "commitments_kept": 1,
+                    "commitments_missed": 1, "recommendations_issued": 1, "recommendations_answered": 1,
+                    "obligations_missed": ward["obligations_missed"]}
+    assert rep["total"]["activities"]["reception_sessions"] == 2
+    october = await _report(client, sup, period="month", year=2026, index=10, unit="00070")
+    assert october["total"]["activities"]["reception_visitors"] == 30
+    assert october["total"]["activities"]["dialogues_held"] == 0

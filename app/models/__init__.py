@@ -20,7 +20,7 @@ from app.models.reports import CaseStep, ReportSnapshot
 from app.models.supervision import Recommendation
 from app.models.users import User
 
-__all__ = ["AdminUnit", "ApiKey", "AuditEvent", "CalendarOverride", "Case", "CaseObligation", "CaseStep", "Commitment",
-           "DeadlineSetting", "Dialogue", "DialogueCase", "IdempotencyRecord", "Organization", "Petitioner",
-           "ReceptionSession", "ReceptionSessionCase", "Recommendation", "ReportSnapshot", "RoutingRule", "User", "VoterMeeting",
-           "VoterMeetingCase"]
+__all__ = ["AdminUnit", "ApiKey", "AuditEvent", "CalendarOverride", "Case", "CaseObligation", "CaseStep",
+           "Commitment", "DeadlineSetting", "Dialogue", "DialogueCase", "IdempotencyRecord", "Organization",
+           "Petitioner", "ReceptionSession", "ReceptionSessionCase", "Recommendation", "ReportSnapshot", "RoutingRule",
+           "User", "VoterMeeting", "VoterMeetingCase"]

@@ -193,7 +193,7 @@ class ReportPublic(SQLModel):
 
 
 class SnapshotCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [  # type: ignore[assignment]
         {"period": "quarter", "year": 2026, "index": 3, "unit": "01"}]})
 
     period: PeriodKind

@@ -16,7 +16,6 @@ from app.security import Principal, RequireRole
 from app.services import report_export
 from app.services import reports as svc
 from app.workflows.periods import Basis, PeriodKind
-from app.workflows.roles import Role
 
 router = APIRouter(route_class=InputRoute, prefix="/api/v1/reports", tags=["reports"],
                    responses=problem_responses(401))

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import event, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from app.models.audit import AuditEvent, AuditVerifyPublic
 from app.models.base import as_utc, utcnow
@@ -149,7 +150,7 @@ async def head(session: AsyncSession) -> dict[str, Any] | None:
 async def _stream(session: AsyncSession, batch: int, upto: int | None = None) -> AsyncIterator[AuditEvent]:
     stmt = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
     if upto is not None:
-        stmt = stmt.where(AuditEvent.seq <= upto)
+        stmt = stmt.where(col(AuditEvent.seq) <= upto)
     result = await session.stream_scalars(stmt)
     async for ev in result:
         yield ev

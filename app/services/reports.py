@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.errors import Forbidden, NotFound, field_error
 from app.models.audit import AuditEvent, AuditVerifyPublic
@@ -96,8 +97,8 @@ async def resolve_unit(session: AsyncSession, principal: Principal | None, code:
         raise Forbidden(f"Role '{principal.role.value}' may not read periodic reports.")
     if code is None:
         if principal is None:
-            root = (await session.execute(select(AdminUnit).where(AdminUnit.parent_code.is_(None))
-                                          .order_by(AdminUnit.code).limit(1))).scalar_one_or_none()
+            root = (await session.execute(select(AdminUnit).where(col(AdminUnit.parent_code).is_(None))
+                                          .order_by(col(AdminUnit.code)).limit(1))).scalar_one_or_none()
             if root is None:
                 raise NotFound("No administrative units are loaded.")
             return root
@@ -109,7 +110,7 @@ async def resolve_unit(session: AsyncSession, principal: Principal | None, code:
 
 
 async def audit_head_seq(session: AsyncSession) -> int:
-    return int((await session.execute(select(func.max(AuditEvent.seq)))).scalar() or 0)
+    return int((await session.execute(select(func.max(col(AuditEvent.seq))))).scalar() or 0)
 
 
 def _count(clause: Any) -> Any:
@@ -119,35 +120,35 @@ def _count(clause: Any) -> Any:
 def _case_indicator_columns(e: Any, start: date, end: date, counted_to: date) -> dict[str, Any]:
     """Each case indicator as a SUM over the cases' end states `e` (docs/reports.md defines them;
     this is the definition the documentation is written from)."""
-    received = e.received_on >= start
-    carried = sa.and_(e.received_on < start, or_(e.ended_on.is_(None), e.ended_on >= start))
-    resolved = sa.and_(e.decided_on.is_not(None), e.decided_on >= start, e.decided_on <= end)
-    pending = e.status.in_(_PENDING)
-    overdue = sa.and_(pending, overdue_condition(e.status, e.stage, e.due, counted_to))
+    received = col(e.received_on) >= start
+    carried = sa.and_(col(e.received_on) < start, or_(col(e.ended_on).is_(None), col(e.ended_on) >= start))
+    resolved = sa.and_(col(e.decided_on).is_not(None), col(e.decided_on) >= start, col(e.decided_on) <= end)
+    pending = col(e.status).in_(_PENDING)
+    overdue = sa.and_(pending, overdue_condition(col(e.status), col(e.stage), col(e.due), counted_to))
     cols: dict[str, Any] = {
         "carried_over": carried,
         "received": received,
         "total": sa.true(),
-        "processable": e.status != Status.archived.value,
-        "within_competence": or_(e.accepted_on.is_not(None), e.status == Status.rejected.value),
-        "forwarded": e.forwarded.is_(True),
-        "guided": e.status == Status.guided.value,
-        "archived": e.status == Status.archived.value,
-        "rejected": e.status == Status.rejected.value,
-        "accepted": sa.and_(e.accepted_on.is_not(None), e.accepted_on >= start, e.accepted_on <= end),
+        "processable": col(e.status) != Status.archived.value,
+        "within_competence": or_(col(e.accepted_on).is_not(None), col(e.status) == Status.rejected.value),
+        "forwarded": col(e.forwarded).is_(True),
+        "guided": col(e.status) == Status.guided.value,
+        "archived": col(e.status) == Status.archived.value,
+        "rejected": col(e.status) == Status.rejected.value,
+        "accepted": sa.and_(col(e.accepted_on).is_not(None), col(e.accepted_on) >= start, col(e.accepted_on) <= end),
         "resolved": resolved,
-        "resolved_on_time": sa.and_(resolved, e.decided_late.is_(False)),
-        "resolved_late": sa.and_(resolved, e.decided_late.is_(True)),
+        "resolved_on_time": sa.and_(resolved, col(e.decided_late).is_(False)),
+        "resolved_late": sa.and_(resolved, col(e.decided_late).is_(True)),
         "pending": pending,
         "pending_within_deadline": sa.and_(pending, ~overdue),
         "pending_overdue": overdue,
-        "withdrawn": e.status == Status.withdrawn.value,
-        "terminated": e.status == Status.terminated.value,
-        "many_signers": sa.and_(received, e.petitioner_count >= 2),
-        "mass": sa.and_(received, e.mass.is_(True)),
+        "withdrawn": col(e.status) == Status.withdrawn.value,
+        "terminated": col(e.status) == Status.terminated.value,
+        "many_signers": sa.and_(received, col(e.petitioner_count) >= 2),
+        "mass": sa.and_(received, col(e.mass).is_(True)),
     }
     for outcome in ("upheld", "partly_upheld", "rejected", "true", "partly_true", "false", "answered"):
-        cols[f"outcome_{outcome}"] = sa.and_(resolved, e.outcome == outcome)
+        cols[f"outcome_{outcome}"] = sa.and_(resolved, col(e.outcome) == outcome)
     assert set(cols) == set(CASE_INDICATORS)
     return {name: _count(cols[name]).label(name) for name in CASE_INDICATORS}  # in the order rows are read
 
@@ -156,16 +157,18 @@ def end_state_query(path: str, start: date, end: date, counted_to: date, as_of_s
     """The cases' state at `counted_to` (their latest step effective by then and recorded by the
     cut-off), those to handle in the period, grouped by place, kind and field, with every case
     indicator summed. Exposed for the benchmark (bench/report_bench.py)."""
-    latest = select(CaseStep.case_id, func.max(CaseStep.id).label("step_id")).where(CaseStep.on <= counted_to)
+    latest = (select(col(CaseStep.case_id), func.max(col(CaseStep.id)).label("step_id"))
+              .where(col(CaseStep.on) <= counted_to))
     if as_of_seq is not None:
-        latest = latest.where(or_(CaseStep.audit_seq.is_(None), CaseStep.audit_seq <= as_of_seq))
-    last = latest.group_by(CaseStep.case_id).subquery("last")
+        latest = latest.where(or_(col(CaseStep.audit_seq).is_(None), col(CaseStep.audit_seq) <= as_of_seq))
+    last = latest.group_by(col(CaseStep.case_id)).subquery("last")
     e = sa.orm.aliased(CaseStep, name="e")
-    in_period = or_(e.received_on >= start, e.ended_on.is_(None), e.ended_on >= start)
-    return (select(e.location_path, e.kind, e.field, *_case_indicator_columns(e, start, end, counted_to).values())
-            .join(last, last.c.step_id == e.id)
-            .where(e.location_path.startswith(path, autoescape=True), in_period)
-            .group_by(e.location_path, e.kind, e.field))
+    in_period = or_(col(e.received_on) >= start, col(e.ended_on).is_(None), col(e.ended_on) >= start)
+    indicators = _case_indicator_columns(e, start, end, counted_to).values()
+    return (select(col(e.location_path), col(e.kind), col(e.field), *indicators)
+            .join(last, last.c.step_id == col(e.id))
+            .where(col(e.location_path).startswith(path, autoescape=True), in_period)
+            .group_by(col(e.location_path), col(e.kind), col(e.field)))
 
 
 def _activity_queries(path: str, start: date, end: date, counted_to: date) -> list[tuple[str, sa.Select]]:
@@ -177,39 +180,44 @@ def _activity_queries(path: str, start: date, end: date, counted_to: date) -> li
     # period its due date falls in, once that day is over (by the period's end, or today)
     missed_by = min(end, counted_to - timedelta(days=1)) if counted_to <= end else end
     return [
-        ("dialogues_held", select(Dialogue.unit_path, func.count()).where(
-            Dialogue.unit_path.startswith(path, autoescape=True), Dialogue.held_on.is_not(None),
-            within(Dialogue.held_on)).group_by(Dialogue.unit_path)),
-        ("reception_sessions", select(ReceptionSession.org_path, func.count()).where(
-            ReceptionSession.org_path.startswith(path, autoescape=True), within(ReceptionSession.held_on))
-            .group_by(ReceptionSession.org_path)),
-        ("reception_visitors", select(ReceptionSession.org_path, func.coalesce(func.sum(ReceptionSession.visitors), 0))
-            .where(ReceptionSession.org_path.startswith(path, autoescape=True), within(ReceptionSession.held_on))
-            .group_by(ReceptionSession.org_path)),
-        ("commitments_kept", select(Dialogue.unit_path, func.count()).select_from(Commitment).join(
-            Dialogue, Dialogue.id == Commitment.dialogue_id).where(
-            Dialogue.unit_path.startswith(path, autoescape=True), Commitment.status == CommitmentStatus.done.value,
-            Commitment.done_on.is_not(None), within(Commitment.done_on), Commitment.done_on <= Commitment.due_on)
-            .group_by(Dialogue.unit_path)),
-        ("commitments_missed", select(Dialogue.unit_path, func.count()).select_from(Commitment).join(
-            Dialogue, Dialogue.id == Commitment.dialogue_id).where(
-            Dialogue.unit_path.startswith(path, autoescape=True), Commitment.status != CommitmentStatus.cancelled.value,
-            Commitment.due_on >= start, Commitment.due_on <= missed_by,
-            or_(Commitment.done_on.is_(None), Commitment.done_on > Commitment.due_on))
-            .group_by(Dialogue.unit_path)),
-        ("recommendations_issued", select(Recommendation.unit_path, func.count()).where(
-            Recommendation.unit_path.startswith(path, autoescape=True), within(Recommendation.issued_on))
-            .group_by(Recommendation.unit_path)),
-        ("recommendations_answered", select(Recommendation.unit_path, func.count()).where(
-            Recommendation.unit_path.startswith(path, autoescape=True), Recommendation.answered_on.is_not(None),
-            within(Recommendation.answered_on)).group_by(Recommendation.unit_path)),
-        ("obligations_missed", select(Case.location_path, func.count()).select_from(CaseObligation).join(
-            Case, Case.id == CaseObligation.case_id).where(
-            Case.location_path.startswith(path, autoescape=True), CaseObligation.due >= start,
-            CaseObligation.due <= missed_by,
-            or_(CaseObligation.done_on.is_(None), CaseObligation.done_on > CaseObligation.due),
-            or_(CaseObligation.cancelled_on.is_(None), CaseObligation.cancelled_on > CaseObligation.due))
-            .group_by(Case.location_path)),
+        ("dialogues_held", select(col(Dialogue.unit_path), func.count()).where(
+            col(Dialogue.unit_path).startswith(path, autoescape=True), col(Dialogue.held_on).is_not(None),
+            within(col(Dialogue.held_on))).group_by(col(Dialogue.unit_path))),
+        ("reception_sessions", select(col(ReceptionSession.org_path), func.count()).where(
+            col(ReceptionSession.org_path).startswith(path, autoescape=True), within(col(ReceptionSession.held_on)))
+            .group_by(col(ReceptionSession.org_path))),
+        ("reception_visitors", select(col(ReceptionSession.org_path),
+                                      func.coalesce(func.sum(col(ReceptionSession.visitors)), 0))
+            .where(col(ReceptionSession.org_path).startswith(path, autoescape=True),
+                   within(col(ReceptionSession.held_on)))
+            .group_by(col(ReceptionSession.org_path))),
+        ("commitments_kept", select(col(Dialogue.unit_path), func.count()).select_from(Commitment).join(
+            Dialogue, col(Dialogue.id) == col(Commitment.dialogue_id)).where(
+            col(Dialogue.unit_path).startswith(path, autoescape=True),
+            col(Commitment.status) == CommitmentStatus.done.value, col(Commitment.done_on).is_not(None),
+            within(col(Commitment.done_on)), col(Commitment.done_on) <= col(Commitment.due_on))
+            .group_by(col(Dialogue.unit_path))),
+        ("commitments_missed", select(col(Dialogue.unit_path), func.count()).select_from(Commitment).join(
+            Dialogue, col(Dialogue.id) == col(Commitment.dialogue_id)).where(
+            col(Dialogue.unit_path).startswith(path, autoescape=True),
+            col(Commitment.status) != CommitmentStatus.cancelled.value,
+            col(Commitment.due_on) >= start, col(Commitment.due_on) <= missed_by,
+            or_(col(Commitment.done_on).is_(None), col(Commitment.done_on) > col(Commitment.due_on)))
+            .group_by(col(Dialogue.unit_path))),
+        ("recommendations_issued", select(col(Recommendation.unit_path), func.count()).where(
+            col(Recommendation.unit_path).startswith(path, autoescape=True), within(col(Recommendation.issued_on)))
+            .group_by(col(Recommendation.unit_path))),
+        ("recommendations_answered", select(col(Recommendation.unit_path), func.count()).where(
+            col(Recommendation.unit_path).startswith(path, autoescape=True),
+            col(Recommendation.answered_on).is_not(None),
+            within(col(Recommendation.answered_on))).group_by(col(Recommendation.unit_path))),
+        ("obligations_missed", select(col(Case.location_path), func.count()).select_from(CaseObligation).join(
+            Case, col(Case.id) == col(CaseObligation.case_id)).where(
+            col(Case.location_path).startswith(path, autoescape=True), col(CaseObligation.due) >= start,
+            col(CaseObligation.due) <= missed_by,
+            or_(col(CaseObligation.done_on).is_(None), col(CaseObligation.done_on) > col(CaseObligation.due)),
+            or_(col(CaseObligation.cancelled_on).is_(None), col(CaseObligation.cancelled_on) > col(CaseObligation.due)))
+            .group_by(col(Case.location_path))),
     ]
 
 
@@ -245,8 +253,8 @@ class _Row:
 
 async def build(session: AsyncSession, params: ReportParams) -> ReportPublic:
     unit, period = params.unit, params.period
-    children = list((await session.execute(select(AdminUnit).where(AdminUnit.parent_code == unit.code)
-                                           .order_by(AdminUnit.code))).scalars())
+    children = list((await session.execute(select(AdminUnit).where(col(AdminUnit.parent_code) == unit.code)
+                                           .order_by(col(AdminUnit.code)))).scalars())
     by_path = {c.path: _Row(c.code, c.name, "child") for c in children}
     total, own = _Row(unit.code, unit.name, "total"), _Row(unit.code, unit.name, "own")
     memo: dict[str, tuple[_Row, _Row]] = {}
@@ -319,7 +327,7 @@ async def create_snapshot(session: AsyncSession, principal: Principal, data: Sna
     keeps, with its hash), digested, and audited in the same transaction. The audit event carries
     the digest and the head, so the trail itself proves what was frozen."""
     unit = await resolve_unit(session, principal, data.unit)
-    head = (await session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc())
+    head = (await session.execute(select(col(AuditEvent.seq), col(AuditEvent.hash)).order_by(col(AuditEvent.seq).desc())
                                   .limit(1))).first()
     head_seq, head_hash = (int(head[0]), str(head[1])) if head else (0, audit.GENESIS_HASH)
     report = await periodic_report(session, principal, period=data.period.value, year=data.year, index=data.index,
@@ -342,13 +350,13 @@ async def create_snapshot(session: AsyncSession, principal: Principal, data: Sna
 
 
 def snapshot_visible_clause(principal: Principal) -> Any:
-    return ReportSnapshot.unit_path.startswith(principal.jurisdiction_path, autoescape=True)
+    return col(ReportSnapshot.unit_path).startswith(principal.jurisdiction_path, autoescape=True)
 
 
 async def get_snapshot(session: AsyncSession, principal: Principal, snapshot_id: int) -> ReportSnapshot:
     if principal.role not in READERS:
         raise Forbidden(f"Role '{principal.role.value}' may not read periodic reports.")
-    snap = (await session.execute(select(ReportSnapshot).where(ReportSnapshot.id == snapshot_id,
+    snap = (await session.execute(select(ReportSnapshot).where(col(ReportSnapshot.id) == snapshot_id,
                                                                snapshot_visible_clause(principal)))
             ).scalar_one_or_none()
     if snap is None:
@@ -364,10 +372,10 @@ async def list_snapshots(session: AsyncSession, principal: Principal, *, unit: s
     stmt = select(ReportSnapshot).where(snapshot_visible_clause(principal))
     if unit is not None:
         target = await resolve_unit(session, principal, unit)
-        stmt = stmt.where(ReportSnapshot.unit_path.startswith(target.path, autoescape=True))
+        stmt = stmt.where(col(ReportSnapshot.unit_path).startswith(target.path, autoescape=True))
     if after_id is not None:
-        stmt = stmt.where(ReportSnapshot.id < after_id)
-    rows = (await session.execute(stmt.order_by(ReportSnapshot.id.desc()).limit(limit + 1))).scalars()
+        stmt = stmt.where(col(ReportSnapshot.id) < after_id)
+    rows = (await session.execute(stmt.order_by(col(ReportSnapshot.id).desc()).limit(limit + 1))).scalars()
     return [SnapshotSummaryPublic(**_summary_fields(s)) for s in rows]
 
 
@@ -375,9 +383,9 @@ async def verify_snapshot(session: AsyncSession, snap: ReportSnapshot) -> Snapsh
     """Whether the stored body still has its digest, the snapshot's audit event records that digest
     and head, and the audit chain verifies from its start up to the frozen head (streamed)."""
     body_ok = digest(snap.body) == snap.body_digest
-    event = (await session.execute(select(AuditEvent).where(AuditEvent.action == SNAPSHOT_ACTION,
-                                                            AuditEvent.entity == "report_snapshot",
-                                                            AuditEvent.entity_id == str(snap.id)))
+    event = (await session.execute(select(AuditEvent).where(col(AuditEvent.action) == SNAPSHOT_ACTION,
+                                                            col(AuditEvent.entity) == "report_snapshot",
+                                                            col(AuditEvent.entity_id) == str(snap.id)))
              ).scalar_one_or_none()
     changes = (event.changes or {}) if event is not None else {}
     event_ok = (event is not None and changes.get("body_digest") == snap.body_digest

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col as column_of
 
 from app.errors import unknown_reference
 from app.models.audit import AuditEvent
@@ -134,23 +135,25 @@ def _report_filters(stmt: Any, f: CaseFilters) -> Any:
     a count of the cases these select."""
     conds: list[Any] = []
     if f.open_on is not None:  # received by that day and not yet in a final status at its end
-        conds += [Case.received_on <= f.open_on, or_(Case.ended_on.is_(None), Case.ended_on > f.open_on)]
-    conds += _in_range(Case.ended_on, f.ended_from, f.ended_to)
-    conds += _in_range(Case.accepted_on, f.accepted_from, f.accepted_to)
-    conds += _in_range(Case.decided_on, f.decided_from, f.decided_to)
+        ended = column_of(Case.ended_on)
+        conds += [column_of(Case.received_on) <= f.open_on, or_(ended.is_(None), ended > f.open_on)]
+    conds += _in_range(column_of(Case.ended_on), f.ended_from, f.ended_to)
+    conds += _in_range(column_of(Case.accepted_on), f.accepted_from, f.accepted_to)
+    conds += _in_range(column_of(Case.decided_on), f.decided_from, f.decided_to)
     if f.accepted is not None:
-        conds.append(Case.accepted_on.is_not(None) if f.accepted else Case.accepted_on.is_(None))
+        conds.append(column_of(Case.accepted_on).is_not(None) if f.accepted else column_of(Case.accepted_on).is_(None))
     if f.decided_late is not None:
-        conds.append(Case.decided_late.is_(f.decided_late))
+        conds.append(column_of(Case.decided_late).is_(f.decided_late))
     if f.outcome is not None:
-        conds.append(Case.outcome == f.outcome)
+        conds.append(column_of(Case.outcome) == f.outcome)
     if f.forwarded is not None:
-        fwd = and_(Case.assigned_org_id.is_not(None), Case.assigned_org_id != Case.receiving_org_id)
+        assigned = column_of(Case.assigned_org_id)
+        fwd = and_(assigned.is_not(None), assigned != column_of(Case.receiving_org_id))
         conds.append(fwd if f.forwarded else ~fwd)
     if f.mass is not None:
-        conds.append(Case.mass.is_(f.mass))
+        conds.append(column_of(Case.mass).is_(f.mass))
     if f.signers_min is not None:
-        conds.append(Case.petitioner_count >= f.signers_min)
+        conds.append(column_of(Case.petitioner_count) >= f.signers_min)
     return stmt.where(*conds) if conds else stmt
 
 

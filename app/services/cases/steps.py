@@ -16,9 +16,9 @@ from app.models.reports import CaseStep
 from app.workflows.lifecycle import FINAL_STATUSES, Status
 
 
-def mark_end(case: Case, status_before: str, on: date) -> None:
+def mark_end(case: Case, status_before: object, on: date) -> None:
     """The day a case reaches a final status (from an open one) is its `ended_on`."""
-    if Status(case.status) in FINAL_STATUSES and Status(status_before) not in FINAL_STATUSES:
+    if Status(case.status) in FINAL_STATUSES and Status(str(status_before)) not in FINAL_STATUSES:
         case.ended_on = on
 
 

@@ -16,6 +16,7 @@ import json
 from datetime import date
 
 import sqlalchemy as sa
+
 from alembic import op
 
 revision = "0011_rep"
@@ -52,9 +53,6 @@ def _backfill_case_dates(bind: sa.Connection) -> None:
     last event day); decided_late from the decide event's `on_time`."""
     final = ", ".join(f"'{s}'" for s in _FINAL)
     bind.execute(sa.text(f"UPDATE case_file SET ended_on = last_event_on WHERE status IN ({final})"))
-    events = bind.execution_options(stream_results=True, yield_per=2000).execute(sa.text(
-        "SELECT case_id, action, from_status, to_status, changes FROM audit_event WHERE case_id IS NOT NULL AND "
-        f"(action = 'case.decide' OR to_status IN ({final})) ORDER BY seq"))
     ended: list[dict] = []
     late: list[dict] = []
 
@@ -66,41 +64,51 @@ def _backfill_case_dates(bind: sa.Connection) -> None:
             bind.execute(sa.text("UPDATE case_file SET decided_late = :l WHERE id = :i"), late)
             late.clear()
 
-    for case_id, action, from_status, to_status, changes in events:
-        ch = _changes(changes)
-        if action == "case.decide" and isinstance(ch.get("on_time"), bool):
-            late.append({"i": case_id, "l": not ch["on_time"]})
-        if to_status in _FINAL and from_status not in _FINAL and _day(ch.get("on")):
-            ended.append({"i": case_id, "d": _day(ch.get("on"))})
-        if len(ended) + len(late) >= 2000:
-            flush()
-    flush()
+    # in pages by seq (no server-side cursor: the migration's connection runs more statements)
+    query = sa.text("SELECT seq, case_id, action, from_status, to_status, changes FROM audit_event WHERE seq > :after "
+                    f"AND case_id IS NOT NULL AND (action = 'case.decide' OR to_status IN ({final})) "
+                    "ORDER BY seq LIMIT 5000")
+    after = 0
+    for _page in range(10**6):  # bounded: each page moves `after` forward
+        rows = bind.execute(query, {"after": after}).all()
+        if not rows:
+            break
+        for seq, case_id, action, from_status, to_status, changes in rows:
+            after = seq
+            ch = _changes(changes)
+            if action == "case.decide" and isinstance(ch.get("on_time"), bool):
+                late.append({"i": case_id, "l": not ch["on_time"]})
+            if to_status in _FINAL and from_status not in _FINAL and _day(ch.get("on")):
+                ended.append({"i": case_id, "d": _day(ch.get("on"))})
+        flush()
 
 
-_STEP_COLUMNS = ("case_id, \"on\", recorded_at, audit_seq, action, status, kind, field, location_path, holder_path, "
-                 "received_on, stage, due, accepted_on, decided_on, ended_on, forwarded, mass, petitioner_count, outcome, decided_late")
+_STEP_COLUMNS = ("case_id, \"on\", recorded_at, audit_seq, action, status, kind, field, location_path, "
+                 "holder_path, received_on, stage, due, accepted_on, decided_on, ended_on, forwarded, mass, "
+                 "petitioner_count, outcome, decided_late")
 
 
 def _backfill_steps(bind: sa.Connection) -> None:
     holder = "COALESCE(assigned_path, receiving_path)"
     fwd = "(assigned_org_id IS NOT NULL AND assigned_org_id <> receiving_org_id)"
-    insert = f"INSERT INTO case_step ({_STEP_COLUMNS}) "
-    # received, at receipt (ids grow with the day within a case: the statements run in this order)
-    bind.execute(sa.text(insert + "SELECT id, received_on, created_at, NULL, 'backfill_intake', 'received', kind, "
-                         "field, location_path, receiving_path, received_on, NULL, NULL, NULL, NULL, NULL, :f, mass, "
-                         "petitioner_count, "
-                         "NULL, NULL FROM case_file"), {"f": False})
-    bind.execute(sa.text(insert + f"SELECT id, accepted_on, created_at, NULL, 'backfill_accept', 'accepted', kind, field, "
-                         f"location_path, {holder}, received_on, NULL, NULL, accepted_on, NULL, NULL, {fwd}, mass, "
-                         "petitioner_count, NULL, NULL FROM case_file WHERE accepted_on IS NOT NULL"))
-    bind.execute(sa.text(insert + f"SELECT id, decided_on, created_at, NULL, 'backfill_decide', 'decided', kind, field, "
-                         f"location_path, {holder}, received_on, NULL, NULL, accepted_on, decided_on, NULL, {fwd}, "
-                         "mass, "
-                         "petitioner_count, outcome, decided_late FROM case_file WHERE decided_on IS NOT NULL"))
-    bind.execute(sa.text(insert + f"SELECT id, COALESCE(ended_on, last_event_on), updated_at, NULL, 'backfill', "
-                         f"status, kind, field, location_path, {holder}, received_on, stage, due, accepted_on, decided_on, "
-                         f"ended_on, {fwd}, "
-                         "mass, petitioner_count, outcome, decided_late FROM case_file"))
+    insert = f"INSERT INTO case_step ({_STEP_COLUMNS}) SELECT id, "
+    # one statement per step, in this order: within a case, ids grow with the day
+    steps = (
+        # (day, action, status, holder, stage, due, accepted_on, decided_on, ended_on, forwarded, outcome, late, where)
+        ("received_on", "'backfill_intake'", "'received'", "receiving_path", "NULL", "NULL", "NULL", "NULL", "NULL",
+         ":f", "NULL", "NULL", ""),
+        ("accepted_on", "'backfill_accept'", "'accepted'", holder, "NULL", "NULL", "accepted_on", "NULL", "NULL", fwd,
+         "NULL", "NULL", " WHERE accepted_on IS NOT NULL"),
+        ("decided_on", "'backfill_decide'", "'decided'", holder, "NULL", "NULL", "accepted_on", "decided_on", "NULL",
+         fwd, "outcome", "decided_late", " WHERE decided_on IS NOT NULL"),
+        ("COALESCE(ended_on, last_event_on)", "'backfill'", "status", holder, "stage", "due", "accepted_on",
+         "decided_on", "ended_on", fwd, "outcome", "decided_late", ""),
+    )
+    for day, action, status, hold, stage, due, accepted, decided, ended, forwarded, outcome, late, where in steps:
+        bind.execute(sa.text(
+            f"{insert}{day}, created_at, NULL, {action}, {status}, kind, field, location_path, {hold}, received_on, "
+            f"{stage}, {due}, {accepted}, {decided}, {ended}, {forwarded}, mass, petitioner_count, {outcome}, {late} "
+            f"FROM case_file{where}"), {"f": False} if ":f" in forwarded else {})
 
 
 def upgrade() -> None:

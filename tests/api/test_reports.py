@@ -404,11 +404,13 @@ async def test_a_snapshot_is_frozen_audited_immutable_and_verifiable(client, peo
                                     "chain_events_checked": snap["audit_head_seq"], "chain_first_bad_seq": None,
                                     "detail": None}
     # the freeze is in the audit trail, with the digest and the head
-    events = (await client.get("/api/v1/audit", params={"entity": "report_snapshot"},
-                               headers=world["admin"])).json()["items"]
+    events = (await client.get("/api/v1/audit", params={"entity": "report_snapshot"}, headers=sup)).json()["items"]
     mine = [e for e in events if e["entity_id"] == str(snap["id"])]
     assert mine and mine[0]["action"] == "report.snapshot"
     assert mine[0]["changes"]["body_digest"] == snap["body_digest"]
+    # a ward's supervisor sees neither the city's snapshot nor its event
+    ward_events = await client.get("/api/v1/audit", params={"entity": "report_snapshot"}, headers=world["hk_sup"])
+    assert ward_events.json()["items"] == []
 
     # work goes on: the snapshot stays as it was
     await client.post(CASES, json=case_body(received_on="2026-08-05"), headers=world["desks"]["00070"])

@@ -72,6 +72,7 @@ class ReportParams:
     period: periods.Period
     unit: AdminUnit
     counted_to: date
+    today: date
     as_of_seq: int
 
 
@@ -171,14 +172,14 @@ def end_state_query(path: str, start: date, end: date, counted_to: date, as_of_s
             .group_by(col(e.location_path), col(e.kind), col(e.field)))
 
 
-def _activity_queries(path: str, start: date, end: date, counted_to: date) -> list[tuple[str, sa.Select]]:
+def _activity_queries(path: str, start: date, end: date, today: date) -> list[tuple[str, sa.Select]]:
     """(indicator, grouped query of (place, n)) for the activities, by their own dates."""
     def within(col: Any) -> Any:
         return sa.and_(col >= start, col <= end)
 
     # a commitment or an obligation is missed once its due date has passed undone: counted in the
-    # period its due date falls in, once that day is over (by the period's end, or today)
-    missed_by = min(end, counted_to - timedelta(days=1)) if counted_to <= end else end
+    # period its due date falls in, once that day is over (so a closed period counts its last day's)
+    missed_by = min(end, today - timedelta(days=1))
     return [
         ("dialogues_held", select(col(Dialogue.unit_path), func.count()).where(
             col(Dialogue.unit_path).startswith(path, autoescape=True), col(Dialogue.held_on).is_not(None),
@@ -270,7 +271,7 @@ async def build(session: AsyncSession, params: ReportParams) -> ReportPublic:
         values = {name: int(n or 0) for name, n in zip(CASE_INDICATORS, counts, strict=True)}
         for row in rows_for(path):
             row.add_cases(kind, field, values)
-    for name, query in _activity_queries(unit.path, period.start, period.end, params.counted_to):
+    for name, query in _activity_queries(unit.path, period.start, period.end, params.today):
         for path, n in (await session.execute(query)).all():
             for row in rows_for(path):
                 row.activities[name] += int(n or 0)
@@ -292,7 +293,7 @@ async def periodic_report(session: AsyncSession, principal: Principal | None, *,
     head = await audit_head_seq(session)
     if as_of_seq is not None and as_of_seq > head:
         raise field_error(f"{where}.as_of_seq", f"the audit trail ends at event {head}")
-    params = ReportParams(period=the_period, unit=target, counted_to=counted_to,
+    params = ReportParams(period=the_period, unit=target, counted_to=counted_to, today=today,
                           as_of_seq=head if as_of_seq is None else as_of_seq)
     return await build(session, params)
 

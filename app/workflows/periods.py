@@ -32,8 +32,6 @@ class Basis(StrEnum):
 # how many periods of a kind a year has, and the months each covers (first month, number of months)
 _COUNT = {PeriodKind.month: 12, PeriodKind.quarter: 4, PeriodKind.half_year: 2, PeriodKind.nine_months: 1,
           PeriodKind.year: 1}
-_LABEL_VI = {PeriodKind.month: "Tháng", PeriodKind.quarter: "Quý", PeriodKind.half_year: "6 tháng",
-             PeriodKind.nine_months: "9 tháng", PeriodKind.year: "Năm"}
 
 
 class PeriodError(ValueError):
@@ -68,12 +66,6 @@ class Period:
         else:
             text = f"Năm {self.year}"
         return text + (" (kỳ số liệu thanh tra)" if self.basis == Basis.inspectorate else "")
-
-    @property
-    def slug(self) -> str:
-        """For file names: e.g. `2026-quarter-1`, `2026-year`."""
-        tail = "" if _COUNT[self.kind] == 1 else f"-{self.index}"
-        return f"{self.year}-{self.kind.value}{tail}" + ("-tt" if self.basis == Basis.inspectorate else "")
 
 
 def index_range(kind: PeriodKind) -> range:
@@ -120,6 +112,3 @@ def bounds(kind: PeriodKind, year: int, index: int | None = None, basis: Basis =
         end = date(year, last, 14)
     return Period(kind=kind, year=year, index=index, basis=basis, start=start, end=end)
 
-
-def label_vi(kind: PeriodKind) -> str:
-    return _LABEL_VI[PeriodKind(kind)]

@@ -118,8 +118,9 @@ async def list_cases(
     q: Annotated[str | None, Query(max_length=200, description="text; diacritics-insensitive")] = None,
     sort: Annotated[str, Query(pattern="^(-?received_on|-?due|-?id|-updated_at)$")] = "-received_on",
     limit: Limit = 50, cursor: Cursor = None,
-    open_on: Annotated[Day | None, Query(description="received by that day and not yet in a final status at its "
-                                                     "end (a report's carried over: the period's eve)")] = None,
+    pending_on: Annotated[Day | None, Query(description="received by that day, and neither decided nor in a final "
+                                                        "status at its end (a report's carried over: the period's "
+                                                        "eve)")] = None,
     ended_from: Annotated[Day | None, Query(description="reached a final status on or after")] = None,
     ended_to: Annotated[Day | None, Query(description="reached a final status on or before")] = None,
     accepted: Annotated[bool | None, Query(description="accepted (thụ lý) at some point, or never")] = None,
@@ -138,7 +139,7 @@ async def list_cases(
                               receiving_org=receiving_org, overdue=overdue, obligation_overdue=obligation_overdue,
                               due_before=due_before,
                               received_from=received_from, received_to=received_to, q=q, sort=sort,
-                              open_on=open_on, ended_from=ended_from, ended_to=ended_to, accepted=accepted,
+                              pending_on=pending_on, ended_from=ended_from, ended_to=ended_to, accepted=accepted,
                               accepted_from=accepted_from, accepted_to=accepted_to, decided_from=decided_from,
                               decided_to=decided_to, decided_late=decided_late,
                               outcome=outcome if outcome else None, forwarded=forwarded, mass=mass,

@@ -118,11 +118,17 @@ def _count(clause: Any) -> Any:
     return func.sum(sa.case((clause, 1), else_=0))
 
 
+def _still_to_handle(e: Any, start: date) -> Any:
+    """Neither ended (a final status) nor decided before `start`: still to handle on its eve."""
+    return sa.and_(or_(col(e.ended_on).is_(None), col(e.ended_on) >= start),
+                   or_(col(e.decided_on).is_(None), col(e.decided_on) >= start))
+
+
 def _case_indicator_columns(e: Any, start: date, end: date, counted_to: date) -> dict[str, Any]:
     """Each case indicator as a SUM over the cases' end states `e` (docs/reports.md defines them;
     this is the definition the documentation is written from)."""
     received = col(e.received_on) >= start
-    carried = sa.and_(col(e.received_on) < start, or_(col(e.ended_on).is_(None), col(e.ended_on) >= start))
+    carried = sa.and_(col(e.received_on) < start, _still_to_handle(e, start))
     resolved = sa.and_(col(e.decided_on).is_not(None), col(e.decided_on) >= start, col(e.decided_on) <= end)
     pending = col(e.status).in_(_PENDING)
     overdue = sa.and_(pending, overdue_condition(col(e.status), col(e.stage), col(e.due), counted_to))
@@ -164,7 +170,7 @@ def end_state_query(path: str, start: date, end: date, counted_to: date, as_of_s
         latest = latest.where(or_(col(CaseStep.audit_seq).is_(None), col(CaseStep.audit_seq) <= as_of_seq))
     last = latest.group_by(col(CaseStep.case_id)).subquery("last")
     e = sa.orm.aliased(CaseStep, name="e")
-    in_period = or_(col(e.received_on) >= start, col(e.ended_on).is_(None), col(e.ended_on) >= start)
+    in_period = or_(col(e.received_on) >= start, _still_to_handle(e, start))
     indicators = _case_indicator_columns(e, start, end, counted_to).values()
     return (select(col(e.location_path), col(e.kind), col(e.field), *indicators)
             .join(last, last.c.step_id == col(e.id))

@@ -175,14 +175,14 @@ async def _expected(cases: CaseList, start: date, end: date, running: bool) -> d
     before = _day(start - timedelta(days=1))
     received = dict(received_from=S, received_to=E)
     ended = dict(ended_from=S, ended_to=E)
-    carried = await cases(open_on=before)
+    carried = await cases(pending_on=before)
     new = await cases(**received)
     out: dict[str, list] = {"carried_over": carried, "received": new, "total": carried + new}
     for status in ("guided", "archived", "rejected", "withdrawn", "terminated"):
         out[status] = await cases(status=status, **ended)
     archived_ids = {c["id"] for c in out["archived"]}
     out["processable"] = [c for c in out["total"] if c["id"] not in archived_ids]
-    out["within_competence"] = (await cases(open_on=before, accepted_to=E) + await cases(**received, accepted_to=E)
+    out["within_competence"] = (await cases(pending_on=before, accepted_to=E) + await cases(**received, accepted_to=E)
                                 + out["rejected"])
     out["accepted"] = await cases(accepted_from=S, accepted_to=E)
     decided = dict(decided_from=S, decided_to=E)
@@ -194,7 +194,7 @@ async def _expected(cases: CaseList, start: date, end: date, running: bool) -> d
     out["many_signers"] = await cases(**received, signers_min=2)
     out["mass"] = await cases(**received, mass="true")
     if running:
-        out["forwarded"] = await cases(open_on=before, forwarded="true") + await cases(**received, forwarded="true")
+        out["forwarded"] = await cases(pending_on=before, forwarded="true") + await cases(**received, forwarded="true")
         out["pending"] = await cases(status=list(PENDING))
         out["pending_overdue"] = await cases(status=list(PENDING), overdue="true")
         overdue_ids = {c["id"] for c in out["pending_overdue"]}
@@ -222,6 +222,15 @@ async def test_every_number_equals_the_case_list_with_the_equivalent_filters(cli
     for period, index, start, end in PERIODS:
         await _reconcile(client, world["sup"], period, index, start, end)
     await _generated_data_reaches_every_indicator(client, world)
+    # what was pending at the end of a closed period is what the next one carries over
+    for (kind, i, year), (nxt, j, next_year) in ((("quarter", 2, 2026), ("quarter", 3, 2026)),
+                                                 (("year", 1, 2025), ("year", 1, 2026)),
+                                                 (("month", 3, 2026), ("month", 4, 2026))):
+        ended = await _report(client, world["sup"], period=kind, year=year, index=i, unit="01")
+        after = await _report(client, world["sup"], period=nxt, year=next_year, index=j, unit="01")
+        assert ended["total"]["cases"]["pending"] == after["total"]["cases"]["carried_over"] > 0
+        for a, b in zip(ended["children"], after["children"], strict=True):
+            assert a["cases"]["pending"] == b["cases"]["carried_over"]
     await _list_filters_agree_with_each_unit_kind_and_field(client, world)
     await _inspectorate_basis(client, world)
 

@@ -35,7 +35,7 @@ class CaseFilters:
     q: str | None = None
     sort: str = "-received_on"
     # the equivalents of the periodic reports' indicators (docs/reports.md)
-    open_on: date | None = None
+    pending_on: date | None = None
     ended_from: date | None = None
     ended_to: date | None = None
     accepted: bool | None = None
@@ -134,9 +134,10 @@ def _report_filters(stmt: Any, f: CaseFilters) -> Any:
     """The filters a periodic report's numbers correspond to (docs/reports.md): each indicator is
     a count of the cases these select."""
     conds: list[Any] = []
-    if f.open_on is not None:  # received by that day and not yet in a final status at its end
-        ended = column_of(Case.ended_on)
-        conds += [column_of(Case.received_on) <= f.open_on, or_(ended.is_(None), ended > f.open_on)]
+    if f.pending_on is not None:  # received by that day, and neither decided nor ended by its end
+        day, ended, decided = f.pending_on, column_of(Case.ended_on), column_of(Case.decided_on)
+        conds += [column_of(Case.received_on) <= day, or_(ended.is_(None), ended > day),
+                  or_(decided.is_(None), decided > day)]
     conds += _in_range(column_of(Case.ended_on), f.ended_from, f.ended_to)
     conds += _in_range(column_of(Case.accepted_on), f.accepted_from, f.accepted_to)
     conds += _in_range(column_of(Case.decided_on), f.decided_from, f.decided_to)

@@ -1,4 +1,4 @@
-"""`petitions`: serve, migrate, seed, users, audit, demo data."""
+"""`petitions`: serve, migrate, seed, users, audit, reports, demo data."""
 from __future__ import annotations
 
 import asyncio
@@ -22,6 +22,8 @@ cli.add_typer(users_cli, name="users")
 cli.add_typer(audit_cli, name="audit")
 api_keys_cli = typer.Typer(help="Manage API keys of client systems (Open311).", no_args_is_help=True)
 cli.add_typer(api_keys_cli, name="api-keys")
+reports_cli = typer.Typer(help="Periodic reports (Quy chế 2387 Art 24).", no_args_is_help=True)
+cli.add_typer(reports_cli, name="reports")
 idempotency_cli = typer.Typer(help="Stored Idempotency-Key responses.", no_args_is_help=True)
 cli.add_typer(idempotency_cli, name="idempotency")
 
@@ -212,6 +214,52 @@ def audit_head() -> None:
     typer.echo(json.dumps(h))
 
 
+@reports_cli.command("export")
+def reports_export(
+    period: Annotated[str, typer.Option("--period", help="month | quarter | half_year | nine_months | year")],
+    year: Annotated[int, typer.Option("--year")],
+    out: Annotated[str, typer.Option("--out", help="file to write")],
+    index: Annotated[int | None, typer.Option("--index", help="month 1-12, quarter 1-4, half 1-2")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="administrative unit code; default the city")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="json | csv | xlsx")] = "xlsx",
+    basis: Annotated[str, typer.Option("--basis", help="calendar | inspectorate")] = "calendar",
+    as_of_seq: Annotated[int | None, typer.Option("--as-of-seq", help="count only changes recorded up to this "
+                                                                      "audit event")] = None,
+    today: Annotated[str | None, typer.Option("--today", help="business date (YYYY-MM-DD); default today "
+                                                              "in Hanoi")] = None,
+) -> None:
+    """Write a periodic report to a file: the same bytes as GET /api/v1/reports/periodic."""
+    from datetime import date as date_
+    from pathlib import Path
+
+    from app.errors import DomainError
+    from app.models.reports import ReportFormat
+    from app.services import report_export
+    from app.services.reports import periodic_report
+    from app.workflows.calendar import business_today
+    from app.workflows.periods import Basis, PeriodKind
+
+    try:
+        kind, the_format, the_basis = PeriodKind(period), ReportFormat(fmt), Basis(basis)
+        day = date_.fromisoformat(today) if today else business_today()
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+    async def _run(session: Any) -> bytes:
+        report = await periodic_report(session, None, period=kind.value, year=year, index=index,
+                                       basis=the_basis.value, unit=unit, today=day, as_of_seq=as_of_seq)
+        return report_export.render(report, the_format)
+
+    try:
+        data = _with_session(_run, read_only=True)
+    except DomainError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    Path(out).write_bytes(data)
+    typer.echo(f"wrote {out} ({len(data)} bytes)")
+
+
 @idempotency_cli.command("purge")
 def idempotency_purge() -> None:
     """Delete the stored responses older than IDEMPOTENCY_TTL_HOURS (they are no longer replayed)."""
@@ -258,3 +306,7 @@ def api_keys_create(
         raise typer.Exit(1) from None
     typer.echo(f"created API key {row.id} ({row.prefix}…) for {organisation.code}: {row.name}")
     typer.echo(key)
+
+
+if __name__ == "__main__":  # `python -m app.cli ...`
+    main()

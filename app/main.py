@@ -27,6 +27,7 @@ from app.routers import (
     public,
     reception,
     reference,
+    reports,
     routing,
     supervision,
     users,
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         app.include_router(module.router)
     app.include_router(supervision.router)  # overview, recommendations
     app.include_router(supervision.alerts_router)  # alerts (Quy chế 2387 Art 23)
+    app.include_router(reports.router)  # periodic reports (Quy chế 2387 Art 24, issue 9)
     app.state.error_edges = {open311.PREFIX + "/": open311.error_for}
     problem_openapi = app.openapi
     # replacing app.openapi is FastAPI's documented way to extend the document; its stubs call it a method

@@ -16,10 +16,11 @@ from app.models.dialogues import (
 )
 from app.models.obligations import CaseObligation
 from app.models.reference import AdminUnit, Organization
+from app.models.reports import CaseStep, ReportSnapshot
 from app.models.supervision import Recommendation
 from app.models.users import User
 
-__all__ = ["AdminUnit", "ApiKey", "AuditEvent", "CalendarOverride", "Case", "CaseObligation", "Commitment",
-           "DeadlineSetting", "Dialogue", "DialogueCase", "IdempotencyRecord", "Organization", "Petitioner",
-           "ReceptionSession", "ReceptionSessionCase", "Recommendation", "RoutingRule", "User", "VoterMeeting",
-           "VoterMeetingCase"]
+__all__ = ["AdminUnit", "ApiKey", "AuditEvent", "CalendarOverride", "Case", "CaseObligation", "CaseStep",
+           "Commitment", "DeadlineSetting", "Dialogue", "DialogueCase", "IdempotencyRecord", "Organization",
+           "Petitioner", "ReceptionSession", "ReceptionSessionCase", "Recommendation", "ReportSnapshot", "RoutingRule",
+           "User", "VoterMeeting", "VoterMeetingCase"]

@@ -48,6 +48,7 @@ class AuditEntity(StrEnum):
     reception_session = "reception_session"
     voter_meeting = "voter_meeting"
     duplicate_hint = "duplicate_hint"
+    report_snapshot = "report_snapshot"
     user = "user"
     organization = "organization"
     unit = "unit"

@@ -122,6 +122,10 @@ class Case(SQLModel, table=True):
     accepted_on: date | None = None
     decided_on: date | None = None
     closed_on: date | None = None
+    # reports (docs/reports.md): the day the case reached a final status, and whether its decision
+    # came after the due date then in force
+    ended_on: date | None = None
+    decided_late: bool | None = None
     outcome: str | None = Field(default=None, max_length=32)
     outcome_summary: str | None = Field(default=None, sa_type=sa.Text)
     # Quy chế 2387 Art 23: flagged urgent by the `flag_urgent` transition (app/services/alerts.py)
@@ -135,12 +139,17 @@ class Case(SQLModel, table=True):
     updated_at: datetime = ts_field()
 
 
+def overdue_condition(status: Any, stage: Any, due: Any, today: Any) -> sa.ColumnElement[bool]:
+    """app/workflows/overdue.py's definition as SQL over any columns holding a case's status,
+    stage and due date (the case itself, or its dated history for reports): a running status, a
+    running stage with a due date, and `today` (a date or a date column) after it."""
+    return sa.and_(status.in_(sorted(RUNNING_STATUSES)), stage.is_not(None), due.is_not(None), due < today)
+
+
 def overdue_clause(today: date) -> sa.ColumnElement[bool]:
     """app/workflows/overdue.py's definition as SQL (lists, supervision and reports use this one):
     a running status, a running stage with a due date, and today after it."""
-    return sa.and_(col(Case.status).in_(sorted(RUNNING_STATUSES)), col(Case.stage).is_not(None),
-                   col(Case.due).is_not(None),
-                   col(Case.due) < today)
+    return overdue_condition(col(Case.status), col(Case.stage), col(Case.due), today)
 
 
 class Petitioner(SQLModel, table=True):

@@ -46,6 +46,7 @@ from app.workflows.roles import Role
 
 router = APIRouter(route_class=InputRoute, prefix="/api/v1/cases", tags=["cases"], responses=problem_responses(401))
 Desk = Annotated[Principal, Depends(RequireRole(Role.reception, Role.handler))]
+_OUTCOMES = "|".join(dict.fromkeys(o for outcomes in lc.OUTCOMES.values() for o in outcomes))
 
 _DESCRIPTIONS = {403: "Your role or organisation may not act on this case",
                  404: "No such case in your jurisdiction (its existence is not revealed)",
@@ -117,12 +118,32 @@ async def list_cases(
     q: Annotated[str | None, Query(max_length=200, description="text; diacritics-insensitive")] = None,
     sort: Annotated[str, Query(pattern="^(-?received_on|-?due|-?id|-updated_at)$")] = "-received_on",
     limit: Limit = 50, cursor: Cursor = None,
+    pending_on: Annotated[Day | None, Query(description="received by that day, and neither decided nor in a final "
+                                                        "status at its end (a report's carried over: the period's "
+                                                        "eve)")] = None,
+    ended_from: Annotated[Day | None, Query(description="reached a final status on or after")] = None,
+    ended_to: Annotated[Day | None, Query(description="reached a final status on or before")] = None,
+    accepted: Annotated[bool | None, Query(description="accepted (thụ lý) at some point, or never")] = None,
+    accepted_from: Day | None = None,
+    accepted_to: Day | None = None,
+    decided_from: Annotated[Day | None, Query(description="decision, conclusion or answer on or after")] = None,
+    decided_to: Day | None = None,
+    decided_late: Annotated[bool | None, Query(description="decided after the due date then in force")] = None,
+    outcome: Annotated[str | None, Query(pattern=f"^({_OUTCOMES})$", description="the decision's outcome")] = None,
+    forwarded: Annotated[bool | None, Query(description="held by another organisation than the receiving one")] = None,
+    mass: Annotated[bool | None, Query(description="mass petitions (5 or more petitioners)")] = None,
+    signers_min: Annotated[int | None, Query(ge=1, le=100000, description="at least this many petitioners")] = None,
 ) -> Page[CasePublic]:
     filters = svc.CaseFilters(status=[s.value for s in status] if status else None, kind=kind.value if kind else None,
                               field=field.value if field else None, unit=unit, assigned_org=assigned_org,
                               receiving_org=receiving_org, overdue=overdue, obligation_overdue=obligation_overdue,
                               due_before=due_before,
-                              received_from=received_from, received_to=received_to, q=q, sort=sort)
+                              received_from=received_from, received_to=received_to, q=q, sort=sort,
+                              pending_on=pending_on, ended_from=ended_from, ended_to=ended_to, accepted=accepted,
+                              accepted_from=accepted_from, accepted_to=accepted_to, decided_from=decided_from,
+                              decided_to=decided_to, decided_late=decided_late,
+                              outcome=outcome if outcome else None, forwarded=forwarded, mass=mass,
+                              signers_min=signers_min)
     after = _case_cursor(decode_cursor(cursor, 2), sort)
     rows, nxt = await svc.list_cases(session, principal, filters, t, limit=limit, after=after)
     orgs = svc.OrgCache(session)

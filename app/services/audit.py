@@ -84,6 +84,15 @@ def _forget_on_rollback(session: Session, _previous_transaction: Any) -> None:
 # (docs/decisions/0090-audit-append-at-commit.md). A write and its events still commit together
 # or not at all: the events are rows of the same transaction, and a failed commit loses both.
 _PENDING = "audit_pending"
+_ATTACHED = "audit_attached"
+
+
+def attach(session: AsyncSession | Session, ev: AuditEvent, row: Any) -> None:
+    """Insert `row` (which has an `audit_seq` column) when `ev` joins the chain, with `audit_seq`
+    set to the event's seq: a record tied to its event (the case's dated history, reports). If the
+    event's transaction or savepoint rolls back, the row is dropped with it."""
+    sync = session.sync_session if isinstance(session, AsyncSession) else session
+    sync.info.setdefault(_ATTACHED, []).append((ev, row))
 
 
 def _current_txn(session: Session) -> Any:
@@ -111,12 +120,17 @@ def _drop_rolled_back(session: Session, previous_transaction: Any) -> None:
         return previous_transaction.parent is None  # the whole transaction rolled back
 
     queue[:] = [(ev, txn) for ev, txn in queue if not undone(txn)]
+    kept = {id(ev) for ev, _txn in queue}
+    attached = session.info.get(_ATTACHED)
+    if attached:
+        attached[:] = [(ev, row) for ev, row in attached if id(ev) in kept]
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_pending(session: Session, transaction: Any) -> None:
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
+        session.info.pop(_ATTACHED, None)
 
 
 @event.listens_for(Session, "before_commit")
@@ -142,6 +156,10 @@ def _append_pending(session: Session) -> None:
         ev.seq, ev.at, ev.prev_hash = seq, at, prev
         ev.hash = prev = compute_hash(ev)
     session.add_all(events)
+    attached = session.info.pop(_ATTACHED, None) or []
+    for ev, row in attached:  # rows tied to their event: they learn its seq now, and go in with it
+        row.audit_seq = ev.seq
+        session.add(row)
     session.flush()
 
 
@@ -195,24 +213,27 @@ async def head(session: AsyncSession) -> dict[str, Any] | None:
     return {"seq": row.seq, "hash": row.hash, "at": _iso(row.at)}
 
 
-async def _stream(session: AsyncSession, batch: int) -> AsyncIterator[AuditEvent]:
+async def _stream(session: AsyncSession, batch: int, upto: int | None = None) -> AsyncIterator[AuditEvent]:
     stmt = select(AuditEvent).order_by(col(AuditEvent.seq)).execution_options(yield_per=batch)
+    if upto is not None:
+        stmt = stmt.where(col(AuditEvent.seq) <= upto)
     result = await session.stream_scalars(stmt)
     async for ev in result:
         yield ev
 
 
 async def verify(session: AsyncSession, *, batch: int = 1000,
-                 expect_head: tuple[int, str] | None = None) -> AuditVerifyPublic:
+                 expect_head: tuple[int, str] | None = None, upto: int | None = None) -> AuditVerifyPublic:
     """Recompute the chain in seq order, streaming (constant memory); name the first bad event.
 
     `expect_head` — a (seq, hash) kept outside the database (`petitions audit head`) — also
-    catches removal of the newest events, which a chain alone cannot reveal."""
+    catches removal of the newest events, which a chain alone cannot reveal. `upto`: check only
+    the events up to that seq (a report snapshot's frozen head)."""
     prev_hash = GENESIS_HASH
     expected_seq = 1
     checked = 0
     last_seq, last_hash = None, None
-    async for ev in _stream(session, batch):
+    async for ev in _stream(session, batch, upto):
         reason = None
         if expect_head is not None and ev.seq == expect_head[0] and ev.hash != expect_head[1]:
             return AuditVerifyPublic(ok=False, events_checked=checked, first_bad_seq=ev.seq, head_seq=last_seq,

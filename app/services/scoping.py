@@ -3,7 +3,8 @@
 The audit trail is scoped for every role, admins included (docs/decisions/0015-audit-scope.md):
 - an event about a case: whoever may see the case (its location, receiving or holding
   organisation's unit is in their jurisdiction), as for the case itself;
-- an event about a dialogue, commitment, recommendation, reception session or voter meeting:
+- an event about a dialogue, commitment, recommendation, reception session, voter meeting or report
+  snapshot:
   whoever may see that record by its own rule (its unit's or its organisation's path), whether or
   not the event names a case;
 - an event about a user, an organisation or a unit: admins whose jurisdiction contains that
@@ -33,8 +34,9 @@ def supervised_records_clauses(principal: Principal) -> list[ColumnElement[bool]
     rule as its own endpoints (its unit's or its organisation's path). One `entity_id IN (subquery)`
     per entity, so the whole scope stays one SQL statement (decision 0068)."""
     from app.models.dialogues import Commitment, Dialogue, ReceptionSession, VoterMeeting
+    from app.models.reports import ReportSnapshot
     from app.models.supervision import Recommendation
-    from app.services import dialogues, reception, recommendations, voter_meetings
+    from app.services import dialogues, reception, recommendations, reports, voter_meetings
 
     records = (
         ("dialogue", Dialogue.id, dialogues.visible_clause(principal)),
@@ -42,6 +44,7 @@ def supervised_records_clauses(principal: Principal) -> list[ColumnElement[bool]
         ("recommendation", Recommendation.id, recommendations.visible_clause_rec(principal)),
         ("reception_session", ReceptionSession.id, reception.visible_clause(principal)),
         ("voter_meeting", VoterMeeting.id, voter_meetings.visible_clause(principal)),
+        ("report_snapshot", ReportSnapshot.id, reports.snapshot_visible_clause(principal)),
     )
     return [and_(col(AuditEvent.entity) == entity, col(AuditEvent.entity_id).in_(select(cast(pk,
                                                                                              String)).where(visible)))

@@ -29,7 +29,7 @@ from app.models.cases import (
 from app.models.reference import AdminUnit, Organization
 from app.security import Principal
 from app.services import audit
-from app.services.cases import obligations
+from app.services.cases import obligations, steps
 from app.services.cases.common import (
     EARLIEST_DATE,
     IntakeResult,
@@ -272,8 +272,8 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
                                and parent.kind == Kind.denunciation.value, receiver_kind=org.kind)
     # The petitioners are written by the next flush (a later query's, or the commit's), in the same transaction.
     # The audit event names no petitioner: the trail is readable by supervisors.
-    await audit.record(session, actor=principal, action=audit_action, entity="case", entity_id=case.id,
-                       case_id=case.id, to_status=case.status, changes={
+    event = await audit.record(session, actor=principal, action=audit_action, entity="case", entity_id=case.id,
+                               case_id=case.id, to_status=case.status, changes={
                            "kind": case.kind, "channel": case.channel, "received_on": case.received_on,
                            "title": case.title, "field": case.field, "location_unit_code": case.location_unit_code,
                            "receiving_org": org.code, "petitioner_count": count, "anonymous": case.anonymous,
@@ -282,6 +282,7 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
                            "due_rule": case.due_rule, "filing_late": filing_late, **started,
                            **({"decision_received_on": case.decision_received_on} if case.decision_received_on else {}),
                            **({"filing_obstacle_days": case.filing_obstacle_days} if obstacle else {})})
+    await steps.record_step(session, case, "intake", received_on, event)  # reports: the dated history
     dups = []
     if check_duplicates and data.petitioners:
         dups = await find_possible_duplicates(session, principal, exclude_id=case.id, petitioners=data.petitioners,

@@ -34,6 +34,20 @@ class CaseFilters:
     received_to: date | None = None
     q: str | None = None
     sort: str = "-received_on"
+    # the equivalents of the periodic reports' indicators (docs/reports.md)
+    pending_on: date | None = None
+    ended_from: date | None = None
+    ended_to: date | None = None
+    accepted: bool | None = None
+    accepted_from: date | None = None
+    accepted_to: date | None = None
+    decided_from: date | None = None
+    decided_to: date | None = None
+    decided_late: bool | None = None
+    outcome: str | None = None
+    forwarded: bool | None = None
+    mass: bool | None = None
+    signers_min: int | None = None
 
 
 # sort parameter -> (Case column, descending)
@@ -79,6 +93,7 @@ async def list_cases(session: AsyncSession, principal: Principal, f: CaseFilters
         stmt = stmt.where(col(Case.received_on) >= f.received_from)
     if f.received_to:
         stmt = stmt.where(col(Case.received_on) <= f.received_to)
+    stmt = _report_filters(stmt, f)
     if f.q:
         for term in fold(f.q).split()[:8]:
             stmt = stmt.where(col(Case.search_text).contains(term, autoescape=True))
@@ -108,6 +123,43 @@ async def list_cases(session: AsyncSession, principal: Principal, f: CaseFilters
         key = getattr(last, sort_name)
         nxt = [key.isoformat() if hasattr(key, "isoformat") else key, last.id]
     return rows[:limit], nxt
+
+
+def _in_range(column: Any, start: date | None, end: date | None) -> list[Any]:
+    out = []
+    if start is not None:
+        out.append(column >= start)
+    if end is not None:
+        out.append(column <= end)
+    return out
+
+
+def _report_filters(stmt: Any, f: CaseFilters) -> Any:
+    """The filters a periodic report's numbers correspond to (docs/reports.md): each indicator is
+    a count of the cases these select."""
+    conds: list[Any] = []
+    if f.pending_on is not None:  # received by that day, and neither decided nor ended by its end
+        day, ended, decided = f.pending_on, col(Case.ended_on), col(Case.decided_on)
+        conds += [col(Case.received_on) <= day, or_(ended.is_(None), ended > day),
+                  or_(decided.is_(None), decided > day)]
+    conds += _in_range(col(Case.ended_on), f.ended_from, f.ended_to)
+    conds += _in_range(col(Case.accepted_on), f.accepted_from, f.accepted_to)
+    conds += _in_range(col(Case.decided_on), f.decided_from, f.decided_to)
+    if f.accepted is not None:
+        conds.append(col(Case.accepted_on).is_not(None) if f.accepted else col(Case.accepted_on).is_(None))
+    if f.decided_late is not None:
+        conds.append(col(Case.decided_late).is_(f.decided_late))
+    if f.outcome is not None:
+        conds.append(col(Case.outcome) == f.outcome)
+    if f.forwarded is not None:
+        assigned = col(Case.assigned_org_id)
+        fwd = and_(assigned.is_not(None), assigned != col(Case.receiving_org_id))
+        conds.append(fwd if f.forwarded else ~fwd)
+    if f.mass is not None:
+        conds.append(col(Case.mass).is_(f.mass))
+    if f.signers_min is not None:
+        conds.append(col(Case.petitioner_count) >= f.signers_min)
+    return stmt.where(*conds) if conds else stmt
 
 
 async def history(session: AsyncSession, case: Case, *, limit: int, after_seq: int | None) -> list[AuditEvent]:

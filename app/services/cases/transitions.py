@@ -31,7 +31,7 @@ from app.models.cases import (
 from app.models.reference import Organization
 from app.security import Principal
 from app.services import audit
-from app.services.cases import obligations
+from app.services.cases import obligations, steps
 from app.services.cases.common import (
     IntakeResult,
     TransitionResult,
@@ -95,8 +95,9 @@ async def update(session: AsyncSession, principal: Principal, case: Case, data: 
     case.version += 1
     case.updated_at = utcnow()
     await session.flush()
-    await audit.record(session, actor=principal, action="case.update", entity="case", entity_id=case.id,
-                       case_id=case.id, changes=changes)
+    event = await audit.record(session, actor=principal, action="case.update", entity="case", entity_id=case.id,
+                               case_id=case.id, changes=changes)
+    await steps.record_step(session, case, "update", clock.today, event)
     return case
 
 
@@ -148,6 +149,7 @@ async def transition(session: AsyncSession, principal: Principal, case: Case, da
     await _apply_clock(ctx)
     if action.to_status is not None:
         case.status = action.to_status.value
+    steps.mark_end(case, before_status, on)
     changes = ctx.changes
     for k in ("due", "stage"):
         if getattr(case, k) != before[k]:
@@ -156,9 +158,10 @@ async def transition(session: AsyncSession, principal: Principal, case: Case, da
     case.version += 1
     case.updated_at = utcnow()
     # No flush of its own: the next flush (a later query's, or the commit's) writes the case.
-    await audit.record(session, actor=principal, action=f"case.{action.name}", entity="case", entity_id=case.id,
-                       case_id=case.id, from_status=before_status, to_status=case.status,
-                       changes={"on": on, **changes}, reason=data.reason)
+    event = await audit.record(session, actor=principal, action=f"case.{action.name}", entity="case",
+                               entity_id=case.id, case_id=case.id, from_status=before_status,
+                               to_status=case.status, changes={"on": on, **changes}, reason=data.reason)
+    await steps.record_step(session, case, action.name, on, event)  # reports: the dated history
     return TransitionResult(case=case, opened=opened)
 
 
@@ -355,6 +358,7 @@ async def _decide(ctx: ActionContext) -> None:
     case.decided_on = ctx.on
     ctx.changes["outcome"] = data.outcome
     ctx.changes["on_time"] = case.due is None or ctx.on <= case.due
+    case.decided_late = not ctx.changes["on_time"]
 
 
 async def _close(ctx: ActionContext) -> None:
@@ -488,6 +492,7 @@ async def split(session: AsyncSession, principal: Principal, case: Case, data: C
     case.version += 1
     case.updated_at = utcnow()
     await session.flush()
-    await audit.record(session, actor=principal, action="case.split", entity="case", entity_id=case.id,
-                       case_id=case.id, changes=changes, reason=data.reason)
+    event = await audit.record(session, actor=principal, action="case.split", entity="case", entity_id=case.id,
+                               case_id=case.id, changes=changes, reason=data.reason)
+    await steps.record_step(session, case, "split", clock.today, event)
     return case, opened

@@ -89,6 +89,7 @@ async def service_runs(url: str, today: date, runs: int) -> tuple[list[tuple[str
     """The report as the service computes it: its statements, its timings, its XLSX timings and
     the heap peak of one call."""
     from sqlalchemy import event, select
+    from sqlmodel import col
 
     from app.config import Settings
     from app.db import Database
@@ -108,7 +109,7 @@ async def service_runs(url: str, today: date, runs: int) -> tuple[list[tuple[str
             seen.append((statement, tuple(parameters)))
 
     async with db.sessionmaker() as s, s.begin():
-        user = (await s.execute(select(User).where(User.username == "demo.gs.hdnd-01"))).scalar_one()
+        user = (await s.execute(select(User).where(col(User.username) == "demo.gs.hdnd-01"))).scalar_one()
         principal = await load_principal(s, user)
 
     async def once():
@@ -133,6 +134,7 @@ async def service_runs(url: str, today: date, runs: int) -> tuple[list[tuple[str
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     await db.dispose()
+    assert report is not None
     tot = report.total.cases
     summary = {"children": len(report.children), "received": tot.received, "carried_over": tot.carried_over,
                "resolved": tot.resolved, "pending_overdue": tot.pending_overdue}

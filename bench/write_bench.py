@@ -490,10 +490,10 @@ async def run(args) -> tuple[list[Result], str]:
                     parts.setdefault(name, []).append(await measured(url, pid, drive(
                         name, n, c, call, warmup=warm if rnd == 0 else 0)))
             for _rnd in range(rounds):
-                for name, call, pid, n in (("service accept", accept, svc_pid, per_accept),
+                for name, call2, pid, n in (("service accept", accept, svc_pid, per_accept),
                                            ("baseline accept", b_accept, base_pid, per_accept)):
                     n = min(n, len(created) - 1, len(made) - 1)
-                    parts.setdefault(name, []).append(await measured(url, pid, drive(name, n, c, call)))
+                    parts.setdefault(name, []).append(await measured(url, pid, drive(name, n, c, call2)))
 
             # identity reads: a denunciation held by the reader's organisation, read by its handler
             # through the second process, alone and while 32 clients run transitions on the first

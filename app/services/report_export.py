@@ -144,7 +144,9 @@ def to_xlsx(report: ReportPublic) -> bytes:
         for col, text in enumerate(["Đơn vị", label, *(HEADINGS_VI[n] for n in CASE_INDICATORS)], start=1):
             sheet.cell(row=4, column=col, value=text).font = Font(bold=True)
         r = 5
-        for row in rows:
+        # the unit as a whole (each unit's breakdown is in the JSON and the CSV): a few rows, not
+        # units × kinds × fields of them, keeps the workbook small and quick to write
+        for row in (report.total,):
             names = KIND_VI if groups == "by_kind" else FIELD_VI
             for key, ind in getattr(row, groups).items():
                 sheet.cell(row=r, column=1, value=_row_name(row))

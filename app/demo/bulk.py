@@ -45,7 +45,7 @@ from sqlmodel import col
 
 from app.db import Database
 from app.models.audit import AuditEvent
-from app.models.cases import Case, Petitioner, RoutingRule
+from app.models.cases import Case, CaseSearch, Petitioner, RoutingRule
 from app.models.dialogues import Dialogue, DialogueCase
 from app.models.obligations import CaseObligation
 from app.models.reference import AdminUnit, Organization
@@ -54,7 +54,7 @@ from app.services import audit
 # What the demo writes, in foreign-key order. A new table the case service writes (a case
 # history, a search table) is one more entry here, and, if the service looks it up while
 # loading, one more index in MemorySession._INDEXED.
-TABLES: tuple[type[Any], ...] = (Case, Petitioner, CaseObligation, Dialogue, DialogueCase, AuditEvent)
+TABLES: tuple[type[Any], ...] = (Case, CaseSearch, Petitioner, CaseObligation, Dialogue, DialogueCase, AuditEvent)
 _BY_TABLE: dict[str, Any] = {m.__table__.name: m for m in TABLES}
 # Tables whose integer primary key the database would assign (SERIAL / INTEGER PRIMARY KEY).
 _SERIAL = {name for name, m in _BY_TABLE.items()
@@ -171,7 +171,7 @@ class MemorySession:
     the simple WHERE clauses the service uses (=, IN, IS, prefix, AND/OR, one inner join)."""
 
     # (table, column) pairs a look-up may start from, and how
-    _INDEXED = {("case_file", "id"), ("case_file", "code"), ("petitioner", "case_id"),
+    _INDEXED = {("case_file", "id"), ("case_file", "code"), ("petitioner", "case_id"), ("case_search", "case_id"),
                 ("case_obligation", "case_id"), ("dialogue_case", "case_id"), ("dialogue_case", "dialogue_id"),
                 ("dialogue", "id"), ("organization", "id"), ("organization", "code"), ("admin_unit", "code")}
     _SMALL = {"organization", "admin_unit", "routing_rule"}  # scanned whole when no index applies
@@ -216,7 +216,7 @@ class MemorySession:
             elif isinstance(obj, DialogueCase):
                 self._dialogue_cases[obj.dialogue_id].append(obj)
                 self._by_case["dialogue_case"][obj.case_id].append(obj)
-            elif isinstance(obj, Petitioner | CaseObligation):
+            elif isinstance(obj, Petitioner | CaseObligation | CaseSearch):
                 self._by_case[name][obj.case_id].append(obj)
 
     async def get(self, model: type[Any], key: Any) -> Any:
@@ -228,6 +228,9 @@ class MemorySession:
             return self._known_case(key)
         if model is Dialogue:
             return self._dialogues.get(key)
+        if model is CaseSearch:
+            rows = self._lookup("case_search", "case_id", key)
+            return rows[0] if rows else None
         raise UnsupportedStatement(f"get({model.__name__})")
 
     async def execute(self, stmt: Any, params: Any = None) -> _Result:
@@ -285,7 +288,7 @@ class MemorySession:
                 return [case]
             case = self._known_case(value)
             return [case] if case is not None else []
-        if table in ("petitioner", "case_obligation", "dialogue_case") and column == "case_id":
+        if table in ("petitioner", "case_obligation", "dialogue_case", "case_search") and column == "case_id":
             if value not in self._cases:
                 raise UnsupportedStatement(f"rows of case {value}, which is not in memory")
             return list(self._by_case[table].get(value, ()))

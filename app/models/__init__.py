@@ -4,7 +4,15 @@ Importing this package registers every table on `SQLModel.metadata` (Alembic rea
 from app.models import base  # noqa: F401  (naming convention first)
 from app.models.api_keys import ApiKey
 from app.models.audit import AuditEvent
-from app.models.cases import CalendarOverride, Case, DeadlineSetting, IdempotencyRecord, Petitioner, RoutingRule
+from app.models.cases import (
+    CalendarOverride,
+    Case,
+    CaseSearch,
+    DeadlineSetting,
+    IdempotencyRecord,
+    Petitioner,
+    RoutingRule,
+)
 from app.models.dialogues import (
     Commitment,
     Dialogue,
@@ -19,7 +27,7 @@ from app.models.reference import AdminUnit, Organization
 from app.models.supervision import Recommendation
 from app.models.users import User
 
-__all__ = ["AdminUnit", "ApiKey", "AuditEvent", "CalendarOverride", "Case", "CaseObligation", "Commitment",
-           "DeadlineSetting", "Dialogue", "DialogueCase", "IdempotencyRecord", "Organization", "Petitioner",
-           "ReceptionSession", "ReceptionSessionCase", "Recommendation", "RoutingRule", "User", "VoterMeeting",
-           "VoterMeetingCase"]
+__all__ = ["AdminUnit", "ApiKey", "AuditEvent", "CalendarOverride", "Case", "CaseObligation", "CaseSearch",
+           "Commitment", "DeadlineSetting", "Dialogue", "DialogueCase", "IdempotencyRecord", "Organization",
+           "Petitioner", "ReceptionSession", "ReceptionSessionCase", "Recommendation", "RoutingRule", "User",
+           "VoterMeeting", "VoterMeetingCase"]

@@ -22,6 +22,7 @@ from app.errors import (
 )
 from app.models.cases import (
     Case,
+    CaseSearch,
     LocationResolutionPublic,
     Petitioner,
     PetitionerCreate,
@@ -186,6 +187,17 @@ def _as_input(petitioners: list[Petitioner]) -> list[PetitionerCreate]:
 
 def _search_text(case: Case) -> str:
     return fold(" ".join(filter(None, [case.code, case.title, case.content, case.respondent])))
+
+
+async def write_search_text(session: AsyncSession, case: Case) -> None:
+    """Keep the case's row of `case_search` (what `q` searches) in step with its code, title,
+    content and respondent; written only when the text changes."""
+    text = _search_text(case)
+    row = await session.get(CaseSearch, case.id)
+    if row is None:
+        session.add(CaseSearch(case_id=case.id, text=text))
+    elif row.text != text:
+        row.text = text
 
 
 def _start_stage(case: Case, clock: Clock, stage: Stage, start: date) -> None:

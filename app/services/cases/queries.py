@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import unknown_reference
 from app.models.audit import AuditEvent
-from app.models.cases import Case, overdue_clause
+from app.models.cases import Case, CaseSearch, overdue_clause
 from app.models.obligations import case_has_overdue_obligation
 from app.models.reference import AdminUnit, Organization
 from app.security import Principal
@@ -77,8 +77,10 @@ async def list_cases(session: AsyncSession, principal: Principal, f: CaseFilters
     if f.received_to:
         stmt = stmt.where(Case.received_on <= f.received_to)
     if f.q:
-        for term in fold(f.q).split()[:8]:
-            stmt = stmt.where(Case.search_text.contains(term, autoescape=True))
+        terms = fold(f.q).split()[:8]
+        if terms:
+            stmt = stmt.join(CaseSearch, CaseSearch.case_id == Case.id).where(
+                *(CaseSearch.text.contains(term, autoescape=True) for term in terms))
     col, desc = SORTS[f.sort]
     if col is Case.due:
         stmt = stmt.where(Case.due.is_not(None))  # a due-date order lists cases with a running clock

@@ -239,7 +239,10 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--today", default="2026-11-27", help="the demo's business date (fixed: same data every run)")
     ap.add_argument("--out", help="rewrite the load_bench block of this markdown file")
+    ap.add_argument("--block", default="load_bench", help="the block's name (load_bench_bulk: the bulk comparison)")
     args = ap.parse_args()
+    global BEGIN, END
+    BEGIN, END = f"<!-- {args.block}:begin -->", f"<!-- {args.block}:end -->"
     args.argv = sys.argv[1:]
     info = machine()
     results = []

@@ -32,8 +32,8 @@ Demo users are created by the users service (`app.services.users.create_user`), 
 Fast: many cases per transaction, one Clock, organisations and actors cached, no duplicate search
 at intake; and with `bulk=True` (the CLI's default) the same service calls run over an in-memory
 session and their rows are copied in bulk every batch (app/demo/bulk.py: the same rows, a test
-proves it, without SQLAlchemy's unit of work). Every case the demo logs itself gets the one PIN it prints; split parts and round-2
-cases, which the service opens, get their own random PINs.
+proves it, without SQLAlchemy's unit of work). Every case the demo logs itself gets the one PIN
+it prints; split parts and round-2 cases, which the service opens, get their own random PINs.
 """
 from __future__ import annotations
 

@@ -193,9 +193,12 @@ async def write_search_text(session: AsyncSession, case: Case) -> None:
     """Keep the case's row of `case_search` (what `q` searches) in step with its code, title,
     content and respondent; written only when the text changes."""
     text = _search_text(case)
-    row = await session.get(CaseSearch, case.id)
+    case_id = case.id
+    if case_id is None:  # pragma: no cover - callers flush the case first
+        raise RuntimeError("write_search_text needs a flushed case")
+    row = await session.get(CaseSearch, case_id)
     if row is None:
-        session.add(CaseSearch(case_id=case.id, text=text))
+        session.add(CaseSearch(case_id=case_id, text=text))
     elif row.text != text:
         row.text = text
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import sqlmodel
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -79,8 +80,8 @@ async def list_cases(session: AsyncSession, principal: Principal, f: CaseFilters
     if f.q:
         terms = fold(f.q).split()[:8]
         if terms:
-            stmt = stmt.join(CaseSearch, CaseSearch.case_id == Case.id).where(
-                *(CaseSearch.text.contains(term, autoescape=True) for term in terms))
+            stmt = stmt.join(CaseSearch, sqlmodel.col(CaseSearch.case_id) == sqlmodel.col(Case.id)).where(
+                *(sqlmodel.col(CaseSearch.text).contains(term, autoescape=True) for term in terms))
     col, desc = SORTS[f.sort]
     if col is Case.due:
         stmt = stmt.where(Case.due.is_not(None))  # a due-date order lists cases with a running clock

@@ -12,6 +12,7 @@ and the hashing.
 
     python bench/load_bench.py                          # the default targets (~15 min on 2 cores)
     python bench/load_bench.py --targets pg:2000 sqlite:1000
+    python bench/load_bench.py --targets pg:5000 pg+bulk:5000 pg+bulk:50000   # the bulk path beside the per-case one
     python bench/load_bench.py --out docs/performance.md   # also rewrite the results block there
 
 PostgreSQL: --pg-url (default postgresql+asyncpg://postgres@127.0.0.1:5432), the database
@@ -44,7 +45,7 @@ def _proc_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def _child(url: str, cases: int, seed: int, batch: int, today: date) -> dict:
+async def _child(url: str, cases: int, seed: int, batch: int, today: date, bulk: bool = False) -> dict:
     from sqlalchemy import event, text
 
     from app.config import Settings
@@ -69,7 +70,7 @@ async def _child(url: str, cases: int, seed: int, batch: int, today: date) -> di
                 pids_before[pid] = _proc_cpu(pid)
     rates: list[tuple[int, float]] = []
     cpu0 = time.process_time()
-    report = await load_demo(db, cases=cases, seed=seed, batch=batch, today=today,
+    report = await load_demo(db, cases=cases, seed=seed, batch=batch, today=today, bulk=bulk,
                              progress=lambda r: rates.append((r.cases, r.seconds)))
     cpu = time.process_time() - cpu0
     server_cpu = None
@@ -163,9 +164,12 @@ def _fresh(kind: str, pg_server: str, tmp: Path) -> str:
 
 
 def run_target(kind: str, cases: int, *, pg_server: str, seed: int, batch: int, today: str, tmp: Path) -> dict:
+    kind, _, path = kind.partition("+")  # pg+bulk: the bulk path (app/demo/bulk.py), else case by case
+    bulk = path == "bulk"
     url = _fresh(kind, pg_server, tmp)
     loads: list[float] = []
-    child = subprocess.Popen([sys.executable, __file__, "--child", url, str(cases), str(seed), str(batch), today],
+    child = subprocess.Popen([sys.executable, __file__, "--child", url, str(cases), str(seed), str(batch), today,
+                              "1" if bulk else "0"],
                              cwd=ROOT, env=_env(url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     while child.poll() is None:  # the machine's 1-minute load average while the load runs
         loads.append(os.getloadavg()[0])
@@ -179,7 +183,7 @@ def run_target(kind: str, cases: int, *, pg_server: str, seed: int, batch: int, 
     verify = _petitions(url, "audit", "verify")
     result["verify_s"] = time.perf_counter() - t
     result["verify"] = json.loads(verify.stdout.strip().splitlines()[-1])
-    result["target"] = f"{'PostgreSQL' if kind == 'pg' else 'SQLite'} {cases:,}"
+    result["target"] = f"{'PostgreSQL' if kind == 'pg' else 'SQLite'} {cases:,}" + (", bulk path" if bulk else "")
     return result
 
 
@@ -222,19 +226,23 @@ def markdown(results: list[dict], info: dict, args) -> str:
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         url, cases, seed, batch, today = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+        bulk = len(sys.argv) > 7 and sys.argv[7] == "1"
         sys.path.insert(0, str(ROOT))
-        print(json.dumps(asyncio.run(_child(url, cases, seed, batch, date.fromisoformat(today)))))
+        print(json.dumps(asyncio.run(_child(url, cases, seed, batch, date.fromisoformat(today), bulk))))
         return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--targets", nargs="+", default=["pg:10000", "pg:100000", "sqlite:10000"],
-                    help="kind:cases, kind pg or sqlite")
+                    help="kind:cases, kind pg or sqlite, or pg+bulk / sqlite+bulk for the bulk path")
     ap.add_argument("--pg-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432",
                     help="server URL without a database name")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--today", default="2026-11-27", help="the demo's business date (fixed: same data every run)")
     ap.add_argument("--out", help="rewrite the load_bench block of this markdown file")
+    ap.add_argument("--block", default="load_bench", help="the block's name (load_bench_bulk: the bulk comparison)")
     args = ap.parse_args()
+    global BEGIN, END
+    BEGIN, END = f"<!-- {args.block}:begin -->", f"<!-- {args.block}:end -->"
     args.argv = sys.argv[1:]
     info = machine()
     results = []

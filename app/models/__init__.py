@@ -4,7 +4,15 @@ Importing this package registers every table on `SQLModel.metadata` (Alembic rea
 from app.models import base  # noqa: F401  (naming convention first)
 from app.models.api_keys import ApiKey
 from app.models.audit import AuditEvent
-from app.models.cases import CalendarOverride, Case, DeadlineSetting, IdempotencyRecord, Petitioner, RoutingRule
+from app.models.cases import (
+    CalendarOverride,
+    Case,
+    CaseSearch,
+    DeadlineSetting,
+    IdempotencyRecord,
+    Petitioner,
+    RoutingRule,
+)
 from app.models.dialogues import (
     Commitment,
     Dialogue,
@@ -20,7 +28,7 @@ from app.models.reports import CaseStep, ReportSnapshot
 from app.models.supervision import Recommendation
 from app.models.users import User
 
-__all__ = ["AdminUnit", "ApiKey", "AuditEvent", "CalendarOverride", "Case", "CaseObligation", "CaseStep",
+__all__ = ["AdminUnit", "ApiKey", "AuditEvent", "CalendarOverride", "Case", "CaseObligation", "CaseSearch", "CaseStep",
            "Commitment", "DeadlineSetting", "Dialogue", "DialogueCase", "IdempotencyRecord", "Organization",
            "Petitioner", "ReceptionSession", "ReceptionSessionCase", "Recommendation", "ReportSnapshot", "RoutingRule",
            "User", "VoterMeeting", "VoterMeetingCase"]

@@ -132,7 +132,6 @@ class Case(SQLModel, table=True):
     urgent: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     urgent_reason: str | None = Field(default=None, max_length=16)
     last_event_on: date
-    search_text: str = Field(default="", sa_type=sa.Text)
     version: int = 1
     created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = ts_field()
@@ -150,6 +149,17 @@ def overdue_clause(today: date) -> sa.ColumnElement[bool]:
     """app/workflows/overdue.py's definition as SQL (lists, supervision and reports use this one):
     a running status, a running stage with a due date, and today after it."""
     return overdue_condition(col(Case.status), col(Case.stage), col(Case.due), today)
+
+
+class CaseSearch(SQLModel, table=True):
+    """The folded text the case list's `q` searches (code, title, content, respondent), one row per
+    case, kept out of `case_file` so that a transition's UPDATE neither copies it nor touches its
+    trigram index: only a change of the text itself writes here (decision 0096)."""
+
+    __tablename__ = "case_search"
+
+    case_id: int = Field(primary_key=True, foreign_key="case_file.id", sa_column_kwargs={"autoincrement": False})
+    text: str = Field(default="", sa_type=sa.Text)
 
 
 class Petitioner(SQLModel, table=True):

@@ -149,18 +149,37 @@ def _append_pending(session: Session) -> None:
     # write lock (app/db.py).
     last = session.execute(select(col(AuditEvent.seq), col(AuditEvent.hash)).order_by(col(AuditEvent.seq).desc())
                            .limit(1)).first()
-    seq, prev = (last[0], last[1]) if last else (0, GENESIS_HASH)
-    at = utcnow()
+    seal(events, (last[0], last[1]) if last else (0, GENESIS_HASH), utcnow())
+    session.add_all(events)
+    for row in take_attached(session):
+        session.add(row)
+    session.flush()
+
+
+def seal(events: list[AuditEvent], head: tuple[int, str], at: datetime) -> tuple[int, str]:
+    """Number, time and hash `events` in order after the chain's `head` (seq, hash); the new head.
+    The one place an event joins the chain (the commit hook above, and the demo's bulk path)."""
+    seq, prev = head
     for ev in events:
         seq += 1
         ev.seq, ev.at, ev.prev_hash = seq, at, prev
         ev.hash = prev = compute_hash(ev)
-    session.add_all(events)
-    attached = session.info.pop(_ATTACHED, None) or []
-    for ev, row in attached:  # rows tied to their event: they learn its seq now, and go in with it
+    return seq, prev
+
+
+def take_pending(session: Any) -> list[AuditEvent]:
+    """Remove and return the events `session` has recorded and not appended (oldest first)."""
+    queue = session.info.pop(_PENDING, None) or []
+    return [ev for ev, _txn in queue]
+
+
+def take_attached(session: Any) -> list[Any]:
+    """Remove and return the rows attached to sealed events, each given its event's seq."""
+    rows = []
+    for ev, row in session.info.pop(_ATTACHED, None) or []:
         row.audit_seq = ev.seq
-        session.add(row)
-    session.flush()
+        rows.append(row)
+    return rows
 
 
 async def record(
@@ -213,16 +232,27 @@ async def head(session: AsyncSession) -> dict[str, Any] | None:
     return {"seq": row.seq, "hash": row.hash, "at": _iso(row.at)}
 
 
-async def _stream(session: AsyncSession, batch: int, upto: int | None = None) -> AsyncIterator[AuditEvent]:
-    stmt = select(AuditEvent).order_by(col(AuditEvent.seq)).execution_options(yield_per=batch)
-    if upto is not None:
-        stmt = stmt.where(col(AuditEvent.seq) <= upto)
-    result = await session.stream_scalars(stmt)
-    async for ev in result:
-        yield ev
+_COLUMNS = [AuditEvent.__table__.c[name] for name in (*_HASHED_FIELDS, "hash")]  # type: ignore[attr-defined]
 
 
-async def verify(session: AsyncSession, *, batch: int = 1000,
+async def _stream(session: AsyncSession, batch: int, upto: int | None = None) -> AsyncIterator[Any]:
+    """The events in seq order as plain rows (attribute access, no ORM objects), in keyset batches
+    of `batch`: memory stays flat whatever the chain's length, on both databases, and each batch
+    is one short indexed range scan of the primary key."""
+    after = 0
+    while True:
+        stmt = select(*_COLUMNS).where(_COLUMNS[0] > after)
+        if upto is not None:
+            stmt = stmt.where(_COLUMNS[0] <= upto)
+        rows = (await session.execute(stmt.order_by(_COLUMNS[0]).limit(batch))).all()
+        for row in rows:
+            yield row
+        if len(rows) < batch:
+            return
+        after = rows[-1].seq
+
+
+async def verify(session: AsyncSession, *, batch: int = 5000,
                  expect_head: tuple[int, str] | None = None, upto: int | None = None) -> AuditVerifyPublic:
     """Recompute the chain in seq order, streaming (constant memory); name the first bad event.
 
@@ -252,7 +282,6 @@ async def verify(session: AsyncSession, *, batch: int = 1000,
         prev_hash = ev.hash
         expected_seq += 1
         last_seq, last_hash = ev.seq, ev.hash
-        session.expunge(ev)
     if expect_head is not None:
         seq, hsh = expect_head
         if last_seq is None or last_seq < seq:

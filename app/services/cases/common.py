@@ -23,6 +23,7 @@ from app.errors import (
 )
 from app.models.cases import (
     Case,
+    CaseSearch,
     LocationResolutionPublic,
     Petitioner,
     PetitionerCreate,
@@ -184,6 +185,20 @@ def _as_input(petitioners: list[Petitioner]) -> list[PetitionerCreate]:
 
 def _search_text(case: Case) -> str:
     return fold(" ".join(filter(None, [case.code, case.title, case.content, case.respondent])))
+
+
+async def write_search_text(session: AsyncSession, case: Case) -> None:
+    """Keep the case's row of `case_search` (what `q` searches) in step with its code, title,
+    content and respondent; written only when the text changes."""
+    text = _search_text(case)
+    case_id = case.id
+    if case_id is None:  # pragma: no cover - callers flush the case first
+        raise RuntimeError("write_search_text needs a flushed case")
+    row = await session.get(CaseSearch, case_id)
+    if row is None:
+        session.add(CaseSearch(case_id=case_id, text=text))
+    elif row.text != text:
+        row.text = text
 
 
 def _start_stage(case: Case, clock: Clock, stage: Stage, start: date) -> None:

@@ -35,12 +35,12 @@ from app.services.cases.common import (
     IntakeResult,
     _org_by_code_memo,
     _pin_and_hash,
-    _search_text,
     _start_stage,
     _unit,
     _visible_or_422,
     identity_protected,
     new_tracking_code,
+    write_search_text,
 )
 from app.services.clock import Clock
 from app.services.reference import org_path
@@ -258,9 +258,9 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
             break
     else:  # pragma: no cover - 31^6 codes a year per kind
         raise Unavailable("Could not allocate a tracking code; try again.")
-    case.search_text = _search_text(case)
     session.add(case)
     await session.flush()
+    await write_search_text(session, case)
     for i, p in enumerate(data.petitioners):
         session.add(Petitioner(case_id=case.id, position=i, full_name=p.full_name, id_number=p.id_number,
                                phone=p.phone, address=p.address, email=str(p.email) if p.email else None,

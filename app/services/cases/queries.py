@@ -11,7 +11,7 @@ from sqlmodel import col
 
 from app.errors import unknown_reference
 from app.models.audit import AuditEvent
-from app.models.cases import Case, overdue_clause
+from app.models.cases import Case, CaseSearch, overdue_clause
 from app.models.obligations import case_has_overdue_obligation
 from app.models.reference import AdminUnit, Organization
 from app.security import Principal
@@ -95,8 +95,10 @@ async def list_cases(session: AsyncSession, principal: Principal, f: CaseFilters
         stmt = stmt.where(col(Case.received_on) <= f.received_to)
     stmt = _report_filters(stmt, f)
     if f.q:
-        for term in fold(f.q).split()[:8]:
-            stmt = stmt.where(col(Case.search_text).contains(term, autoescape=True))
+        terms = fold(f.q).split()[:8]
+        if terms:
+            stmt = stmt.join(CaseSearch, col(CaseSearch.case_id) == col(Case.id)).where(
+                *(col(CaseSearch.text).contains(term, autoescape=True) for term in terms))
     sort_name, desc = SORTS[f.sort]
     sort_col = col(getattr(Case, sort_name))
     if sort_name == "due":

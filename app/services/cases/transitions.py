@@ -39,7 +39,6 @@ from app.services.cases.common import (
     _conflict,
     _org_by_code,
     _require_actor,
-    _search_text,
     _start_intake_stage,
     _start_stage,
     _stop_clock,
@@ -50,6 +49,7 @@ from app.services.cases.common import (
     identity_protected,
     load_petitioners,
     protect_identity,
+    write_search_text,
 )
 from app.services.cases.intake import _check_decision_date, _filing_late, intake
 from app.services.cases.withdrawal import apply_withdrawal
@@ -91,7 +91,7 @@ async def update(session: AsyncSession, principal: Principal, case: Case, data: 
         case.filing_late = _filing_late(clock.calendar, case)
     if not changes:
         return case
-    case.search_text = _search_text(case)
+    await write_search_text(session, case)
     case.version += 1
     case.updated_at = utcnow()
     await session.flush()
@@ -469,7 +469,7 @@ async def split(session: AsyncSession, principal: Principal, case: Case, data: C
     if first.field and first.field.value != case.field:
         changes["field"] = {"from": case.field, "to": first.field.value}
         case.field = first.field.value
-    case.search_text = _search_text(case)
+    await write_search_text(session, case)
     petitioners = await load_petitioners(session, case.id)
     receiving = await session.get(Organization, case.receiving_org_id)
     opened = []

@@ -1,0 +1,525 @@
+"""The demo's bulk path: the case service's own functions, run over an in-memory unit of work,
+with the rows they make written in bulk (COPY on PostgreSQL, executemany on SQLite).
+
+Why this shape (docs/decisions/0095-demo-bulk-path.md): the demo loader is CPU-bound in Python,
+and 40-45 % of that is SQLAlchemy's unit of work flushing one case at a time. The rules are not
+the cost. So the bulk path keeps every rule where it is — `app.services.cases.intake`,
+`.transition`, `.split`, the dialogue service, `app.services.audit.record` (the chain, hashed by
+`canonical_bytes`/`compute_hash`) — and replaces only the session under them by `MemorySession`:
+`add` and `flush` keep the objects (and hand out ids the way the database would, in insertion
+order from the table's current maximum), `get` and `execute` answer the few look-ups those
+functions make from what is in memory. A statement it does not understand raises
+`UnsupportedStatement` instead of guessing, so the bulk path fails loudly rather than writing
+different rows. Every `batch` cases, `BulkWriter.write` copies the new rows into the database
+in one transaction, table by table in `TABLES` order (one more table is one more entry there).
+
+tests/test_demo_bulk.py loads the same seed both ways into two databases and compares every
+table row by row, on SQLite and PostgreSQL.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from enum import Enum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.dml import Update
+from sqlalchemy.sql.elements import (
+    BinaryExpression,
+    BindParameter,
+    BooleanClauseList,
+    ColumnClause,
+    False_,
+    Grouping,
+    Null,
+    True_,
+    UnaryExpression,
+)
+from sqlalchemy.sql.selectable import Select
+from sqlmodel import col
+
+from app.db import Database
+from app.models.audit import AuditEvent
+from app.models.base import utcnow
+from app.models.cases import Case, CaseSearch, Petitioner, RoutingRule
+from app.models.dialogues import Dialogue, DialogueCase
+from app.models.obligations import CaseObligation
+from app.models.reference import AdminUnit, Organization
+from app.models.reports import CaseStep
+from app.services import audit
+
+# What the demo writes, in foreign-key order. A new table the case service writes (a case
+# history, a search table) is one more entry here, and, if the service looks it up while
+# loading, one more index in MemorySession._INDEXED.
+TABLES: tuple[type[Any], ...] = (Case, CaseSearch, Petitioner, CaseObligation, Dialogue, DialogueCase, AuditEvent,
+                                 CaseStep)
+_BY_TABLE: dict[str, Any] = {m.__table__.name: m for m in TABLES}
+# Tables whose integer primary key the database would assign (SERIAL / INTEGER PRIMARY KEY).
+_SERIAL = {name for name, m in _BY_TABLE.items()
+           if len(m.__table__.primary_key.columns) == 1 and name != "audit_event"
+           and list(m.__table__.primary_key.columns)[0].autoincrement is not False}
+
+
+_ONE_TRANSACTION = object()  # the in-memory session's one, never-ending transaction
+
+
+class UnsupportedStatement(NotImplementedError):
+    """The in-memory session was asked something it cannot answer exactly from memory."""
+
+
+class _Result:
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self._rows = rows
+
+    def scalars(self) -> Iterator[Any]:
+        return iter([r[0] for r in self._rows])
+
+    def scalar_one_or_none(self) -> Any:
+        if len(self._rows) > 1:
+            raise UnsupportedStatement("more than one row for scalar_one_or_none")
+        return self._rows[0][0] if self._rows else None
+
+    def scalar(self) -> Any:
+        return self._rows[0][0] if self._rows else None
+
+    def first(self) -> tuple[Any, ...] | None:
+        return self._rows[0] if self._rows else None
+
+    def all(self) -> list[tuple[Any, ...]]:
+        return list(self._rows)
+
+
+def _unescape(value: str, escape: str | None) -> str:
+    if not escape:
+        return value
+    out, i = [], 0
+    while i < len(value):
+        if value[i] == escape and i + 1 < len(value):
+            out.append(value[i + 1])
+            i += 2
+        else:
+            out.append(value[i])
+            i += 1
+    return "".join(out)
+
+
+_COMPARE = {
+    operators.eq: lambda a, b: a is not None and b is not None and a == b,
+    operators.ne: lambda a, b: a is not None and b is not None and a != b,
+    operators.lt: lambda a, b: a is not None and b is not None and a < b,
+    operators.le: lambda a, b: a is not None and b is not None and a <= b,
+    operators.gt: lambda a, b: a is not None and b is not None and a > b,
+    operators.ge: lambda a, b: a is not None and b is not None and a >= b,
+    operators.is_: lambda a, b: a is b or a == b,
+    operators.is_not: lambda a, b: not (a is b or a == b),
+    operators.in_op: lambda a, b: a is not None and a in b,
+    operators.not_in_op: lambda a, b: a is not None and a not in b,
+}
+
+
+def _value(expr: Any, row: dict[str, Any]) -> Any:
+    if isinstance(expr, BindParameter):
+        return expr.effective_value
+    if isinstance(expr, ColumnClause) or isinstance(getattr(expr, "table", None), sa.Table):
+        obj = row.get(expr.table.name)
+        if obj is None:
+            raise UnsupportedStatement(f"column of {expr.table.name} outside the statement's tables")
+        value = getattr(obj, expr.key)
+        return value.value if isinstance(value, Enum) else value
+    if isinstance(expr, Null):
+        return None
+    if isinstance(expr, True_):
+        return True
+    if isinstance(expr, False_):
+        return False
+    if isinstance(expr, Grouping):
+        return _value(expr.element, row)
+    raise UnsupportedStatement(f"expression {type(expr).__name__}")
+
+
+def _holds(expr: Any, row: dict[str, Any]) -> bool:
+    if isinstance(expr, BooleanClauseList):
+        parts = (_holds(c, row) for c in expr.clauses)
+        if expr.operator is operators.and_:
+            return all(parts)
+        if expr.operator is operators.or_:
+            return any(parts)
+        raise UnsupportedStatement(f"boolean operator {expr.operator}")
+    if isinstance(expr, Grouping):
+        return _holds(expr.element, row)
+    if isinstance(expr, BinaryExpression):
+        left = _value(expr.left, row)
+        if expr.operator is operators.startswith_op:
+            prefix = _unescape(_value(expr.right, row), expr.modifiers.get("escape"))
+            return left is not None and left.startswith(prefix)
+        compare = _COMPARE.get(expr.operator)
+        if compare is None:
+            raise UnsupportedStatement(f"operator {expr.operator}")
+        right = _value(expr.right, row)
+        if expr.operator in (operators.in_op, operators.not_in_op):
+            right = {v.value if isinstance(v, Enum) else v for v in right}
+        elif isinstance(right, Enum):
+            right = right.value
+        return bool(compare(left, right))
+    raise UnsupportedStatement(f"criterion {type(expr).__name__}")
+
+
+class MemorySession:
+    """Stands in for the AsyncSession under the case service while the demo loads in bulk.
+
+    Holds the reference data (units, organisations, routing rules), the rows made since the last
+    write, and the cases the loader may still name (`retain`); answers look-ups by primary key and
+    the simple WHERE clauses the service uses (=, IN, IS, prefix, AND/OR, one inner join)."""
+
+    # (table, column) pairs a look-up may start from, and how
+    _INDEXED = {("case_file", "id"), ("case_file", "code"), ("petitioner", "case_id"), ("case_search", "case_id"),
+                ("case_obligation", "case_id"), ("dialogue_case", "case_id"), ("dialogue_case", "dialogue_id"),
+                ("dialogue", "id"), ("organization", "id"), ("organization", "code"), ("admin_unit", "code")}
+    _SMALL = {"organization", "admin_unit", "routing_rule"}  # scanned whole when no index applies
+
+    def __init__(self, *, units: Iterable[AdminUnit], orgs: Iterable[Organization], rules: Iterable[RoutingRule],
+                 next_ids: dict[str, int], codes: dict[str, Any], head: tuple[int, str]) -> None:
+        self.info: dict[Any, Any] = {}
+        self._units = {u.code: u for u in units}
+        self._orgs = {o.id: o for o in orgs}
+        self._orgs_by_code = {o.code: o for o in self._orgs.values()}
+        self._rules = list(rules)
+        self._next = dict(next_ids)
+        self._codes: dict[str, Any] = codes  # every tracking code in the database and made since: code -> case id
+        self._cases: dict[int, Case] = {}
+        self._dialogues: dict[int, Dialogue] = {}
+        self._by_case: dict[str, dict[int, list[Any]]] = defaultdict(lambda: defaultdict(list))
+        self._dialogue_cases: dict[int, list[DialogueCase]] = defaultdict(list)
+        self._pending: list[Any] = []
+        self.new: dict[str, list[Any]] = defaultdict(list)  # made since the last write, in insertion order
+        self.head = head  # the audit chain's head, as sealed so far
+
+    # ---- what app.services.audit asks of a session: events wait for the "commit" (seal) ------
+    @property
+    def sync_session(self) -> MemorySession:
+        return self
+
+    def get_nested_transaction(self) -> None:
+        return None
+
+    def get_transaction(self) -> object:
+        return _ONE_TRANSACTION
+
+    async def connection(self) -> None:
+        return None
+
+    async def seal(self) -> None:
+        """What a commit does to the events recorded since the last one (app/services/audit.py
+        `_append_pending`): number and hash them after the head, then add them and the rows
+        attached to them (the cases' dated history), in that order."""
+        await self.flush()
+        events = audit.take_pending(self)
+        if not events:
+            return
+        self.head = audit.seal(events, self.head, utcnow())
+        for ev in events:
+            self.add(ev)
+        for row in audit.take_attached(self):
+            self.add(row)
+        await self.flush()
+
+    # ---- the AsyncSession surface the service uses ---------------------------------------------
+    def add(self, obj: Any) -> None:
+        self._pending.append(obj)
+
+    async def flush(self) -> None:
+        pending, self._pending = self._pending, []
+        obj: Any
+        for obj in pending:
+            name = obj.__table__.name
+            if name not in _BY_TABLE:
+                raise UnsupportedStatement(f"the bulk path does not write {name}")
+            if name in _SERIAL and obj.id is None:
+                obj.id = self._next[name]
+                self._next[name] += 1
+            self.new[name].append(obj)
+            if isinstance(obj, Case):
+                self._cases[int(obj.id or 0)] = obj
+                self._codes[obj.code] = obj.id
+            elif isinstance(obj, Dialogue):
+                self._dialogues[int(obj.id or 0)] = obj
+            elif isinstance(obj, DialogueCase):
+                self._dialogue_cases[obj.dialogue_id].append(obj)
+                self._by_case["dialogue_case"][obj.case_id].append(obj)
+            elif isinstance(obj, Petitioner | CaseObligation | CaseSearch):
+                self._by_case[name][obj.case_id].append(obj)
+
+    async def get(self, model: type[Any], key: Any) -> Any:
+        if model is AdminUnit:
+            return self._units.get(key)
+        if model is Organization:
+            return self._orgs.get(key)
+        if model is Case:
+            return self._known_case(key)
+        if model is Dialogue:
+            return self._dialogues.get(key)
+        if model is CaseSearch:
+            rows = self._lookup("case_search", "case_id", key)
+            return rows[0] if rows else None
+        raise UnsupportedStatement(f"get({model.__name__})")
+
+    async def execute(self, stmt: Any, params: Any = None) -> _Result:
+        if params is not None:
+            raise UnsupportedStatement("parameters")
+        await self.flush()  # autoflush, as a real session does before a statement
+        if isinstance(stmt, Update):
+            return self._update(stmt)
+        if isinstance(stmt, Select):
+            return self._select(stmt)
+        raise UnsupportedStatement(type(stmt).__name__)
+
+    # ---- evaluation ------------------------------------------------------------------------------
+    def _known_case(self, case_id: int) -> Case | None:
+        case = self._cases.get(case_id)
+        if case is None and case_id < self._first_case_id():
+            raise UnsupportedStatement(f"case {case_id} was written before this load or evicted")
+        return case
+
+    def _first_case_id(self) -> int:
+        return self.info.get("bulk_first_case_id", 1)
+
+    def _candidates(self, table: str, criteria: tuple[Any, ...]) -> list[Any]:
+        c: Any
+        values: Any
+        for c in criteria:
+            if isinstance(c, BinaryExpression) and isinstance(c.left, ColumnClause) and \
+                    getattr(getattr(c.left, "table", None), "name", None) == table and \
+                    (table, c.left.key) in self._INDEXED and isinstance(c.right, BindParameter) and \
+                    c.operator in (operators.eq, operators.in_op):
+                values = c.right.effective_value if c.operator is operators.in_op else [c.right.effective_value]
+                out: list[Any] = []
+                for v in values:
+                    out.extend(self._lookup(table, c.left.key, v))
+                return out
+        if table == "organization":
+            return list(self._orgs.values())
+        if table == "admin_unit":
+            return list(self._units.values())
+        if table == "routing_rule":
+            return list(self._rules)
+        raise UnsupportedStatement(f"a scan of {table}")
+
+    def _lookup(self, table: str, column: str, value: Any) -> list[Any]:
+        if table == "case_file":
+            if column == "code":
+                case_id = self._codes.get(value)
+                if case_id is None:
+                    return []
+                case = self._cases.get(case_id)
+                if case is None:
+                    raise UnsupportedStatement(f"case {value} is not in memory")
+                return [case]
+            case = self._known_case(value)
+            return [case] if case is not None else []
+        if table in ("petitioner", "case_obligation", "dialogue_case", "case_search") and column == "case_id":
+            if value not in self._cases:
+                raise UnsupportedStatement(f"rows of case {value}, which is not in memory")
+            return list(self._by_case[table].get(value, ()))
+        if table == "dialogue_case":
+            return list(self._dialogue_cases.get(value, ()))
+        if table == "dialogue":
+            d = self._dialogues.get(value)
+            return [d] if d is not None else []
+        if table == "organization":
+            o = self._orgs.get(value) if column == "id" else self._orgs_by_code.get(value)
+            return [o] if o is not None else []
+        if table == "admin_unit":
+            u = self._units.get(value)
+            return [u] if u is not None else []
+        raise UnsupportedStatement(f"{table}.{column}")
+
+    def _select(self, stmt: Select[Any]) -> _Result:  # noqa: C901 - one small interpreter
+        if stmt._group_by_clauses or stmt._having_criteria or stmt._offset_clause is not None:  # noqa: SLF001
+            raise UnsupportedStatement("grouping or offset")
+        # (not get_final_froms(): it compiles the statement, the very cost this path avoids)
+        entities = {d["entity"] for d in stmt.column_descriptions}
+        if len(entities) != 1 or None in entities:
+            raise UnsupportedStatement("not a statement over one mapped class")
+        base: Any = next(iter(entities)).__table__
+        joins: list[tuple[Any, Any]] = []
+        for target, onclause, from_, flags in stmt._setup_joins:  # noqa: SLF001
+            if from_ is not None or flags.get("isouter") or flags.get("full") or onclause is None:
+                raise UnsupportedStatement("outer join, or a join without its condition")
+            joins.append((getattr(target, "__table__", target), onclause))
+        if stmt._from_obj:  # noqa: SLF001
+            raise UnsupportedStatement("explicit FROM")
+        criteria = tuple(stmt._where_criteria)  # noqa: SLF001
+        rows: list[dict[str, Any]] = []
+        for obj in self._candidates(base.name, criteria):
+            row = {base.name: obj}
+            for table, on in joins:
+                if not isinstance(on, BinaryExpression) or on.operator is not operators.eq:
+                    raise UnsupportedStatement("join condition")
+                mine: Any
+                theirs: Any
+                mine, theirs = (on.left, on.right) if on.left.table.name == table.name else (on.right, on.left)
+                wanted = _value(theirs, row)
+                matches = [o for o in self._lookup(table.name, mine.key, wanted) if getattr(o, mine.key) == wanted]
+                if len(matches) != 1:
+                    row = {}
+                    break
+                row[table.name] = matches[0]
+            if row and all(_holds(c, row) for c in criteria):
+                rows.append(row)
+        for clause in reversed(list(stmt._order_by_clauses)):  # noqa: SLF001 - stable sorts, last key first
+            desc = isinstance(clause, UnaryExpression) and clause.modifier is operators.desc_op
+            col = clause.element if isinstance(clause, UnaryExpression) else clause
+            rows.sort(key=lambda r, c=col: _value(c, r), reverse=desc)  # type: ignore[misc]
+        limit = stmt._limit  # noqa: SLF001
+        if limit is not None:
+            rows = rows[:limit]
+        out = []
+        for row in rows:
+            values = []
+            for desc_ in stmt.column_descriptions:
+                expr = desc_["expr"]
+                if isinstance(expr, type):
+                    values.append(row[expr.__table__.name])  # type: ignore[attr-defined]
+                else:
+                    values.append(_value(expr.expression if hasattr(expr, "expression") else expr, row))
+            out.append(tuple(values))
+        return _Result(out)
+
+    def _update(self, stmt: Update) -> _Result:
+        table: str = getattr(stmt.table, "name", "")
+        criteria = tuple(stmt._where_criteria)  # noqa: SLF001
+        values = {(k.key if hasattr(k, "key") else str(k)): (v.effective_value if isinstance(v, BindParameter) else v)
+                  for k, v in (stmt._values or {}).items()}  # noqa: SLF001
+        for obj in self._candidates(table, criteria):
+            if all(_holds(c, {table: obj}) for c in criteria):
+                for k, v in values.items():
+                    setattr(obj, k, v)
+        return _Result([])
+
+    # ---- between batches -------------------------------------------------------------------------
+    def take_new(self, retain: set[int]) -> dict[str, list[Any]]:
+        """The rows made since the last call, and forget every case but `retain` (the ones the
+        loader may still name), with its rows."""
+        if self._pending:
+            raise RuntimeError("objects added but not flushed")
+        new, self.new = self.new, defaultdict(list)
+        keep = {i: c for i, c in self._cases.items() if i in retain}
+        self._cases = keep
+        self._by_case = defaultdict(lambda: defaultdict(list), {
+            t: defaultdict(list, {i: rows for i, rows in by.items() if i in keep}) for t, by in self._by_case.items()})
+        self._dialogues.clear()
+        self._dialogue_cases.clear()
+        return new
+
+
+# ---- the writer --------------------------------------------------------------------------------
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+def _snapshot(obj: Any) -> tuple[Any, ...]:
+    return tuple(getattr(obj, c.key) for c in obj.__table__.columns)
+
+
+class BulkWriter:
+    """Owns the one connection the bulk load writes through; on PostgreSQL it holds the audit
+    chain's advisory lock for the whole load, so no other writer can append in between."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.pg = db.dialect == "postgresql"
+        self.conn: AsyncConnection | None = None
+        self.session: MemorySession | None = None
+        self.rows_written: dict[str, int] = defaultdict(int)
+        self._written_retained: dict[int, tuple[Any, ...]] = {}
+        self._head: tuple[int, str] = (0, audit.GENESIS_HASH)
+
+    async def open(self) -> MemorySession:
+        self.conn = await self.db.engine.connect()
+        if self.pg:
+            await self.conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": audit._PG_CHAIN_LOCK})
+            await self.conn.commit()
+        async with self.db.sessionmaker(bind=self.conn) as s:
+            units = list((await s.execute(select(AdminUnit))).scalars())
+            orgs = list((await s.execute(select(Organization))).scalars())
+            rules = list((await s.execute(select(RoutingRule))).scalars())
+            last = (await s.execute(select(col(AuditEvent.seq), col(AuditEvent.hash))
+                                    .order_by(col(AuditEvent.seq).desc()).limit(1))).first()
+            next_ids = {}
+            for name in _SERIAL:
+                model = _BY_TABLE[name]
+                next_ids[name] = ((await s.execute(select(func.max(model.id)))).scalar() or 0) + 1
+            codes = {c: i for c, i in (await s.execute(select(col(Case.code), col(Case.id)))).all()}
+            s.expunge_all()
+        await self.conn.commit()
+        self._head = (last[0], last[1]) if last else (0, audit.GENESIS_HASH)
+        self.session = MemorySession(units=units, orgs=orgs, rules=rules, next_ids=next_ids, codes=codes,
+                                     head=self._head)
+        self.session.info["bulk_first_case_id"] = next_ids["case_file"]
+        return self.session
+
+    async def write(self, retain: set[int]) -> None:
+        """Copy what the service made since the last write, in one transaction."""
+        assert self.conn is not None and self.session is not None
+        await self.session.seal()  # the batch's "commit": its events join the chain
+        new = self.session.take_new(retain)
+        for case_id, before in self._written_retained.items():
+            case = self.session._cases.get(case_id)  # noqa: SLF001
+            if case is not None and _snapshot(case) != before:
+                raise RuntimeError(f"case {case_id}, written in an earlier batch, changed afterwards")
+        async with self.conn.begin():
+            last = (await self.conn.execute(select(col(AuditEvent.seq))
+                                            .order_by(col(AuditEvent.seq).desc()).limit(1))).scalar()
+            if (last or 0) != self._head[0]:
+                raise RuntimeError("the audit chain grew under the bulk load: another writer appended")
+            for name in _BY_TABLE:
+                rows = new.get(name)
+                if rows:
+                    await self._copy(_BY_TABLE[name].__table__, rows)
+                    self.rows_written[name] += len(rows)
+        events = new.get("audit_event")
+        if events:
+            self._head = (events[-1].seq, events[-1].hash)
+        self._written_retained = {i: _snapshot(c) for i, c in self.session._cases.items()}  # noqa: SLF001
+
+    async def _copy(self, table: sa.Table, objs: list[Any]) -> None:
+        assert self.conn is not None
+        cols = list(table.columns)
+        if self.pg:
+            json_cols = {i for i, c in enumerate(cols) if isinstance(c.type, sa.JSON)}
+            records = []
+            for obj in objs:
+                rec = [_plain(getattr(obj, c.key)) for c in cols]
+                for i in json_cols:
+                    if rec[i] is not None:
+                        rec[i] = json.dumps(rec[i])  # what SQLAlchemy's JSON type sends
+                records.append(tuple(rec))
+            raw = await self.conn.get_raw_connection()
+            await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+                table.name, records=records, columns=[c.name for c in cols])
+        else:
+            await self.conn.execute(table.insert(), [{c.key: _plain(getattr(obj, c.key)) for c in cols}
+                                                     for obj in objs])
+
+    async def close(self) -> None:
+        """Bring PostgreSQL's id sequences past the ids handed out, release the lock."""
+        if self.conn is None:
+            return
+        try:
+            if self.pg:
+                async with self.conn.begin():
+                    for name in sorted(_SERIAL):
+                        await self.conn.execute(text(
+                            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                            f"(SELECT coalesce(max(id), 0) + 1 FROM {name}), false)"))
+                await self.conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": audit._PG_CHAIN_LOCK})
+                await self.conn.commit()
+        finally:
+            await self.conn.close()
+            self.conn = None

@@ -35,17 +35,11 @@ _HOT_TABLES = {
 }
 
 
-# PostgreSQL-only indexes for the supervisor's screens at a million cases (ixpg_*: left out of
-# Alembic's comparison). Partial on the statuses they serve, so each holds the open cases only.
-# - the overdue list, newest first: walked backwards, a page stops after ~50 overdue cases
-#   instead of reading and sorting every overdue case of the city;
-# - the overview's grouped count and its oldest-overdue window: an index-only scan of the open
-#   cases under a path instead of the whole table's heap.
-_RUNNING = "('accepted', 'decided', 'forwarded', 'received', 'verifying')"  # app.workflows.overdue
+# A PostgreSQL-only index for the supervision overview at a million cases (ixpg_*: left out of
+# Alembic's comparison), partial on the open statuses: the grouped count of the open cases under
+# a path is an index-only scan instead of a scan of the whole table's heap (decision 0098).
 _OPEN = "('accepted', 'decided', 'forwarded', 'received', 'suspended', 'verifying')"  # lifecycle.OPEN_STATUSES
 _PG_INDEXES = (
-    "CREATE INDEX ixpg_case_file_running_received ON case_file (received_on DESC, id DESC) INCLUDE (due) "
-    f"WHERE stage IS NOT NULL AND due IS NOT NULL AND status IN {_RUNNING}",
     "CREATE INDEX ixpg_case_file_open_cover ON case_file (location_path varchar_pattern_ops, status) "
     f"INCLUDE (kind, stage, due, mass, urgent, id, code) WHERE status IN {_OPEN}",
 )

@@ -1,4 +1,5 @@
 """Async Alembic environment for SQLite (aiosqlite) and PostgreSQL (asyncpg)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -57,8 +58,9 @@ async def _run_async() -> None:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=_url().startswith("sqlite"))
+    context.configure(
+        url=_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=_url().startswith("sqlite")
+    )
     with context.begin_transaction():
         context.run_migrations()
 

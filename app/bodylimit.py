@@ -6,6 +6,7 @@ middleware answers 413 problem+json at once when `Content-Length` is over the li
 otherwise counts the bytes of the `http.request` messages as the application pulls them,
 stopping at the first byte over (a chunked upload has no `Content-Length`).
 """
+
 from __future__ import annotations
 
 from starlette.exceptions import HTTPException
@@ -25,8 +26,9 @@ class BodyTooLarge(HTTPException):
 def _too_large(scope: Scope, limit: int):
     from app.problems import problem_response
 
-    return problem_response(Request(scope), 413, f"The request body is larger than the limit of {limit} bytes.",
-                            slug="content-too-large")
+    return problem_response(
+        Request(scope), 413, f"The request body is larger than the limit of {limit} bytes.", slug="content-too-large"
+    )
 
 
 class BodySizeLimitMiddleware:

@@ -1,4 +1,5 @@
 """`petitions`: serve, migrate, seed, users, audit, reports, demo data."""
+
 from __future__ import annotations
 
 import asyncio
@@ -76,8 +77,17 @@ def serve(
     # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 (or from
     # its own FORWARDED_ALLOW_IPS); the application applies TRUSTED_PROXIES itself (app/main.py),
     # so one setting decides, whichever server runs it.
-    uvicorn.run("app.main:app_factory", factory=True, host=host, port=port, workers=workers, reload=reload,
-                proxy_headers=False, access_log=False, log_config=None)
+    uvicorn.run(
+        "app.main:app_factory",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=False,
+        access_log=False,
+        log_config=None,
+    )
 
 
 @users_cli.command("create")
@@ -94,8 +104,9 @@ def users_create(
     from app.services.users import create_user
 
     try:
-        data = UserCreate.model_validate({"username": username, "password": password, "role": role, "org": org,
-                                          "full_name": full_name})
+        data = UserCreate.model_validate(
+            {"username": username, "password": password, "role": role, "org": org, "full_name": full_name}
+        )
     except ValidationError as exc:
         for err in exc.errors():
             typer.echo(f"error: --{'-'.join(str(p) for p in err['loc'])}: {err['msg']}", err=True)
@@ -110,21 +121,30 @@ def users_create(
 
 @cli.command()
 def demo(
-    cases: Annotated[int, typer.Option("--cases", min=1,
-                                       help="how many cases to load (appeals and splits count)")] = 1000,
+    cases: Annotated[
+        int, typer.Option("--cases", min=1, help="how many cases to load (appeals and splits count)")
+    ] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="same seed, cases and --today: same data")] = 1,
     batch: Annotated[int, typer.Option("--batch", min=1, help="cases per transaction")] = 500,
-    today: Annotated[str | None, typer.Option("--today", help="business date to load up to (YYYY-MM-DD); "
-                                                              "default today in Hanoi")] = None,
-    password: Annotated[str | None, typer.Option("--password", help="password for new demo users; "
-                                                                     "default a random one, printed once")] = None,
+    today: Annotated[
+        str | None, typer.Option("--today", help="business date to load up to (YYYY-MM-DD); default today in Hanoi")
+    ] = None,
+    password: Annotated[
+        str | None, typer.Option("--password", help="password for new demo users; default a random one, printed once")
+    ] = None,
     quiet: bool = False,
-    if_empty: Annotated[bool, typer.Option("--if-empty",
-                                           help="do nothing when the database already has cases")] = False,
-    bulk: Annotated[bool, typer.Option("--bulk/--per-case",
-                                       help="run the case service over an in-memory session and copy its rows "
-                                            "in bulk (default; the same rows, several times faster), or write "
-                                            "case by case through the ORM session")] = True,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="do nothing when the database already has cases")
+    ] = False,
+    bulk: Annotated[
+        bool,
+        typer.Option(
+            "--bulk/--per-case",
+            help="run the case service over an in-memory session and copy its rows "
+            "in bulk (default; the same rows, several times faster), or write "
+            "case by case through the ORM session",
+        ),
+    ] = True,
 ) -> None:
     """Load realistic synthetic cases through the case service (every step audited and clocked).
 
@@ -169,8 +189,9 @@ def demo(
     async def _run():
         db = Database.from_settings(get_settings())
         try:
-            return await load_demo(db, cases=cases, seed=seed, batch=batch, today=day, password=password,
-                                   progress=progress, bulk=bulk)
+            return await load_demo(
+                db, cases=cases, seed=seed, batch=batch, today=day, password=password, progress=progress, bulk=bulk
+            )
         finally:
             await db.dispose()
 
@@ -183,10 +204,12 @@ def demo(
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     typer.echo(json.dumps(out, ensure_ascii=False))
     if report.password:
-        typer.echo(f"demo users (demo.tn.*, demo.gq.*, demo.gs.*) were created with password: {report.password}",
-                   err=True)
-    typer.echo(f"every case the demo logged has PIN {report.pin} (split parts and round-2 cases have their own)",
-               err=True)
+        typer.echo(
+            f"demo users (demo.tn.*, demo.gq.*, demo.gs.*) were created with password: {report.password}", err=True
+        )
+    typer.echo(
+        f"every case the demo logged has PIN {report.pin} (split parts and round-2 cases have their own)", err=True
+    )
 
 
 @audit_cli.command("verify")
@@ -227,10 +250,12 @@ def reports_export(
     unit: Annotated[str | None, typer.Option("--unit", help="administrative unit code; default the city")] = None,
     fmt: Annotated[str, typer.Option("--format", help="json | csv | xlsx")] = "xlsx",
     basis: Annotated[str, typer.Option("--basis", help="calendar | inspectorate")] = "calendar",
-    as_of_seq: Annotated[int | None, typer.Option("--as-of-seq", help="count only changes recorded up to this "
-                                                                      "audit event")] = None,
-    today: Annotated[str | None, typer.Option("--today", help="business date (YYYY-MM-DD); default today "
-                                                              "in Hanoi")] = None,
+    as_of_seq: Annotated[
+        int | None, typer.Option("--as-of-seq", help="count only changes recorded up to this audit event")
+    ] = None,
+    today: Annotated[
+        str | None, typer.Option("--today", help="business date (YYYY-MM-DD); default today in Hanoi")
+    ] = None,
 ) -> None:
     """Write a periodic report to a file: the same bytes as GET /api/v1/reports/periodic."""
     from datetime import date as date_
@@ -251,8 +276,17 @@ def reports_export(
         raise typer.Exit(2) from None
 
     async def _run(session: Any) -> bytes:
-        report = await periodic_report(session, None, period=kind.value, year=year, index=index,
-                                       basis=the_basis.value, unit=unit, today=day, as_of_seq=as_of_seq)
+        report = await periodic_report(
+            session,
+            None,
+            period=kind.value,
+            year=year,
+            index=index,
+            basis=the_basis.value,
+            unit=unit,
+            today=day,
+            as_of_seq=as_of_seq,
+        )
         return report_export.render(report, the_format)
 
     try:
@@ -304,7 +338,8 @@ def api_keys_create(
         raise typer.Exit(2) from None
     try:
         row, organisation, key = _with_session(
-            lambda s: api_keys.create(s, "cli", data, server_key=get_settings().api_key_key))
+            lambda s: api_keys.create(s, "cli", data, server_key=get_settings().api_key_key)
+        )
     except DomainError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(1) from None

@@ -4,6 +4,7 @@ Outside development the service refuses to start with a missing, short, guessabl
 secret: a forged token would let anyone read a denouncer's identity. Whatever APP_ENV says, it
 never listens beyond this machine with the built-in secret (docs/decisions/0014-secret-rules.md).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -38,8 +39,10 @@ def secret_weakness(secret: str) -> str | None:
     """Why a secret is too weak to sign tokens outside development, or None (decision 0014)."""
     bits = estimated_bits(secret)
     if bits < MIN_SECRET_BITS:
-        return f"JWT_SECRET has too little entropy (about {bits:.0f} bits by character frequency; " \
-               f"at least {MIN_SECRET_BITS} are needed)"
+        return (
+            f"JWT_SECRET has too little entropy (about {bits:.0f} bits by character frequency; "
+            f"at least {MIN_SECRET_BITS} are needed)"
+        )
     if len(secret) > 1 and secret in (secret + secret)[1:-1]:
         return "JWT_SECRET is a repeated pattern"
     return None
@@ -47,6 +50,8 @@ def secret_weakness(secret: str) -> str | None:
 
 def is_loopback(host: str) -> bool:
     return host in LOOPBACK_HOSTS or host.startswith("127.")
+
+
 MIN_ARGON2_MEMORY_KIB = 19456  # OWASP's smallest recommended Argon2id memory (19 MiB)
 
 
@@ -69,21 +74,28 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = 15000
 
     jwt_secret: str = DEV_SECRET
-    jwt_secret_file: Path | None = Field(None, description="a file holding JWT_SECRET (used when JWT_SECRET is "
-                                                           "not set); scripts/run writes ./data/jwt_secret")
+    jwt_secret_file: Path | None = Field(
+        None,
+        description="a file holding JWT_SECRET (used when JWT_SECRET is not set); scripts/run writes ./data/jwt_secret",
+    )
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     jwt_issuer: str = "hanoi-petitions"
     jwt_audience: str = "hanoi-petitions-api"
     access_token_minutes: int = Field(60, ge=1, le=24 * 60)
 
     pin_hmac_key: str | None = Field(
-        None, description="the key tracking PINs are checked under (HMAC-SHA256), kept outside the database; "
-                          "unset: derived from JWT_SECRET (then rotating JWT_SECRET invalidates every PIN)")
+        None,
+        description="the key tracking PINs are checked under (HMAC-SHA256), kept outside the database; "
+        "unset: derived from JWT_SECRET (then rotating JWT_SECRET invalidates every PIN)",
+    )
     api_key_hmac_key: str | None = Field(
-        None, description="the key client API keys are stored under (HMAC-SHA256), kept outside the database; "
-                          "unset: derived from JWT_SECRET (then rotating JWT_SECRET invalidates every API key)")
-    open311_jurisdiction_id: str = Field("hanoi.gov.vn", max_length=100,
-                                         description="Open311 `jurisdiction_id` this server answers for")
+        None,
+        description="the key client API keys are stored under (HMAC-SHA256), kept outside the database; "
+        "unset: derived from JWT_SECRET (then rotating JWT_SECRET invalidates every API key)",
+    )
+    open311_jurisdiction_id: str = Field(
+        "hanoi.gov.vn", max_length=100, description="Open311 `jurisdiction_id` this server answers for"
+    )
     public_lookups_per_minute: int = Field(10, ge=1, description="public case look-ups per client address per minute")
 
     login_max_failures: int = Field(5, ge=1, description="failed logins per username+address per window")
@@ -99,14 +111,22 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
-    max_body_bytes: int = Field(1024 * 1024, ge=1024,
-                                description="largest request body accepted (bytes); larger ones get 413")
-    trusted_proxies: str = Field("", description="comma-separated addresses (or CIDR networks) of reverse proxies "
-                                                 "whose X-Forwarded-For/-Proto are believed; empty: none")
-    metrics_token: str = Field("", description="when set, /metrics requires `Authorization: Bearer <token>`; "
-                                               "when empty, /metrics answers loopback clients only")
-    idempotency_ttl_hours: int = Field(24, ge=1, le=24 * 30,
-                                       description="how long a stored Idempotency-Key response is replayed")
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="largest request body accepted (bytes); larger ones get 413"
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="comma-separated addresses (or CIDR networks) of reverse proxies "
+        "whose X-Forwarded-For/-Proto are believed; empty: none",
+    )
+    metrics_token: str = Field(
+        "",
+        description="when set, /metrics requires `Authorization: Bearer <token>`; "
+        "when empty, /metrics answers loopback clients only",
+    )
+    idempotency_ttl_hours: int = Field(
+        24, ge=1, le=24 * 30, description="how long a stored Idempotency-Key response is replayed"
+    )
 
     @model_validator(mode="after")
     def _refuse_insecure_secret(self) -> "Settings":
@@ -114,8 +134,9 @@ class Settings(BaseSettings):
             try:
                 self.jwt_secret = self.jwt_secret_file.read_text(encoding="utf-8").strip()
             except OSError as exc:
-                raise InsecureSettings(f"JWT_SECRET_FILE {self.jwt_secret_file} cannot be read: "
-                                       f"{exc.strerror or exc}") from None
+                raise InsecureSettings(
+                    f"JWT_SECRET_FILE {self.jwt_secret_file} cannot be read: {exc.strerror or exc}"
+                ) from None
         if self.app_env in ("development", "test"):
             return self
         problems = []
@@ -152,7 +173,8 @@ class Settings(BaseSettings):
             raise InsecureSettings(
                 f"refusing to listen on {host} with the built-in development JWT_SECRET: anyone could forge a "
                 "token. Set JWT_SECRET (or JWT_SECRET_FILE), or listen on 127.0.0.1 only. Generate one with: "
-                "python -c 'import secrets; print(secrets.token_urlsafe(48))'")
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
 
     @property
     def trusted_proxy_list(self) -> list[str]:

@@ -4,6 +4,7 @@ One transaction per request: the `DbSession` dependency opens it before the endp
 commits right after the endpoint returns, *before* the response is sent, so a client never sees
 a success for a change that did not commit.
 """
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -47,8 +48,12 @@ def create_engine(settings: Settings) -> AsyncEngine:
         path = _sqlite_path(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=settings.db_echo, hide_parameters=True,
-                                     connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000})
+        engine = create_async_engine(
+            url,
+            echo=settings.db_echo,
+            hide_parameters=True,
+            connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
+        )
         busy_ms = settings.sqlite_busy_timeout_ms
 
         @event.listens_for(engine.sync_engine, "connect")

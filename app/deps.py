@@ -4,6 +4,7 @@ the path (loaded within the caller's jurisdiction), the conditional-write and id
 Each is an `Annotated` dependency named for what it gives (cf. Netflix Dispatch's `DbSession`,
 `CurrentCase`): a route declares what it needs and gets it already checked.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -23,8 +24,20 @@ from app.services import idempotency
 from app.services.clock import Clock
 from app.workflows import lifecycle as lc
 
-__all__ = ["CaseForUpdate", "CurrentCase", "CurrentPrincipal", "DbSession", "IdemKey", "IfMatch", "ReadSession",
-           "RequestClock", "Today", "etag", "idempotent_replay", "remember_response"]
+__all__ = [
+    "CaseForUpdate",
+    "CurrentCase",
+    "CurrentPrincipal",
+    "DbSession",
+    "IdemKey",
+    "IfMatch",
+    "ReadSession",
+    "RequestClock",
+    "Today",
+    "etag",
+    "idempotent_replay",
+    "remember_response",
+]
 
 
 def business_today(request: Request) -> date:
@@ -57,9 +70,15 @@ CaseForUpdate = Annotated[Case, Depends(_case_for_update)]
 """The same, locked for the rest of the transaction (FOR UPDATE on PostgreSQL) before a write."""
 
 IfMatch = Annotated[str | None, Header(description="the ETag (version) of the record you read", examples=['"1"'])]
-IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=128,
-                                       description="repeat-safe key for this request: a repeat with the same key "
-                                                   "and body returns the first response")]
+IdemKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=128,
+        description="repeat-safe key for this request: a repeat with the same key and body returns the first response",
+    ),
+]
 
 
 def etag(record: Any) -> str:
@@ -87,12 +106,14 @@ async def _may_replay(session: DbSession, principal: Principal, response: dict[s
         try:
             await case_service.get_visible(session, principal, case_id)
         except NotFound:
-            raise Forbidden("The response stored for this Idempotency-Key is about a case outside your "
-                            "jurisdiction now.") from None
+            raise Forbidden(
+                "The response stored for this Idempotency-Key is about a case outside your jurisdiction now."
+            ) from None
 
 
-async def idempotent_replay(request: Request, session: DbSession, principal: Principal,
-                            key: str | None, *, case: Case | None = None) -> tuple[JSONResponse | None, PendingKey]:
+async def idempotent_replay(
+    request: Request, session: DbSession, principal: Principal, key: str | None, *, case: Case | None = None
+) -> tuple[JSONResponse | None, PendingKey]:
     """With an `Idempotency-Key`: the stored response of a repeat (replayed as it was, if the
     caller may still see it), or what `remember_response` needs to store this one. `case`: the
     case in the path, already loaded within the caller's jurisdiction."""
@@ -100,8 +121,9 @@ async def idempotent_replay(request: Request, session: DbSession, principal: Pri
         return None, None
     digest = idempotency.body_hash(await request.json())
     scope = f"POST {request.url.path}"
-    rec = await idempotency.lookup(session, user_id=principal.user.id, key=key, scope=scope, digest=digest,
-                                   ttl=_ttl(request))
+    rec = await idempotency.lookup(
+        session, user_id=principal.user.id, key=key, scope=scope, digest=digest, ttl=_ttl(request)
+    )
     if rec is not None:
         await _may_replay(session, principal, rec.response, case)
         headers = {"Idempotency-Replayed": "true"}
@@ -112,9 +134,18 @@ async def idempotent_replay(request: Request, session: DbSession, principal: Pri
     return None, (key, scope, digest, _ttl(request))
 
 
-async def remember_response(session: DbSession, principal: Principal, pending: PendingKey, status_code: int,
-                            body: BaseModel) -> None:
+async def remember_response(
+    session: DbSession, principal: Principal, pending: PendingKey, status_code: int, body: BaseModel
+) -> None:
     if pending:
         key, scope, digest, ttl = pending
-        await idempotency.store(session, user_id=principal.user.id, key=key, scope=scope, digest=digest,
-                                status_code=status_code, response=body.model_dump(mode="json"), ttl=ttl)
+        await idempotency.store(
+            session,
+            user_id=principal.user.id,
+            key=key,
+            scope=scope,
+            digest=digest,
+            status_code=status_code,
+            response=body.model_dump(mode="json"),
+            ttl=ttl,
+        )

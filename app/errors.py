@@ -4,6 +4,7 @@ Services, workflows' callers and the CLI raise these; each edge maps them to its
 (app/problems.py: RFC 9457 problem+json for the API; Open311 will map them to its error list; the
 CLI prints the message and exits non-zero). The same service then serves every edge.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -66,12 +67,22 @@ class Invalid(DomainError):
     """Bad input, naming each bad field (`body.petitioners`, `query.unit`); `kind` is each error's
     `type`, one of RULE_TYPES: services check what the request's schema has already let through."""
 
-    def __init__(self, field: str, message: str, *, more: Sequence[tuple[str, str]] = (), detail: str | None = None,
-                 code: str | None = None, kind: str = RULE, **extra: Any) -> None:
+    def __init__(
+        self,
+        field: str,
+        message: str,
+        *,
+        more: Sequence[tuple[str, str]] = (),
+        detail: str | None = None,
+        code: str | None = None,
+        kind: str = RULE,
+        **extra: Any,
+    ) -> None:
         assert kind in RULE_TYPES, kind
         self.errors = [{"field": f, "message": m, "type": kind} for f, m in [(field, message), *more]]
-        text = detail or (f"{field}: {message}" if not more
-                          else "Invalid input in: " + ", ".join(e["field"] for e in self.errors))
+        text = detail or (
+            f"{field}: {message}" if not more else "Invalid input in: " + ", ".join(e["field"] for e in self.errors)
+        )
         super().__init__(text, code=code, **extra)
 
 
@@ -90,9 +101,12 @@ def field_error(field: str, message: str, **extra: Any) -> Invalid:
 
 def required_fields(action: str, missing: Sequence[str]) -> Invalid:
     """A 422 naming each field an action of a table requires and the request left out or blank."""
-    return Invalid(f"body.{missing[0]}", "required for this action",
-                   more=[(f"body.{f}", "required for this action") for f in missing[1:]],
-                   detail=f"'{action}' requires: {', '.join(missing)}.")
+    return Invalid(
+        f"body.{missing[0]}",
+        "required for this action",
+        more=[(f"body.{f}", "required for this action") for f in missing[1:]],
+        detail=f"'{action}' requires: {', '.join(missing)}.",
+    )
 
 
 def unknown_reference(field: str, message: str) -> Invalid:

@@ -1,4 +1,5 @@
 """create_app(): routers, middleware, problem+json handlers, lifespan."""
+
 from __future__ import annotations
 
 import logging
@@ -85,10 +86,12 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     async def _integrity(request, exc):  # a concurrent duplicate (same key, same code): nothing was stored
         # Logged: a foreign-key or NOT NULL violation here is a bug, not a race. The exception's
         # text carries no parameters (hide_parameters), so no personal data reaches the log.
-        logging.getLogger("app.errors").warning("integrity error answered as 409: %s", type(exc.orig).__name__,
-                                                 exc_info=exc)
-        return problems.problem_response(request, 409, "The change conflicts with data stored meanwhile; retry.",
-                                         slug="conflict")
+        logging.getLogger("app.errors").warning(
+            "integrity error answered as 409: %s", type(exc.orig).__name__, exc_info=exc
+        )
+        return problems.problem_response(
+            request, 409, "The change conflicts with data stored meanwhile; retry.", slug="conflict"
+        )
 
     # Added first, so it runs inside the request context (its 413 carries the request id).
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)

@@ -1,4 +1,5 @@
 """Alembic, run from code: `petitions migrate`, the readiness probe, the tests."""
+
 from __future__ import annotations
 
 from functools import lru_cache

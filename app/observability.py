@@ -1,4 +1,5 @@
 """Request ids, JSON logs without personal data, and Prometheus metrics."""
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,8 @@ _VALID_RID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _DB_DETAIL = re.compile(
     r"^(DETAIL|HINT|CONTEXT|WHERE):.*?(?=\n\n(?:The above exception|During handling of the above exception"
     r"|Traceback \(most recent call last\))|\Z)",
-    re.MULTILINE | re.DOTALL)
+    re.MULTILINE | re.DOTALL,
+)
 
 
 def scrub_db_detail(text: str) -> str:
@@ -79,11 +81,16 @@ def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"],
-                                registry=self.registry)
-        self.latency = Histogram("http_request_duration_seconds", "HTTP request latency", ["method", "route"],
-                                 registry=self.registry,
-                                 buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+        self.requests = Counter(
+            "http_requests_total", "HTTP requests", ["method", "route", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            ["method", "route"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
         self.audit_events = Counter("audit_events_total", "Audit events written", ["action"], registry=self.registry)
         self.login_failures = Counter("login_failures_total", "Failed logins", registry=self.registry)
 
@@ -153,8 +160,14 @@ class RequestContextMiddleware:
             self.metrics.requests.labels(method, template, str(status_holder["status"])).inc()
             self.metrics.latency.labels(method, template).observe(elapsed)
             # a plain id, set at authentication: the ORM user may be expired by a rollback by now
-            access_log.info("request", extra={
-                "method": method, "route": template, "status": status_holder["status"],
-                "duration_ms": round(elapsed * 1000, 2), "user_id": scope.get("state", {}).get("user_id"),
-            })
+            access_log.info(
+                "request",
+                extra={
+                    "method": method,
+                    "route": template,
+                    "status": status_holder["status"],
+                    "duration_ms": round(elapsed * 1000, 2),
+                    "user_id": scope.get("state", {}).get("user_id"),
+                },
+            )
             request_id_var.reset(token)

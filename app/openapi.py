@@ -16,6 +16,7 @@ centrally rather than field by field, so they are stated here, centrally, in the
 
 Response schemas are left as FastAPI wrote them, except where a component serves both.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -103,14 +104,18 @@ def _parameter(parameter: dict[str, Any], refs: set[str]) -> None:
     if parameter.get("in") == "query" and parameter.get("name") == "cursor":
         for branch in _string_branches(schema):
             branch["pattern"] = CURSOR_PATTERN
-        parameter["description"] = ("`next_cursor` of the previous page: an opaque token of base64url characters "
-                                    f"(`[A-Za-z0-9_-]`); one this service did not issue for this list is a 422 "
-                                    f"(`{CURSOR}`)")
+        parameter["description"] = (
+            "`next_cursor` of the previous page: an opaque token of base64url characters "
+            f"(`[A-Za-z0-9_-]`); one this service did not issue for this list is a 422 "
+            f"(`{CURSOR}`)"
+        )
         schema["description"] = parameter["description"]
         return
     if parameter.get("in") == "header" and parameter.get("name", "").lower() == "if-match":
-        parameter["description"] = ("the ETag of the record you read (`\"3\"`; `*` matches any version). Required: "
-                                    "without it the answer is 428, and 412 if the record changed since")
+        parameter["description"] = (
+            'the ETag of the record you read (`"3"`; `*` matches any version). Required: '
+            "without it the answer is 428, and 412 if the record changed since"
+        )
         schema["description"] = parameter["description"]
     _constrain(schema, refs)
 
@@ -173,8 +178,10 @@ def _document_422(operation: dict[str, Any]) -> None:
     if "idempotency-key" in names:
         kinds.append(IDEMPOTENCY_KEY_REUSED)
     text = response.get("description", "").rstrip(".")
-    text += (". An error's `type` is the schema's (`string_too_short`, `missing`, `nul_character`, ...) "
-             "when the request breaks its schema")
+    text += (
+        ". An error's `type` is the schema's (`string_too_short`, `missing`, `nul_character`, ...) "
+        "when the request breaks its schema"
+    )
     if kinds:
         text += "; for a request that fits it, one of: " + "; ".join(_RULE_TEXT[k] for k in kinds)
     response["description"] = text + "."

@@ -1,4 +1,5 @@
 """Keyset pagination: `?limit=` (default 50, max 200) and an opaque `?cursor=`."""
+
 from __future__ import annotations
 
 import base64

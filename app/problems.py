@@ -4,6 +4,7 @@ Validation errors carry an `errors` list naming each bad field (`field` is a dot
 `body.petitioners.0.full_name`). No stack trace ever reaches a client; the request id in the
 body lets an operator find the log line.
 """
+
 from __future__ import annotations
 
 import logging
@@ -79,9 +80,17 @@ def domain_problem(exc: errors.DomainError) -> Problem:
     return Problem(status, exc.message, slug=exc.code or slug, title=title, errors=errs, headers=headers, **extra)
 
 
-def problem_response(request: Request | None, status: int, detail: str, *, slug: str | None = None,
-                     title: str | None = None, errors: list[dict[str, Any]] | None = None,
-                     headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None) -> JSONResponse:
+def problem_response(
+    request: Request | None,
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    title: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + slug if slug else "about:blank",
         "title": title or HTTPStatus(status).phrase,
@@ -111,9 +120,12 @@ def _clean_ctx(err: dict[str, Any]) -> dict[str, Any]:
 
 # ---- documentation: the problem shape in /openapi.json --------------------------------------------
 
+
 class FieldProblem(BaseModel):
-    field: str = Field(description="dotted path of the bad input: `body.petitioners.0.full_name`, `query.limit`, "
-                                   "`path.case_id`, `header.Idempotency-Key`")
+    field: str = Field(
+        description="dotted path of the bad input: `body.petitioners.0.full_name`, `query.limit`, "
+        "`path.case_id`, `header.Idempotency-Key`"
+    )
     message: str
     type: str | None = Field(default=None, description="machine-readable error kind, when known")
 
@@ -122,12 +134,28 @@ class ProblemDetails(BaseModel):
     """An RFC 9457 problem. Some problems carry more members (e.g. a 409 from a transition lists
     `allowed_actions`)."""
 
-    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
-        "type": PROBLEM_BASE + "validation-error", "title": "Invalid input", "status": 422,
-        "detail": "Invalid input in: body.petitioners.0.full_name", "instance": "/api/v1/cases",
-        "request_id": "6f1c0e0d4b6a4f43a5f3c0f2b1f5d8aa",
-        "errors": [{"field": "body.petitioners.0.full_name", "message": "String should have at least 1 character",
-                    "type": "string_too_short"}]}]})
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": PROBLEM_BASE + "validation-error",
+                    "title": "Invalid input",
+                    "status": 422,
+                    "detail": "Invalid input in: body.petitioners.0.full_name",
+                    "instance": "/api/v1/cases",
+                    "request_id": "6f1c0e0d4b6a4f43a5f3c0f2b1f5d8aa",
+                    "errors": [
+                        {
+                            "field": "body.petitioners.0.full_name",
+                            "message": "String should have at least 1 character",
+                            "type": "string_too_short",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
 
     type: str = Field(description="`urn:hanoi-petitions:problem:<slug>` or `about:blank`")
     title: str
@@ -158,10 +186,13 @@ def problem_responses(*statuses: int, descriptions: dict[int, str] | None = None
     """`responses=` for a route or router: these statuses answer with a problem (optionally with
     a more specific description than the default one)."""
     descriptions = descriptions or {}
-    return {status: {"model": ProblemDetails,
-                     "description": descriptions.get(status) or PROBLEM_DESCRIPTIONS.get(status)
-                     or HTTPStatus(status).phrase}
-            for status in statuses}
+    return {
+        status: {
+            "model": ProblemDetails,
+            "description": descriptions.get(status) or PROBLEM_DESCRIPTIONS.get(status) or HTTPStatus(status).phrase,
+        }
+        for status in statuses
+    }
 
 
 def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
@@ -193,10 +224,20 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
 # is already a 422 (`json_invalid`). Starlette's multipart errors carry their own detail.
 _FASTAPI_UNPARSABLE_BODY = "There was an error parsing the body"
 
-_SLUGS = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
-          409: "conflict", 412: "precondition-failed", 413: "content-too-large", 415: "unsupported-media-type",
-          422: "validation-error",
-          428: "precondition-required", 429: "too-many-requests"}
+_SLUGS = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    412: "precondition-failed",
+    413: "content-too-large",
+    415: "unsupported-media-type",
+    422: "validation-error",
+    428: "precondition-required",
+    429: "too-many-requests",
+}
 
 
 def _is_sqlite_busy(exc: OperationalError) -> bool:
@@ -219,8 +260,13 @@ def install(app: FastAPI) -> None:
         # not a bug; the transaction was rolled back, so the client may simply retry.
         if _is_sqlite_busy(exc):
             log.warning("database busy: write lock not obtained in time", extra={"path": request.url.path})
-            return problem_response(request, 503, "The database is busy; nothing was changed. Retry shortly.",
-                                    slug="database-busy", headers={"Retry-After": "1"})
+            return problem_response(
+                request,
+                503,
+                "The database is busy; nothing was changed. Retry shortly.",
+                slug="database-busy",
+                headers={"Retry-After": "1"},
+            )
         return unexpected_error_response(request, exc)
 
     @app.exception_handler(Problem)
@@ -229,8 +275,16 @@ def install(app: FastAPI) -> None:
         if edge is not None:
             messages = [e["field"] + ": " + e["message"] for e in exc.errors or []] or [exc.detail]
             return edge(request, exc.status, messages)
-        return problem_response(request, exc.status, exc.detail, slug=exc.slug or _SLUGS.get(exc.status),
-                                title=exc.title, errors=exc.errors, headers=exc.headers, extra=exc.extra)
+        return problem_response(
+            request,
+            exc.status,
+            exc.detail,
+            slug=exc.slug or _SLUGS.get(exc.status),
+            title=exc.title,
+            errors=exc.errors,
+            headers=exc.headers,
+            extra=exc.extra,
+        )
 
     @app.exception_handler(errors.DomainError)
     async def _domain(request: Request, exc: errors.DomainError) -> Response:
@@ -243,8 +297,9 @@ def install(app: FastAPI) -> None:
         if edge is not None:
             return edge(request, 422, [f"{e['field'].split('.', 1)[-1]}: {e['message']}" for e in errors])
         fields = ", ".join(e["field"] for e in errors) or "request"
-        return problem_response(request, 422, f"Invalid input in: {fields}", slug="validation-error",
-                                title="Invalid input", errors=errors)
+        return problem_response(
+            request, 422, f"Invalid input in: {fields}", slug="validation-error", title="Invalid input", errors=errors
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -262,8 +317,14 @@ def install(app: FastAPI) -> None:
             message = "could not be parsed: send UTF-8 JSON (or the form the operation documents)"
             if detail != _FASTAPI_UNPARSABLE_BODY:
                 message += f" ({detail})"
-            return problem_response(request, 422, f"body: {message}", slug="validation-error", title="Invalid input",
-                                    errors=[{"field": "body", "message": message, "type": "body_unparsable"}])
+            return problem_response(
+                request,
+                422,
+                f"body: {message}",
+                slug="validation-error",
+                title="Invalid input",
+                errors=[{"field": "body", "message": message, "type": "body_unparsable"}],
+            )
         if exc.status_code == 404 and detail == "Not Found":
             detail = "No resource at this path."
         headers = getattr(exc, "headers", None)
@@ -294,13 +355,18 @@ _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 def allowed_methods(request: Request) -> list[str]:
     """The methods the request's path supports: each one some route fully matches with this path."""
     routes = request.app.router.routes
-    return [m for m in _METHODS
-            if any(route.matches({**request.scope, "method": m})[0] == Match.FULL for route in routes)]
+    return [
+        m for m in _METHODS if any(route.matches({**request.scope, "method": m})[0] == Match.FULL for route in routes)
+    ]
 
 
 def unexpected_error_response(request: Request, exc: BaseException, route: str | None = None) -> JSONResponse:
     """Log the failure (with its trace and request id) for the operator; tell the client only the id."""
-    log.error("unhandled error", exc_info=(type(exc), exc, exc.__traceback__),
-              extra={"path": request.url.path, "route": route})
-    return problem_response(request, 500, "An unexpected error occurred. Quote the request id when reporting it.",
-                            slug="internal-error")
+    log.error(
+        "unhandled error",
+        exc_info=(type(exc), exc, exc.__traceback__),
+        extra={"path": request.url.path, "route": route},
+    )
+    return problem_response(
+        request, 500, "An unexpected error occurred. Quote the request id when reporting it.", slug="internal-error"
+    )

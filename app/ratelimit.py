@@ -2,6 +2,7 @@
 
 Per process: with several workers each keeps its own window, so the effective limit is
 multiplied by the worker count (docs/operations.md)."""
+
 from __future__ import annotations
 
 import math

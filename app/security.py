@@ -10,6 +10,7 @@ Hardening (docs/decisions/0002-token-hardening.md):
   password, role, organisation or active flag, so those changes revoke earlier tokens too
   (docs/decisions/0013-token-version.md).
 """
+
 from __future__ import annotations
 
 import time
@@ -84,8 +85,14 @@ def verify_password(password: str, password_hash: str | None) -> bool:
 _REQUIRED_CLAIMS = ("exp", "iat", "sub", "iss", "aud")
 
 
-def create_access_token(settings: Settings, *, subject: str, extra: dict[str, Any] | None = None,
-                        now: int | None = None, lifetime_seconds: int | None = None) -> str:
+def create_access_token(
+    settings: Settings,
+    *,
+    subject: str,
+    extra: dict[str, Any] | None = None,
+    now: int | None = None,
+    lifetime_seconds: int | None = None,
+) -> str:
     issued = int(time.time()) if now is None else now
     ttl = settings.access_token_minutes * 60 if lifetime_seconds is None else lifetime_seconds
     claims = {
@@ -122,8 +129,15 @@ def decode_access_token(settings: Settings, token: str) -> dict[str, Any]:
             audience=settings.jwt_audience,
             issuer=settings.jwt_issuer,
             options={f"require_{c}": True for c in _REQUIRED_CLAIMS}
-            | {"verify_signature": True, "verify_exp": True, "verify_iat": True, "verify_aud": True,
-               "verify_iss": True, "verify_sub": True, "leeway": 0},
+            | {
+                "verify_signature": True,
+                "verify_exp": True,
+                "verify_iat": True,
+                "verify_aud": True,
+                "verify_iss": True,
+                "verify_sub": True,
+                "leeway": 0,
+            },
         )
     except JWTError as exc:
         raise InvalidToken(str(exc)) from exc
@@ -242,4 +256,3 @@ AdminPrincipal = Annotated[Principal, Depends(RequireRole(Role.admin))]
 
 async def unit_path(session, code: str) -> str | None:
     return (await session.execute(select(col(AdminUnit.path)).where(col(AdminUnit.code) == code))).scalar_one_or_none()
-

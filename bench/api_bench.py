@@ -24,6 +24,7 @@ call itself in-process (SQLAlchemy ORM, no HTTP) — so the ORM's and HTTP's sha
 Client, server and PostgreSQL share the machine's cores: the numbers are for that whole system.
 Only 127.0.0.1 is ever contacted; every loop is bounded by a request count and a timeout.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -73,8 +74,9 @@ class Result:
         return self.n / self.seconds if self.seconds else 0.0
 
 
-async def drive(name: str, n: int, concurrency: int, call: Callable[[int], Awaitable[bool]], *, warmup: int = 0,
-                note: str = "") -> Result:
+async def drive(
+    name: str, n: int, concurrency: int, call: Callable[[int], Awaitable[bool]], *, warmup: int = 0, note: str = ""
+) -> Result:
     """Run call(i) for i in range(n) with `concurrency` workers; call returns success."""
     for i in range(warmup):
         await call(-1 - i)
@@ -97,6 +99,7 @@ async def drive(name: str, n: int, concurrency: int, call: Callable[[int], Await
 
 # ---- set-up: database, demo data, server ---------------------------------------------------------
 
+
 def _dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
@@ -106,8 +109,14 @@ def _env(url: str) -> dict[str, str]:
 
 
 def _petitions(url: str, *args: str) -> str:
-    return subprocess.run([sys.executable, "-c", "from app.cli import main; main()", *args], cwd=ROOT,
-                          env=_env(url), check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        [sys.executable, "-c", "from app.cli import main; main()", *args],
+        cwd=ROOT,
+        env=_env(url),
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 async def prepare_db(server: str, cases: int, reuse: bool) -> str:
@@ -143,10 +152,26 @@ def free_port() -> int:
 
 def start_server(url: str, port: int, log: Path) -> subprocess.Popen:
     out = log.open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "app.main:app_factory", "--host",
-                             "127.0.0.1",
-                             "--port", str(port), "--no-access-log", "--log-level", "warning"],
-                            cwd=ROOT, env=_env(url), stdout=out, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "app.main:app_factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=_env(url),
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -163,6 +188,7 @@ def start_server(url: str, port: int, log: Path) -> subprocess.Popen:
 
 # ---- what to ask for -------------------------------------------------------------------------------
 
+
 @dataclass
 class Fixture:
     tokens: dict[str, str]  # username -> bearer token
@@ -177,8 +203,9 @@ def token(user_id: int) -> str:
     from app.config import Settings
     from app.security import create_access_token
 
-    return create_access_token(Settings(app_env="development", jwt_secret=SECRET), subject=str(user_id),
-                               lifetime_seconds=4 * 3600)
+    return create_access_token(
+        Settings(app_env="development", jwt_secret=SECRET), subject=str(user_id), lifetime_seconds=4 * 3600
+    )
 
 
 async def fixture(url: str) -> Fixture:
@@ -191,12 +218,19 @@ async def fixture(url: str) -> Fixture:
             WHERE status IN ('received','forwarded','accepted','verifying','decided') AND due < CURRENT_DATE
             GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1""")
         ids = [r["id"] for r in await conn.fetch("SELECT id FROM case_file ORDER BY random() LIMIT 5000")]
-        busiest = await conn.fetchval("SELECT location_unit_code FROM case_file "
-                                      "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
+        busiest = await conn.fetchval(
+            "SELECT location_unit_code FROM case_file GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+        )
     finally:
         await conn.close()
-    return Fixture(tokens=tokens, supervisor="demo.gs.hdnd-01", ward=ward, case_ids=ids,
-                   intake_user=f"demo.gq.ubnd-{busiest}", intake_ward=busiest)
+    return Fixture(
+        tokens=tokens,
+        supervisor="demo.gs.hdnd-01",
+        ward=ward,
+        case_ids=ids,
+        intake_user=f"demo.gq.ubnd-{busiest}",
+        intake_ward=busiest,
+    )
 
 
 async def transition_targets(url: str, limit: int) -> list[dict]:
@@ -204,28 +238,49 @@ async def transition_targets(url: str, limit: int) -> list[dict]:
     accept; accepted complaints and denunciations → start_verification."""
     conn = await asyncpg.connect(_dsn(url))
     try:
-        rows = await conn.fetch("""
+        rows = await conn.fetch(
+            """
             SELECT c.id, c.version, c.status, c.kind, o.code AS holder
             FROM case_file c JOIN organization o ON o.id = coalesce(c.assigned_org_id, c.receiving_org_id)
             WHERE o.code LIKE 'UBND-%' AND (c.status IN ('received', 'forwarded')
                   OR (c.status = 'accepted' AND c.kind IN ('complaint', 'denunciation')))
-            ORDER BY c.id DESC LIMIT $1""", limit)
+            ORDER BY c.id DESC LIMIT $1""",
+            limit,
+        )
     finally:
         await conn.close()
-    return [{"id": r["id"], "version": r["version"], "holder": r["holder"],
-             "action": "start_verification" if r["status"] == "accepted" else "accept"} for r in rows]
+    return [
+        {
+            "id": r["id"],
+            "version": r["version"],
+            "holder": r["holder"],
+            "action": "start_verification" if r["status"] == "accepted" else "accept",
+        }
+        for r in rows
+    ]
 
 
 def intake_body(rng: random.Random, ward: str, i: int) -> dict:
-    return {"kind": rng.choice(["complaint", "petition", "reflection"]), "channel": "in_person",
-            "title": f"Kiến nghị về việc cấp Giấy chứng nhận quyền sử dụng đất số {i}", "field": "land",
-            "content": "Đề nghị xem xét, giải quyết theo quy định của Luật Đất đai năm 2024.",
-            "location_unit_code": ward, "respondent": "UBND phường",
-            "petitioners": [{"full_name": "Nguyễn Văn Bình", "id_number": f"0010{rng.randrange(10**8):08d}",
-                             "phone": f"09{rng.randrange(10**8):08d}"}]}
+    return {
+        "kind": rng.choice(["complaint", "petition", "reflection"]),
+        "channel": "in_person",
+        "title": f"Kiến nghị về việc cấp Giấy chứng nhận quyền sử dụng đất số {i}",
+        "field": "land",
+        "content": "Đề nghị xem xét, giải quyết theo quy định của Luật Đất đai năm 2024.",
+        "location_unit_code": ward,
+        "respondent": "UBND phường",
+        "petitioners": [
+            {
+                "full_name": "Nguyễn Văn Bình",
+                "id_number": f"0010{rng.randrange(10**8):08d}",
+                "phone": f"09{rng.randrange(10**8):08d}",
+            }
+        ],
+    }
 
 
 # ---- baselines: the service's list SQL with raw asyncpg, and the service call without HTTP ----------
+
 
 async def captured_list_sql(url: str, supervisor: str, filters: dict) -> tuple[str, tuple]:
     """The SELECT on case_file that list_cases emits for these filters (statement, parameters)."""
@@ -258,6 +313,7 @@ async def captured_list_sql(url: str, supervisor: str, filters: dict) -> tuple[s
 async def raw_baseline(url: str, name: str, sql: str, params: tuple, n: int, concurrency: int) -> Result:
     pool = await asyncpg.create_pool(_dsn(url), min_size=concurrency, max_size=concurrency)
     try:
+
         async def call(_i: int) -> bool:
             async with pool.acquire() as c:
                 await c.fetch(sql, *params)
@@ -282,8 +338,9 @@ async def orm_baseline(url: str, name: str, supervisor: str, filters: dict, n: i
     from app.services import cases as svc
     from app.workflows.calendar import business_today
 
-    db = Database.from_settings(Settings(app_env="development", database_url=url, jwt_secret=SECRET,
-                                         db_pool_size=concurrency))
+    db = Database.from_settings(
+        Settings(app_env="development", database_url=url, jwt_secret=SECRET, db_pool_size=concurrency)
+    )
     async with db.sessionmaker() as s:
         user_id = (await s.execute(select(col(User.id)).where(col(User.username) == supervisor))).scalar_one()
     today = business_today()
@@ -293,10 +350,12 @@ async def orm_baseline(url: str, name: str, supervisor: str, filters: dict, n: i
             principal = await load_principal(s, await referenced(s, User, user_id))
             rows, _ = await svc.list_cases(s, principal, svc.CaseFilters(**filters), today, limit=50, after=None)
             orgs = svc.OrgCache(s)
-            await orgs.preload({r.receiving_org_id for r in rows}
-                               | {r.assigned_org_id for r in rows if r.assigned_org_id})
-            Page[CasePublic](items=[await svc.case_out(r, orgs, today) for r in rows],
-                             next_cursor=None).model_dump_json()
+            await orgs.preload(
+                {r.receiving_org_id for r in rows} | {r.assigned_org_id for r in rows if r.assigned_org_id}
+            )
+            Page[CasePublic](
+                items=[await svc.case_out(r, orgs, today) for r in rows], next_cursor=None
+            ).model_dump_json()
         return True
 
     try:
@@ -318,8 +377,14 @@ async def q_with_custom_plans(url: str, fx: Fixture, params: dict, n: int, c: in
             async def call(_i: int) -> bool:
                 return (await client.get("/api/v1/cases", params=params, headers=sup)).status_code == 200
 
-            return await drive("GET /api/v1/cases?q=dat dai, plan_cache_mode = force_custom_plan", n, c, call,
-                               warmup=50, note="ALTER DATABASE … SET plan_cache_mode: no generic plans")
+            return await drive(
+                "GET /api/v1/cases?q=dat dai, plan_cache_mode = force_custom_plan",
+                n,
+                c,
+                call,
+                warmup=50,
+                note="ALTER DATABASE … SET plan_cache_mode: no generic plans",
+            )
     finally:
         proc.terminate()
         proc.wait(10)
@@ -329,12 +394,17 @@ async def q_with_custom_plans(url: str, fx: Fixture, params: dict, n: int, c: in
 
 # ---- the run ---------------------------------------------------------------------------------------------
 
+
 async def lock_waiters(url: str, stop: asyncio.Event, samples: list[int]) -> None:
     conn = await asyncpg.connect(_dsn(url))
     try:
         while not stop.is_set():
-            samples.append(await conn.fetchval(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'advisory'"))
+            samples.append(
+                await conn.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event = 'advisory'"
+                )
+            )
             await asyncio.sleep(0.05)
     finally:
         await conn.close()
@@ -361,6 +431,7 @@ async def run(args) -> list[Result]:
     }
     try:
         async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+
             async def get(path: str, params=None, headers=None) -> bool:
                 r = await client.get(path, params=params, headers=headers)
                 return r.status_code == 200
@@ -368,19 +439,28 @@ async def run(args) -> list[Result]:
             async def healthz(_i: int) -> bool:
                 return await get("/healthz")
 
-            results.append(await drive("GET /healthz", n, c, healthz, warmup=50,
-                                       note="no database: the HTTP floor"))
+            results.append(await drive("GET /healthz", n, c, healthz, warmup=50, note="no database: the HTTP floor"))
             for key, (_filters, params) in lists.items():
-                label = {"list": "GET /api/v1/cases?limit=50 (city supervisor)",
-                         "overdue": f"GET /api/v1/cases?overdue=true&unit={fx.ward}",
-                         "q": "GET /api/v1/cases?q=dat dai"}[key]
+                label = {
+                    "list": "GET /api/v1/cases?limit=50 (city supervisor)",
+                    "overdue": f"GET /api/v1/cases?overdue=true&unit={fx.ward}",
+                    "q": "GET /api/v1/cases?q=dat dai",
+                }[key]
+
                 async def list_call(_i: int, p: dict[str, Any] = params) -> bool:
                     return await get("/api/v1/cases", p, sup)
 
                 results.append(await drive(label, n, c, list_call, warmup=50))
             ids = fx.case_ids
-            results.append(await drive("GET /api/v1/cases/{id}", n, c,
-                                       lambda i: get(f"/api/v1/cases/{ids[i % len(ids)]}", None, sup), warmup=50))
+            results.append(
+                await drive(
+                    "GET /api/v1/cases/{id}",
+                    n,
+                    c,
+                    lambda i: get(f"/api/v1/cases/{ids[i % len(ids)]}", None, sup),
+                    warmup=50,
+                )
+            )
 
             desk = {"Authorization": f"Bearer {fx.tokens[fx.intake_user]}"}
 
@@ -388,19 +468,30 @@ async def run(args) -> list[Result]:
                 r = await client.post("/api/v1/cases", json=intake_body(rng, fx.intake_ward, i), headers=desk)
                 return r.status_code == 201
 
-            results.append(await drive("POST /api/v1/cases (intake)", args.intakes, c, intake, warmup=5,
-                                       note="each hashes a new PIN with argon2"))
+            results.append(
+                await drive(
+                    "POST /api/v1/cases (intake)",
+                    args.intakes,
+                    c,
+                    intake,
+                    warmup=5,
+                    note="each hashes a new PIN with argon2",
+                )
+            )
 
             targets = await transition_targets(url, args.transitions + args.transitions_serial + 40)
 
             def transition_call(pool: list[dict]):
                 async def call(i: int) -> bool:
                     t = pool.pop()
-                    headers = {"Authorization": f"Bearer {fx.tokens['demo.gq.' + t['holder'].lower()]}",
-                               "If-Match": f'"{t["version"]}"'}
+                    headers = {
+                        "Authorization": f"Bearer {fx.tokens['demo.gq.' + t['holder'].lower()]}",
+                        "If-Match": f'"{t["version"]}"',
+                    }
                     body = {"action": t["action"], "reason": "Thụ lý / xác minh (benchmark)"}
                     r = await client.post(f"/api/v1/cases/{t['id']}/transitions", json=body, headers=headers)
                     return r.status_code == 200
+
                 return call
 
             want = args.transitions + args.transitions_serial + 5
@@ -414,9 +505,14 @@ async def run(args) -> list[Result]:
                 pool = [targets.pop() for _ in range(count + warm)]
                 stop, samples = asyncio.Event(), list[int]()
                 sampler = asyncio.create_task(lock_waiters(url, stop, samples))
-                res = await drive(f"POST /api/v1/cases/{{id}}/transitions (concurrency {conc})", count, conc,
-                                  transition_call(pool), warmup=warm,
-                                  note="accept / start_verification")
+                res = await drive(
+                    f"POST /api/v1/cases/{{id}}/transitions (concurrency {conc})",
+                    count,
+                    conc,
+                    transition_call(pool),
+                    warmup=warm,
+                    note="accept / start_verification",
+                )
                 stop.set()
                 await sampler
                 res.extra["lock_waiters_mean"] = statistics.mean(samples) if samples else 0.0
@@ -440,19 +536,28 @@ async def run(args) -> list[Result]:
 
 
 def markdown(results: list[Result], args, load: tuple[float, float, float]) -> str:
-    lines = [BEGIN, "",
-             f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: `python bench/api_bench.py "
-             f"{' '.join(args.argv)}`".rstrip() + f" — {args.cases:,} demo cases, one uvicorn worker; load average "
-             f"at the start {', '.join(f'{x:.2f}' for x in load)}.", "",
-             "| scenario | requests | concurrency | req/s | p50 ms | p95 ms | p99 ms | errors | note |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        BEGIN,
+        "",
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: `python bench/api_bench.py "
+        f"{' '.join(args.argv)}`".rstrip()
+        + f" — {args.cases:,} demo cases, one uvicorn worker; load average "
+        f"at the start {', '.join(f'{x:.2f}' for x in load)}.",
+        "",
+        "| scenario | requests | concurrency | req/s | p50 ms | p95 ms | p99 ms | errors | note |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         note = r.note
         if "lock_waiters_mean" in r.extra:
-            note += (f"; sessions waiting on the chain lock: mean {r.extra['lock_waiters_mean']:.1f}, "
-                     f"max {r.extra['lock_waiters_max']}")
-        lines.append(f"| {r.name} | {r.n:,} | {r.concurrency} | {r.rps:,.0f} | {r.pct(50):.1f} | {r.pct(95):.1f} "
-                     f"| {r.pct(99):.1f} | {r.errors} | {note} |")
+            note += (
+                f"; sessions waiting on the chain lock: mean {r.extra['lock_waiters_mean']:.1f}, "
+                f"max {r.extra['lock_waiters_max']}"
+            )
+        lines.append(
+            f"| {r.name} | {r.n:,} | {r.concurrency} | {r.rps:,.0f} | {r.pct(50):.1f} | {r.pct(95):.1f} "
+            f"| {r.pct(99):.1f} | {r.errors} | {note} |"
+        )
     lines += ["", END]
     return "\n".join(lines)
 
@@ -475,8 +580,23 @@ def main() -> None:
     results = asyncio.run(run(args))
     md = markdown(results, args, load)
     print(md)
-    print(json.dumps([{"name": r.name, "rps": r.rps, "p50": r.pct(50), "p95": r.pct(95), "p99": r.pct(99),
-                       "errors": r.errors, **r.extra} for r in results]), file=sys.stderr)
+    print(
+        json.dumps(
+            [
+                {
+                    "name": r.name,
+                    "rps": r.rps,
+                    "p50": r.pct(50),
+                    "p95": r.pct(95),
+                    "p99": r.pct(99),
+                    "errors": r.errors,
+                    **r.extra,
+                }
+                for r in results
+            ]
+        ),
+        file=sys.stderr,
+    )
     if args.out:
         path = Path(args.out)
         doc = path.read_text(encoding="utf-8") if path.exists() else ""

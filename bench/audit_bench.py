@@ -20,6 +20,7 @@ the chain holds --events events (default 1,000,000). What is measured, in one ru
 --pg-url (default postgresql+asyncpg://postgres@127.0.0.1:5432); the database
 petitions_bench_audit is dropped and re-created, and dropped at the end (--keep to keep it).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,9 +45,11 @@ BEGIN, END = "<!-- audit_bench:begin -->", "<!-- audit_bench:end -->"
 # fork + exec carries the parent's peak at the fork (here, the bench process after building the
 # chain: 395 MB in the first 1M run), so it cannot show the verifier's own memory.
 _HWM = "int(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))"
-_RSS = ("import atexit, sys; atexit.register(lambda: print('PEAK_RSS_KB', "
-        f"{_HWM}, file=sys.stderr)); "
-        "from app.cli import main; main()")
+_RSS = (
+    "import atexit, sys; atexit.register(lambda: print('PEAK_RSS_KB', "
+    f"{_HWM}, file=sys.stderr)); "
+    "from app.cli import main; main()"
+)
 # The verify the CLI runs (app.services.audit.verify in a read-only session), timed inside a child
 # process of its own: its peak RSS is the verifier's, and start-up is not counted.
 _VERIFY = """
@@ -73,8 +76,9 @@ asyncio.run(run())
 
 
 def _verify_child(url: str) -> dict:
-    p = subprocess.run([sys.executable, "-c", _VERIFY], cwd=ROOT, env=_env(url), check=True, capture_output=True,
-                       text=True)
+    p = subprocess.run(
+        [sys.executable, "-c", _VERIFY], cwd=ROOT, env=_env(url), check=True, capture_output=True, text=True
+    )
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
@@ -85,8 +89,9 @@ def _env(url: str) -> dict[str, str]:
 def _petitions(url: str, *args: str) -> tuple[float, float, str]:
     """Run the CLI in a child: (wall seconds, peak RSS MB, stdout)."""
     t = time.perf_counter()
-    p = subprocess.run([sys.executable, "-c", _RSS, *args], cwd=ROOT, env=_env(url), check=True,
-                       capture_output=True, text=True)
+    p = subprocess.run(
+        [sys.executable, "-c", _RSS, *args], cwd=ROOT, env=_env(url), check=True, capture_output=True, text=True
+    )
     wall = time.perf_counter() - t
     m = re.search(r"PEAK_RSS_KB (\d+)", p.stderr)
     return wall, (int(m.group(1)) / 1024 if m else float("nan")), p.stdout
@@ -114,8 +119,25 @@ async def _drop(server: str) -> None:
         await conn.close()
 
 
-_FIELDS = ("seq", "at", "actor_id", "actor", "role", "org", "action", "entity", "entity_id", "case_id",
-           "from_status", "to_status", "changes", "reason", "request_id", "prev_hash", "hash")
+_FIELDS = (
+    "seq",
+    "at",
+    "actor_id",
+    "actor",
+    "role",
+    "org",
+    "action",
+    "entity",
+    "entity_id",
+    "case_id",
+    "from_status",
+    "to_status",
+    "changes",
+    "reason",
+    "request_id",
+    "prev_hash",
+    "hash",
+)
 
 
 async def _extend(url: str, total: int) -> int:
@@ -167,8 +189,9 @@ async def _in_process(url: str) -> dict[str, float]:
         async with db.read_sessionmaker() as s, s.begin():
             t = time.perf_counter()
             prev, n = audit.GENESIS_HASH, 0
-            result = await s.stream_scalars(select(AuditEvent).order_by(col(AuditEvent.seq))
-                                            .execution_options(yield_per=1000))
+            result = await s.stream_scalars(
+                select(AuditEvent).order_by(col(AuditEvent.seq)).execution_options(yield_per=1000)
+            )
             async for ev in result:
                 assert ev.prev_hash == prev and audit.compute_hash(ev) == ev.hash
                 prev = ev.hash
@@ -227,8 +250,17 @@ def main() -> None:
     try:
         _petitions(url, "migrate")
         _petitions(url, "seed")
-        _petitions(url, "demo", "--cases", str(args.demo_cases), "--today", "2026-11-27", "--password",
-                   "bench-demo-pass", "--quiet")
+        _petitions(
+            url,
+            "demo",
+            "--cases",
+            str(args.demo_cases),
+            "--today",
+            "2026-11-27",
+            "--password",
+            "bench-demo-pass",
+            "--quiet",
+        )
         rows = []
         for size in (args.small, args.events):
             t = time.perf_counter()
@@ -240,16 +272,36 @@ def main() -> None:
                 assert '"ok": true' in stdout, stdout
             v = _verify_child(url)
             assert v["ok"] and v["events"] == n, v
-            rows.append({"events": n, "build_s": build, "cli_s": wall, "cli_rss_mb": rss, "verify_s": v["seconds"],
-                         "rss0_mb": v["rss_before_kb"] / 1024, "verify_rss_mb": v["peak_rss_kb"] / 1024})
-            print(f"{n:,} events: verify {v['seconds']:.1f} s, peak RSS {v['peak_rss_kb'] / 1024:.0f} MB; "
-                  f"the CLI {wall:.1f} s, {rss:.0f} MB (chain built in {build:.0f} s)", file=sys.stderr)
+            rows.append(
+                {
+                    "events": n,
+                    "build_s": build,
+                    "cli_s": wall,
+                    "cli_rss_mb": rss,
+                    "verify_s": v["seconds"],
+                    "rss0_mb": v["rss_before_kb"] / 1024,
+                    "verify_rss_mb": v["peak_rss_kb"] / 1024,
+                }
+            )
+            print(
+                f"{n:,} events: verify {v['seconds']:.1f} s, peak RSS {v['peak_rss_kb'] / 1024:.0f} MB; "
+                f"the CLI {wall:.1f} s, {rss:.0f} MB (chain built in {build:.0f} s)",
+                file=sys.stderr,
+            )
         base = asyncio.run(_in_process(url))
         print(base, file=sys.stderr)
     finally:
         if not args.keep:
             asyncio.run(_drop(args.pg_url))
     _report(args, started, rows, base)
+
+
+def _row(r: dict) -> str:
+    line = (
+        f"| {r['events']:,} events | {r['verify_s']:.1f} s | {r['events'] / r['verify_s']:,.0f} | "
+        f"{r['verify_rss_mb']:.0f} MB ({r['rss0_mb']:.0f} MB) | {r['cli_s']:.1f} s | {r['cli_rss_mb']:.0f} MB |"
+    )
+    return line.replace("nan s", "—").replace("nan MB", "—")
 
 
 def _report(args, started: datetime, rows: list[dict], base: dict[str, float]) -> None:
@@ -259,20 +311,20 @@ def _report(args, started: datetime, rows: list[dict], base: dict[str, float]) -
     v = subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout.strip()
     rate = n / big["verify_s"]
     lines = [
-        BEGIN, "",
+        BEGIN,
+        "",
         f"Run started {started:%Y-%m-%d %H:%M} UTC: `python bench/audit_bench.py"
         + (f" --events {args.events} --small {args.small}" if args.events != 1_000_000 else "")
         + f" --out docs/performance.md` — {os.cpu_count()} cores, {v}, Python {platform.python_version()}; "
-        f"1-minute load average {load:.1f} at the end (2.0 = both cores busy).", "",
+        f"1-minute load average {load:.1f} at the end (2.0 = both cores busy).",
+        "",
         "| chain | verify | events/s | peak RSS (before verify) | `petitions audit verify`, whole command "
         "| its peak RSS |",
         "|---|---|---|---|---|---|",
-        *[f"| {r['events']:,} events | {r['verify_s']:.1f} s | {r['events'] / r['verify_s']:,.0f} | "
-          f"{r['verify_rss_mb']:.0f} MB ({r['rss0_mb']:.0f} MB) | {r['cli_s']:.1f} s | {r['cli_rss_mb']:.0f} MB |"
-          .replace("nan s", "—").replace("nan MB", "—")
-          for r in rows],
+        *[_row(r) for r in rows],
         "",
-        f"Same run, same {n:,} events, in the bench process:", "",
+        f"Same run, same {n:,} events, in the bench process:",
+        "",
         "| what | seconds | events/s | verify's rate as a share of it |",
         "|---|---|---|---|",
         f"| SHA-256 alone over the canonical bytes (prepared beforehand) | {base['sha_s']:.1f} | "
@@ -281,14 +333,15 @@ def _report(args, started: datetime, rows: list[dict], base: dict[str, float]) -
         f"{n / base['canon_hash_s']:,.0f} | **{rate / (n / base['canon_hash_s']):.0%}** |",
         f"| the previous verify: ORM objects, yield_per(1000) | {base['orm_s']:.1f} | "
         f"{base['orm_events'] / base['orm_s']:,.0f} | {rate / (base['orm_events'] / base['orm_s']):.0%} |",
-        "", END,
+        "",
+        END,
     ]
     block = "\n".join(lines)
     print(block)
     if args.out:
         text_ = args.out.read_text()
         if BEGIN in text_:
-            text_ = text_[:text_.index(BEGIN)] + block + text_[text_.index(END) + len(END):]
+            text_ = text_[: text_.index(BEGIN)] + block + text_[text_.index(END) + len(END) :]
         else:
             text_ += "\n" + block + "\n"
         args.out.write_text(text_)

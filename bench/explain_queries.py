@@ -9,6 +9,7 @@ every statement). It prints which indexes each plan uses.
     python bench/explain_queries.py                       # the 100k-case database of load_bench
     python bench/explain_queries.py --db petitions_bench_api --out docs/performance.md
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,9 +55,12 @@ async def capture(url: str, username: str, filters: dict) -> tuple[str, tuple]:
 def summarise(plan: list[str]) -> tuple[str, str, list[str]]:
     nodes = []
     for line in plan:
-        m = re.search(r"(?:->\s*)?((?:Parallel )?(?:Index Only Scan|Index Scan|Bitmap Index Scan|Bitmap Heap Scan|"
-                      r"Seq Scan|"
-                      r"BitmapOr|BitmapAnd|Sort|Limit|Incremental Sort)[^(]*)", line)
+        m = re.search(
+            r"(?:->\s*)?((?:Parallel )?(?:Index Only Scan|Index Scan|Bitmap Index Scan|Bitmap Heap Scan|"
+            r"Seq Scan|"
+            r"BitmapOr|BitmapAnd|Sort|Limit|Incremental Sort)[^(]*)",
+            line,
+        )
         if m and not line.strip().startswith(("Sort Key", "Sort Method", "Filter", "Recheck", "Index Cond")):
             nodes.append(" ".join(m.group(1).split()))
     indexes = sorted(set(re.findall(r"(?:on|using) (ix\w+)", "\n".join(plan))))
@@ -95,10 +99,10 @@ async def main(args) -> str:
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
     try:
         total = await conn.fetchval("SELECT count(*) FROM case_file")
-        ward = await conn.fetchval("SELECT location_unit_code FROM case_file "
-                                   "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
-        small = await conn.fetchval("SELECT location_unit_code FROM case_file "
-                                    "GROUP BY 1 ORDER BY count(*), 1 LIMIT 1")
+        ward = await conn.fetchval(
+            "SELECT location_unit_code FROM case_file GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+        )
+        small = await conn.fetchval("SELECT location_unit_code FROM case_file GROUP BY 1 ORDER BY count(*), 1 LIMIT 1")
         await conn.execute("ANALYZE")
     finally:
         await conn.close()
@@ -115,11 +119,17 @@ async def main(args) -> str:
         ("q = thuy khue (rare words)", city, {"q": "thuy khue"}),
         ("the first page, no filter", city, {}),
     ]
-    out = [BEGIN, "", f"`python bench/explain_queries.py {' '.join(sys.argv[1:])}`".replace(" `", "`") +
-           f" — database `{args.db}` with {total:,} cases; the ward is {ward} (the most cases), the smallest {small}. "
-           "Custom plan: parameter values known at planning (the first five executions of a prepared statement); "
-           "generic plan: `plan_cache_mode = force_generic_plan`.", "",
-           "| query | plan | time | indexes used | plan nodes |", "|---|---|---|---|---|"]
+    out = [
+        BEGIN,
+        "",
+        f"`python bench/explain_queries.py {' '.join(sys.argv[1:])}`".replace(" `", "`")
+        + f" — database `{args.db}` with {total:,} cases; the ward is {ward} (the most cases), the smallest {small}. "
+        "Custom plan: parameter values known at planning (the first five executions of a prepared statement); "
+        "generic plan: `plan_cache_mode = force_generic_plan`.",
+        "",
+        "| query | plan | time | indexes used | plan nodes |",
+        "|---|---|---|---|---|",
+    ]
     full: list[str] = []
     for label, user, filters in queries:
         sql, params = await capture(url, user, filters)

@@ -18,6 +18,7 @@ and the hashing.
 PostgreSQL: --pg-url (default postgresql+asyncpg://postgres@127.0.0.1:5432), the database
 `petitions_bench_load` is dropped and re-created. Never point it at data you care about.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,6 +40,7 @@ BEGIN, END = "<!-- load_bench:begin -->", "<!-- load_bench:end -->"
 
 
 # ---- child: one load, measured from inside -------------------------------------------------------
+
 
 def _proc_cpu(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -66,18 +68,29 @@ async def _child(url: str, cases: int, seed: int, batch: int, today: date, bulk:
     if pg:
         async with db.engine.connect() as conn:
             active = text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-            for (pid,) in (await conn.execute(active)):
+            for (pid,) in await conn.execute(active):
                 pids_before[pid] = _proc_cpu(pid)
     rates: list[tuple[int, float]] = []
     cpu0 = time.process_time()
-    report = await load_demo(db, cases=cases, seed=seed, batch=batch, today=today, bulk=bulk,
-                             progress=lambda r: rates.append((r.cases, r.seconds)))
+    report = await load_demo(
+        db,
+        cases=cases,
+        seed=seed,
+        batch=batch,
+        today=today,
+        bulk=bulk,
+        progress=lambda r: rates.append((r.cases, r.seconds)),
+    )
     cpu = time.process_time() - cpu0
     server_cpu = None
     if pg:
         async with db.engine.connect() as conn:
-            pids = [p for (p,) in await conn.execute(text(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"))]
+            pids = [
+                p
+                for (p,) in await conn.execute(
+                    text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+                )
+            ]
         server_cpu = sum(_proc_cpu(p) - pids_before.get(p, 0.0) for p in pids)
     await db.dispose()
 
@@ -87,14 +100,22 @@ async def _child(url: str, cases: int, seed: int, batch: int, today: date, bulk:
     first = rate((0, 0.0), rates[0]) if rates else 0.0
     last = rate(rates[-2], rates[-1]) if len(rates) > 1 else first
     return {
-        "cases": report.cases, "events": report.events, "seconds": report.seconds,
+        "cases": report.cases,
+        "events": report.events,
+        "seconds": report.seconds,
         "analyze_s": report.analyze_seconds,
-        "cases_per_s": report.cases / report.seconds, "events_per_s": report.events / report.seconds,
-        "first_batch_cases_per_s": first, "last_batch_cases_per_s": last,
-        "loader_cpu_s": cpu, "server_cpu_s": server_cpu, "statements": statements["n"],
-        "round_trip_us": rtt * 1e6, "statement_floor_s": statements["n"] * rtt,
+        "cases_per_s": report.cases / report.seconds,
+        "events_per_s": report.events / report.seconds,
+        "first_batch_cases_per_s": first,
+        "last_batch_cases_per_s": last,
+        "loader_cpu_s": cpu,
+        "server_cpu_s": server_cpu,
+        "statements": statements["n"],
+        "round_trip_us": rtt * 1e6,
+        "statement_floor_s": statements["n"] * rtt,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "statuses": dict(report.statuses.most_common()), "kinds": dict(report.kinds.most_common()),
+        "statuses": dict(report.statuses.most_common()),
+        "kinds": dict(report.kinds.most_common()),
     }
 
 
@@ -128,14 +149,20 @@ def _asyncpg_dsn(url: str) -> str:
 
 # ---- parent: fresh databases, children, verify, report -------------------------------------------
 
+
 def _env(url: str) -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": url, "APP_ENV": "development", "LOG_LEVEL": "WARNING"}
 
 
 def _petitions(url: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", "from app.cli import main; main()", *args], cwd=ROOT, env=_env(url),
-                          check=True,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-c", "from app.cli import main; main()", *args],
+        cwd=ROOT,
+        env=_env(url),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
 
 
 async def _recreate_pg(server: str, name: str) -> str:
@@ -168,9 +195,14 @@ def run_target(kind: str, cases: int, *, pg_server: str, seed: int, batch: int, 
     bulk = path == "bulk"
     url = _fresh(kind, pg_server, tmp)
     loads: list[float] = []
-    child = subprocess.Popen([sys.executable, __file__, "--child", url, str(cases), str(seed), str(batch), today,
-                              "1" if bulk else "0"],
-                             cwd=ROOT, env=_env(url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--child", url, str(cases), str(seed), str(batch), today, "1" if bulk else "0"],
+        cwd=ROOT,
+        env=_env(url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     while child.poll() is None:  # the machine's 1-minute load average while the load runs
         loads.append(os.getloadavg()[0])
         time.sleep(5)
@@ -188,27 +220,48 @@ def run_target(kind: str, cases: int, *, pg_server: str, seed: int, batch: int, 
 
 
 def machine() -> dict:
-    mem = next((ln.split()[1] for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")),
-               "0")
-    pg = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "SHOW server_version"],
-                        capture_output=True, text=True).stdout.strip() or "?"
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                if ln.startswith("model name")), platform.processor())
-    return {"started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "nproc": os.cpu_count(), "cpu": cpu,
-            "mem_gib": round(int(mem) / 1024 / 1024, 1), "postgres": pg,
-            "python": platform.python_version(), "load_avg": os.getloadavg()}
+    mem = next(
+        (ln.split()[1] for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")), "0"
+    )
+    pg = (
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "SHOW server_version"], capture_output=True, text=True
+        ).stdout.strip()
+        or "?"
+    )
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {
+        "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "mem_gib": round(int(mem) / 1024 / 1024, 1),
+        "postgres": pg,
+        "python": platform.python_version(),
+        "load_avg": os.getloadavg(),
+    }
 
 
 def markdown(results: list[dict], info: dict, args) -> str:
-    lines = [BEGIN, "",
-             f"Run started {info['started']}: `python bench/load_bench.py "
-             f"{' '.join(args.argv)}`".rstrip() + f" — {info['nproc']} cores ({info['cpu']}), {info['mem_gib']} GiB, "
-             f"PostgreSQL {info['postgres']}, Python {info['python']}. The machine is shared: the last column is "
-             "its mean 1-minute load average during the load (2.0 = both cores busy).", "",
-             "| target | wall | cases/s | events/s | first → last batch cases/s | loader CPU | DB server CPU "
-             "| statements | bare round trip | statement floor | peak RSS | `audit verify` | VACUUM ANALYZE "
-             "| load avg |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        BEGIN,
+        "",
+        f"Run started {info['started']}: `python bench/load_bench.py {' '.join(args.argv)}`".rstrip()
+        + f" — {info['nproc']} cores ({info['cpu']}), {info['mem_gib']} GiB, "
+        f"PostgreSQL {info['postgres']}, Python {info['python']}. The machine is shared: the last column is "
+        "its mean 1-minute load average during the load (2.0 = both cores busy).",
+        "",
+        "| target | wall | cases/s | events/s | first → last batch cases/s | loader CPU | DB server CPU "
+        "| statements | bare round trip | statement floor | peak RSS | `audit verify` | VACUUM ANALYZE "
+        "| load avg |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         server = f"{r['server_cpu_s']:.0f} s" if r["server_cpu_s"] is not None else "(in process)"
         lines.append(
@@ -217,9 +270,16 @@ def markdown(results: list[dict], info: dict, args) -> str:
             f"| {server} | {r['statements']:,} ({r['statements'] / r['cases']:.1f}/case) | {r['round_trip_us']:.0f} µs "
             f"| {r['statement_floor_s']:.0f} s | {r['peak_rss_mb']:.0f} MB "
             f"| {r['verify_s']:.1f} s for {r['verify']['events_checked']:,} events, ok={r['verify']['ok']} "
-            f"| {r['analyze_s']:.1f} s | {r['load_avg_mean']:.1f} |")
-    lines += ["", "Statuses after the largest load: " + ", ".join(
-        f"{k} {v:,}" for k, v in max(results, key=lambda r: r["cases"])["statuses"].items()) + ".", "", END]
+            f"| {r['analyze_s']:.1f} s | {r['load_avg_mean']:.1f} |"
+        )
+    lines += [
+        "",
+        "Statuses after the largest load: "
+        + ", ".join(f"{k} {v:,}" for k, v in max(results, key=lambda r: r["cases"])["statuses"].items())
+        + ".",
+        "",
+        END,
+    ]
     return "\n".join(lines)
 
 
@@ -231,10 +291,15 @@ def main() -> None:
         print(json.dumps(asyncio.run(_child(url, cases, seed, batch, date.fromisoformat(today), bulk))))
         return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--targets", nargs="+", default=["pg:10000", "pg:100000", "sqlite:10000"],
-                    help="kind:cases, kind pg or sqlite, or pg+bulk / sqlite+bulk for the bulk path")
-    ap.add_argument("--pg-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432",
-                    help="server URL without a database name")
+    ap.add_argument(
+        "--targets",
+        nargs="+",
+        default=["pg:10000", "pg:100000", "sqlite:10000"],
+        help="kind:cases, kind pg or sqlite, or pg+bulk / sqlite+bulk for the bulk path",
+    )
+    ap.add_argument(
+        "--pg-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432", help="server URL without a database name"
+    )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--today", default="2026-11-27", help="the demo's business date (fixed: same data every run)")
@@ -250,10 +315,18 @@ def main() -> None:
         for target in args.targets:
             kind, n = target.split(":")
             print(f"loading {n} cases into {kind} ...", file=sys.stderr, flush=True)
-            r = run_target(kind, int(n), pg_server=args.pg_url.rstrip("/"), seed=args.seed, batch=args.batch,
-                           today=args.today, tmp=Path(tmp))
-            print(json.dumps({k: v for k, v in r.items() if k not in ("statuses", "kinds")}), file=sys.stderr,
-                  flush=True)
+            r = run_target(
+                kind,
+                int(n),
+                pg_server=args.pg_url.rstrip("/"),
+                seed=args.seed,
+                batch=args.batch,
+                today=args.today,
+                tmp=Path(tmp),
+            )
+            print(
+                json.dumps({k: v for k, v in r.items() if k not in ("statuses", "kinds")}), file=sys.stderr, flush=True
+            )
             results.append(r)
     md = markdown(results, info, args)
     print(md)

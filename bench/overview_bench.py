@@ -20,6 +20,7 @@ docs/performance.md. Only 127.0.0.1 is contacted; every loop is bounded by --run
 each (new ids and codes; petitioners and audit events are not copied: the overview reads
 neither), so the distribution of places, kinds, statuses and due dates stays the demo's.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,8 +52,14 @@ def _env(url: str) -> dict[str, str]:
 
 
 def _petitions(url: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", "from app.cli import main; main()", *args], cwd=ROOT, env=_env(url),
-                          check=True, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-c", "from app.cli import main; main()", *args],
+        cwd=ROOT,
+        env=_env(url),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
 
 
 async def _case_count(url: str) -> int:
@@ -85,8 +92,9 @@ async def prepare(server: str, cases: int, today: str, reuse: bool) -> tuple[str
     return url, time.perf_counter() - t
 
 
-async def capture_and_time(url: str, unit: str, today: date, runs: int) -> tuple[list[tuple[str, tuple]], list[float],
-                                                                                 dict]:
+async def capture_and_time(
+    url: str, unit: str, today: date, runs: int
+) -> tuple[list[tuple[str, tuple]], list[float], dict]:
     """The overview as the service computes it: its statements, and its in-process timings."""
     from sqlalchemy import event, select
     from sqlmodel import col
@@ -121,8 +129,13 @@ async def capture_and_time(url: str, unit: str, today: date, runs: int) -> tuple
             grab["on"] = False
     await db.dispose()
     assert result is not None  # runs + 1 >= 1 overviews were computed
-    summary = {"children": len(result.children), "open": result.total.open, "overdue": result.total.overdue,
-               "due_soon": result.total.due_soon, "mass": result.total.mass}
+    summary = {
+        "children": len(result.children),
+        "open": result.total.open,
+        "overdue": result.total.overdue,
+        "due_soon": result.total.due_soon,
+        "mass": result.total.mass,
+    }
     return seen, times, summary
 
 
@@ -156,13 +169,19 @@ async def clone(url: str, k: int) -> int:
     try:
         base = await conn.fetchval("SELECT count(*) FROM case_file WHERE code NOT LIKE '%~c%'")
         have = await conn.fetchval("SELECT count(*) FROM case_file")
-        cols = [r[0] for r in await conn.fetch(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'case_file' AND column_name "
-            "NOT IN ('id', 'code') ORDER BY ordinal_position")]
+        cols = [
+            r[0]
+            for r in await conn.fetch(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'case_file' AND column_name "
+                "NOT IN ('id', 'code') ORDER BY ordinal_position"
+            )
+        ]
         names = ", ".join(cols)
         for i in range(have // base, k):
-            await conn.execute(f"INSERT INTO case_file (code, {names}) SELECT code || '~c{i}', {names} "
-                               f"FROM case_file WHERE code NOT LIKE '%~c%'")
+            await conn.execute(
+                f"INSERT INTO case_file (code, {names}) SELECT code || '~c{i}', {names} "
+                f"FROM case_file WHERE code NOT LIKE '%~c%'"
+            )
         await conn.execute("VACUUM ANALYZE case_file")
         return await conn.fetchval("SELECT count(*) FROM case_file")
     finally:
@@ -191,38 +210,57 @@ async def main(args) -> str:
         if load_s is not None:
             await conn.execute("VACUUM ANALYZE")
         total = await conn.fetchval("SELECT count(*) FROM case_file")
-        ward = await conn.fetchval("SELECT location_unit_code FROM case_file GROUP BY 1 ORDER BY count(*) DESC, 1 "
-                                   "LIMIT 1")
+        ward = await conn.fetchval(
+            "SELECT location_unit_code FROM case_file GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+        )
         pg = await conn.fetchval("SHOW server_version")
     finally:
         await conn.close()
     if args.clone > 1:
         total = await clone(url, args.clone)
     today = date.fromisoformat(args.today)
-    lines = [BEGIN, "", f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: `python bench/overview_bench.py "
-             f"{' '.join(sys.argv[1:])}` — database `{DB_NAME}` with {total:,} "
-             + (f"cases (demo cases copied {args.clone}×)" if args.clone > 1 else "demo cases")
-             + (f" (loaded in {load_s:.0f} s)" if load_s else "") + f", business date {args.today}, "
-             f"PostgreSQL {pg}, load average {os.getloadavg()[0]:.1f} at the end. {args.runs} runs each, after one "
-             "warm-up.", "",
-             "| unit | rows | service in-process p50 / p95 | raw asyncpg, same SQL, p50 / p95 | statements |",
-             "|---|---|---|---|---|"]
+    lines = [
+        BEGIN,
+        "",
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: `python bench/overview_bench.py "
+        f"{' '.join(sys.argv[1:])}` — database `{DB_NAME}` with {total:,} "
+        + (f"cases (demo cases copied {args.clone}×)" if args.clone > 1 else "demo cases")
+        + (f" (loaded in {load_s:.0f} s)" if load_s else "")
+        + f", business date {args.today}, "
+        f"PostgreSQL {pg}, load average {os.getloadavg()[0]:.1f} at the end. {args.runs} runs each, after one "
+        "warm-up.",
+        "",
+        "| unit | rows | service in-process p50 / p95 | raw asyncpg, same SQL, p50 / p95 | statements |",
+        "|---|---|---|---|---|",
+    ]
     plans: list[str] = []
     for unit in ("01", ward):
         statements, svc_ms, summary = await capture_and_time(url, unit, today, args.runs)
         heavy = [(s, p) for s, p in statements if _label(s) != "reference (unit, children, calendar)"]
         raw_ms = await raw_times(url, statements, args.runs)
-        lines.append(f"| `{unit}` ({summary['children']} children; {summary['open']:,} open, {summary['overdue']:,} "
-                     f"overdue, {summary['due_soon']:,} due soon) | {summary['children'] + 2} | "
-                     f"{statistics.median(svc_ms):.1f} / {_p(svc_ms, 95):.1f} ms | "
-                     f"{statistics.median(raw_ms):.1f} / {_p(raw_ms, 95):.1f} ms | {len(statements)} |")
+        lines.append(
+            f"| `{unit}` ({summary['children']} children; {summary['open']:,} open, {summary['overdue']:,} "
+            f"overdue, {summary['due_soon']:,} due soon) | {summary['children'] + 2} | "
+            f"{statistics.median(svc_ms):.1f} / {_p(svc_ms, 95):.1f} ms | "
+            f"{statistics.median(raw_ms):.1f} / {_p(raw_ms, 95):.1f} ms | {len(statements)} |"
+        )
         if unit == "01":
             for sql, params in heavy:
                 plan = await explain(url, sql, params)
                 t = next((ln.split(":", 1)[1].strip() for ln in plan if ln.startswith("Execution Time")), "?")
                 idx = sorted(set(re.findall(r"(?:on|using) (ix\w+)", "\n".join(plan))))
-                plans += [f"#### {_label(sql)} — {t}, indexes: {', '.join(idx) or '(none)'}", "", "```sql",
-                          " ".join(sql.split()), "```", "", "```", *plan, "```", ""]
+                plans += [
+                    f"#### {_label(sql)} — {t}, indexes: {', '.join(idx) or '(none)'}",
+                    "",
+                    "```sql",
+                    " ".join(sql.split()),
+                    "```",
+                    "",
+                    "```",
+                    *plan,
+                    "```",
+                    "",
+                ]
     lines += ["", "Plans for the city (`01`), EXPLAIN (ANALYZE, BUFFERS):", "", *plans, END]
     text = "\n".join(lines)
     if args.out:

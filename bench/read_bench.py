@@ -23,6 +23,7 @@ new ids and codes, same places, kinds, statuses and dates: bench/overview_bench.
 --big cases, VACUUM ANALYZE, a fresh server, and the same again; EXPLAIN (ANALYZE, BUFFERS) of
 the list and overview statements at the big size. The database is dropped at the end (--keep).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,10 +52,13 @@ RUNNING = ("received", "forwarded", "accepted", "verifying", "decided", "suspend
 
 def _requests(ward: str) -> list[tuple[str, str]]:
     status = "&".join(f"status={s}" for s in RUNNING)
-    return [("list, city, overdue — page 1", f"/api/v1/cases?unit=01&{status}&overdue=true&limit=50"),
-            ("list, city, overdue — page 2", "+"), ("list, city, overdue — page 3", "+"),
-            (f"list, ward {ward}, overdue — page 1", f"/api/v1/cases?unit={ward}&{status}&overdue=true&limit=50"),
-            ("overview, city", "/api/v1/supervision/overview?unit=01")]
+    return [
+        ("list, city, overdue — page 1", f"/api/v1/cases?unit=01&{status}&overdue=true&limit=50"),
+        ("list, city, overdue — page 2", "+"),
+        ("list, city, overdue — page 3", "+"),
+        (f"list, ward {ward}, overdue — page 1", f"/api/v1/cases?unit={ward}&{status}&overdue=true&limit=50"),
+        ("overview, city", "/api/v1/supervision/overview?unit=01"),
+    ]
 
 
 async def _urls(client: httpx.AsyncClient, headers: dict, ward: str) -> list[tuple[str, str]]:
@@ -136,8 +140,13 @@ async def _raw_times(url: str, statements: list[tuple[str, tuple]], runs: int) -
 
 
 def _serve(url: str, port: int) -> subprocess.Popen:
-    p = subprocess.Popen([sys.executable, "-c", "from app.cli import main; main()", "serve", "--port", str(port)],
-                         cwd=ROOT, env=_env(url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.Popen(
+        [sys.executable, "-c", "from app.cli import main; main()", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=_env(url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     for _ in range(100):  # up to 20 s
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
@@ -195,8 +204,9 @@ async def main(args) -> str:
         conn = await asyncpg.connect(_dsn(url))
         try:
             await conn.execute("VACUUM ANALYZE")
-            ward = await conn.fetchval("SELECT location_unit_code FROM case_file GROUP BY 1 ORDER BY count(*) DESC, 1 "
-                                       "LIMIT 1")
+            ward = await conn.fetchval(
+                "SELECT location_unit_code FROM case_file GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+            )
             pg = await conn.fetchval("SHOW server_version")
             small = await conn.fetchval("SELECT count(*) FROM case_file")
         finally:
@@ -213,29 +223,57 @@ async def main(args) -> str:
                     continue
                 plan = await explain(url, sql, params)
                 ms = next((ln.split(":", 1)[1].strip() for ln in plan if ln.startswith("Execution Time")), "?")
-                plans += [f"#### {label} — {ms}", "", "```sql", " ".join(sql.split()), "```", "", "```", *plan,
-                          "```", ""]
+                plans += [
+                    f"#### {label} — {ms}",
+                    "",
+                    "```sql",
+                    " ".join(sql.split()),
+                    "```",
+                    "",
+                    "```",
+                    *plan,
+                    "```",
+                    "",
+                ]
     finally:
         if not args.keep:
             await _drop(server)
-    lines = [BEGIN, "", f"Run started {started}: `python bench/read_bench.py {' '.join(sys.argv[1:])}` — "
-             f"{os.cpu_count()} cores, PostgreSQL {pg}, Python {sys.version.split()[0]}; {small:,} demo cases "
-             f"(loaded in {load_s:.0f} s), then copied to {big:,} (in {clone_s:.0f} s); business date {args.today}; "
-             f"{args.runs} sequential requests each after a warm-up, one uvicorn worker; load average "
-             f"{os.getloadavg()[0]:.1f} at the end.", "",
-             f"| request | HTTP p50 / p95 at {small:,} | at {big:,} | p95 ratio big/small (target ≤ 1.5) | "
-             f"raw SQL p50 / p95 at {big:,} | p95 HTTP/raw at {big:,} (target ≤ 2) | statements |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        BEGIN,
+        "",
+        f"Run started {started}: `python bench/read_bench.py {' '.join(sys.argv[1:])}` — "
+        f"{os.cpu_count()} cores, PostgreSQL {pg}, Python {sys.version.split()[0]}; {small:,} demo cases "
+        f"(loaded in {load_s:.0f} s), then copied to {big:,} (in {clone_s:.0f} s); business date {args.today}; "
+        f"{args.runs} sequential requests each after a warm-up, one uvicorn worker; load average "
+        f"{os.getloadavg()[0]:.1f} at the end.",
+        "",
+        f"| request | HTTP p50 / p95 at {small:,} | at {big:,} | p95 ratio big/small (target ≤ 1.5) | "
+        f"raw SQL p50 / p95 at {big:,} | p95 HTTP/raw at {big:,} (target ≤ 2) | statements |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for label in res_big["http"]:
         hs, hb, rb = res_small["http"].get(label), res_big["http"][label], res_big["raw"][label]
         ratio = f"{_p(hb, 95) / _p(hs, 95):.2f}" if hs else "—"
-        lines.append(f"| {label} | " + (f"{statistics.median(hs):.1f} / {_p(hs, 95):.1f} ms" if hs else "—")
-                     + f" | {statistics.median(hb):.1f} / {_p(hb, 95):.1f} ms | {ratio} | "
-                     f"{statistics.median(rb):.1f} / {_p(rb, 95):.1f} ms | {_p(hb, 95) / _p(rb, 95):.1f} | "
-                     f"{len(statements[label])} |")
-    lines += ["", f"At {small:,} cases, raw SQL p50 / p95: " + "; ".join(
-        f"{label}: {statistics.median(v):.1f} / {_p(v, 95):.1f} ms" for label, v in res_small["raw"].items()) + ".",
-        "", f"Plans at {big:,} cases (EXPLAIN (ANALYZE, BUFFERS)):", "", *plans, END]
+        lines.append(
+            f"| {label} | "
+            + (f"{statistics.median(hs):.1f} / {_p(hs, 95):.1f} ms" if hs else "—")
+            + f" | {statistics.median(hb):.1f} / {_p(hb, 95):.1f} ms | {ratio} | "
+            f"{statistics.median(rb):.1f} / {_p(rb, 95):.1f} ms | {_p(hb, 95) / _p(rb, 95):.1f} | "
+            f"{len(statements[label])} |"
+        )
+    lines += [
+        "",
+        f"At {small:,} cases, raw SQL p50 / p95: "
+        + "; ".join(
+            f"{label}: {statistics.median(v):.1f} / {_p(v, 95):.1f} ms" for label, v in res_small["raw"].items()
+        )
+        + ".",
+        "",
+        f"Plans at {big:,} cases (EXPLAIN (ANALYZE, BUFFERS)):",
+        "",
+        *plans,
+        END,
+    ]
     text = "\n".join(lines)
     if args.out:
         path = Path(args.out)

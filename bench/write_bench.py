@@ -33,6 +33,7 @@ Client, servers and PostgreSQL share the machine's cores: the figures are for th
 and only their ratio (service / baseline, same run) is meant to hold elsewhere. Only 127.0.0.1 is
 contacted; every loop is bounded by a count and a timeout.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,8 +68,24 @@ GENESIS = "0" * 64
 
 # ==== the baseline: a bare ASGI app writing the same rows with raw asyncpg ==========================
 
-_HASHED = ("seq", "at", "actor_id", "actor", "role", "org", "action", "entity", "entity_id", "case_id",
-           "from_status", "to_status", "changes", "reason", "request_id", "prev_hash")
+_HASHED = (
+    "seq",
+    "at",
+    "actor_id",
+    "actor",
+    "role",
+    "org",
+    "action",
+    "entity",
+    "entity_id",
+    "case_id",
+    "from_status",
+    "to_status",
+    "changes",
+    "reason",
+    "request_id",
+    "prev_hash",
+)
 
 
 def _canonical(ev: dict[str, Any]) -> bytes:
@@ -89,10 +106,24 @@ async def _append_event(conn: asyncpg.Connection, ev: dict[str, Any]) -> None:
         "INSERT INTO audit_event (seq, at, actor_id, actor, role, org, action, entity, entity_id, case_id, "
         "from_status, to_status, changes, reason, request_id, prev_hash, hash) "
         "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13::json,$14,$15,$16,$17)",
-        ev["seq"], ev["at"], ev["actor_id"], ev["actor"], ev["role"], ev["org"], ev["action"], ev["entity"],
-        ev["entity_id"], ev["case_id"], ev["from_status"], ev["to_status"],
-        None if ev["changes"] is None else json.dumps(ev["changes"], ensure_ascii=False), ev["reason"],
-        ev["request_id"], ev["prev_hash"], ev["hash"])
+        ev["seq"],
+        ev["at"],
+        ev["actor_id"],
+        ev["actor"],
+        ev["role"],
+        ev["org"],
+        ev["action"],
+        ev["entity"],
+        ev["entity_id"],
+        ev["case_id"],
+        ev["from_status"],
+        ev["to_status"],
+        None if ev["changes"] is None else json.dumps(ev["changes"], ensure_ascii=False),
+        ev["reason"],
+        ev["request_id"],
+        ev["prev_hash"],
+        ev["hash"],
+    )
 
 
 class _Baseline:
@@ -105,17 +136,31 @@ class _Baseline:
     async def startup(self) -> None:
         self.pool = await asyncpg.create_pool(os.environ["BENCH_DSN"], min_size=4, max_size=20)
         async with self.pool.acquire() as c:
-            u = await c.fetchrow("SELECT u.id, u.username, u.role, o.id AS org_id, o.code AS org, un.path "
-                                 "FROM app_user u JOIN organization o ON o.id = u.organization_id "
-                                 "JOIN admin_unit un ON un.code = o.unit_code WHERE u.username = 'bench.desk'")
+            u = await c.fetchrow(
+                "SELECT u.id, u.username, u.role, o.id AS org_id, o.code AS org, un.path "
+                "FROM app_user u JOIN organization o ON o.id = u.organization_id "
+                "JOIN admin_unit un ON un.code = o.unit_code WHERE u.username = 'bench.desk'"
+            )
             self.desk = dict(u)
             self.units = {r["code"]: r["path"] for r in await c.fetch("SELECT code, path FROM admin_unit")}
 
     def _event(self, action: str, case_id: int, frm: str | None, to: str | None, changes: dict | None) -> dict:
         d = self.desk
-        return {"actor_id": d["id"], "actor": d["username"], "role": d["role"], "org": d["org"], "action": action,
-                "entity": "case", "entity_id": str(case_id), "case_id": case_id, "from_status": frm,
-                "to_status": to, "changes": changes, "reason": None, "request_id": secrets.token_hex(16)}
+        return {
+            "actor_id": d["id"],
+            "actor": d["username"],
+            "role": d["role"],
+            "org": d["org"],
+            "action": action,
+            "entity": "case",
+            "entity_id": str(case_id),
+            "case_id": case_id,
+            "from_status": frm,
+            "to_status": to,
+            "changes": changes,
+            "reason": None,
+            "request_id": secrets.token_hex(16),
+        }
 
     async def intake(self, body: dict) -> tuple[int, dict]:
         assert self.pool is not None
@@ -136,17 +181,50 @@ class _Baseline:
                 "last_event_on, search_text, version, created_by_id, created_at, updated_at) VALUES ($1,$2,$3,"
                 "'received',$4,$5,$6,$7,$8,$9,$10,$11,false,$12,$13,$14,false,false,'processing',$5,$15,false,0,$5,"
                 "$16,1,$17,$18,$18) RETURNING id",
-                code, pin_hash, body["kind"], body["channel"], today, body["title"], body["content"], body["field"],
-                body.get("respondent"), place, self.units[place], d["org_id"], d["path"], len(people),
-                today.replace(day=min(today.day, 28)), search, d["id"], now)
+                code,
+                pin_hash,
+                body["kind"],
+                body["channel"],
+                today,
+                body["title"],
+                body["content"],
+                body["field"],
+                body.get("respondent"),
+                place,
+                self.units[place],
+                d["org_id"],
+                d["path"],
+                len(people),
+                today.replace(day=min(today.day, 28)),
+                search,
+                d["id"],
+                now,
+            )
             for i, p in enumerate(people):
                 await conn.execute(
                     "INSERT INTO petitioner (case_id, position, full_name, id_number, phone, address, email, "
                     "is_representative, name_key, phone_key) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
-                    case_id, i, p["full_name"], p.get("id_number"), p.get("phone"), p.get("address"),
-                    p.get("email"), i == 0, p["full_name"].lower(), p.get("phone"))
-            await _append_event(conn, self._event("case.create", case_id, None, "received",
-                                                  {"code": code, "kind": body["kind"], "petitioners": len(people)}))
+                    case_id,
+                    i,
+                    p["full_name"],
+                    p.get("id_number"),
+                    p.get("phone"),
+                    p.get("address"),
+                    p.get("email"),
+                    i == 0,
+                    p["full_name"].lower(),
+                    p.get("phone"),
+                )
+            await _append_event(
+                conn,
+                self._event(
+                    "case.create",
+                    case_id,
+                    None,
+                    "received",
+                    {"code": code, "kind": body["kind"], "petitioners": len(people)},
+                ),
+            )
         return 201, {"id": case_id, "code": code, "status": "received", "version": 1, "pin": pin}
 
     async def accept(self, case_id: int, version: int) -> tuple[int, dict]:
@@ -157,7 +235,11 @@ class _Baseline:
                 "UPDATE case_file SET status = 'accepted', stage = 'resolution', stage_started_on = $3, "
                 "accepted_on = $3, last_event_on = $3, version = version + 1, updated_at = $4 "
                 "WHERE id = $1 AND version = $2 AND status IN ('received', 'forwarded') RETURNING version",
-                case_id, version, today, datetime.now(UTC))
+                case_id,
+                version,
+                today,
+                datetime.now(UTC),
+            )
             if row is None:
                 return 409, {"detail": "stale or not acceptable"}
             await _append_event(conn, self._event("case.accept", case_id, "received", "accepted", None))
@@ -175,8 +257,13 @@ async def _read_body(receive) -> bytes:
 
 async def _send_json(send, status: int, doc: dict) -> None:
     body = json.dumps(doc).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -217,6 +304,7 @@ async def baseline_app(scope, receive, send) -> None:
 
 # ==== the client =====================================================================================
 
+
 @dataclass
 class Result:
     name: str
@@ -237,8 +325,9 @@ class Result:
         return self.n / self.seconds if self.seconds else 0.0
 
 
-async def drive(name: str, n: int, concurrency: int, call: Callable[[int], Awaitable[bool]], *,
-                warmup: int = 0, note: str = "") -> Result:
+async def drive(
+    name: str, n: int, concurrency: int, call: Callable[[int], Awaitable[bool]], *, warmup: int = 0, note: str = ""
+) -> Result:
     for i in range(warmup):
         await call(-1 - i)
     lat: list[float] = []
@@ -267,13 +356,26 @@ def _dsn(url: str) -> str:
 
 
 def _env(url: str) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": url, "APP_ENV": "development", "JWT_SECRET": SECRET,
-            "BENCH_DSN": _dsn(url), "LOG_LEVEL": "WARNING"}
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "APP_ENV": "development",
+        "JWT_SECRET": SECRET,
+        "BENCH_DSN": _dsn(url),
+        "LOG_LEVEL": "WARNING",
+    }
 
 
 def _petitions(url: str, *args: str) -> str:
-    return subprocess.run([sys.executable, "-c", "from app.cli import main; main()", *args], cwd=ROOT,
-                          env=_env(url), check=True, capture_output=True, text=True, timeout=300).stdout
+    return subprocess.run(
+        [sys.executable, "-c", "from app.cli import main; main()", *args],
+        cwd=ROOT,
+        env=_env(url),
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    ).stdout
 
 
 def free_port() -> int:
@@ -284,9 +386,28 @@ def free_port() -> int:
 
 def start_server(url: str, app: str, port: int, log: Path, ready: str, *extra: str) -> subprocess.Popen:
     out = log.open("a")
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-                             "--workers", "1", "--no-access-log", "--log-level", "warning", *extra],
-                            cwd=ROOT, env=_env(url), stdout=out, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            app,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            *extra,
+        ],
+        cwd=ROOT,
+        env=_env(url),
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.time() + 60
     import httpx
 
@@ -328,8 +449,12 @@ async def sample(url: str, pid: int, stop: asyncio.Event, into: dict) -> None:
     try:
         while not stop.is_set():
             rss.append(_rss_kb(pid)["VmRSS"])
-            waits.append(await conn.fetchval(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'advisory'"))
+            waits.append(
+                await conn.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event = 'advisory'"
+                )
+            )
             await asyncio.sleep(0.05)
     finally:
         await conn.close()
@@ -359,16 +484,23 @@ def intake_body(rng: random.Random, ward: str, i: int, kind: str | None = None) 
         "kind": kind or rng.choice(["petition", "reflection", "complaint"]),
         "channel": "in_person",
         "title": f"Kiến nghị về việc cấp Giấy chứng nhận quyền sử dụng đất cho thửa đất số {100 + i}",
-        "content": ("Gia đình tôi sử dụng ổn định thửa đất từ năm 1993, không tranh chấp, đã nộp hồ sơ đề nghị "
-                    "cấp Giấy chứng nhận từ tháng 3 nhưng đến nay chưa nhận được kết quả. Đề nghị Ủy ban nhân dân "
-                    "phường xem xét, giải quyết theo quy định của Luật Đất đai năm 2024."),
+        "content": (
+            "Gia đình tôi sử dụng ổn định thửa đất từ năm 1993, không tranh chấp, đã nộp hồ sơ đề nghị "
+            "cấp Giấy chứng nhận từ tháng 3 nhưng đến nay chưa nhận được kết quả. Đề nghị Ủy ban nhân dân "
+            "phường xem xét, giải quyết theo quy định của Luật Đất đai năm 2024."
+        ),
         "field": "land",
         "location_unit_code": ward,
         "respondent": "Ủy ban nhân dân phường",
-        "petitioners": [{"full_name": f"{surname} Văn Bình", "id_number": f"0010{rng.randrange(10**8):08d}",
-                         "phone": f"09{rng.randrange(10**8):08d}",
-                         "address": f"Số {rng.randrange(1, 200)} ngõ {rng.randrange(1, 90)} phố Hoàng Hoa Thám",
-                         "email": f"dan{i}@example.vn"}],
+        "petitioners": [
+            {
+                "full_name": f"{surname} Văn Bình",
+                "id_number": f"0010{rng.randrange(10**8):08d}",
+                "phone": f"09{rng.randrange(10**8):08d}",
+                "address": f"Số {rng.randrange(1, 200)} ngõ {rng.randrange(1, 90)} phố Hoàng Hoa Thám",
+                "email": f"dan{i}@example.vn",
+            }
+        ],
     }
 
 
@@ -377,8 +509,9 @@ def token(user_id: int) -> str:
     from app.config import Settings
     from app.security import create_access_token
 
-    return create_access_token(Settings(app_env="development", jwt_secret=SECRET), subject=str(user_id),
-                               lifetime_seconds=4 * 3600)
+    return create_access_token(
+        Settings(app_env="development", jwt_secret=SECRET), subject=str(user_id), lifetime_seconds=4 * 3600
+    )
 
 
 async def prepare(server: str) -> tuple[str, str, dict[str, int]]:
@@ -393,14 +526,17 @@ async def prepare(server: str) -> tuple[str, str, dict[str, int]]:
     _petitions(url, "seed")
     conn = await asyncpg.connect(_dsn(url))
     try:
-        ward = await conn.fetchval("SELECT u.code FROM admin_unit u JOIN organization o ON o.unit_code = u.code "
-                                   "WHERE u.level = 'commune' AND o.code = 'UBND-' || u.code ORDER BY u.code LIMIT 1")
+        ward = await conn.fetchval(
+            "SELECT u.code FROM admin_unit u JOIN organization o ON o.unit_code = u.code "
+            "WHERE u.level = 'commune' AND o.code = 'UBND-' || u.code ORDER BY u.code LIMIT 1"
+        )
     finally:
         await conn.close()
     pw = secrets.token_urlsafe(16)
     for name in ("bench.desk", "bench.reader"):
-        _petitions(url, "users", "create", "--username", name, "--password", pw, "--role", "handler",
-                   "--org", f"UBND-{ward}")
+        _petitions(
+            url, "users", "create", "--username", name, "--password", pw, "--role", "handler", "--org", f"UBND-{ward}"
+        )
     conn = await asyncpg.connect(_dsn(url))
     try:
         ids = {r["username"]: r["id"] for r in await conn.fetch("SELECT id, username FROM app_user")}
@@ -412,14 +548,23 @@ async def prepare(server: str) -> tuple[str, str, dict[str, int]]:
 def merge(name: str, parts: list[Result], note: str = "") -> Result:
     """Rounds of one scenario as one result: requests and seconds add up, latencies pool, the
     peaks are the highest of any round, the mean waiters weighted by time."""
-    out = Result(name, sum(p.n for p in parts), parts[0].concurrency, sum(p.seconds for p in parts),
-                 [x for p in parts for x in p.latencies_ms], sum(p.errors for p in parts), note)
+    out = Result(
+        name,
+        sum(p.n for p in parts),
+        parts[0].concurrency,
+        sum(p.seconds for p in parts),
+        [x for p in parts for x in p.latencies_ms],
+        sum(p.errors for p in parts),
+        note,
+    )
     if "rss_peak_mb" in parts[0].extra:
         secs = out.seconds or 1.0
-        out.extra = {"rss_peak_mb": max(p.extra["rss_peak_mb"] for p in parts),
-                     "hwm_mb": max(p.extra["hwm_mb"] for p in parts),
-                     "lock_waiters_mean": sum(p.extra["lock_waiters_mean"] * p.seconds for p in parts) / secs,
-                     "lock_waiters_max": max(p.extra["lock_waiters_max"] for p in parts)}
+        out.extra = {
+            "rss_peak_mb": max(p.extra["rss_peak_mb"] for p in parts),
+            "hwm_mb": max(p.extra["hwm_mb"] for p in parts),
+            "lock_waiters_mean": sum(p.extra["lock_waiters_mean"] * p.seconds for p in parts) / secs,
+            "lock_waiters_max": max(p.extra["lock_waiters_max"] for p in parts),
+        }
     return out
 
 
@@ -440,16 +585,20 @@ async def run(args) -> tuple[list[Result], str]:
     desk = {"Authorization": f"Bearer {token(ids['bench.desk'])}"}
     reader = {"Authorization": f"Bearer {token(ids['bench.reader'])}"}
     ports = [free_port() for _ in range(3)]
-    procs = [start_server(url, "app.main:app_factory", ports[0], log, "/readyz", "--factory"),
-             start_server(url, "app.main:app_factory", ports[1], log, "/readyz", "--factory"),
-             start_server(url, "write_bench:baseline_app", ports[2], log, "/ready", "--app-dir", str(ROOT / "bench"))]
+    procs = [
+        start_server(url, "app.main:app_factory", ports[0], log, "/readyz", "--factory"),
+        start_server(url, "app.main:app_factory", ports[1], log, "/readyz", "--factory"),
+        start_server(url, "write_bench:baseline_app", ports[2], log, "/ready", "--app-dir", str(ROOT / "bench")),
+    ]
     svc_pid, base_pid = procs[0].pid, procs[2].pid
     rounds = max(1, args.rounds)
     parts: dict[str, list[Result]] = {}
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports[0]}", limits=limits, timeout=120) as svc, \
-                httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports[1]}", timeout=120) as other, \
-                httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports[2]}", limits=limits, timeout=120) as base:
+        async with (
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports[0]}", limits=limits, timeout=120) as svc,
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports[1]}", timeout=120) as other,
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports[2]}", limits=limits, timeout=120) as base,
+        ):
             created: list[tuple[int, int]] = []
             made: list[tuple[int, int]] = []
 
@@ -470,9 +619,11 @@ async def run(args) -> tuple[list[Result], str]:
 
             async def accept(_i: int) -> bool:
                 case_id, version = created.pop()
-                r = await svc.post(f"/api/v1/cases/{case_id}/transitions",
-                                   headers={**desk, "If-Match": f'"{version}"'},
-                                   json={"action": "accept", "reason": "Đủ điều kiện thụ lý"})
+                r = await svc.post(
+                    f"/api/v1/cases/{case_id}/transitions",
+                    headers={**desk, "If-Match": f'"{version}"'},
+                    json={"action": "accept", "reason": "Đủ điều kiện thụ lý"},
+                )
                 if r.status_code != 200:
                     print(r.status_code, r.text[:300], file=sys.stderr)
                 return r.status_code == 200
@@ -485,13 +636,18 @@ async def run(args) -> tuple[list[Result], str]:
             per_intake, per_accept = args.intakes // rounds, args.transitions // rounds
             warm = 10
             for rnd in range(rounds):
-                for name, call, pid, n in (("service intake", intake, svc_pid, per_intake),
-                                           ("baseline intake", b_intake, base_pid, per_intake)):
-                    parts.setdefault(name, []).append(await measured(url, pid, drive(
-                        name, n, c, call, warmup=warm if rnd == 0 else 0)))
+                for name, call, pid, n in (
+                    ("service intake", intake, svc_pid, per_intake),
+                    ("baseline intake", b_intake, base_pid, per_intake),
+                ):
+                    parts.setdefault(name, []).append(
+                        await measured(url, pid, drive(name, n, c, call, warmup=warm if rnd == 0 else 0))
+                    )
             for _rnd in range(rounds):
-                for name, call2, pid, n in (("service accept", accept, svc_pid, per_accept),
-                                           ("baseline accept", b_accept, base_pid, per_accept)):
+                for name, call2, pid, n in (
+                    ("service accept", accept, svc_pid, per_accept),
+                    ("baseline accept", b_accept, base_pid, per_accept),
+                ):
                     n = min(n, len(created) - 1, len(made) - 1)
                     parts.setdefault(name, []).append(await measured(url, pid, drive(name, n, c, call2)))
 
@@ -510,13 +666,14 @@ async def run(args) -> tuple[list[Result], str]:
                 await intake(i)
             writers = asyncio.create_task(drive("writers", len(created) - 1, c, accept))
             await asyncio.sleep(1.0)
+
             async def read_while_writing(i: int) -> bool:
                 if writers.done():  # only reads that met the writers count
                     raise RuntimeError("writers finished")
                 return await read_identity(i)
 
             busy = await drive("identity busy", args.reads, 4, read_while_writing)
-            busy.latencies_ms = busy.latencies_ms[:len(busy.latencies_ms) - busy.errors]
+            busy.latencies_ms = busy.latencies_ms[: len(busy.latencies_ms) - busy.errors]
             still = busy.errors == 0
             busy.n -= busy.errors
             busy.errors = 0
@@ -526,16 +683,28 @@ async def run(args) -> tuple[list[Result], str]:
             stop_server(proc)
     results = [
         merge("service: POST /api/v1/cases (intake)", parts["service intake"]),
-        merge("baseline: bare ASGI + asyncpg intake", parts["baseline intake"],
-              "case, petitioner, chained event; one transaction"),
+        merge(
+            "baseline: bare ASGI + asyncpg intake",
+            parts["baseline intake"],
+            "case, petitioner, chained event; one transaction",
+        ),
         merge("service: POST /api/v1/cases/{id}/transitions (accept)", parts["service accept"]),
-        merge("baseline: bare ASGI + asyncpg accept", parts["baseline accept"],
-              "version-checked UPDATE, chained event; one transaction"),
-        merge("service: GET /api/v1/cases/{id} (identity read), no writes", [quiet],
-              "second service process; each writes case.identity_read"),
-        merge("service: GET /api/v1/cases/{id} (identity read), during 32 writers", [busy],
-              "second service process, while 32 clients accept cases on the first"
-              + ("" if still else " (the writers finished first: only the reads made while they ran)")),
+        merge(
+            "baseline: bare ASGI + asyncpg accept",
+            parts["baseline accept"],
+            "version-checked UPDATE, chained event; one transaction",
+        ),
+        merge(
+            "service: GET /api/v1/cases/{id} (identity read), no writes",
+            [quiet],
+            "second service process; each writes case.identity_read",
+        ),
+        merge(
+            "service: GET /api/v1/cases/{id} (identity read), during 32 writers",
+            [busy],
+            "second service process, while 32 clients accept cases on the first"
+            + ("" if still else " (the writers finished first: only the reads made while they ran)"),
+        ),
     ]
     verify = _petitions(url, "audit", "verify").strip()
     return results, verify
@@ -547,49 +716,76 @@ def _versions() -> str:
     import uvicorn
 
     pg = subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout.strip()
-    return (f"Python {platform.python_version()}, FastAPI {fastapi.__version__}, SQLAlchemy {sqlalchemy.__version__}, "
-            f"uvicorn {uvicorn.__version__}, asyncpg {asyncpg.__version__}, {pg}")
+    return (
+        f"Python {platform.python_version()}, FastAPI {fastapi.__version__}, SQLAlchemy {sqlalchemy.__version__}, "
+        f"uvicorn {uvicorn.__version__}, asyncpg {asyncpg.__version__}, {pg}"
+    )
 
 
 def _machine() -> str:
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                if ln.startswith("model name")), platform.processor())
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.processor(),
+    )
     mem = int(Path("/proc/meminfo").read_text().split()[1]) // 1024
     return f"{os.cpu_count()} cores ({cpu}), {mem:,} MB RAM, {platform.system()} {platform.release()}"
 
 
 def markdown(results: list[Result], verify: str, args, load: tuple[float, float, float]) -> str:
     by = {r.name: r for r in results}
-    lines = [BEGIN, "",
-             f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: `python bench/write_bench.py "
-             f"{' '.join(args.argv)}`".rstrip() + f" — one uvicorn worker per server; load average at the start "
-             f"{', '.join(f'{x:.2f}' for x in load)}.", "",
-             f"Machine: {_machine()}. {_versions()}.", "",
-             "| scenario | requests | concurrency | req/s | p50 ms | p95 ms | p99 ms | errors | server peak RSS MB "
-             "| chain-lock waiters mean / max | note |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        BEGIN,
+        "",
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: `python bench/write_bench.py "
+        f"{' '.join(args.argv)}`".rstrip()
+        + f" — one uvicorn worker per server; load average at the start "
+        f"{', '.join(f'{x:.2f}' for x in load)}.",
+        "",
+        f"Machine: {_machine()}. {_versions()}.",
+        "",
+        "| scenario | requests | concurrency | req/s | p50 ms | p95 ms | p99 ms | errors | server peak RSS MB "
+        "| chain-lock waiters mean / max | note |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         rss = f"{r.extra['rss_peak_mb']:.0f}" if "rss_peak_mb" in r.extra else ""
-        waits = (f"{r.extra['lock_waiters_mean']:.1f} / {r.extra['lock_waiters_max']}"
-                 if "lock_waiters_mean" in r.extra else "")
-        lines.append(f"| {r.name} | {r.n:,} | {r.concurrency} | {r.rps:,.0f} | {r.pct(50):.1f} | {r.pct(95):.1f} "
-                     f"| {r.pct(99):.1f} | {r.errors} | {rss} | {waits} | {r.note} |")
+        waits = (
+            f"{r.extra['lock_waiters_mean']:.1f} / {r.extra['lock_waiters_max']}"
+            if "lock_waiters_mean" in r.extra
+            else ""
+        )
+        lines.append(
+            f"| {r.name} | {r.n:,} | {r.concurrency} | {r.rps:,.0f} | {r.pct(50):.1f} | {r.pct(95):.1f} "
+            f"| {r.pct(99):.1f} | {r.errors} | {rss} | {waits} | {r.note} |"
+        )
     lines.append("")
-    for what, svc, base in (("intake", "service: POST /api/v1/cases (intake)", "baseline: bare ASGI + asyncpg intake"),
-                            ("transition", "service: POST /api/v1/cases/{id}/transitions (accept)",
-                             "baseline: bare ASGI + asyncpg accept")):
+    for what, svc, base in (
+        ("intake", "service: POST /api/v1/cases (intake)", "baseline: bare ASGI + asyncpg intake"),
+        ("transition", "service: POST /api/v1/cases/{id}/transitions (accept)", "baseline: bare ASGI + asyncpg accept"),
+    ):
         s, b = by[svc], by[base]
         ratio = s.rps / b.rps if b.rps else float("nan")
-        lines.append(f"- {what}: service {s.rps:,.0f} req/s / baseline {b.rps:,.0f} req/s = **{ratio:.0%}** "
-                     f"(target ≥ 50%: {'met' if ratio >= 0.5 else 'missed'}); server peak RSS "
-                     f"{s.extra.get('rss_peak_mb', 0):.0f} MB (target < 250 MB: "
-                     f"{'met' if s.extra.get('rss_peak_mb', 0) < 250 else 'missed'}).")
+        lines.append(
+            f"- {what}: service {s.rps:,.0f} req/s / baseline {b.rps:,.0f} req/s = **{ratio:.0%}** "
+            f"(target ≥ 50%: {'met' if ratio >= 0.5 else 'missed'}); server peak RSS "
+            f"{s.extra.get('rss_peak_mb', 0):.0f} MB (target < 250 MB: "
+            f"{'met' if s.extra.get('rss_peak_mb', 0) < 250 else 'missed'})."
+        )
     quiet = by["service: GET /api/v1/cases/{id} (identity read), no writes"]
     busy = by["service: GET /api/v1/cases/{id} (identity read), during 32 writers"]
-    lines.append(f"- identity read p50/p95: {quiet.pct(50):.1f} / {quiet.pct(95):.1f} ms alone, "
-                 f"{busy.pct(50):.1f} / {busy.pct(95):.1f} ms while 32 clients run transitions.")
-    lines += [f"- `petitions audit verify` afterwards (service and baseline events in one chain): `{verify[:160]}`",
-              "", END]
+    lines.append(
+        f"- identity read p50/p95: {quiet.pct(50):.1f} / {quiet.pct(95):.1f} ms alone, "
+        f"{busy.pct(50):.1f} / {busy.pct(95):.1f} ms while 32 clients run transitions."
+    )
+    lines += [
+        f"- `petitions audit verify` afterwards (service and baseline events in one chain): `{verify[:160]}`",
+        "",
+        END,
+    ]
     return "\n".join(lines)
 
 
@@ -611,9 +807,24 @@ def main() -> None:
     md = markdown(results, verify, args, load)
     print(md)
     if args.json:
-        Path(args.json).write_text(json.dumps([{"name": r.name, "n": r.n, "rps": r.rps, "p50": r.pct(50),
-                                                "p95": r.pct(95), "p99": r.pct(99), "errors": r.errors, **r.extra}
-                                               for r in results], indent=1))
+        Path(args.json).write_text(
+            json.dumps(
+                [
+                    {
+                        "name": r.name,
+                        "n": r.n,
+                        "rps": r.rps,
+                        "p50": r.pct(50),
+                        "p95": r.pct(95),
+                        "p99": r.pct(99),
+                        "errors": r.errors,
+                        **r.extra,
+                    }
+                    for r in results
+                ],
+                indent=1,
+            )
+        )
     if args.out:
         path = Path(args.out)
         doc = path.read_text(encoding="utf-8") if path.exists() else ""

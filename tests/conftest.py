@@ -5,6 +5,7 @@ one outer transaction that is rolled back at the end (the app's own commits beco
 TEST_DATABASE_URL selects the database: unset → a fresh SQLite file; a postgresql+asyncpg URL →
 that database is dropped and re-created first, so point it at a throwaway name.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -66,8 +67,14 @@ def is_postgres(database_url) -> bool:
 
 @pytest.fixture(scope="session")
 def settings(database_url) -> Settings:
-    return Settings(app_env="test", database_url=database_url, log_json=True, login_max_failures=5,
-                    login_max_per_address=1000, **TEST_ARGON2)
+    return Settings(
+        app_env="test",
+        database_url=database_url,
+        log_json=True,
+        login_max_failures=5,
+        login_max_per_address=1000,
+        **TEST_ARGON2,
+    )
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -113,8 +120,9 @@ async def db(engine_db, app) -> AsyncIterator[TestDB]:
     conn = await engine_db.engine.connect()
     outer = await conn.begin()
     maker = async_sessionmaker(bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint")
-    app.state.db = Database(engine=engine_db.engine, sessionmaker=maker, read_sessionmaker=maker,
-                            dialect=engine_db.dialect)
+    app.state.db = Database(
+        engine=engine_db.engine, sessionmaker=maker, read_sessionmaker=maker, dialect=engine_db.dialect
+    )
     app.state.login_limits.reset()
     session = maker()
     try:
@@ -146,15 +154,21 @@ def make_user(db, settings):
     """make_user(role, org_code) -> (user, auth headers). Written straight to the database."""
     counter = {"n": 0}
 
-    async def _make(role: str, org_code: str = "UBND-01", *, username: str | None = None,
-                    password: str = TEST_PASSWORD) -> tuple[User, dict[str, str]]:
+    async def _make(
+        role: str, org_code: str = "UBND-01", *, username: str | None = None, password: str = TEST_PASSWORD
+    ) -> tuple[User, dict[str, str]]:
         from sqlalchemy import select
 
         counter["n"] += 1
         s = db.session
         org = (await s.execute(select(Organization).where(Organization.code == org_code))).scalar_one()
-        user = User(username=username or f"{role}{counter['n']}_{org_code.lower()}", full_name=f"Cán bộ {role}",
-                    password_hash=_hash(password), role=role, organization_id=org.id)
+        user = User(
+            username=username or f"{role}{counter['n']}_{org_code.lower()}",
+            full_name=f"Cán bộ {role}",
+            password_hash=_hash(password),
+            role=role,
+            organization_id=org.id,
+        )
         s.add(user)
         await s.commit()
         token = create_access_token(settings, subject=str(user.id))

@@ -1,6 +1,7 @@
 """Throwaway databases of the configured kind, for tests that must commit for real (migrations,
 concurrent appends, the CLI): the audit table's triggers make cleaning up impossible, so each
 such test gets a database of its own and drops it afterwards."""
+
 from __future__ import annotations
 
 import os

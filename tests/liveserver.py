@@ -1,6 +1,7 @@
 """A real server in a subprocess, prepared as an operator would (migrate, seed, users), for tests
 that need one: the browser test, the fuzz test. Its own database: an SQLite file, or a throwaway
 PostgreSQL database beside TEST_DATABASE_URL."""
+
 from __future__ import annotations
 
 import asyncio
@@ -40,19 +41,31 @@ def database_url(tmp: Path, suffix: str) -> str:
 
 def cli(env: dict[str, str], *args: str) -> str:
     """`petitions ARGS` in a subprocess, with the server's environment."""
-    proc = subprocess.run([sys.executable, "-c", "from app.cli import main; main()", *args], env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", "from app.cli import main; main()", *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, f"petitions {args[0]} failed:\n{proc.stdout}\n{proc.stderr}"
     return proc.stdout
 
 
 @contextmanager
-def live_server(tmp: Path, suffix: str, users: dict[str, tuple[str, str]], password: str,
-                **extra_env: str) -> Iterator[tuple[str, dict[str, str], Path]]:
+def live_server(
+    tmp: Path, suffix: str, users: dict[str, tuple[str, str]], password: str, **extra_env: str
+) -> Iterator[tuple[str, dict[str, str], Path]]:
     """Yields (base URL, the server's environment, its log file)."""
     env = {k: v for k, v in os.environ.items() if k != "TEST_DATABASE_URL"}
-    env.update(DATABASE_URL=database_url(tmp, suffix), APP_ENV="test", JWT_SECRET=secrets.token_urlsafe(48),
-               LOG_LEVEL="WARNING", **extra_env)
+    env.update(
+        DATABASE_URL=database_url(tmp, suffix),
+        APP_ENV="test",
+        JWT_SECRET=secrets.token_urlsafe(48),
+        LOG_LEVEL="WARNING",
+        **extra_env,
+    )
     cli(env, "migrate")
     cli(env, "seed")
     for username, (role, org) in users.items():
@@ -74,16 +87,30 @@ def server_processes(env: dict[str, str], tmp: Path, names: list[str]) -> Iterat
             log_path = tmp / f"{name}-server.log"
             log = log_path.open("wb")
             logs.append(log)
-            proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "app.main:app_factory", "--host",
-                                     "127.0.0.1", "--port", str(port), "--no-access-log"],
-                                    env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "--factory",
+                    "app.main:app_factory",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--no-access-log",
+                ],
+                env=env,
+                cwd=REPO,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
             procs.append((proc, f"http://127.0.0.1:{port}", log_path))
         deadline = time.monotonic() + 90
         for proc, base, log_path in procs:
             while True:
                 if proc.poll() is not None:
-                    raise RuntimeError(f"server exited with {proc.returncode}:\n"
-                                       f"{log_path.read_text(errors='replace')}")
+                    raise RuntimeError(f"server exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
                 try:
                     if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
                         break

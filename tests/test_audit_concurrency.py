@@ -1,6 +1,7 @@
 """Concurrent appends to the audit chain from separate connections, committing for real: the
 chain lock (pg_advisory_xact_lock on PostgreSQL, taken at commit; SQLite's single write lock
 taken by BEGIN IMMEDIATE) must keep seq gapless and every prev_hash pointing at its predecessor."""
+
 from __future__ import annotations
 
 import asyncio
@@ -28,10 +29,17 @@ async def test_concurrent_appends_keep_the_chain_gapless(database_url, tmp_path)
         await asyncio.to_thread(upgrade, url)
         db = Database.from_settings(Settings(app_env="test", database_url=url, db_pool_size=10))
         try:
+
             async def append(i: int) -> int:
                 async with db.sessionmaker() as session, session.begin():
-                    ev = await audit.record(session, actor=None, action="test.append", entity="test",
-                                            entity_id=i, changes={"i": i, "tên": "Hà Nội"})
+                    ev = await audit.record(
+                        session,
+                        actor=None,
+                        action="test.append",
+                        entity="test",
+                        entity_id=i,
+                        changes={"i": i, "tên": "Hà Nội"},
+                    )
                     await asyncio.sleep(0.001)  # hold the transaction open while others run
                 return ev.seq  # numbered when it joined the chain, at commit
 
@@ -63,8 +71,10 @@ async def test_a_slow_transaction_does_not_hold_back_other_writers(database_url,
     transaction (here: waiting) does not stop another from writing and committing its event.
     Events join the chain in commit order, gapless."""
     if not is_postgres:
-        pytest.skip("SQLite has one write lock per database, taken by BEGIN IMMEDIATE: its writers are serial "
-                    "whatever the chain does")
+        pytest.skip(
+            "SQLite has one write lock per database, taken by BEGIN IMMEDIATE: its writers are serial "
+            "whatever the chain does"
+        )
     async with throwaway_database(database_url, tmp_path, "slow") as url:
         await asyncio.to_thread(upgrade, url)
         db = Database.from_settings(Settings(app_env="test", database_url=url, db_pool_size=4))
@@ -120,8 +130,10 @@ async def test_a_failed_commit_leaves_neither_the_change_nor_its_event(database_
                 await audit.record(session, actor=None, action="test.after", entity="test", entity_id=3)
 
             events, result = await _chain(db)
-            assert [(e.seq, e.action, e.entity_id) for e in events] == [(1, "unit.create", "99"),
-                                                                        (2, "test.after", "3")]
+            assert [(e.seq, e.action, e.entity_id) for e in events] == [
+                (1, "unit.create", "99"),
+                (2, "test.after", "3"),
+            ]
             assert result.ok and result.events_checked == 2
         finally:
             await db.dispose()

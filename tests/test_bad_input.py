@@ -4,6 +4,7 @@ Schemathesis run (tests/test_openapi_fuzz.py) found or that only PostgreSQL woul
 Runs on the shared test database (SQLite, or PostgreSQL with TEST_DATABASE_URL), so the
 PostgreSQL-only failures (NUL characters, integers beyond int4) are checked there too.
 """
+
 from __future__ import annotations
 
 import base64
@@ -14,8 +15,13 @@ import pytest
 from tests.conftest import TEST_PASSWORD, assert_problem
 
 CASE = {
-    "kind": "petition", "channel": "online", "title": "Kiến nghị sửa đường", "content": "Đường hỏng",
-    "field": "other", "location_unit_code": "00070", "petitioners": [{"full_name": "Trần Văn Bình"}],
+    "kind": "petition",
+    "channel": "online",
+    "title": "Kiến nghị sửa đường",
+    "content": "Đường hỏng",
+    "field": "other",
+    "location_unit_code": "00070",
+    "petitioners": [{"full_name": "Trần Văn Bình"}],
 }
 
 
@@ -28,15 +34,18 @@ def _cursor(*values) -> str:
     return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode().rstrip("=")
 
 
-@pytest.mark.parametrize("path,field", [
-    ("/api/v1/cases/99999999999999999999", "path.case_id"),  # SQLite: OverflowError
-    ("/api/v1/cases/2147483648", "path.case_id"),  # PostgreSQL: int4 out of range
-    ("/api/v1/cases/-392300263405482088314437632/actions", "path.case_id"),
-    ("/api/v1/cases/44106540637165805746445321502720/history", "path.case_id"),
-    ("/api/v1/users/2147483648", "path.user_id"),
-    ("/api/v1/audit?case_id=2147483648", "query.case_id"),
-    ("/api/v1/audit/verify?head_seq=2147483648", "query.head_seq"),
-])
+@pytest.mark.parametrize(
+    "path,field",
+    [
+        ("/api/v1/cases/99999999999999999999", "path.case_id"),  # SQLite: OverflowError
+        ("/api/v1/cases/2147483648", "path.case_id"),  # PostgreSQL: int4 out of range
+        ("/api/v1/cases/-392300263405482088314437632/actions", "path.case_id"),
+        ("/api/v1/cases/44106540637165805746445321502720/history", "path.case_id"),
+        ("/api/v1/users/2147483648", "path.user_id"),
+        ("/api/v1/audit?case_id=2147483648", "query.case_id"),
+        ("/api/v1/audit/verify?head_seq=2147483648", "query.head_seq"),
+    ],
+)
 async def test_ids_beyond_the_database_integer_are_422(client, admin_headers, path, field):
     assert_problem(await client.get(path, headers=admin_headers), 422, field)
 
@@ -57,11 +66,14 @@ async def test_organisation_lookup_by_numeric_id_still_works(client, admin_heade
     assert (await client.get(f"/api/v1/organizations/{org['id']}", headers=admin_headers)).json() == org
 
 
-@pytest.mark.parametrize("body,field", [
-    ({**CASE, "title": "Kiến nghị\x00"}, "body.title"),
-    ({**CASE, "petitioners": [{"full_name": "Trần\x00Bình"}]}, "body.petitioners.0.full_name"),
-    ({**CASE, "content": "\x00"}, "body.content"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({**CASE, "title": "Kiến nghị\x00"}, "body.title"),
+        ({**CASE, "petitioners": [{"full_name": "Trần\x00Bình"}]}, "body.petitioners.0.full_name"),
+        ({**CASE, "content": "\x00"}, "body.content"),
+    ],
+)
 async def test_nul_characters_in_a_body_are_422_naming_the_field(client, desk, body, field):
     # PostgreSQL refuses NUL in text: without the check this is a 500 there
     assert_problem(await client.post("/api/v1/cases", json=body, headers=desk), 422, field)
@@ -80,12 +92,15 @@ async def test_an_escaped_backslash_is_not_a_nul(client, desk):
     assert (await client.get(f"/api/v1/cases/{resp.json()['id']}", headers=desk)).json()["content"] == "C:\\u0000"
 
 
-@pytest.mark.parametrize("url,field", [
-    ("/api/v1/calendar/due-date?start=9999-12-01&days=3650", "query.start"),  # OverflowError past 9999-12-31
-    ("/api/v1/calendar/due-date?start=0001-01-01&days=1", "query.start"),
-    ("/api/v1/audit?to=9999-12-31", "query.to"),  # to + 1 day overflowed
-    ("/api/v1/audit?from=0001-01-01", "query.from"),  # before year 1 in UTC: asyncpg cannot encode it
-])
+@pytest.mark.parametrize(
+    "url,field",
+    [
+        ("/api/v1/calendar/due-date?start=9999-12-01&days=3650", "query.start"),  # OverflowError past 9999-12-31
+        ("/api/v1/calendar/due-date?start=0001-01-01&days=1", "query.start"),
+        ("/api/v1/audit?to=9999-12-31", "query.to"),  # to + 1 day overflowed
+        ("/api/v1/audit?from=0001-01-01", "query.from"),  # before year 1 in UTC: asyncpg cannot encode it
+    ],
+)
 async def test_dates_far_out_of_range_are_422(client, admin_headers, url, field):
     assert_problem(await client.get(url, headers=admin_headers), 422, field)
 
@@ -97,34 +112,43 @@ async def test_a_date_is_written_yyyy_mm_dd(client, admin_headers, value):
     assert_problem(resp, 422, "query.received_to")
 
 
-@pytest.mark.parametrize("over,field", [
-    ({"remote_area": 0}, "body.remote_area"),
-    ({"anonymous": "false"}, "body.anonymous"),
-    ({"petitioner_count": True}, "body.petitioner_count"),
-    ({"received_on": 0}, "body.received_on"),
-    ({"parent_case_id": 2147483648}, "body.parent_case_id"),
-])
+@pytest.mark.parametrize(
+    "over,field",
+    [
+        ({"remote_area": 0}, "body.remote_area"),
+        ({"anonymous": "false"}, "body.anonymous"),
+        ({"petitioner_count": True}, "body.petitioner_count"),
+        ({"received_on": 0}, "body.received_on"),
+        ({"parent_case_id": 2147483648}, "body.parent_case_id"),
+    ],
+)
 async def test_body_types_are_not_coerced(client, desk, over, field):
     assert_problem(await client.post("/api/v1/cases", json={**CASE, **over}, headers=desk), 422, field)
 
 
-@pytest.mark.parametrize("cursor", [
-    _cursor("abc", 1),  # not a date for the default sort (-received_on): date.fromisoformat raised
-    _cursor(5, 1),  # a cursor from a list sorted by id
-    _cursor("2026-11-20", "x"),
-    _cursor("2026-11-20", 99999999999999999999),
-    _cursor("2026-11-20\x00", 1),
-])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        _cursor("abc", 1),  # not a date for the default sort (-received_on): date.fromisoformat raised
+        _cursor(5, 1),  # a cursor from a list sorted by id
+        _cursor("2026-11-20", "x"),
+        _cursor("2026-11-20", 99999999999999999999),
+        _cursor("2026-11-20\x00", 1),
+    ],
+)
 async def test_a_forged_case_list_cursor_is_422(client, admin_headers, cursor):
     assert_problem(await client.get(f"/api/v1/cases?cursor={cursor}", headers=admin_headers), 422, "query.cursor")
 
 
-@pytest.mark.parametrize("url", [
-    f"/api/v1/users?cursor={_cursor('abc')}",  # int("abc") raised
-    f"/api/v1/audit?cursor={_cursor('abc')}",
-    f"/api/v1/audit?cursor={_cursor(2**40)}",
-    "/api/v1/units?cursor=" + _cursor("0\x00"),
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/api/v1/users?cursor={_cursor('abc')}",  # int("abc") raised
+        f"/api/v1/audit?cursor={_cursor('abc')}",
+        f"/api/v1/audit?cursor={_cursor(2**40)}",
+        "/api/v1/units?cursor=" + _cursor("0\x00"),
+    ],
+)
 async def test_forged_cursors_elsewhere_are_422(client, admin_headers, url):
     assert_problem(await client.get(url, headers=admin_headers), 422, "query.cursor")
 
@@ -163,8 +187,11 @@ async def test_a_unit_tree_deeper_than_its_path_column_is_422(client, admin_head
     parent, status = "01", 201
     for level in range(20):
         code = f"D{level:02d}-{'x' * 12}"
-        resp = await client.post("/api/v1/units", json={"code": code, "name": code, "level": "district",
-                                                        "parent_code": parent}, headers=admin_headers)
+        resp = await client.post(
+            "/api/v1/units",
+            json={"code": code, "name": code, "level": "district", "parent_code": parent},
+            headers=admin_headers,
+        )
         if resp.status_code != 201:
             status = resp.status_code
             break
@@ -210,24 +237,33 @@ async def test_an_integral_json_number_is_an_integer(client, desk):
         assert_problem(resp, 422, "body.complaint_round")
 
 
-@pytest.mark.parametrize("over,field,kind", [
-    ({"location_unit_code": "99999"}, "body.location_unit_code", "unknown_reference"),
-    ({"received_on": "2100-01-01"}, "body.received_on", "rule"),  # in the future in Hanoi
-    ({"kind": "petition", "complaint_round": 1}, "body.complaint_round", "rule"),
-])
+@pytest.mark.parametrize(
+    "over,field,kind",
+    [
+        ({"location_unit_code": "99999"}, "body.location_unit_code", "unknown_reference"),
+        ({"received_on": "2100-01-01"}, "body.received_on", "rule"),  # in the future in Hanoi
+        ({"kind": "petition", "complaint_round": 1}, "body.complaint_round", "rule"),
+    ],
+)
 async def test_a_rule_refusing_schema_valid_input_says_so_in_the_error_type(client, desk, over, field, kind):
     body = assert_problem(await client.post("/api/v1/cases", json={**CASE, **over}, headers=desk), 422, field)
     assert [e["type"] for e in body["errors"]] == [kind], body
 
 
-@pytest.mark.parametrize("petitioner,field", [
-    ({"full_name": " \u3000\t"}, "full_name"),
-    ({"full_name": "A", "phone": "0912 34"}, "phone"),
-    ({"full_name": "A", "id_number": "٠٠١٠٨٥٠١٢٣٤٥"}, "id_number"),  # Arabic-Indic digits were taken as digits
-])
+@pytest.mark.parametrize(
+    "petitioner,field",
+    [
+        ({"full_name": " \u3000\t"}, "full_name"),
+        ({"full_name": "A", "phone": "0912 34"}, "phone"),
+        ({"full_name": "A", "id_number": "٠٠١٠٨٥٠١٢٣٤٥"}, "id_number"),  # Arabic-Indic digits were taken as digits
+    ],
+)
 async def test_petitioner_fields_are_refused_by_their_documented_pattern(client, desk, petitioner, field):
-    body = assert_problem(await client.post("/api/v1/cases", json={**CASE, "petitioners": [petitioner]},
-                                            headers=desk), 422, f"body.petitioners.0.{field}")
+    body = assert_problem(
+        await client.post("/api/v1/cases", json={**CASE, "petitioners": [petitioner]}, headers=desk),
+        422,
+        f"body.petitioners.0.{field}",
+    )
     assert body["errors"][0]["type"] == "string_pattern_mismatch"
 
 

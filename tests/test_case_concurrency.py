@@ -1,6 +1,7 @@
 """Two desks acting on the same case at the same moment, committing for real: one wins, the
 others get 412 and change nothing; a repeated Idempotency-Key under a race files one case.
 (PostgreSQL: the case row is locked FOR UPDATE; SQLite: BEGIN IMMEDIATE serialises writers.)"""
+
 from __future__ import annotations
 
 import asyncio
@@ -30,8 +31,12 @@ RACERS = 6
 async def _user(db: Database, settings: Settings, role: str, org_code: str) -> dict[str, str]:
     async with db.sessionmaker() as s, s.begin():
         org = (await s.execute(select(Organization).where(Organization.code == org_code))).scalar_one()
-        user = User(username=f"{role}-{org_code}".lower(), password_hash=hash_password("irrelevant-pass"), role=role,
-                    organization_id=org.id)
+        user = User(
+            username=f"{role}-{org_code}".lower(),
+            password_hash=hash_password("irrelevant-pass"),
+            role=role,
+            organization_id=org.id,
+        )
         s.add(user)
         await s.flush()
         uid = user.id
@@ -54,9 +59,11 @@ async def test_concurrent_transitions_one_wins_the_rest_are_412(database_url, tm
                 targets = ["UBND-00070", "UBND-00004", "UBND-00008", "TTR-01", "UBND-01", "BTCD-01"][:RACERS]
 
                 async def forward(to_org: str):
-                    return await client.post(f"/api/v1/cases/{cid}/transitions",
-                                             json={"action": "forward", "to_org": to_org, "on": "2026-11-03"},
-                                             headers={**desk, "If-Match": '"1"'})
+                    return await client.post(
+                        f"/api/v1/cases/{cid}/transitions",
+                        json={"action": "forward", "to_org": to_org, "on": "2026-11-03"},
+                        headers={**desk, "If-Match": '"1"'},
+                    )
 
                 results = await asyncio.gather(*(forward(t) for t in targets))
                 codes = sorted(r.status_code for r in results)
@@ -68,16 +75,21 @@ async def test_concurrent_transitions_one_wins_the_rest_are_412(database_url, tm
                 # an Idempotency-Key repeated by a client retrying in a hurry files exactly one case
                 key = {**desk, "Idempotency-Key": "retry-storm-1"}
                 body = case_body(title="Đơn gửi lại nhiều lần", received_on="2026-11-02")
-                burst = await asyncio.gather(*(client.post("/api/v1/cases", json=body, headers=key)
-                                               for _ in range(RACERS)))
+                burst = await asyncio.gather(
+                    *(client.post("/api/v1/cases", json=body, headers=key) for _ in range(RACERS))
+                )
                 assert {r.status_code for r in burst} <= {201, 409}, [r.text for r in burst]
                 ids = {r.json()["id"] for r in burst if r.status_code == 201}
                 assert len(ids) == 1
             async with db.read_sessionmaker() as s, s.begin():
-                n = (await s.execute(select(func.count()).select_from(Case)
-                                     .where(Case.title == "Đơn gửi lại nhiều lần"))).scalar_one()
-                forwards = (await s.execute(select(func.count()).select_from(AuditEvent)
-                                            .where(AuditEvent.action == "case.forward"))).scalar_one()
+                n = (
+                    await s.execute(select(func.count()).select_from(Case).where(Case.title == "Đơn gửi lại nhiều lần"))
+                ).scalar_one()
+                forwards = (
+                    await s.execute(
+                        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "case.forward")
+                    )
+                ).scalar_one()
                 assert n == 1 and forwards == 1
                 assert (await audit.verify(s)).ok
         finally:

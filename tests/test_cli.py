@@ -1,5 +1,6 @@
 """`petitions` as an operator runs it: migrate, seed (twice), create the first admin, log in with
 it, verify the audit chain, export its head, and see verification fail after tampering."""
+
 from __future__ import annotations
 
 import asyncio
@@ -35,8 +36,9 @@ def run(workdir, db_file):
     env["DATABASE_URL"] = f"sqlite+aiosqlite:///{db_file}"
 
     def _run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(petitions_command() + list(args), env=env, cwd=workdir, capture_output=True, text=True,
-                              timeout=120)
+        return subprocess.run(
+            petitions_command() + list(args), env=env, cwd=workdir, capture_output=True, text=True, timeout=120
+        )
 
     return _run
 
@@ -52,16 +54,34 @@ def test_seed_is_idempotent(run):
     first = run("seed")
     assert first.returncode == 0, first.stderr
     assert json.loads(first.stdout.strip().splitlines()[-1]) == {
-        "units_added": 127, "units_renamed": 0, "organizations_added": 384}
+        "units_added": 127,
+        "units_renamed": 0,
+        "organizations_added": 384,
+    }
     second = run("seed")
     assert second.returncode == 0, second.stderr
     assert json.loads(second.stdout.strip().splitlines()[-1]) == {
-        "units_added": 0, "units_renamed": 0, "organizations_added": 0}
+        "units_added": 0,
+        "units_renamed": 0,
+        "organizations_added": 0,
+    }
 
 
 def test_users_create_then_log_in_through_the_api(run, db_file):
-    proc = run("users", "create", "--username", "quantri", "--password", ADMIN_PASSWORD, "--role", "admin",
-               "--org", "UBND-01", "--full-name", "Quản trị viên")
+    proc = run(
+        "users",
+        "create",
+        "--username",
+        "quantri",
+        "--password",
+        ADMIN_PASSWORD,
+        "--role",
+        "admin",
+        "--org",
+        "UBND-01",
+        "--full-name",
+        "Quản trị viên",
+    )
     assert proc.returncode == 0, proc.stderr
     assert "quantri" in proc.stdout and ADMIN_PASSWORD not in proc.stdout
 
@@ -80,14 +100,24 @@ def test_users_create_then_log_in_through_the_api(run, db_file):
 
 
 def test_users_create_refusals(run):
-    dup = run("users", "create", "--username", "quantri", "--password", ADMIN_PASSWORD, "--role", "admin",
-              "--org", "UBND-01")
+    dup = run(
+        "users", "create", "--username", "quantri", "--password", ADMIN_PASSWORD, "--role", "admin", "--org", "UBND-01"
+    )
     assert dup.returncode != 0 and "taken" in dup.stderr
-    nowhere = run("users", "create", "--username", "ai.do", "--password", ADMIN_PASSWORD, "--role", "handler",
-                  "--org", "UBND-99999")
+    nowhere = run(
+        "users",
+        "create",
+        "--username",
+        "ai.do",
+        "--password",
+        ADMIN_PASSWORD,
+        "--role",
+        "handler",
+        "--org",
+        "UBND-99999",
+    )
     assert nowhere.returncode != 0 and "UBND-99999" in nowhere.stderr
-    weak = run("users", "create", "--username", "ai.do", "--password", "short", "--role", "handler",
-               "--org", "UBND-01")
+    weak = run("users", "create", "--username", "ai.do", "--password", "short", "--role", "handler", "--org", "UBND-01")
     assert weak.returncode != 0 and "password" in weak.stderr and "short" not in weak.stdout
     for proc in (dup, nowhere, weak):
         assert "Traceback" not in proc.stderr

@@ -6,6 +6,7 @@ compensation lead the fields, the lifecycles reach the statuses a supervisor exp
 audit chain verifies, and the same seed gives the same data. No timing is asserted here:
 speed is measured by bench/load_bench.py and reported in docs/performance.md.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,20 @@ async def _fresh_db(path: Path) -> Database:
 
 async def _snapshot(db: Database) -> list[tuple]:
     async with db.read_sessionmaker() as s, s.begin():
-        rows = (await s.execute(select(Case.code, Case.kind, Case.field, Case.status, Case.title, Case.received_on,
-                                       Case.due, Case.complaint_round).order_by(Case.id))).all()
+        rows = (
+            await s.execute(
+                select(
+                    Case.code,
+                    Case.kind,
+                    Case.field,
+                    Case.status,
+                    Case.title,
+                    Case.received_on,
+                    Case.due,
+                    Case.complaint_round,
+                ).order_by(Case.id)
+            )
+        ).all()
     return [tuple(r) for r in rows]
 
 
@@ -62,8 +75,9 @@ async def test_loads_exactly_the_cases_asked_for_each_audited(loaded):
     db, report, cases = loaded
     assert len(cases) == report.cases == CASES
     async with db.read_sessionmaker() as s, s.begin():
-        created = (await s.execute(select(func.count()).select_from(AuditEvent)
-                                   .where(AuditEvent.action.like("case.create%")))).scalar_one()
+        created = (
+            await s.execute(select(func.count()).select_from(AuditEvent).where(AuditEvent.action.like("case.create%")))
+        ).scalar_one()
         linked = select(AuditEvent.case_id).where(AuditEvent.case_id.is_not(None))
         per_case = Counter((await s.execute(linked)).scalars())
     assert created == CASES  # every case was opened by intake (directly, by an appeal or by a split)

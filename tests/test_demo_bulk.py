@@ -11,6 +11,7 @@ so the hashes, would differ by the clock alone), and the random PINs of split an
 come from one counter. The only column left out is the demo users' Argon2 password hash, which
 is salted at random by design.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -49,8 +50,9 @@ async def _load(url: str, *, bulk: bool, batch: int) -> tuple[dict[str, list[tup
     try:
         async with db.sessionmaker() as s, s.begin():
             await seed_reference(s)
-        report = await load_demo(db, cases=CASES, seed=SEED, batch=batch, today=TODAY, password="demo-password-1",
-                                 bulk=bulk, analyze=False)
+        report = await load_demo(
+            db, cases=CASES, seed=SEED, batch=batch, today=TODAY, password="demo-password-1", bulk=bulk, analyze=False
+        )
         tables: dict[str, list[tuple]] = {}
         async with db.read_sessionmaker() as s, s.begin():
             for table in SQLModel.metadata.sorted_tables:
@@ -84,8 +86,11 @@ async def test_bulk_path_writes_the_rows_the_service_writes(database_url, tmp_pa
     assert len(service["case_file"]) == CASES
     assert svc_report.actions["split"] and svc_report.actions["appeal"] and svc_report.actions["dialogue"]
     assert svc_report.actions["archive"] and svc_report.actions["extend"] and svc_report.actions["withdraw"]
-    assert any(r for r in service["case_file"] if r[list(SQLModel.metadata.tables["case_file"].columns.keys())
-                                                    .index("duplicate_of_id")] is not None)
+    assert any(
+        r
+        for r in service["case_file"]
+        if r[list(SQLModel.metadata.tables["case_file"].columns.keys()).index("duplicate_of_id")] is not None
+    )
     assert service["case_obligation"] and service["dialogue"] and service["dialogue_case"]
     assert bulk_report.as_dict()["statuses"] == svc_report.as_dict()["statuses"]
     assert bulk_report.events == svc_report.events > CASES

@@ -1,6 +1,7 @@
 """The lock files (decision 0010) pin, with hashes, every dependency that pyproject.toml names,
 the runtime lock and the test lock agree on every shared pin, and this environment was installed
 from them (so that `holidays`, which decides due dates, is the locked release)."""
+
 from __future__ import annotations
 
 import re

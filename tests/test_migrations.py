@@ -1,5 +1,6 @@
 """Migrations on the configured database kind: up, down to nothing, up again; and the models
 agree with the migrations (autogenerate would write an empty migration)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -44,6 +45,7 @@ async def _model_differences(url: str) -> list:
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
+
             def compare(sync_conn):
                 ctx = MigrationContext.configure(sync_conn, opts={"compare_type": True})
                 return compare_metadata(ctx, SQLModel.metadata)
@@ -70,7 +72,8 @@ async def test_upgrade_downgrade_upgrade_and_models_match(database_url, tmp_path
 
         differences = await _model_differences(url)
         assert differences == [], "models and migrations disagree; autogenerate a migration:\n" + "\n".join(
-            map(repr, differences))
+            map(repr, differences)
+        )
 
 
 async def test_0013_moves_the_search_text_out_of_the_case_row_and_back(database_url, tmp_path):
@@ -87,26 +90,36 @@ async def test_0013_moves_the_search_text_out_of_the_case_row_and_back(database_
             async with db.sessionmaker() as s, s.begin():
                 await seed_reference(s)
             async with db.engine.begin() as conn:
-                org_id, unit, path = (await conn.exec_driver_sql(
-                    "SELECT o.id, u.code, u.path FROM organization o JOIN admin_unit u ON u.code = o.unit_code "
-                    "ORDER BY o.id LIMIT 1")).one()
-                await conn.execute(text(
-                    "INSERT INTO case_file (code, pin_hash, kind, status, channel, received_on, title, content, field, "
-                    "location_unit_code, location_path, anonymous, identity_protected, receiving_org_id, "
-                    "receiving_path, petitioner_count, mass, filing_late, filing_obstacle_days, remote_area, "
-                    "extensions_used, urgent, last_event_on, search_text, version, created_at, updated_at) VALUES "
-                    "('HN-26N-AAAAAA', 'x', 'petition', 'received', 'mail', '2026-11-02', 'Đất đai', '', 'land', "
-                    ":unit, :path, false, false, :org, :path, 1, false, false, 0, false, 0, false, '2026-11-02', "
-                    "'hn-26n-aaaaaa dat dai', 1, '2026-11-02 01:00:00+00', '2026-11-02 01:00:00+00')"),
-                    {"unit": unit, "path": path, "org": org_id})
+                org_id, unit, path = (
+                    await conn.exec_driver_sql(
+                        "SELECT o.id, u.code, u.path FROM organization o JOIN admin_unit u ON u.code = o.unit_code "
+                        "ORDER BY o.id LIMIT 1"
+                    )
+                ).one()
+                await conn.execute(
+                    text(
+                        "INSERT INTO case_file (code, pin_hash, kind, status, channel, received_on, title, "
+                        "content, field, "
+                        "location_unit_code, location_path, anonymous, identity_protected, receiving_org_id, "
+                        "receiving_path, petitioner_count, mass, filing_late, filing_obstacle_days, remote_area, "
+                        "extensions_used, urgent, last_event_on, search_text, version, created_at, updated_at) VALUES "
+                        "('HN-26N-AAAAAA', 'x', 'petition', 'received', 'mail', '2026-11-02', 'Đất đai', '', 'land', "
+                        ":unit, :path, false, false, :org, :path, 1, false, false, 0, false, 0, false, '2026-11-02', "
+                        "'hn-26n-aaaaaa dat dai', 1, '2026-11-02 01:00:00+00', '2026-11-02 01:00:00+00')"
+                    ),
+                    {"unit": unit, "path": path, "org": org_id},
+                )
         finally:
             await db.dispose()
         await asyncio.to_thread(upgrade, url)
         engine = create_async_engine(url)
         try:
             async with engine.connect() as conn:
-                rows = (await conn.exec_driver_sql(
-                    "SELECT c.code, s.text FROM case_search s JOIN case_file c ON c.id = s.case_id")).all()
+                rows = (
+                    await conn.exec_driver_sql(
+                        "SELECT c.code, s.text FROM case_search s JOIN case_file c ON c.id = s.case_id"
+                    )
+                ).all()
                 assert [tuple(r) for r in rows] == [("HN-26N-AAAAAA", "hn-26n-aaaaaa dat dai")]
                 columns = await conn.run_sync(lambda c: {col["name"] for col in inspect(c).get_columns("case_file")})
                 assert "search_text" not in columns

@@ -5,6 +5,7 @@ The contract is /work/shared/product/api-contract.md; its operations are listed 
 test does not depend on a file outside the repository. Operations the app does not serve yet
 (dialogues, reports, Open311, ...) are checked as soon as a route for them exists.
 """
+
 from __future__ import annotations
 
 import re
@@ -67,8 +68,17 @@ GET /metrics
 CONTRACT_OPS = [tuple(line.split()) for line in CONTRACT.strip().splitlines()]
 
 # Served today: these must be found, so that the test cannot pass by matching nothing.
-REQUIRED_PREFIXES = ("/api/v1/auth", "/api/v1/units", "/api/v1/organizations", "/api/v1/calendar", "/api/v1/cases",
-                     "/api/v1/audit", "/healthz", "/readyz", "/metrics")
+REQUIRED_PREFIXES = (
+    "/api/v1/auth",
+    "/api/v1/units",
+    "/api/v1/organizations",
+    "/api/v1/calendar",
+    "/api/v1/cases",
+    "/api/v1/audit",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+)
 
 PROBLEM = "application/problem+json"
 NOT_PROBLEMS = {("get", "/readyz", "503")}  # readiness answers 503 with its own report, for load balancers
@@ -118,8 +128,9 @@ async def test_every_contract_operation_the_app_serves_is_documented(client, spe
             continue
         served.append((method, path))
         template = _documented_path(spec, concrete)
-        assert template is not None and method.lower() in spec["paths"][template], \
+        assert template is not None and method.lower() in spec["paths"][template], (
             f"{method} {path} is served but not in /openapi.json"
+        )
     assert len(served) >= 20, served
 
 
@@ -179,8 +190,19 @@ def _input_models():
     from app.models.routing import RoutingRuleCreate
     from app.models.users import UserCreate, UserUpdate
 
-    return [CaseCreate, CaseUpdate, CaseSplitCreate, CaseTransitionCreate, OrgCreate, UnitCreate, UserCreate,
-            UserUpdate, CalendarOverridesUpdate, DeadlineRuleUpdate, RoutingRuleCreate]
+    return [
+        CaseCreate,
+        CaseUpdate,
+        CaseSplitCreate,
+        CaseTransitionCreate,
+        OrgCreate,
+        UnitCreate,
+        UserCreate,
+        UserUpdate,
+        CalendarOverridesUpdate,
+        DeadlineRuleUpdate,
+        RoutingRuleCreate,
+    ]
 
 
 @pytest.mark.parametrize("model", _input_models(), ids=lambda m: m.__name__)
@@ -193,6 +215,7 @@ def test_request_examples_are_valid_against_their_models(model):
 
 
 # ---- the document says exactly what the server accepts (app/openapi.py) ----------------------------
+
 
 def _request_strings(spec: dict):
     """(where, schema) for every string schema a request can carry: parameters and bodies, through $refs."""
@@ -271,8 +294,9 @@ async def test_the_server_bounds_request_dates_as_documented(client, admin_heade
 async def test_cursors_are_documented_base64url_and_issued_so(client, spec, admin_headers):
     from app.openapi import CURSOR_PATTERN
 
-    cursors = [(path, p) for _, path, op in _operations(spec) for p in op.get("parameters", [])
-               if p["name"] == "cursor"]
+    cursors = [
+        (path, p) for _, path, op in _operations(spec) for p in op.get("parameters", []) if p["name"] == "cursor"
+    ]
     assert len(cursors) >= 5
     for path, p in cursors:
         assert p["schema"]["anyOf"][0]["pattern"] == CURSOR_PATTERN, path
@@ -284,9 +308,11 @@ async def test_cursors_are_documented_base64url_and_issued_so(client, spec, admi
 
 
 def test_conditional_writes_document_if_match_412_and_428(spec):
-    for path, method, statuses in [("/api/v1/cases/{case_id}", "patch", {"412", "428"}),
-                                   ("/api/v1/cases/{case_id}/transitions", "post", {"409", "412", "428"}),
-                                   ("/api/v1/cases/{case_id}/split", "post", {"409", "412", "428"})]:
+    for path, method, statuses in [
+        ("/api/v1/cases/{case_id}", "patch", {"412", "428"}),
+        ("/api/v1/cases/{case_id}/transitions", "post", {"409", "412", "428"}),
+        ("/api/v1/cases/{case_id}/split", "post", {"409", "412", "428"}),
+    ]:
         op = spec["paths"][path][method]
         assert statuses <= set(op["responses"]), path
         if_match = next(p for p in op["parameters"] if p["name"].lower() == "if-match")
@@ -303,13 +329,16 @@ def test_every_422_names_the_rule_types_it_can_answer(spec):
     assert "- `forward`: `to_org`" in transition and "- `decide`: `outcome`, `summary`" in transition
 
 
-@pytest.mark.parametrize("method,path,allow", [
-    ("DELETE", "/api/v1/cases", "GET, POST"),
-    ("PUT", "/api/v1/cases/1", "GET, PATCH"),
-    ("OPTIONS", "/api/v1/units", "GET, POST"),
-    ("POST", "/api/v1/users/1", "GET, PATCH"),
-    ("DELETE", "/open311/v2/services.json", "GET"),  # GeoReport's own error body, and still `Allow`
-])
+@pytest.mark.parametrize(
+    "method,path,allow",
+    [
+        ("DELETE", "/api/v1/cases", "GET, POST"),
+        ("PUT", "/api/v1/cases/1", "GET, PATCH"),
+        ("OPTIONS", "/api/v1/units", "GET, POST"),
+        ("POST", "/api/v1/users/1", "GET, PATCH"),
+        ("DELETE", "/open311/v2/services.json", "GET"),  # GeoReport's own error body, and still `Allow`
+    ],
+)
 async def test_405_lists_every_method_of_the_path_in_allow(client, spec, method, path, allow):
     """Starlette named only the methods of the first route matching the path (`Allow: GET`)."""
     resp = await client.request(method, path)

@@ -29,6 +29,7 @@ column).
 Reproducible: Hypothesis runs derandomized, with a fixed Schemathesis seed and no example database.
 Runtime: about a minute on two cores.
 """
+
 from __future__ import annotations
 
 import re
@@ -74,8 +75,9 @@ PROBLEM = "application/problem+json"
 
 
 class FuzzServer:
-    def __init__(self, base_url: str, tokens: dict[str, str], log_path: Path, case_ids: list[int],
-                 user_ids: dict[str, int]) -> None:
+    def __init__(
+        self, base_url: str, tokens: dict[str, str], log_path: Path, case_ids: list[int], user_ids: dict[str, int]
+    ) -> None:
         self.base_url = base_url
         self.tokens = tokens
         self.user_ids = user_ids
@@ -89,8 +91,9 @@ class FuzzServer:
         if httpx.get(f"{self.base_url}/api/v1/auth/me", headers=self.headers(role), timeout=30).status_code != 401:
             return
         username = next(name for name, (r, _org) in USERS.items() if r == role)
-        r = httpx.post(f"{self.base_url}/api/v1/auth/token", data={"username": username, "password": PASSWORD},
-                       timeout=30)
+        r = httpx.post(
+            f"{self.base_url}/api/v1/auth/token", data={"username": username, "password": PASSWORD}, timeout=30
+        )
         assert r.status_code == 200, f"{username} locked out of the fuzz run: {r.text}"
         self.tokens[role] = r.json()["access_token"]
 
@@ -103,9 +106,13 @@ class FuzzServer:
 
 def _case_body(i: int, **over) -> dict:
     body = {
-        "kind": ["complaint", "petition", "denunciation", "reflection"][i % 4], "channel": "in_person",
-        "title": f"Đơn thử nghiệm số {i}: khiếu nại việc thu hồi đất", "content": "Nội dung đơn thử nghiệm",
-        "field": "land", "location_unit_code": "00070", "respondent": "UBND phường Hoàn Kiếm",
+        "kind": ["complaint", "petition", "denunciation", "reflection"][i % 4],
+        "channel": "in_person",
+        "title": f"Đơn thử nghiệm số {i}: khiếu nại việc thu hồi đất",
+        "content": "Nội dung đơn thử nghiệm",
+        "field": "land",
+        "location_unit_code": "00070",
+        "respondent": "UBND phường Hoàn Kiếm",
         "petitioners": [{"full_name": f"Nguyễn Văn {i}", "phone": "0912345678"}],
     }
     body.update(over)
@@ -116,8 +123,11 @@ def _case_body(i: int, **over) -> dict:
 def fuzz_server():
     tmp = Path(tempfile.mkdtemp(prefix="petitions-fuzz-"))
     # thousands of logins with made-up names: the limiter must not turn the fuzz into 429s
-    with live_server(tmp, "fuzz", USERS, PASSWORD, LOGIN_MAX_FAILURES="1000000",
-                     LOGIN_MAX_PER_ADDRESS="1000000") as (base, _env, log_path):
+    with live_server(tmp, "fuzz", USERS, PASSWORD, LOGIN_MAX_FAILURES="1000000", LOGIN_MAX_PER_ADDRESS="1000000") as (
+        base,
+        _env,
+        log_path,
+    ):
         with httpx.Client(base_url=base, timeout=30) as c:
             tokens, user_ids = {}, {}
             for username, (role, _org) in USERS.items():
@@ -136,14 +146,22 @@ def fuzz_server():
             # one case further along, so that history, actions and transitions have more to show
             auth = {"Authorization": f"Bearer {tokens['handler']}"}
             got = c.get(f"/api/v1/cases/{case_ids[1]}", headers=auth)
-            r = c.post(f"/api/v1/cases/{case_ids[1]}/transitions", json={"action": "accept"},
-                       headers={**auth, "If-Match": got.headers["ETag"]})
+            r = c.post(
+                f"/api/v1/cases/{case_ids[1]}/transitions",
+                json={"action": "accept"},
+                headers={**auth, "If-Match": got.headers["ETag"]},
+            )
             assert r.status_code == 200, r.text
             # a recommendation (id 1, the documented example id) to the reception desk's organisation
-            r = c.post("/api/v1/supervision/recommendations",
-                       headers={"Authorization": f"Bearer {tokens['supervisor']}"},
-                       json={"target_org": "MTTQ-01", "content": "Đề nghị báo cáo việc tiếp công dân định kỳ.",
-                             "response_due": "2100-12-31"})
+            r = c.post(
+                "/api/v1/supervision/recommendations",
+                headers={"Authorization": f"Bearer {tokens['supervisor']}"},
+                json={
+                    "target_org": "MTTQ-01",
+                    "content": "Đề nghị báo cáo việc tiếp công dân định kỳ.",
+                    "response_due": "2100-12-31",
+                },
+            )
             assert r.status_code == 201, r.text
         yield FuzzServer(base, tokens, log_path, case_ids, user_ids)
 
@@ -156,19 +174,23 @@ def fuzz_role(request) -> str:
 
 @pytest.fixture
 def api_schema(fuzz_server, fuzz_role):
-    config = schemathesis.Config.from_dict({
-        "seed": 20261127,
-        "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
-        "phases": {"stateful": {"enabled": False}},
-        "checks": {
-            # 412 (stale If-Match) is a correct answer to a made-up If-Match header
-            "negative_data_rejection": {"expected-statuses": ["400", "401", "403", "404", "405", "409", "412",
-                                                              "415", "422", "428", "429"]},
-            # every refusal of schema-valid input the document predicts; a 422: see documented_rule_refusal
-            "positive_data_acceptance": {"expected-statuses": ["2XX", "401", "403", "404", "409", "412", "428",
-                                                               "429"]},
-        },
-    })
+    config = schemathesis.Config.from_dict(
+        {
+            "seed": 20261127,
+            "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
+            "phases": {"stateful": {"enabled": False}},
+            "checks": {
+                # 412 (stale If-Match) is a correct answer to a made-up If-Match header
+                "negative_data_rejection": {
+                    "expected-statuses": ["400", "401", "403", "404", "405", "409", "412", "415", "422", "428", "429"]
+                },
+                # every refusal of schema-valid input the document predicts; a 422: see documented_rule_refusal
+                "positive_data_acceptance": {
+                    "expected-statuses": ["2XX", "401", "403", "404", "409", "412", "428", "429"]
+                },
+            },
+        }
+    )
     return schemathesis.openapi.from_url(f"{fuzz_server.base_url}/openapi.json", config=config)
 
 
@@ -238,10 +260,23 @@ def positive_data_acceptance_or_documented_rule(ctx, response, case):
 # Every Schemathesis check. The stateful ones (use_after_free, ensure_resource_availability,
 # object_level_authorization) only act in the stateful phase, which is off (it needs links between
 # operations, and the time budget); they are listed so that turning it on runs them.
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
-          response_schema_conformance, negative_data_rejection, positive_data_acceptance_or_documented_rule,
-          missing_required_header, unsupported_method, allow_header_conformance, ignored_auth, use_after_free,
-          ensure_resource_availability, object_level_authorization, problem_json]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+    positive_data_acceptance_or_documented_rule,
+    missing_required_header,
+    unsupported_method,
+    allow_header_conformance,
+    ignored_auth,
+    use_after_free,
+    ensure_resource_availability,
+    object_level_authorization,
+    problem_json,
+]
 
 
 def _same_id(value, user_id: int) -> bool:
@@ -253,12 +288,16 @@ def _same_id(value, user_id: int) -> bool:
 
 
 @schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+)
 def test_api_fuzz(case, fuzz_server, fuzz_role):
     headers = fuzz_server.headers(fuzz_role)
-    if case.method == "PATCH" and case.path == "/api/v1/users/{user_id}" and \
-            _same_id(case.path_parameters.get("user_id"), fuzz_server.user_ids[fuzz_role]):
+    if (
+        case.method == "PATCH"
+        and case.path == "/api/v1/users/{user_id}"
+        and _same_id(case.path_parameters.get("user_id"), fuzz_server.user_ids[fuzz_role])
+    ):
         # The fuzzing user editing itself: a new password, organisation or role revokes the token
         # the rest of the run uses (decision 0013). Edit another account with the same body.
         case.path_parameters["user_id"] = fuzz_server.user_ids["supervisor"]
@@ -274,8 +313,9 @@ def test_the_fuzzing_reached_the_endpoints_and_no_request_failed(fuzz_server):
     assert "unhandled error" not in log, fuzz_server.log_tail()
     metrics = httpx.get(f"{fuzz_server.base_url}/metrics", timeout=30).text
     counts: dict[tuple[str, str], dict[str, float]] = {}
-    for m in re.finditer(r'^http_requests_total\{method="(\w+)",route="([^"]+)",status="(\d+)"\} (\S+)$', metrics,
-                         re.MULTILINE):
+    for m in re.finditer(
+        r'^http_requests_total\{method="(\w+)",route="([^"]+)",status="(\d+)"\} (\S+)$', metrics, re.MULTILINE
+    ):
         method, route, status, n = m.groups()
         counts.setdefault((method, route), {})[status] = float(n)
     print("\n".join(f"{m} {r}: {dict(sorted(c.items()))}" for (m, r), c in sorted(counts.items())))

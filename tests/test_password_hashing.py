@@ -1,5 +1,6 @@
 """Argon2 parameters are settings: production keeps the strong defaults, the tests run on cheap
 ones, and a stored hash keeps verifying whatever the parameters are now."""
+
 from __future__ import annotations
 
 import secrets
@@ -38,7 +39,8 @@ async def test_a_hash_made_with_the_production_parameters_still_logs_in(client, 
     """Changing ARGON2_* does not lock anybody out: the stored hash names its own parameters."""
     user, _ = await make_user("reception", "MTTQ-01", username="desk.strong")
     user.password_hash = PasswordHash((Argon2Hasher(time_cost=3, memory_cost=65536, parallelism=4),)).hash(
-        TEST_PASSWORD)
+        TEST_PASSWORD
+    )
     db.session.add(user)
     await db.session.commit()
     ok = await client.post("/api/v1/auth/token", data={"username": "desk.strong", "password": TEST_PASSWORD})
@@ -49,8 +51,13 @@ async def test_a_hash_made_with_the_production_parameters_still_logs_in(client, 
 
 def test_production_refuses_test_parameters():
     with pytest.raises(InsecureSettings, match="ARGON2_MEMORY_COST is below 19456 KiB") as err:
-        Settings(app_env="production", jwt_secret=secrets.token_urlsafe(48), argon2_memory_cost=8,
-                 argon2_parallelism=1, _env_file=None)
+        Settings(
+            app_env="production",
+            jwt_secret=secrets.token_urlsafe(48),
+            argon2_memory_cost=8,
+            argon2_parallelism=1,
+            _env_file=None,
+        )
     assert "JWT_SECRET" not in str(err.value)
 
 

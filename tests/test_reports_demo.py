@@ -1,6 +1,7 @@
 """The city's yearly report over `petitions demo` data (issue 9, "done when"): the XLSX opens, reads
 as a Vietnamese report table (title, headings, numbers as numbers, totals row equal to the JSON's)
 with its chart; the CLI writes the same bytes as the API; the history agrees with the cases."""
+
 from __future__ import annotations
 
 import asyncio
@@ -40,8 +41,9 @@ ROOT = Path(__file__).resolve().parents[1]
 async def demo(database_url, tmp_path_factory):
     async with throwaway_database(database_url, tmp_path_factory.mktemp("repdemo"), "repdemo") as url:
         await asyncio.to_thread(upgrade, url)
-        settings = Settings(app_env="test", database_url=url, argon2_time_cost=1, argon2_memory_cost=8,
-                            argon2_parallelism=1)
+        settings = Settings(
+            app_env="test", database_url=url, argon2_time_cost=1, argon2_memory_cost=8, argon2_parallelism=1
+        )
         db = Database.from_settings(settings)
         try:
             async with db.sessionmaker() as s, s.begin():
@@ -49,8 +51,13 @@ async def demo(database_url, tmp_path_factory):
             await load_demo(db, cases=120, seed=3, batch=60, today=TODAY, password="demo-password-1")
             async with db.sessionmaker() as s, s.begin():
                 org = (await s.execute(select(Organization).where(Organization.code == "MTTQ-01"))).scalar_one()
-                user = User(username="rep.sup", full_name="Giám sát", password_hash=hash_password("x" * 12),
-                            role="supervisor", organization_id=org.id)
+                user = User(
+                    username="rep.sup",
+                    full_name="Giám sát",
+                    password_hash=hash_password("x" * 12),
+                    role="supervisor",
+                    organization_id=org.id,
+                )
                 s.add(user)
                 await s.flush()
                 token = create_access_token(settings, subject=str(user.id))
@@ -59,14 +66,19 @@ async def demo(database_url, tmp_path_factory):
         app = create_app(settings, configure_logs=False)
         app.state.today = lambda: TODAY
         transport = httpx.ASGITransport(app=app)
-        async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport,
-                                                                        base_url="http://test") as client:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://test") as client,
+        ):
             yield client, {"Authorization": f"Bearer {token}"}, url
 
 
 async def _get(client, headers, fmt: str) -> httpx.Response:
-    resp = await client.get("/api/v1/reports/periodic", params={"period": "year", "year": 2026, "unit": "01",
-                                                                "format": fmt}, headers=headers)
+    resp = await client.get(
+        "/api/v1/reports/periodic",
+        params={"period": "year", "year": 2026, "unit": "01", "format": fmt},
+        headers=headers,
+    )
     assert resp.status_code == 200, resp.text
     return resp
 
@@ -81,8 +93,12 @@ async def test_the_city_yearly_xlsx_reads_as_the_json(demo):
     ws = wb["Báo cáo"]
     assert "Thành phố Hà Nội" in ws["A1"].value and "Năm 2026" in ws["A1"].value
     headings = [c.value for c in ws[4]]
-    assert headings == ["STT", "Đơn vị", *(HEADINGS_VI[n] for n in CASE_INDICATORS),
-                        *(HEADINGS_VI[n] for n in ACTIVITY_INDICATORS)]
+    assert headings == [
+        "STT",
+        "Đơn vị",
+        *(HEADINGS_VI[n] for n in CASE_INDICATORS),
+        *(HEADINGS_VI[n] for n in ACTIVITY_INDICATORS),
+    ]
     rows = list(ws.iter_rows(min_row=5, values_only=True))
     rows = [r for r in rows if r[1] is not None]
     assert len(rows) == len(report["children"]) + 2  # each ward, the city's own row, the total
@@ -100,8 +116,9 @@ async def test_the_city_yearly_xlsx_reads_as_the_json(demo):
     (chart,) = ws._charts
     assert chart.tagname == "barChart"
     series = [s.val.numRef.f for s in chart.series]
-    cols = [get_column_letter(3 + CASE_INDICATORS.index(n)) for n in ("received", "resolved_on_time",
-                                                                      "pending_overdue")]
+    cols = [
+        get_column_letter(3 + CASE_INDICATORS.index(n)) for n in ("received", "resolved_on_time", "pending_overdue")
+    ]
     assert series == [f"'Báo cáo'!${c}$5:${c}${4 + len(rows) - 1}" for c in cols]
     kinds = wb["Theo loại đơn"]
     kind_total = [r for r in kinds.iter_rows(min_row=5, values_only=True) if r[0] == "Tổng cộng"]
@@ -115,10 +132,33 @@ async def test_the_cli_writes_the_same_bytes_as_the_api(demo, tmp_path, fmt):
     out = tmp_path / f"r.{fmt}"
     env = {k: v for k, v in os.environ.items() if k not in ("JWT_SECRET", "APP_ENV", "TEST_DATABASE_URL")}
     env["DATABASE_URL"] = url
-    proc = await asyncio.to_thread(subprocess.run, [
-        sys.executable, "-m", "app.cli", "reports", "export", "--period", "year", "--year", "2026", "--unit", "01",
-        "--format", fmt, "--today", TODAY.isoformat(), "--out", str(out)], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=120)
+    proc = await asyncio.to_thread(
+        subprocess.run,
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "reports",
+            "export",
+            "--period",
+            "year",
+            "--year",
+            "2026",
+            "--unit",
+            "01",
+            "--format",
+            fmt,
+            "--today",
+            TODAY.isoformat(),
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert out.read_bytes() == api
 
@@ -136,16 +176,35 @@ async def test_each_cases_latest_step_is_the_case_as_it_is(demo):
     try:
         async with db.read_sessionmaker() as s, s.begin():
             last = select(CaseStep.case_id, func.max(CaseStep.id).label("id")).group_by(CaseStep.case_id).subquery()
-            pairs = (await s.execute(select(Case, CaseStep).join(last, last.c.case_id == Case.id)
-                                     .join(CaseStep, CaseStep.id == last.c.id))).all()
+            pairs = (
+                await s.execute(
+                    select(Case, CaseStep)
+                    .join(last, last.c.case_id == Case.id)
+                    .join(CaseStep, CaseStep.id == last.c.id)
+                )
+            ).all()
             n_cases = (await s.execute(select(func.count()).select_from(Case))).scalar()
             latest = (await s.execute(select(func.max(CaseStep.on)))).scalar()
     finally:
         await db.dispose()
     assert len(pairs) == n_cases > 100
     assert latest <= TODAY
-    columns = ("status", "kind", "field", "location_path", "received_on", "stage", "due", "accepted_on", "decided_on",
-               "ended_on", "outcome", "decided_late", "mass", "petitioner_count")
+    columns = (
+        "status",
+        "kind",
+        "field",
+        "location_path",
+        "received_on",
+        "stage",
+        "due",
+        "accepted_on",
+        "decided_on",
+        "ended_on",
+        "outcome",
+        "decided_late",
+        "mass",
+        "petitioner_count",
+    )
     statuses = set()
     for case, step in pairs:
         assert {c: getattr(step, c) for c in columns} == {c: getattr(case, c) for c in columns}, case.code
@@ -171,8 +230,10 @@ async def test_the_migration_backfills_the_history_of_existing_cases(demo):
 
     async def cases() -> list[tuple]:
         async with db.read_sessionmaker() as s, s.begin():
-            return [tuple(r) for r in (await s.execute(select(Case.id, Case.ended_on, Case.decided_late)
-                                                       .order_by(Case.id))).all()]
+            return [
+                tuple(r)
+                for r in (await s.execute(select(Case.id, Case.ended_on, Case.decided_late).order_by(Case.id))).all()
+            ]
 
     try:
         recorded = await cases()
@@ -182,16 +243,42 @@ async def test_the_migration_backfills_the_history_of_existing_cases(demo):
         assert await cases() == recorded
         async with db.read_sessionmaker() as s, s.begin():
             last = select(CaseStep.case_id, func.max(CaseStep.id).label("id")).group_by(CaseStep.case_id).subquery()
-            pairs = (await s.execute(select(Case, CaseStep).join(last, last.c.case_id == Case.id)
-                                     .join(CaseStep, CaseStep.id == last.c.id))).all()
+            pairs = (
+                await s.execute(
+                    select(Case, CaseStep)
+                    .join(last, last.c.case_id == Case.id)
+                    .join(CaseStep, CaseStep.id == last.c.id)
+                )
+            ).all()
     finally:
         await db.dispose()
     for case, step in pairs:
-        assert (step.status, step.due, step.ended_on, step.location_path) == (case.status, case.due, case.ended_on,
-                                                                             case.location_path)
+        assert (step.status, step.due, step.ended_on, step.location_path) == (
+            case.status,
+            case.due,
+            case.ended_on,
+            case.location_path,
+        )
     after = (await _get(client, headers, "json")).json()["total"]["cases"]
     # what the dates alone determine comes out the same
-    for name in ("received", "carried_over", "total", "accepted", "resolved", "resolved_on_time", "resolved_late",
-                 "archived", "guided", "withdrawn", "rejected", "outcome_upheld", "outcome_true", "outcome_answered",
-                 "many_signers", "mass", "pending", "pending_overdue"):
+    for name in (
+        "received",
+        "carried_over",
+        "total",
+        "accepted",
+        "resolved",
+        "resolved_on_time",
+        "resolved_late",
+        "archived",
+        "guided",
+        "withdrawn",
+        "rejected",
+        "outcome_upheld",
+        "outcome_true",
+        "outcome_answered",
+        "many_signers",
+        "mass",
+        "pending",
+        "pending_overdue",
+    ):
         assert after[name] == before[name], name

@@ -1,6 +1,7 @@
 """Two API processes on one PostgreSQL, as behind a load balancer (docs/scaling.md): concurrent
 intakes and acceptances sent to both, then the chain is valid and gapless and nothing is lost —
 every 201 has its case and its event, every accepted case its acceptance event."""
+
 from __future__ import annotations
 
 import asyncio
@@ -30,10 +31,15 @@ CONCURRENCY = 6
 
 
 def _intake_body(i: int) -> dict:
-    return {"kind": "petition", "channel": "in_person", "field": "land", "location_unit_code": WARD,
-            "title": f"Kiến nghị về cấp Giấy chứng nhận quyền sử dụng đất, hồ sơ số {i}",
-            "content": "Đề nghị xem xét, giải quyết theo quy định của Luật Đất đai năm 2024.",
-            "petitioners": [{"full_name": "Nguyễn Văn An", "id_number": f"001{i:09d}"}]}
+    return {
+        "kind": "petition",
+        "channel": "in_person",
+        "field": "land",
+        "location_unit_code": WARD,
+        "title": f"Kiến nghị về cấp Giấy chứng nhận quyền sử dụng đất, hồ sơ số {i}",
+        "content": "Đề nghị xem xét, giải quyết theo quy định của Luật Đất đai năm 2024.",
+        "petitioners": [{"full_name": "Nguyễn Văn An", "id_number": f"001{i:09d}"}],
+    }
 
 
 async def _drive(bases: list[str]) -> tuple[list[dict], list[int]]:
@@ -64,8 +70,11 @@ async def _drive(bases: list[str]) -> tuple[list[dict], list[int]]:
         async def accept_worker() -> None:
             for case in todo:
                 other = clients[1 - case["server"]]
-                r = await other.post(f"/api/v1/cases/{case['id']}/transitions", json={"action": "accept"},
-                                     headers={"If-Match": f'"{case["version"]}"'})
+                r = await other.post(
+                    f"/api/v1/cases/{case['id']}/transitions",
+                    json={"action": "accept"},
+                    headers={"If-Match": f'"{case["version"]}"'},
+                )
                 assert r.status_code == 200, r.text
                 accepted.append(case["id"])
 
@@ -85,8 +94,9 @@ async def _prepare(url: str) -> None:
         async with db.sessionmaker() as s, s.begin():
             await seed_reference(s)
         async with db.sessionmaker() as s, s.begin():
-            await create_user(s, "test", UserCreate(username="desk", password=PASSWORD, role=Role.handler,
-                                                     org=f"UBND-{WARD}"))
+            await create_user(
+                s, "test", UserCreate(username="desk", password=PASSWORD, role=Role.handler, org=f"UBND-{WARD}")
+            )
     finally:
         await db.dispose()
 
@@ -96,8 +106,9 @@ async def _stored(url: str):
     try:
         async with db.read_sessionmaker() as s, s.begin():
             cases = {r[0]: r[1] for r in await s.execute(text("SELECT id, code FROM case_file"))}
-            events = [tuple(r) for r in await s.execute(text(
-                "SELECT seq, action, case_id FROM audit_event ORDER BY seq"))]
+            events = [
+                tuple(r) for r in await s.execute(text("SELECT seq, action, case_id FROM audit_event ORDER BY seq"))
+            ]
             verify = await audit.verify(s)
     finally:
         await db.dispose()
@@ -106,8 +117,10 @@ async def _stored(url: str):
 
 def test_two_server_processes_write_one_gapless_chain(tmp_path, is_postgres):
     if not is_postgres:
-        pytest.skip("several API processes on one database is the PostgreSQL deployment; SQLite is one process "
-                    "on one machine (docs/scaling.md)")
+        pytest.skip(
+            "several API processes on one database is the PostgreSQL deployment; SQLite is one process "
+            "on one machine (docs/scaling.md)"
+        )
     url = database_url(tmp_path, "scale")
     asyncio.run(_prepare(url))
     env = {k: v for k, v in os.environ.items() if k != "TEST_DATABASE_URL"}

@@ -1,4 +1,5 @@
 """Outside development the service refuses to start with a secret that would let anyone forge a token."""
+
 from __future__ import annotations
 
 import os
@@ -18,12 +19,15 @@ def _clean_environment(monkeypatch):
 
 
 @pytest.mark.parametrize("env", ["production", "staging"])
-@pytest.mark.parametrize("secret,reason", [
-    ("", "JWT_SECRET is missing"),
-    (DEV_SECRET, "JWT_SECRET is the built-in development value"),
-    ("x" * 31, "JWT_SECRET is shorter than 32 bytes"),
-    ("đ" * 15, "JWT_SECRET is shorter than 32 bytes"),  # 30 bytes in UTF-8
-])
+@pytest.mark.parametrize(
+    "secret,reason",
+    [
+        ("", "JWT_SECRET is missing"),
+        (DEV_SECRET, "JWT_SECRET is the built-in development value"),
+        ("x" * 31, "JWT_SECRET is shorter than 32 bytes"),
+        ("đ" * 15, "JWT_SECRET is shorter than 32 bytes"),  # 30 bytes in UTF-8
+    ],
+)
 def test_insecure_secret_is_refused_with_the_reason(env, secret, reason):
     with pytest.raises(InsecureSettings) as err:
         Settings(app_env=env, jwt_secret=secret, _env_file=None)
@@ -69,8 +73,14 @@ def test_serve_refuses_to_start_in_production_and_says_why(tmp_path, secret, rea
     env.update(APP_ENV="production", DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'p.db'}")
     if secret:
         env["JWT_SECRET"] = secret
-    proc = subprocess.run(petitions_command() + ["serve", "--port", "1"], env=env, cwd=tmp_path, capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        petitions_command() + ["serve", "--port", "1"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode != 0
     assert reason in proc.stderr and "refusing to start" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -88,5 +98,6 @@ def test_the_pin_key_is_its_own_setting_or_derived_from_the_jwt_secret():
     assert len(derived) == 32 and jwt_secret.encode() not in derived  # not the JWT secret itself
     assert Settings(app_env="production", jwt_secret=secrets.token_urlsafe(48), _env_file=None).pin_key != derived
     own = secrets.token_urlsafe(48)
-    assert Settings(app_env="production", jwt_secret=jwt_secret, pin_hmac_key=own,
-                    _env_file=None).pin_key == own.encode()
+    assert (
+        Settings(app_env="production", jwt_secret=jwt_secret, pin_hmac_key=own, _env_file=None).pin_key == own.encode()
+    )

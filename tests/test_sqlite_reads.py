@@ -1,6 +1,7 @@
 """On SQLite, read-only work must not take the single write lock: logging in and verifying the
 audit chain go on while another connection is writing (WAL lets readers through). A write that
 cannot get the lock in time is a 503 to retry, not a 500."""
+
 from __future__ import annotations
 
 import asyncio
@@ -25,8 +26,9 @@ async def test_reads_pass_a_writer_and_a_blocked_write_is_503(tmp_path, is_postg
     if is_postgres:
         pytest.skip("SQLite's single write lock")
     path = tmp_path / "locks.db"
-    settings = Settings(app_env="test", database_url=f"sqlite+aiosqlite:///{path}", sqlite_busy_timeout_ms=300,
-                        _env_file=None)
+    settings = Settings(
+        app_env="test", database_url=f"sqlite+aiosqlite:///{path}", sqlite_busy_timeout_ms=300, _env_file=None
+    )
     await asyncio.to_thread(upgrade, settings.database_url)
     db = Database.from_settings(settings)
     async with db.sessionmaker() as s, s.begin():

@@ -1,5 +1,6 @@
 """Routers hold no SQL (issue 7): they parse, authorise through dependencies, call a service and
 shape the response. No module in app/routers imports SQLAlchemy or builds a query."""
+
 from __future__ import annotations
 
 import ast

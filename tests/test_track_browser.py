@@ -1,6 +1,7 @@
 """The /track page in a real browser: headless Chromium (Debian's package, installed by .ci/run)
 driven through chromedriver fills the form as a citizen would, reads the result, and can be
 reached by keyboard alone. Its screenshot is left in the test's temporary folder (printed)."""
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,9 @@ CHROMEDRIVER = shutil.which("chromedriver")
 if not (CHROMIUM and CHROMEDRIVER):
     if os.environ.get("CI"):
         raise RuntimeError("CI must install chromium and chromium-driver (.ci/run does)")
-    pytest.skip("headless Chromium is not installed (apt-get install chromium chromium-driver)",
-                allow_module_level=True)
+    pytest.skip(
+        "headless Chromium is not installed (apt-get install chromium chromium-driver)", allow_module_level=True
+    )
 
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
@@ -38,10 +40,19 @@ def server():
     with live_server(tmp, "browser", {"desk": ("reception", "MTTQ-01")}, PASSWORD) as (base, _env, _log):
         with httpx.Client(base_url=base, timeout=30) as c:
             token = c.post("/api/v1/auth/token", data={"username": "desk", "password": PASSWORD}).json()["access_token"]
-            resp = c.post("/api/v1/cases", headers={"Authorization": f"Bearer {token}"}, json={
-                "kind": "petition", "channel": "in_person", "title": "Kiến nghị sửa đường ngõ 5",
-                "content": "Đường ngõ 5 xuống cấp", "field": "administration", "location_unit_code": "00070",
-                "petitioners": [{"full_name": "Vũ Thị Kín", "id_number": "001190033444", "phone": "0911222333"}]})
+            resp = c.post(
+                "/api/v1/cases",
+                headers={"Authorization": f"Bearer {token}"},
+                json={
+                    "kind": "petition",
+                    "channel": "in_person",
+                    "title": "Kiến nghị sửa đường ngõ 5",
+                    "content": "Đường ngõ 5 xuống cấp",
+                    "field": "administration",
+                    "location_unit_code": "00070",
+                    "petitioners": [{"full_name": "Vũ Thị Kín", "id_number": "001190033444", "phone": "0911222333"}],
+                },
+            )
             assert resp.status_code == 201, resp.text
         yield base, resp.json()["tracking"], tmp
 
@@ -50,8 +61,14 @@ def server():
 def browser():
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=412,915", "--lang=vi"):  # a phone's viewport
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=412,915",
+        "--lang=vi",
+    ):  # a phone's viewport
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)

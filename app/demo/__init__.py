@@ -2,6 +2,7 @@
 
 `loader` walks synthetic cases through the case service; `corpus.json` holds the Vietnamese text
 it samples."""
+
 from app.demo.loader import DemoReport, load_demo
 
 __all__ = ["DemoReport", "load_demo"]

@@ -16,6 +16,7 @@ in one transaction, table by table in `TABLES` order (one more table is one more
 tests/test_demo_bulk.py loads the same seed both ways into two databases and compares every
 table row by row, on SQLite and PostgreSQL.
 """
+
 from __future__ import annotations
 
 import json
@@ -56,13 +57,25 @@ from app.services import audit
 # What the demo writes, in foreign-key order. A new table the case service writes (a case
 # history, a search table) is one more entry here, and, if the service looks it up while
 # loading, one more index in MemorySession._INDEXED.
-TABLES: tuple[type[Any], ...] = (Case, CaseSearch, Petitioner, CaseObligation, Dialogue, DialogueCase, AuditEvent,
-                                 CaseStep)
+TABLES: tuple[type[Any], ...] = (
+    Case,
+    CaseSearch,
+    Petitioner,
+    CaseObligation,
+    Dialogue,
+    DialogueCase,
+    AuditEvent,
+    CaseStep,
+)
 _BY_TABLE: dict[str, Any] = {m.__table__.name: m for m in TABLES}
 # Tables whose integer primary key the database would assign (SERIAL / INTEGER PRIMARY KEY).
-_SERIAL = {name for name, m in _BY_TABLE.items()
-           if len(m.__table__.primary_key.columns) == 1 and name != "audit_event"
-           and list(m.__table__.primary_key.columns)[0].autoincrement is not False}
+_SERIAL = {
+    name
+    for name, m in _BY_TABLE.items()
+    if len(m.__table__.primary_key.columns) == 1
+    and name != "audit_event"
+    and list(m.__table__.primary_key.columns)[0].autoincrement is not False
+}
 
 
 _ONE_TRANSACTION = object()  # the in-memory session's one, never-ending transaction
@@ -177,13 +190,31 @@ class MemorySession:
     the simple WHERE clauses the service uses (=, IN, IS, prefix, AND/OR, one inner join)."""
 
     # (table, column) pairs a look-up may start from, and how
-    _INDEXED = {("case_file", "id"), ("case_file", "code"), ("petitioner", "case_id"), ("case_search", "case_id"),
-                ("case_obligation", "case_id"), ("dialogue_case", "case_id"), ("dialogue_case", "dialogue_id"),
-                ("dialogue", "id"), ("organization", "id"), ("organization", "code"), ("admin_unit", "code")}
+    _INDEXED = {
+        ("case_file", "id"),
+        ("case_file", "code"),
+        ("petitioner", "case_id"),
+        ("case_search", "case_id"),
+        ("case_obligation", "case_id"),
+        ("dialogue_case", "case_id"),
+        ("dialogue_case", "dialogue_id"),
+        ("dialogue", "id"),
+        ("organization", "id"),
+        ("organization", "code"),
+        ("admin_unit", "code"),
+    }
     _SMALL = {"organization", "admin_unit", "routing_rule"}  # scanned whole when no index applies
 
-    def __init__(self, *, units: Iterable[AdminUnit], orgs: Iterable[Organization], rules: Iterable[RoutingRule],
-                 next_ids: dict[str, int], codes: dict[str, Any], head: tuple[int, str]) -> None:
+    def __init__(
+        self,
+        *,
+        units: Iterable[AdminUnit],
+        orgs: Iterable[Organization],
+        rules: Iterable[RoutingRule],
+        next_ids: dict[str, int],
+        codes: dict[str, Any],
+        head: tuple[int, str],
+    ) -> None:
         self.info: dict[Any, Any] = {}
         self._units = {u.code: u for u in units}
         self._orgs = {o.id: o for o in orgs}
@@ -292,10 +323,14 @@ class MemorySession:
         c: Any
         values: Any
         for c in criteria:
-            if isinstance(c, BinaryExpression) and isinstance(c.left, ColumnClause) and \
-                    getattr(getattr(c.left, "table", None), "name", None) == table and \
-                    (table, c.left.key) in self._INDEXED and isinstance(c.right, BindParameter) and \
-                    c.operator in (operators.eq, operators.in_op):
+            if (
+                isinstance(c, BinaryExpression)
+                and isinstance(c.left, ColumnClause)
+                and getattr(getattr(c.left, "table", None), "name", None) == table
+                and (table, c.left.key) in self._INDEXED
+                and isinstance(c.right, BindParameter)
+                and c.operator in (operators.eq, operators.in_op)
+            ):
                 values = c.right.effective_value if c.operator is operators.in_op else [c.right.effective_value]
                 out: list[Any] = []
                 for v in values:
@@ -393,8 +428,10 @@ class MemorySession:
     def _update(self, stmt: Update) -> _Result:
         table: str = getattr(stmt.table, "name", "")
         criteria = tuple(stmt._where_criteria)  # noqa: SLF001
-        values = {(k.key if hasattr(k, "key") else str(k)): (v.effective_value if isinstance(v, BindParameter) else v)
-                  for k, v in (stmt._values or {}).items()}  # noqa: SLF001
+        values = {
+            (k.key if hasattr(k, "key") else str(k)): (v.effective_value if isinstance(v, BindParameter) else v)
+            for k, v in (stmt._values or {}).items()
+        }  # noqa: SLF001
         for obj in self._candidates(table, criteria):
             if all(_holds(c, {table: obj}) for c in criteria):
                 for k, v in values.items():
@@ -410,14 +447,17 @@ class MemorySession:
         new, self.new = self.new, defaultdict(list)
         keep = {i: c for i, c in self._cases.items() if i in retain}
         self._cases = keep
-        self._by_case = defaultdict(lambda: defaultdict(list), {
-            t: defaultdict(list, {i: rows for i, rows in by.items() if i in keep}) for t, by in self._by_case.items()})
+        self._by_case = defaultdict(
+            lambda: defaultdict(list),
+            {t: defaultdict(list, {i: rows for i, rows in by.items() if i in keep}) for t, by in self._by_case.items()},
+        )
         self._dialogues.clear()
         self._dialogue_cases.clear()
         return new
 
 
 # ---- the writer --------------------------------------------------------------------------------
+
 
 def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
@@ -449,8 +489,11 @@ class BulkWriter:
             units = list((await s.execute(select(AdminUnit))).scalars())
             orgs = list((await s.execute(select(Organization))).scalars())
             rules = list((await s.execute(select(RoutingRule))).scalars())
-            last = (await s.execute(select(col(AuditEvent.seq), col(AuditEvent.hash))
-                                    .order_by(col(AuditEvent.seq).desc()).limit(1))).first()
+            last = (
+                await s.execute(
+                    select(col(AuditEvent.seq), col(AuditEvent.hash)).order_by(col(AuditEvent.seq).desc()).limit(1)
+                )
+            ).first()
             next_ids = {}
             for name in _SERIAL:
                 model = _BY_TABLE[name]
@@ -459,8 +502,9 @@ class BulkWriter:
             s.expunge_all()
         await self.conn.commit()
         self._head = (last[0], last[1]) if last else (0, audit.GENESIS_HASH)
-        self.session = MemorySession(units=units, orgs=orgs, rules=rules, next_ids=next_ids, codes=codes,
-                                     head=self._head)
+        self.session = MemorySession(
+            units=units, orgs=orgs, rules=rules, next_ids=next_ids, codes=codes, head=self._head
+        )
         self.session.info["bulk_first_case_id"] = next_ids["case_file"]
         return self.session
 
@@ -474,8 +518,9 @@ class BulkWriter:
             if case is not None and _snapshot(case) != before:
                 raise RuntimeError(f"case {case_id}, written in an earlier batch, changed afterwards")
         async with self.conn.begin():
-            last = (await self.conn.execute(select(col(AuditEvent.seq))
-                                            .order_by(col(AuditEvent.seq).desc()).limit(1))).scalar()
+            last = (
+                await self.conn.execute(select(col(AuditEvent.seq)).order_by(col(AuditEvent.seq).desc()).limit(1))
+            ).scalar()
             if (last or 0) != self._head[0]:
                 raise RuntimeError("the audit chain grew under the bulk load: another writer appended")
             for name in _BY_TABLE:
@@ -502,10 +547,12 @@ class BulkWriter:
                 records.append(tuple(rec))
             raw = await self.conn.get_raw_connection()
             await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-                table.name, records=records, columns=[c.name for c in cols])
+                table.name, records=records, columns=[c.name for c in cols]
+            )
         else:
-            await self.conn.execute(table.insert(), [{c.key: _plain(getattr(obj, c.key)) for c in cols}
-                                                     for obj in objs])
+            await self.conn.execute(
+                table.insert(), [{c.key: _plain(getattr(obj, c.key)) for c in cols} for obj in objs]
+            )
 
     async def close(self) -> None:
         """Bring PostgreSQL's id sequences past the ids handed out, release the lock."""
@@ -515,9 +562,12 @@ class BulkWriter:
             if self.pg:
                 async with self.conn.begin():
                     for name in sorted(_SERIAL):
-                        await self.conn.execute(text(
-                            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                            f"(SELECT coalesce(max(id), 0) + 1 FROM {name}), false)"))
+                        await self.conn.execute(
+                            text(
+                                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                f"(SELECT coalesce(max(id), 0) + 1 FROM {name}), false)"
+                            )
+                        )
                 await self.conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": audit._PG_CHAIN_LOCK})
                 await self.conn.commit()
         finally:

@@ -35,6 +35,7 @@ session and their rows are copied in bulk every batch (app/demo/bulk.py: the sam
 proves it, without SQLAlchemy's unit of work). Every case the demo logs itself gets the one PIN
 it prints; split parts and round-2 cases, which the service opens, get their own random PINs.
 """
+
 from __future__ import annotations
 
 import json
@@ -100,14 +101,48 @@ _WORKS = tuple(_CORPUS["works"])
 
 _KIND_WEIGHTS = {Kind.complaint: 35, Kind.petition: 30, Kind.reflection: 22, Kind.denunciation: 13}
 _FIELD_WEIGHTS: dict[Kind, dict[str, int]] = {
-    Kind.complaint: {"land": 40, "compensation": 25, "housing": 9, "environment": 3, "social_policy": 8,
-                     "justice": 4, "administration": 7, "other": 4},
-    Kind.denunciation: {"land": 30, "compensation": 12, "housing": 6, "corruption": 25, "administration": 12,
-                        "environment": 3, "social_policy": 4, "justice": 3, "other": 5},
-    Kind.petition: {"land": 32, "compensation": 17, "housing": 10, "environment": 8, "social_policy": 10,
-                    "justice": 4, "administration": 7, "other": 12},
-    Kind.reflection: {"land": 22, "compensation": 10, "housing": 10, "environment": 22, "social_policy": 6,
-                      "administration": 12, "corruption": 5, "justice": 2, "other": 11},
+    Kind.complaint: {
+        "land": 40,
+        "compensation": 25,
+        "housing": 9,
+        "environment": 3,
+        "social_policy": 8,
+        "justice": 4,
+        "administration": 7,
+        "other": 4,
+    },
+    Kind.denunciation: {
+        "land": 30,
+        "compensation": 12,
+        "housing": 6,
+        "corruption": 25,
+        "administration": 12,
+        "environment": 3,
+        "social_policy": 4,
+        "justice": 3,
+        "other": 5,
+    },
+    Kind.petition: {
+        "land": 32,
+        "compensation": 17,
+        "housing": 10,
+        "environment": 8,
+        "social_policy": 10,
+        "justice": 4,
+        "administration": 7,
+        "other": 12,
+    },
+    Kind.reflection: {
+        "land": 22,
+        "compensation": 10,
+        "housing": 10,
+        "environment": 22,
+        "social_policy": 6,
+        "administration": 12,
+        "corruption": 5,
+        "justice": 2,
+        "other": 11,
+    },
 }
 _CHANNEL_WEIGHTS = {"in_person": 40, "mail": 25, "online": 12, "forwarded": 10, "voter_meeting": 8, "hotline": 5}
 
@@ -148,8 +183,9 @@ def _person(rng: random.Random, ward: AdminUnit, today: date) -> Person:
     # (0/1 men/women born 1900–1999, 2/3 born 2000–2099), two digits of the year, six random digits.
     century = (0 if born < 2000 else 2) + (0 if male else 1)
     id_number = f"001{century}{born % 100:02d}{rng.randrange(10**6):06d}"
-    prefix = rng.choice(("090", "091", "093", "094", "096", "097", "098", "032", "033", "034", "035", "036",
-                         "037", "038", "039"))
+    prefix = rng.choice(
+        ("090", "091", "093", "094", "096", "097", "098", "032", "033", "034", "035", "036", "037", "038", "039")
+    )
     phone = f"{prefix}{rng.randrange(10**7):07d}" if rng.random() < 0.92 else None
     return Person(f"{ho} {dem} {ten}", id_number, phone, _address(rng, ward))
 
@@ -163,25 +199,40 @@ def _address(rng: random.Random, ward: AdminUnit) -> str:
 
 def _fill(rng: random.Random, template: str, ward: AdminUnit, today: date) -> str:
     return template.format(
-        ward=_lower_first(ward.name), no=f"{rng.randint(12, 4800)}", year=today.year - rng.randint(0, 1),
-        village=rng.choice(_VILLAGES), street=f"phố {rng.choice(_STREETS)}", project=rng.choice(_PROJECTS),
-        building=rng.choice(_BUILDINGS), company=rng.choice(_COMPANIES), canal=rng.choice(_CANALS),
-        market=rng.choice(_MARKETS), work=rng.choice(_WORKS))
+        ward=_lower_first(ward.name),
+        no=f"{rng.randint(12, 4800)}",
+        year=today.year - rng.randint(0, 1),
+        village=rng.choice(_VILLAGES),
+        street=f"phố {rng.choice(_STREETS)}",
+        project=rng.choice(_PROJECTS),
+        building=rng.choice(_BUILDINGS),
+        company=rng.choice(_COMPANIES),
+        canal=rng.choice(_CANALS),
+        market=rng.choice(_MARKETS),
+        work=rng.choice(_WORKS),
+    )
 
 
-def _content(rng: random.Random, kind: Kind, field_: str, title: str, ward: AdminUnit, received: date,
-             decision_date: date | None) -> str:
+def _content(
+    rng: random.Random, kind: Kind, field_: str, title: str, ward: AdminUnit, received: date, decision_date: date | None
+) -> str:
     since = received.year - rng.randint(5, 40)
     lines = [f"Nội dung: {title}."]
     if decision_date is not None:
-        lines.append(f"Ngày {decision_date:%d/%m/%Y}, UBND {_lower_first(ward.name)} ban hành văn bản liên quan "
-                     f"đến {_FIELD_PHRASE[field_]} ảnh hưởng trực tiếp đến quyền lợi của gia đình tôi.")
+        lines.append(
+            f"Ngày {decision_date:%d/%m/%Y}, UBND {_lower_first(ward.name)} ban hành văn bản liên quan "
+            f"đến {_FIELD_PHRASE[field_]} ảnh hưởng trực tiếp đến quyền lợi của gia đình tôi."
+        )
     elif field_ in ("land", "compensation", "housing"):
-        lines.append(f"Gia đình tôi sinh sống ổn định tại {_lower_first(ward.name)} từ năm {since}, "
-                     "không có tranh chấp, thực hiện đầy đủ nghĩa vụ với Nhà nước.")
+        lines.append(
+            f"Gia đình tôi sinh sống ổn định tại {_lower_first(ward.name)} từ năm {since}, "
+            "không có tranh chấp, thực hiện đầy đủ nghĩa vụ với Nhà nước."
+        )
     else:
-        lines.append(f"Sự việc kéo dài nhiều tháng tại {_lower_first(ward.name)}, đã phản ánh qua tổ dân phố "
-                     "nhưng chưa được giải quyết.")
+        lines.append(
+            f"Sự việc kéo dài nhiều tháng tại {_lower_first(ward.name)}, đã phản ánh qua tổ dân phố "
+            "nhưng chưa được giải quyết."
+        )
     lines.append(f"Căn cứ {_FIELD_LAW[field_]}, việc này chưa đúng quy định về {_FIELD_PHRASE[field_]}.")
     lines.append(_ASK[kind])
     return " ".join(lines)
@@ -191,19 +242,33 @@ def _respondent(rng: random.Random, kind: Kind, field_: str, ward: AdminUnit, to
     place = _lower_first(ward.name)
     if kind == Kind.denunciation:
         who = _person(rng, ward, today).full_name
-        role = rng.choice(("cán bộ địa chính", "công chức tư pháp - hộ tịch", "Phó Chủ tịch", "kế toán",
-                           "cán bộ Ban quản lý dự án", "công chức bộ phận một cửa"))
+        role = rng.choice(
+            (
+                "cán bộ địa chính",
+                "công chức tư pháp - hộ tịch",
+                "Phó Chủ tịch",
+                "kế toán",
+                "cán bộ Ban quản lý dự án",
+                "công chức bộ phận một cửa",
+            )
+        )
         return f"{'Ông' if rng.random() < 0.75 else 'Bà'} {who}, {role} UBND {place}"
     if kind == Kind.complaint:
-        return rng.choice((f"UBND {place}", f"Chủ tịch UBND {place}", f"Ban quản lý dự án đầu tư xây dựng {place}",
-                           "Trung tâm Phát triển quỹ đất Hà Nội" if field_ in ("land",
-                                                                               "compensation") else f"UBND {place}"))
+        return rng.choice(
+            (
+                f"UBND {place}",
+                f"Chủ tịch UBND {place}",
+                f"Ban quản lý dự án đầu tư xây dựng {place}",
+                "Trung tâm Phát triển quỹ đất Hà Nội" if field_ in ("land", "compensation") else f"UBND {place}",
+            )
+        )
     if rng.random() < 0.6:
         return rng.choice((f"UBND {place}", rng.choice(_COMPANIES)))
     return None
 
 
 # ---- the run ------------------------------------------------------------------------------------
+
 
 @dataclass
 class DemoReport:
@@ -221,13 +286,21 @@ class DemoReport:
     actions: Counter = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"cases": self.cases, "events": self.events, "users_created": self.users_created,
-                "seconds": round(self.seconds, 2), "analyze_seconds": round(self.analyze_seconds, 2),
-                "cases_per_s": round(self.cases / self.seconds, 1) if self.seconds else None,
-                "events_per_s": round(self.events / self.seconds, 1) if self.seconds else None,
-                "today": self.today.isoformat() if self.today else None, "pin": self.pin,
-                "kinds": dict(self.kinds.most_common()), "fields": dict(self.fields.most_common()),
-                "statuses": dict(self.statuses.most_common()), "actions": dict(self.actions.most_common())}
+        return {
+            "cases": self.cases,
+            "events": self.events,
+            "users_created": self.users_created,
+            "seconds": round(self.seconds, 2),
+            "analyze_seconds": round(self.analyze_seconds, 2),
+            "cases_per_s": round(self.cases / self.seconds, 1) if self.seconds else None,
+            "events_per_s": round(self.events / self.seconds, 1) if self.seconds else None,
+            "today": self.today.isoformat() if self.today else None,
+            "pin": self.pin,
+            "kinds": dict(self.kinds.most_common()),
+            "fields": dict(self.fields.most_common()),
+            "statuses": dict(self.statuses.most_common()),
+            "actions": dict(self.actions.most_common()),
+        }
 
 
 class _Stop(Exception):
@@ -249,8 +322,9 @@ class _Ctx:
     mttq_wards: set[str]  # wards whose MTTQ desk has a demo receptionist
     dates: list[date]
     created: int = 0
-    recent: dict[str, list[tuple[int, Kind, str, list[PetitionerCreate], str | None,
-                                 str]]] = field(default_factory=dict)
+    recent: dict[str, list[tuple[int, Kind, str, list[PetitionerCreate], str | None, str]]] = field(
+        default_factory=dict
+    )
 
     @property
     def today(self) -> date:
@@ -275,8 +349,14 @@ def _received_dates(rng: random.Random, n: int, today: date) -> list[date]:
     return out
 
 
-async def _ensure_users(session: AsyncSession, rng: random.Random, password: str | None, report: DemoReport,
-                        wards: list[AdminUnit], orgs: dict[str, Organization]) -> tuple[dict[str, Principal], set[str]]:
+async def _ensure_users(
+    session: AsyncSession,
+    rng: random.Random,
+    password: str | None,
+    report: DemoReport,
+    wards: list[AdminUnit],
+    orgs: dict[str, Organization],
+) -> tuple[dict[str, Principal], set[str]]:
     """Demo users: a receptionist at the city's MTTQ, the city's citizen reception board and the
     MTTQ of a dozen wards; a handler at every People's Committee (the 126 wards and the city)
     and at the city inspectorate; supervisors at the city's People's Council and the MTTQ.
@@ -290,8 +370,10 @@ async def _ensure_users(session: AsyncSession, rng: random.Random, password: str
     for code in ("HDND-01",):
         wanted.append((f"{DEMO_PREFIX}gs.{code.lower()}", "supervisor", code, "Đại biểu giám sát"))
     wanted.append((f"{DEMO_PREFIX}gs.mttq-01", "supervisor", "MTTQ-01", "Cán bộ giám sát MTTQ"))
-    existing = {u.username: u for u in (await session.execute(
-        select(User).where(col(User.username).startswith(DEMO_PREFIX)))).scalars()}
+    existing = {
+        u.username: u
+        for u in (await session.execute(select(User).where(col(User.username).startswith(DEMO_PREFIX)))).scalars()
+    }
     pw_hash = None
     actors: dict[str, Principal] = {}
     units = {u.code: u for u in (await session.execute(select(AdminUnit))).scalars()}
@@ -304,17 +386,31 @@ async def _ensure_users(session: AsyncSession, rng: random.Random, password: str
                 pw_hash = hash_password(report.password)  # argon2 once, for every demo user
             assert report.password is not None  # set with pw_hash
             user, _ = await users_svc.create_user(
-                session, "demo", UserCreate(username=username, password=report.password, full_name=full_name,
-                                            role=Role(role), org=org_code), password_hash=pw_hash)
+                session,
+                "demo",
+                UserCreate(
+                    username=username, password=report.password, full_name=full_name, role=Role(role), org=org_code
+                ),
+                password_hash=pw_hash,
+            )
             report.users_created += 1
         if role != "supervisor":
             actors[org_code] = Principal(user=user, org=org, unit=units[org.unit_code])
     return actors, set(mttq_wards)
 
 
-async def load_demo(db: Database, *, cases: int, seed: int, batch: int = 500, today: date | None = None,
-                    password: str | None = None, progress: Callable[[DemoReport], None] | None = None,
-                    analyze: bool = True, bulk: bool = False) -> DemoReport:
+async def load_demo(
+    db: Database,
+    *,
+    cases: int,
+    seed: int,
+    batch: int = 500,
+    today: date | None = None,
+    password: str | None = None,
+    progress: Callable[[DemoReport], None] | None = None,
+    analyze: bool = True,
+    bulk: bool = False,
+) -> DemoReport:
     """Load `cases` synthetic cases through the case service, `batch` cases per transaction;
     then (`analyze`) refresh the planner's statistics (and VACUUM on PostgreSQL).
 
@@ -332,8 +428,13 @@ async def load_demo(db: Database, *, cases: int, seed: int, batch: int = 500, to
         # every time, and not the previous run's codes again when a database is loaded twice.
         existing = (await session.execute(select(func.count()).select_from(Case))).scalar_one()
         code_rng = random.Random(f"tracking-codes:{seed}:{existing}")
-        wards = list((await session.execute(select(AdminUnit).where(col(AdminUnit.level) == UnitLevel.commune.value)
-                                            .order_by(AdminUnit.code))).scalars())
+        wards = list(
+            (
+                await session.execute(
+                    select(AdminUnit).where(col(AdminUnit.level) == UnitLevel.commune.value).order_by(AdminUnit.code)
+                )
+            ).scalars()
+        )
         if not wards:
             raise RuntimeError("no wards in admin_unit: run `petitions seed` first")
         orgs = {o.code: o for o in (await session.execute(select(Organization))).scalars()}
@@ -341,18 +442,30 @@ async def load_demo(db: Database, *, cases: int, seed: int, batch: int = 500, to
         clock = await Clock.load(session, today)
     clock.codes = code_rng  # intake draws tracking codes from it: same seed, same codes
     report.pin = f"{rng.randrange(10**6):06d}"
-    ctx = _Ctx(rng=rng, clock=clock, pin=report.pin, target=cases, report=report, wards=wards,
-               ward_weights=[1.3 if w.division_type == "phường" else 0.9 for w in wards], orgs=orgs,
-               org_code_by_id={o.id: o.code for o in orgs.values()}, actors=actors, mttq_wards=mttq_wards,
-               dates=_received_dates(rng, cases, today))
+    ctx = _Ctx(
+        rng=rng,
+        clock=clock,
+        pin=report.pin,
+        target=cases,
+        report=report,
+        wards=wards,
+        ward_weights=[1.3 if w.division_type == "phường" else 0.9 for w in wards],
+        orgs=orgs,
+        org_code_by_id={o.id: o.code for o in orgs.values()},
+        actors=actors,
+        mttq_wards=mttq_wards,
+        dates=_received_dates(rng, cases, today),
+    )
     if bulk:
         await _load_bulk(db, ctx, batch, started, progress)
     while ctx.created < cases:
         async with db.sessionmaker() as session, session.begin():
             # Units and organisations stay in this session's identity map while it lives (it only
             # holds objects weakly), so the service's look-ups by primary key are memory hits.
-            pinned = [*(await session.execute(select(AdminUnit))).scalars(),
-                      *(await session.execute(select(Organization))).scalars()]
+            pinned = [
+                *(await session.execute(select(AdminUnit))).scalars(),
+                *(await session.execute(select(Organization))).scalars(),
+            ]
             first = ctx.created
             while ctx.created < cases and ctx.created - first < batch:
                 await _one_case(session, ctx)
@@ -373,8 +486,9 @@ async def load_demo(db: Database, *, cases: int, seed: int, batch: int = 500, to
     return report
 
 
-async def _load_bulk(db: Database, ctx: _Ctx, batch: int, started: float,
-                     progress: Callable[[DemoReport], None] | None) -> None:
+async def _load_bulk(
+    db: Database, ctx: _Ctx, batch: int, started: float, progress: Callable[[DemoReport], None] | None
+) -> None:
     from app.demo.bulk import BulkWriter
 
     writer = BulkWriter(db)
@@ -410,6 +524,7 @@ async def _analyze(db: Database) -> None:
 
 # ---- one case ------------------------------------------------------------------------------------
 
+
 def _desk_for(ctx: _Ctx, ward: AdminUnit, channel: str) -> str:
     """Which organisation logs the petition: the ward's People's Committee most often, else the
     ward's or the city's Fatherland Front desk, or the city's citizen reception board."""
@@ -434,16 +549,24 @@ def _petitioners(ctx: _Ctx, ward: AdminUnit, *, mass: bool) -> tuple[list[Petiti
     if not mass:
         n = 1 if rng.random() < 0.9 else rng.randint(2, 3)
         people = [_person(rng, ward, ctx.today) for _ in range(n)]
-        return [PetitionerCreate(full_name=p.full_name, id_number=p.id_number, phone=p.phone, address=p.address)
-                for p in people], None
+        return [
+            PetitionerCreate(full_name=p.full_name, id_number=p.id_number, phone=p.phone, address=p.address)
+            for p in people
+        ], None
     listed = rng.randint(5, 10)
     signers = listed if rng.random() < 0.6 else rng.randint(listed + 1, 60)
     reps = rng.randint(1, 2)  # Luật Tiếp công dân Art 29: one or two (up to five above ten people)
     people = [_person(rng, ward, ctx.today) for _ in range(listed)]
-    return [PetitionerCreate(full_name=p.full_name, id_number=p.id_number,
-                             phone=p.phone if i < reps or rng.random() < 0.3
-                         else None, address=p.address, is_representative=i < reps)
-            for i, p in enumerate(people)], (signers if signers > listed else None)
+    return [
+        PetitionerCreate(
+            full_name=p.full_name,
+            id_number=p.id_number,
+            phone=p.phone if i < reps or rng.random() < 0.3 else None,
+            address=p.address,
+            is_representative=i < reps,
+        )
+        for i, p in enumerate(people)
+    ], (signers if signers > listed else None)
 
 
 async def _one_case(session: AsyncSession, ctx: _Ctx) -> None:
@@ -457,18 +580,32 @@ async def _one_case(session: AsyncSession, ctx: _Ctx) -> None:
     recent = ctx.recent.get(ward.code)
     if recent and rng.random() < 0.02:
         dup_id, kind, field_, people, respondent, title = rng.choice(recent)
-        data = CaseCreate(kind=kind, channel=channel, received_on=received, title=title,
-                          content=f"Tôi tiếp tục gửi đơn về việc: {title}. Đến nay chưa nhận được trả lời.",
-                          field=CaseField(field_), location_unit_code=ward.code, respondent=respondent,
-                          petitioners=people)
+        data = CaseCreate(
+            kind=kind,
+            channel=channel,
+            received_on=received,
+            title=title,
+            content=f"Tôi tiếp tục gửi đơn về việc: {title}. Đến nay chưa nhận được trả lời.",
+            field=CaseField(field_),
+            location_unit_code=ward.code,
+            respondent=respondent,
+            petitioners=people,
+        )
         desk = f"UBND-{ward.code}"
-        res = await svc.intake(session, ctx.actors[desk], data, ctx.clock, pin=ctx.pin,
-                               check_duplicates=False)
+        res = await svc.intake(session, ctx.actors[desk], data, ctx.clock, pin=ctx.pin, check_duplicates=False)
         _count_new(ctx, res.case)
         try:
             on = _after(ctx, res.case.last_event_on, 1, 5)
-            await _act(session, ctx, res.case, "archive", on, ground="duplicate", duplicate_of=dup_id,
-                       reason="Đơn trùng nội dung với đơn đang giải quyết; gộp vào hồ sơ đã thụ lý.")
+            await _act(
+                session,
+                ctx,
+                res.case,
+                "archive",
+                on,
+                ground="duplicate",
+                duplicate_of=dup_id,
+                reason="Đơn trùng nội dung với đơn đang giải quyết; gộp vào hồ sơ đã thụ lý.",
+            )
         except _Stop:
             pass
         _finish(ctx, res.case)
@@ -477,8 +614,12 @@ async def _one_case(session: AsyncSession, ctx: _Ctx) -> None:
     kind = _weighted(rng, _KIND_WEIGHTS)
     field_ = _weighted(rng, _FIELD_WEIGHTS[kind])
     anonymous = (kind == Kind.reflection and rng.random() < 0.08) or (kind == Kind.denunciation and rng.random() < 0.03)
-    mass = not anonymous and kind in (Kind.complaint, Kind.petition, Kind.reflection) and \
-        field_ in ("land", "compensation", "environment", "housing") and rng.random() < 0.07
+    mass = (
+        not anonymous
+        and kind in (Kind.complaint, Kind.petition, Kind.reflection)
+        and field_ in ("land", "compensation", "environment", "housing")
+        and rng.random() < 0.07
+    )
     title = _fill(rng, rng.choice(_TITLES[field_][kind]), ward, ctx.today)
     decision_date = None
     if kind == Kind.complaint and rng.random() < 0.85:
@@ -488,16 +629,23 @@ async def _one_case(session: AsyncSession, ctx: _Ctx) -> None:
     if mass:
         title = title.replace("hộ gia đình", "các hộ dân")
     data = CaseCreate(
-        kind=kind, channel=channel, received_on=received, title=title,
+        kind=kind,
+        channel=channel,
+        received_on=received,
+        title=title,
         content=_content(rng, kind, field_, title, ward, received, decision_date),
-        field=field_, location_unit_code=ward.code,
+        field=field_,
+        location_unit_code=ward.code,
         location_address=None if anonymous else _address(rng, ward),
-        respondent=_respondent(rng, kind, field_, ward, ctx.today), petitioners=people, petitioner_count=signers,
-        anonymous=anonymous, decision_date=decision_date, remote_area=False,
+        respondent=_respondent(rng, kind, field_, ward, ctx.today),
+        petitioners=people,
+        petitioner_count=signers,
+        anonymous=anonymous,
+        decision_date=decision_date,
+        remote_area=False,
     )
     desk = _desk_for(ctx, ward, channel)
-    res = await svc.intake(session, ctx.actors[desk], data, ctx.clock, pin=ctx.pin,
-                           check_duplicates=False)
+    res = await svc.intake(session, ctx.actors[desk], data, ctx.clock, pin=ctx.pin, check_duplicates=False)
     case = res.case
     _count_new(ctx, case)
     if people and kind != Kind.denunciation:
@@ -530,13 +678,19 @@ def _after(ctx: _Ctx, last: date, lo: int, hi: int) -> date:
     return d
 
 
-async def _act(session: AsyncSession, ctx: _Ctx, case: Case, action: str, on: date,
-               **fields: Any) -> svc.TransitionResult:
+async def _act(
+    session: AsyncSession, ctx: _Ctx, case: Case, action: str, on: date, **fields: Any
+) -> svc.TransitionResult:
     holder = ctx.org_code_by_id[svc.holder_org_id(case)]
     principal = ctx.actors[holder]
-    result = await svc.transition(session, principal, case, CaseTransitionCreate(action=action, on=on, **fields),
-                                  ctx.clock,
-                                  if_match=str(case.version))
+    result = await svc.transition(
+        session,
+        principal,
+        case,
+        CaseTransitionCreate(action=action, on=on, **fields),
+        ctx.clock,
+        if_match=str(case.version),
+    )
     ctx.report.actions[action] += 1
     return result
 
@@ -550,8 +704,9 @@ def _competent(ctx: _Ctx, case: Case, ward: AdminUnit, suggested: Organization |
     return suggested.code if suggested is not None else f"UBND-{ward.code}"
 
 
-async def _advance(session: AsyncSession, ctx: _Ctx, case: Case, ward: AdminUnit, suggested: Organization | None,
-                   *, allow_split: bool) -> None:
+async def _advance(
+    session: AsyncSession, ctx: _Ctx, case: Case, ward: AdminUnit, suggested: Organization | None, *, allow_split: bool
+) -> None:
     """Walk the case through plausible steps until it finishes or the next step is after today."""
     rng = ctx.rng
     kind = Kind(case.kind)
@@ -560,57 +715,120 @@ async def _advance(session: AsyncSession, ctx: _Ctx, case: Case, ward: AdminUnit
 
     # -- reception: classify, split, guide, archive or forward -----------------------------------
     if case.anonymous and (kind == Kind.denunciation or rng.random() < 0.5):
-        await _act(session, ctx, case, "archive", _after(ctx, case.last_event_on, 1, 6), ground="anonymous",
-                   reason="Đơn không rõ người gửi, nội dung không cụ thể, không có cơ sở để xác minh.")
+        await _act(
+            session,
+            ctx,
+            case,
+            "archive",
+            _after(ctx, case.last_event_on, 1, 6),
+            ground="anonymous",
+            reason="Đơn không rõ người gửi, nội dung không cụ thể, không có cơ sở để xác minh.",
+        )
         return
     if kind == Kind.petition and rng.random() < 0.03:  # really a complaint about a decision
-        await _act(session, ctx, case, "reclassify", _after(ctx, case.last_event_on, 0, 2), kind="complaint",
-                   reason="Phân loại theo nội dung: đơn có nội dung khiếu nại quyết định hành chính.")
+        await _act(
+            session,
+            ctx,
+            case,
+            "reclassify",
+            _after(ctx, case.last_event_on, 0, 2),
+            kind="complaint",
+            reason="Phân loại theo nội dung: đơn có nội dung khiếu nại quyết định hành chính.",
+        )
         kind = Kind.complaint
-    if allow_split and kind == Kind.petition and not case.anonymous and rng.random() < 0.015 and \
-            ctx.created < ctx.target:
+    if (
+        allow_split
+        and kind == Kind.petition
+        and not case.anonymous
+        and rng.random() < 0.015
+        and ctx.created < ctx.target
+    ):
         await _split(session, ctx, case, ward)
     if stall and rng.random() < 0.3:
         return
     r = rng.random()
     if r < 0.05:
-        await _act(session, ctx, case, "guide", _after(ctx, case.last_event_on, 1, 7),
-                   reason="Nội dung thuộc thẩm quyền giải quyết của Tòa án; hướng dẫn công dân gửi đơn đúng nơi.",
-                   guided_to="Tòa án nhân dân khu vực")
+        await _act(
+            session,
+            ctx,
+            case,
+            "guide",
+            _after(ctx, case.last_event_on, 1, 7),
+            reason="Nội dung thuộc thẩm quyền giải quyết của Tòa án; hướng dẫn công dân gửi đơn đúng nơi.",
+            guided_to="Tòa án nhân dân khu vực",
+        )
         return
     if r < 0.08:
-        await _act(session, ctx, case, "archive", _after(ctx, case.last_event_on, 1, 7), ground="not_processable",
-                   reason="Đơn không ghi rõ địa chỉ, không có chữ ký của người viết đơn.")
+        await _act(
+            session,
+            ctx,
+            case,
+            "archive",
+            _after(ctx, case.last_event_on, 1, 7),
+            ground="not_processable",
+            reason="Đơn không ghi rõ địa chỉ, không có chữ ký của người viết đơn.",
+        )
         return
     if r < 0.09:
-        await _act(session, ctx, case, "withdraw", _after(ctx, case.last_event_on, 2, 20),
-                   reason="Công dân có đơn xin rút toàn bộ nội dung đơn.")
+        await _act(
+            session,
+            ctx,
+            case,
+            "withdraw",
+            _after(ctx, case.last_event_on, 2, 20),
+            reason="Công dân có đơn xin rút toàn bộ nội dung đơn.",
+        )
         return
     if holder.startswith("UBND-"):
         on = _after(ctx, case.last_event_on, 1, 9)  # own competence: the People's Committee accepts
     else:
         target = _competent(ctx, case, ward, suggested)
         on = _after(ctx, case.last_event_on, 1, 8)
-        await _act(session, ctx, case, "forward", on, to_org=target,
-                   reason="Chuyển đơn đến cơ quan có thẩm quyền giải quyết (Luật Tiếp công dân Điều 26).")
+        await _act(
+            session,
+            ctx,
+            case,
+            "forward",
+            on,
+            to_org=target,
+            reason="Chuyển đơn đến cơ quan có thẩm quyền giải quyết (Luật Tiếp công dân Điều 26).",
+        )
         if rng.random() < 0.04:  # not ours: sent back, and the desk forwards it elsewhere
             on = _after(ctx, on, 2, 8)
-            await _act(session, ctx, case, "return", on,
-                       reason="Nội dung đơn không thuộc thẩm quyền; trả lại nơi chuyển đơn để chuyển đúng cơ quan.")
+            await _act(
+                session,
+                ctx,
+                case,
+                "return",
+                on,
+                reason="Nội dung đơn không thuộc thẩm quyền; trả lại nơi chuyển đơn để chuyển đúng cơ quan.",
+            )
             other = "UBND-01" if target != "UBND-01" else f"UBND-{ward.code}"
             on = _after(ctx, on, 1, 6)
-            await _act(session, ctx, case, "forward", on, to_org=other,
-                       reason="Chuyển lại đơn đến cơ quan có thẩm quyền.")
+            await _act(
+                session, ctx, case, "forward", on, to_org=other, reason="Chuyển lại đơn đến cơ quan có thẩm quyền."
+            )
         on = _after(ctx, on, 2, 12 if not stall else 40)
     # -- acceptance (thụ lý) or refusal ------------------------------------------------------------
     if kind in (Kind.complaint, Kind.denunciation):
         refuse = (case.filing_late and rng.random() < 0.7) or rng.random() < 0.06
         if refuse:
-            ground = "kn11_6_time_barred" if case.filing_late else \
-                rng.choice(("kn11_2_no_direct_interest", "kn11_5_unsigned", "kn11_9_court")) \
-                if kind == Kind.complaint else rng.choice(("tc29_no_violation", "tc29_form", "tc29_resolved_complaint"))
-            await _act(session, ctx, case, "reject", on, ground=ground,
-                       reason="Đơn không đủ điều kiện thụ lý; thông báo bằng văn bản cho người gửi đơn.")
+            ground = (
+                "kn11_6_time_barred"
+                if case.filing_late
+                else rng.choice(("kn11_2_no_direct_interest", "kn11_5_unsigned", "kn11_9_court"))
+                if kind == Kind.complaint
+                else rng.choice(("tc29_no_violation", "tc29_form", "tc29_resolved_complaint"))
+            )
+            await _act(
+                session,
+                ctx,
+                case,
+                "reject",
+                on,
+                ground=ground,
+                reason="Đơn không đủ điều kiện thụ lý; thông báo bằng văn bản cho người gửi đơn.",
+            )
             return
     if stall and rng.random() < 0.5:
         return
@@ -623,8 +841,14 @@ async def _resolve(session: AsyncSession, ctx: _Ctx, case: Case, kind: Kind, acc
     on = accepted
     if kind in (Kind.complaint, Kind.denunciation):
         on = _after(ctx, on, 1, 8)
-        await _act(session, ctx, case, "start_verification", on,
-                   reason="Giao tổ xác minh; làm việc với người khiếu nại/tố cáo và cơ quan liên quan.")
+        await _act(
+            session,
+            ctx,
+            case,
+            "start_verification",
+            on,
+            reason="Giao tổ xác minh; làm việc với người khiếu nại/tố cáo và cơ quan liên quan.",
+        )
         if rng.random() < 0.03:
             on = _after(ctx, on, 5, 25)
             await _act(session, ctx, case, "withdraw", on, reason="Người gửi đơn rút đơn sau khi được giải thích.")
@@ -636,12 +860,24 @@ async def _resolve(session: AsyncSession, ctx: _Ctx, case: Case, kind: Kind, acc
             suspended = row is not None and row.not_yet_in_force(on_suspended) is None  # (Law 136/2025 for complaints)
         if suspended:
             on = on_suspended
-            await _act(session, ctx, case, "suspend", on,
-                       reason="Chờ kết quả giải quyết của cơ quan khác có liên quan (Tòa án thụ lý vụ án liên quan).")
+            await _act(
+                session,
+                ctx,
+                case,
+                "suspend",
+                on,
+                reason="Chờ kết quả giải quyết của cơ quan khác có liên quan (Tòa án thụ lý vụ án liên quan).",
+            )
             if rng.random() < 0.15:
                 on = _after(ctx, on, 20, 90)
-                await _act(session, ctx, case, "terminate", on,
-                           reason="Người khiếu nại chết, không có người thừa kế quyền, nghĩa vụ; đình chỉ giải quyết.")
+                await _act(
+                    session,
+                    ctx,
+                    case,
+                    "terminate",
+                    on,
+                    reason="Người khiếu nại chết, không có người thừa kế quyền, nghĩa vụ; đình chỉ giải quyết.",
+                )
                 return
             on = _after(ctx, on, 10, 60)
             await _act(session, ctx, case, "resume", on, reason="Lý do tạm đình chỉ không còn; tiếp tục giải quyết.")
@@ -658,19 +894,33 @@ async def _resolve(session: AsyncSession, ctx: _Ctx, case: Case, kind: Kind, acc
             on = _after(ctx, before_due, 0, 1)
             if case.due is not None and on > case.due:  # an extension comes before the due date
                 break
-            await _act(session, ctx, case, "extend", on, complexity=complexity,
-                       reason="Vụ việc phức tạp, nhiều nội dung cần xác minh; gia hạn thời hạn giải quyết.")
+            await _act(
+                session,
+                ctx,
+                case,
+                "extend",
+                on,
+                complexity=complexity,
+                reason="Vụ việc phức tạp, nhiều nội dung cần xác minh; gia hạn thời hạn giải quyết.",
+            )
         if stall:
-            if _may_appeal(ctx, case) and case.due is not None and case.status == Status.verifying and \
-                    rng.random() < 0.4:
+            if (
+                _may_appeal(ctx, case)
+                and case.due is not None
+                and case.status == Status.verifying
+                and rng.random() < 0.4
+            ):
                 # the first resolver let the deadline pass: the citizen appeals (Luật Khiếu nại Art 33)
                 on = _after(ctx, max(on, case.due), 3, 25)
                 await _appeal(session, ctx, case, on)
             return
         span = (case.due - on).days if case.due else 30
         on = _after(ctx, on, max(5, span // 3), max(10, span + (8 if rng.random() < 0.15 else -2)))
-        outcome = rng.choices(("upheld", "partly_upheld", "rejected"), weights=(18, 27, 55))[0] \
-            if kind == Kind.complaint else rng.choices(("true", "partly_true", "false"), weights=(22, 33, 45))[0]
+        outcome = (
+            rng.choices(("upheld", "partly_upheld", "rejected"), weights=(18, 27, 55))[0]
+            if kind == Kind.complaint
+            else rng.choices(("true", "partly_true", "false"), weights=(22, 33, 45))[0]
+        )
     else:
         if stall:
             return
@@ -678,8 +928,16 @@ async def _resolve(session: AsyncSession, ctx: _Ctx, case: Case, kind: Kind, acc
         outcome = "answered"
     if kind == Kind.complaint and case.complaint_round == 2:
         await _hold_dialogue(session, ctx, case, on)  # Luật Khiếu nại Art 39: before the second decision
-    await _act(session, ctx, case, "decide", on, outcome=outcome, summary=_SUMMARY[outcome],
-               reason="Ban hành quyết định giải quyết / văn bản trả lời.")
+    await _act(
+        session,
+        ctx,
+        case,
+        "decide",
+        on,
+        outcome=outcome,
+        summary=_SUMMARY[outcome],
+        reason="Ban hành quyết định giải quyết / văn bản trả lời.",
+    )
     decided = on
     appeal = _may_appeal(ctx, case) and outcome != "upheld" and rng.random() < 0.3
     close_on = decided + timedelta(days=rng.randint(3, 20))
@@ -707,14 +965,31 @@ async def _hold_dialogue(session: AsyncSession, ctx: _Ctx, case: Case, on: date)
 
     principal = ctx.actors[ctx.org_code_by_id[svc.holder_org_id(case)]]
     at = datetime.combine(on, time(8, 30), ZoneInfo("Asia/Ho_Chi_Minh"))
-    d = await dialogue_service.create(session, principal, DialogueCreate(
-        kind=DialogueKind.complaint_resolution, chair="Lãnh đạo cơ quan giải quyết khiếu nại", scheduled_at=at,
-        notice_on=max(case.received_on, on - timedelta(days=7)), location="Trụ sở tiếp công dân",
-        case_ids=[case.id]), ctx.today)
-    await dialogue_service.transition(session, principal, d, DialogueTransitionCreate(
-        action=DialogueActionName.hold, on=on,
-        minutes="Các bên trình bày ý kiến; làm rõ nội dung khiếu nại và hướng giải quyết."),
-        ctx.today, if_match=str(d.version))
+    d = await dialogue_service.create(
+        session,
+        principal,
+        DialogueCreate(
+            kind=DialogueKind.complaint_resolution,
+            chair="Lãnh đạo cơ quan giải quyết khiếu nại",
+            scheduled_at=at,
+            notice_on=max(case.received_on, on - timedelta(days=7)),
+            location="Trụ sở tiếp công dân",
+            case_ids=[case.id],
+        ),
+        ctx.today,
+    )
+    await dialogue_service.transition(
+        session,
+        principal,
+        d,
+        DialogueTransitionCreate(
+            action=DialogueActionName.hold,
+            on=on,
+            minutes="Các bên trình bày ý kiến; làm rõ nội dung khiếu nại và hướng giải quyết.",
+        ),
+        ctx.today,
+        if_match=str(d.version),
+    )
     ctx.report.actions["dialogue"] += 1
 
 
@@ -728,8 +1003,14 @@ def _may_appeal(ctx: _Ctx, case: Case) -> bool:
 
 async def _appeal(session: AsyncSession, ctx: _Ctx, case: Case, on: date) -> None:
     """Khiếu nại lần hai: the service opens the round-2 case at the city's People's Committee."""
-    result = await _act(session, ctx, case, "appeal", on,
-                        reason="Người khiếu nại không đồng ý với quyết định giải quyết lần đầu, khiếu nại lần hai.")
+    result = await _act(
+        session,
+        ctx,
+        case,
+        "appeal",
+        on,
+        reason="Người khiếu nại không đồng ý với quyết định giải quyết lần đầu, khiếu nại lần hai.",
+    )
     assert result.opened is not None  # an appeal opens the round-2 case
     child = result.opened.case
     _count_new(ctx, child)
@@ -737,8 +1018,15 @@ async def _appeal(session: AsyncSession, ctx: _Ctx, case: Case, on: date) -> Non
         stall = ctx.rng.random() < 0.06
         on = _after(ctx, child.received_on, 2, 9 if not stall else 30)
         if ctx.rng.random() < 0.05:
-            await _act(session, ctx, child, "reject", on, ground="kn11_7_second_decision_exists",
-                       reason="Đã có quyết định giải quyết khiếu nại lần hai về cùng nội dung.")
+            await _act(
+                session,
+                ctx,
+                child,
+                "reject",
+                on,
+                ground="kn11_7_second_decision_exists",
+                reason="Đã có quyết định giải quyết khiếu nại lần hai về cùng nội dung.",
+            )
         else:
             await _act(session, ctx, child, "accept", on, reason="Thụ lý giải quyết khiếu nại lần hai.")
             await _resolve(session, ctx, child, Kind.complaint, on, stall=stall)
@@ -751,11 +1039,18 @@ async def _split(session: AsyncSession, ctx: _Ctx, case: Case, ward: AdminUnit) 
     """A petition with two contents: the second, a complaint, becomes its own linked case."""
     rng = ctx.rng
     second = _fill(rng, rng.choice(_TITLES["land"][Kind.complaint]), ward, ctx.today)
-    data = CaseSplitCreate(parts=[
-        CaseSplitPartCreate(kind=Kind.petition, title=case.title, content=case.content),
-        CaseSplitPartCreate(kind=Kind.complaint, title=second, field=CaseField.land,
-                  content=f"Nội dung thứ hai của đơn: {second}. {_ASK[Kind.complaint]}"),
-    ], reason="Đơn có nhiều nội dung thuộc các loại khác nhau: tách để xử lý riêng (Luật Tiếp công dân Điều 25).")
+    data = CaseSplitCreate(
+        parts=[
+            CaseSplitPartCreate(kind=Kind.petition, title=case.title, content=case.content),
+            CaseSplitPartCreate(
+                kind=Kind.complaint,
+                title=second,
+                field=CaseField.land,
+                content=f"Nội dung thứ hai của đơn: {second}. {_ASK[Kind.complaint]}",
+            ),
+        ],
+        reason="Đơn có nhiều nội dung thuộc các loại khác nhau: tách để xử lý riêng (Luật Tiếp công dân Điều 25).",
+    )
     holder = ctx.org_code_by_id[svc.holder_org_id(case)]
     _, opened = await svc.split(session, ctx.actors[holder], case, data, ctx.clock, if_match=str(case.version))
     ctx.report.actions["split"] += 1

@@ -1,6 +1,7 @@
 """SQLModel tables and their API schemas, one module per aggregate.
 
 Importing this package registers every table on `SQLModel.metadata` (Alembic reads it)."""
+
 from app.models import base  # noqa: F401  (naming convention first)
 from app.models.api_keys import ApiKey
 from app.models.audit import AuditEvent
@@ -28,7 +29,28 @@ from app.models.reports import CaseStep, ReportSnapshot
 from app.models.supervision import Recommendation
 from app.models.users import User
 
-__all__ = ["AdminUnit", "ApiKey", "AuditEvent", "CalendarOverride", "Case", "CaseObligation", "CaseSearch", "CaseStep",
-           "Commitment", "DeadlineSetting", "Dialogue", "DialogueCase", "IdempotencyRecord", "Organization",
-           "Petitioner", "ReceptionSession", "ReceptionSessionCase", "Recommendation", "ReportSnapshot", "RoutingRule",
-           "User", "VoterMeeting", "VoterMeetingCase"]
+__all__ = [
+    "AdminUnit",
+    "ApiKey",
+    "AuditEvent",
+    "CalendarOverride",
+    "Case",
+    "CaseObligation",
+    "CaseSearch",
+    "CaseStep",
+    "Commitment",
+    "DeadlineSetting",
+    "Dialogue",
+    "DialogueCase",
+    "IdempotencyRecord",
+    "Organization",
+    "Petitioner",
+    "ReceptionSession",
+    "ReceptionSessionCase",
+    "Recommendation",
+    "ReportSnapshot",
+    "RoutingRule",
+    "User",
+    "VoterMeeting",
+    "VoterMeetingCase",
+]

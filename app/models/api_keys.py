@@ -1,5 +1,6 @@
 """API keys for client systems (online portals, city apps) that file and read requests through
 Open311: issued per client by an admin, tied to a receiving organisation, revocable."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -29,13 +30,18 @@ class ApiKey(SQLModel, table=True):
 
 
 class ApiKeyBase(SQLModel):
-    name: str = Field(min_length=1, max_length=200, schema_extra={"pattern": NOT_BLANK},
-                      description="who the client is, e.g. the portal's name")
+    name: str = Field(
+        min_length=1,
+        max_length=200,
+        schema_extra={"pattern": NOT_BLANK},
+        description="who the client is, e.g. the portal's name",
+    )
 
 
 class ApiKeyCreate(ApiKeyBase):
-    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
-        {"name": "Cổng dịch vụ công Hà Nội", "org": "MTTQ-01"}]})
+    model_config = SQLModelConfig(
+        extra="forbid", json_schema_extra={"examples": [{"name": "Cổng dịch vụ công Hà Nội", "org": "MTTQ-01"}]}
+    )
 
     org: str = Field(min_length=2, max_length=64, description="the receiving organisation's code, e.g. MTTQ-01")
 

@@ -1,4 +1,5 @@
 """The append-only, hash-chained audit trail (nhật ký)."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Shared column helpers for the SQLModel tables."""
+
 from __future__ import annotations
 
 import re

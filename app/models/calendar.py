@@ -1,4 +1,5 @@
 """API schemas of the deadline engine: working-day overrides, the rule table, due-date checks."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -26,14 +27,29 @@ class CalendarOverridePublic(CalendarOverrideBase):
 
 
 class CalendarOverridesUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"year": 2026, "overrides": [
-            {"day": "2026-01-02", "working": False, "note": "Nghỉ bù Tết Dương lịch (quyết định của Thủ tướng)"},
-            {"day": "2026-01-10", "working": True, "note": "Làm bù cho ngày 02/01"}]},
-        {"overrides": []}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "year": 2026,
+                    "overrides": [
+                        {
+                            "day": "2026-01-02",
+                            "working": False,
+                            "note": "Nghỉ bù Tết Dương lịch (quyết định của Thủ tướng)",
+                        },
+                        {"day": "2026-01-10", "working": True, "note": "Làm bù cho ngày 02/01"},
+                    ],
+                },
+                {"overrides": []},
+            ]
+        },
+    )
 
-    year: StrictInt | None = Field(default=None, ge=2000, le=2100,
-                             description="replace only this year's overrides; omit to replace all")
+    year: StrictInt | None = Field(
+        default=None, ge=2000, le=2100, description="replace only this year's overrides; omit to replace all"
+    )
     overrides: list[CalendarOverrideUpdate] = Field(max_length=400)
 
 

@@ -1,4 +1,5 @@
 """Cases (hồ sơ vụ việc), their petitioners, and the API schemas clients build against."""
+
 from __future__ import annotations
 
 import re
@@ -102,9 +103,13 @@ class Case(SQLModel, table=True):
     decision_date: date | None = Field(default=None, description="date of the decision or act complained about")
     filing_late: bool = False
     decision_received_on: date | None = Field(
-        default=None, description="when the complainant received or learned of the decision (Luật Khiếu nại Art 9, 33)")
-    filing_obstacle_days: int = Field(default=0, sa_column_kwargs={"server_default": "0"},
-                                      description="days lost to the obstacles of Luật Khiếu nại Art 9")
+        default=None, description="when the complainant received or learned of the decision (Luật Khiếu nại Art 9, 33)"
+    )
+    filing_obstacle_days: int = Field(
+        default=0,
+        sa_column_kwargs={"server_default": "0"},
+        description="days lost to the obstacles of Luật Khiếu nại Art 9",
+    )
     filing_obstacle_reason: str | None = Field(default=None, max_length=500)
     # the statutory clock (docs/deadlines.md)
     stage: str | None = Field(default=None, max_length=16)
@@ -179,8 +184,11 @@ class Petitioner(SQLModel, table=True):
     is_representative: bool = False
     name_key: str = Field(default="", max_length=200, description="folded name, for duplicate detection")
     phone_key: str | None = Field(default=None, max_length=20)
-    protected: bool = Field(default=False, description="a denouncer (here or on a case this one derives from): "
-                                                       "identity shown only to the holding organisation")
+    protected: bool = Field(
+        default=False,
+        description="a denouncer (here or on a case this one derives from): "
+        "identity shown only to the holding organisation",
+    )
     withdrawn_on: date | None = Field(default=None, description="the day this person withdrew (rút đơn)")
 
 
@@ -262,8 +270,12 @@ PHONE_PATTERN = padded(r"\+[0-9 .-]{7,19}[0-9.-]|[0-9.-][0-9 .-]{6,18}[0-9.-]")
 
 class PetitionerBase(SQLModel):
     full_name: str = Field(min_length=1, max_length=200, schema_extra={"pattern": NOT_BLANK})
-    id_number: str | None = Field(default=None, max_length=20, schema_extra={"pattern": ID_NUMBER_PATTERN},
-                                  description="CMND (9 digits) or CCCD (12 digits)")
+    id_number: str | None = Field(
+        default=None,
+        max_length=20,
+        schema_extra={"pattern": ID_NUMBER_PATTERN},
+        description="CMND (9 digits) or CCCD (12 digits)",
+    )
     phone: str | None = Field(default=None, max_length=20, schema_extra={"pattern": PHONE_PATTERN})
     address: str | None = Field(default=None, max_length=500)
     email: EmailStr | None = None
@@ -334,41 +346,76 @@ class CaseBase(SQLModel):
     field: CaseField = CaseField.other
     anonymous: StrictBool = False
     complaint_round: StrictInt | None = Field(default=None, ge=1, le=2)
-    parent_case_id: StrictInt | None = Field(default=None, ge=1, le=DB_INT_MAX,
-                                             description="round 2: the round-1 case this complaint appeals")
+    parent_case_id: StrictInt | None = Field(
+        default=None, ge=1, le=DB_INT_MAX, description="round 2: the round-1 case this complaint appeals"
+    )
 
 
 class CaseCreate(CaseBase):
-    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [{
-        "kind": "complaint", "channel": "in_person", "received_on": "2026-11-20",
-        "title": "Khiếu nại quyết định thu hồi đất", "content": "Đề nghị xem xét lại quyết định thu hồi đất ...",
-        "field": "land", "location_unit_code": "00070", "respondent": "UBND phường Hoàn Kiếm",
-        "petitioners": [{"full_name": "Nguyễn Văn An", "id_number": "001085012345", "phone": "0912345678",
-                         "address": "12 Hàng Bạc, Hoàn Kiếm, Hà Nội", "is_representative": False}],
-        "anonymous": False, "complaint_round": 1, "parent_case_id": None, "decision_date": "2026-10-01"}]})
+    model_config = SQLModelConfig(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "complaint",
+                    "channel": "in_person",
+                    "received_on": "2026-11-20",
+                    "title": "Khiếu nại quyết định thu hồi đất",
+                    "content": "Đề nghị xem xét lại quyết định thu hồi đất ...",
+                    "field": "land",
+                    "location_unit_code": "00070",
+                    "respondent": "UBND phường Hoàn Kiếm",
+                    "petitioners": [
+                        {
+                            "full_name": "Nguyễn Văn An",
+                            "id_number": "001085012345",
+                            "phone": "0912345678",
+                            "address": "12 Hàng Bạc, Hoàn Kiếm, Hà Nội",
+                            "is_representative": False,
+                        }
+                    ],
+                    "anonymous": False,
+                    "complaint_round": 1,
+                    "parent_case_id": None,
+                    "decision_date": "2026-10-01",
+                }
+            ]
+        },
+    )
 
-    received_on: Day | None = Field(default=None, description="default today (Asia/Ho_Chi_Minh); never in the future "
-                                                              "nor before 1990-01-01 (else a 422 of type `rule`)")
+    received_on: Day | None = Field(
+        default=None,
+        description="default today (Asia/Ho_Chi_Minh); never in the future "
+        "nor before 1990-01-01 (else a 422 of type `rule`)",
+    )
     content: str = Field(default="", max_length=20000)
     location_unit_code: str | None = Field(default=None, max_length=16)
     location_address: str | None = Field(default=None, max_length=500)
-    location_choice: str | None = Field(default=None, max_length=16,
-                                        description="the desk's choice among `location_resolution.candidates`")
+    location_choice: str | None = Field(
+        default=None, max_length=16, description="the desk's choice among `location_resolution.candidates`"
+    )
     respondent: str | None = Field(default=None, max_length=500)
     petitioners: list[PetitionerCreate] = Field(default_factory=list, max_length=500)
-    petitioner_count: StrictInt | None = Field(default=None, ge=1, le=100000,
-                                               description="signers, when more signed than are listed")
-    decision_date: Day | None = Field(default=None,
-                                      description="complaints only: date of the decision or act complained "
-                                                  "about; not after received_on nor before 1990-01-01 (else a "
-                                                  "422 of type `rule`)")
+    petitioner_count: StrictInt | None = Field(
+        default=None, ge=1, le=100000, description="signers, when more signed than are listed"
+    )
+    decision_date: Day | None = Field(
+        default=None,
+        description="complaints only: date of the decision or act complained "
+        "about; not after received_on nor before 1990-01-01 (else a "
+        "422 of type `rule`)",
+    )
     decision_received_on: Day | None = Field(
-        default=None, description="complaints: when the complainant received or learned of the decision or act "
-                                  "(Luật Khiếu nại Art 9); default decision_date")
+        default=None,
+        description="complaints: when the complainant received or learned of the decision or act "
+        "(Luật Khiếu nại Art 9); default decision_date",
+    )
     filing_obstacle: FilingObstacle | None = Field(
-        default=None, description="complaints: days lost to the obstacles of Luật Khiếu nại Art 9, with the reason")
-    remote_area: StrictBool = Field(default=False,
-                                    description="remote, mountainous or disadvantaged area (longer limits)")
+        default=None, description="complaints: days lost to the obstacles of Luật Khiếu nại Art 9, with the reason"
+    )
+    remote_area: StrictBool = Field(
+        default=False, description="remote, mountainous or disadvantaged area (longer limits)"
+    )
 
     @field_validator("title")
     @classmethod
@@ -379,14 +426,24 @@ class CaseCreate(CaseBase):
 class CaseUpdate(SQLModel):
     """Descriptive fields only: status, kind and the clock change through transitions."""
 
-    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
-        {"title": "Khiếu nại quyết định thu hồi đất nông nghiệp", "field": "land",
-         "respondent": "UBND phường Hoàn Kiếm"},
-        {"remote_area": False}]})
+    model_config = SQLModelConfig(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Khiếu nại quyết định thu hồi đất nông nghiệp",
+                    "field": "land",
+                    "respondent": "UBND phường Hoàn Kiếm",
+                },
+                {"remote_area": False},
+            ]
+        },
+    )
 
     # title, field, location_unit_code, remote_area: leave out to keep, never null
-    title: str | None = Field(default=None, min_length=1, max_length=500, schema_extra={
-        "json_schema_extra": omit_not_null})
+    title: str | None = Field(
+        default=None, min_length=1, max_length=500, schema_extra={"json_schema_extra": omit_not_null}
+    )
     content: str | None = Field(default=None, max_length=20000)
     field: CaseField | None = Field(default=None, schema_extra={"json_schema_extra": omit_not_null})
     respondent: str | None = Field(default=None, max_length=500)
@@ -398,10 +455,19 @@ class CaseUpdate(SQLModel):
     def _unit_is_a_transition(cls, data: Any) -> Any:
         """The unit moves the case between jurisdictions: a reasoned `relocate`, not an edit."""
         if isinstance(data, dict) and "location_unit_code" in data:
-            raise ValidationError.from_exception_data(cls.__name__, [InitErrorDetails(
-                type=PydanticCustomError("use_relocate", "not editable: a case's unit changes only by the "
-                                                         "`relocate` transition (with a reason)"),
-                loc=("location_unit_code",), input=data["location_unit_code"])])
+            raise ValidationError.from_exception_data(
+                cls.__name__,
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError(
+                            "use_relocate",
+                            "not editable: a case's unit changes only by the `relocate` transition (with a reason)",
+                        ),
+                        loc=("location_unit_code",),
+                        input=data["location_unit_code"],
+                    )
+                ],
+            )
         return data
 
     @field_validator("title")
@@ -418,61 +484,103 @@ class CaseTransitionCreate(SQLModel):
     """One action on a case; which fields an action needs is in docs/lifecycle.md and in
     `GET /cases/{id}/actions`."""
 
-    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
-        {"action": "forward", "to_org": "UBND-00070", "reason": "Thuộc thẩm quyền UBND phường", "on": "2026-11-21"},
-        {"action": "accept", "reason": "Đủ điều kiện thụ lý"},
-        {"action": "reject", "ground": "kn11_6_time_barred", "reason": "Quá thời hiệu khiếu nại"},
-        {"action": "guide", "reason": "Hướng dẫn gửi đơn đến Tòa án", "guided_to": "TAND thành phố Hà Nội"},
-        {"action": "archive", "ground": "duplicate", "duplicate_of": 1, "reason": "Trùng đơn đã thụ lý"},
-        {"action": "reclassify", "kind": "petition", "reason": "Nội dung là kiến nghị, không phải khiếu nại"},
-        {"action": "start_verification"},
-        {"action": "suspend", "reason": "Chờ kết quả giám định"},
-        {"action": "extend", "complexity": "particularly_complex", "days": 20, "reason": "Vụ việc đặc biệt phức tạp"},
-        {"action": "decide", "outcome": "partly_upheld", "summary": "Khiếu nại đúng một phần"},
-        {"action": "appeal", "reason": "Không đồng ý với quyết định lần đầu"},
-        {"action": "withdraw", "reason": "Người khiếu nại rút đơn"},
-        {"action": "relocate", "location_unit_code": "00073", "reason": "Địa điểm đất thuộc phường Cửa Nam"},
-        {"action": "withdraw", "petitioner_ids": [12], "partial": "Nội dung thứ hai",
-         "continue_resolution": False, "reason": "Một người tố cáo rút một phần nội dung"},
-        {"action": "notify", "obligation": "tc29_notify_acceptance", "reason": "Đã gửi thông báo thụ lý"},
-        {"action": "flag_urgent", "urgent_reason": "mass", "reason": "Khoảng 50 hộ dân tập trung tại trụ sở UBND"}]})
+    model_config = SQLModelConfig(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "action": "forward",
+                    "to_org": "UBND-00070",
+                    "reason": "Thuộc thẩm quyền UBND phường",
+                    "on": "2026-11-21",
+                },
+                {"action": "accept", "reason": "Đủ điều kiện thụ lý"},
+                {"action": "reject", "ground": "kn11_6_time_barred", "reason": "Quá thời hiệu khiếu nại"},
+                {"action": "guide", "reason": "Hướng dẫn gửi đơn đến Tòa án", "guided_to": "TAND thành phố Hà Nội"},
+                {"action": "archive", "ground": "duplicate", "duplicate_of": 1, "reason": "Trùng đơn đã thụ lý"},
+                {"action": "reclassify", "kind": "petition", "reason": "Nội dung là kiến nghị, không phải khiếu nại"},
+                {"action": "start_verification"},
+                {"action": "suspend", "reason": "Chờ kết quả giám định"},
+                {
+                    "action": "extend",
+                    "complexity": "particularly_complex",
+                    "days": 20,
+                    "reason": "Vụ việc đặc biệt phức tạp",
+                },
+                {"action": "decide", "outcome": "partly_upheld", "summary": "Khiếu nại đúng một phần"},
+                {"action": "appeal", "reason": "Không đồng ý với quyết định lần đầu"},
+                {"action": "withdraw", "reason": "Người khiếu nại rút đơn"},
+                {"action": "relocate", "location_unit_code": "00073", "reason": "Địa điểm đất thuộc phường Cửa Nam"},
+                {
+                    "action": "withdraw",
+                    "petitioner_ids": [12],
+                    "partial": "Nội dung thứ hai",
+                    "continue_resolution": False,
+                    "reason": "Một người tố cáo rút một phần nội dung",
+                },
+                {"action": "notify", "obligation": "tc29_notify_acceptance", "reason": "Đã gửi thông báo thụ lý"},
+                {
+                    "action": "flag_urgent",
+                    "urgent_reason": "mass",
+                    "reason": "Khoảng 50 hộ dân tập trung tại trụ sở UBND",
+                },
+            ]
+        },
+    )
 
     action: ActionName = Field(description="see docs/lifecycle.md")
     reason: str | None = Field(default=None, max_length=5000)
     on: Day | None = Field(default=None, description="the date the action took effect; default today")
     to_org: str | None = Field(default=None, max_length=64)
-    ground: str | None = Field(default=None, max_length=64,
-                               description="reject/archive: a ground code of the law (docs/lifecycle.md)")
-    outcome: str | None = Field(default=None, max_length=32,
-                                description="decide: complaints upheld|partly_upheld|rejected; denunciations "
-                                            "true|partly_true|false; petitions and reflections answered")
+    ground: str | None = Field(
+        default=None, max_length=64, description="reject/archive: a ground code of the law (docs/lifecycle.md)"
+    )
+    outcome: str | None = Field(
+        default=None,
+        max_length=32,
+        description="decide: complaints upheld|partly_upheld|rejected; denunciations "
+        "true|partly_true|false; petitions and reflections answered",
+    )
     summary: str | None = Field(default=None, max_length=20000)
     complexity: Complexity | None = Field(default=None, description="extend: how complex the case is")
     decision_received_on: Day | None = Field(
-        default=None, description="appeal: when the complainant received the first decision (Luật Khiếu nại "
-                                  "Art 33(1)); default the decision's date")
-    days: StrictInt | None = Field(default=None, ge=1, le=30,
-                                   description="extend (denunciations): days of this extension, at most 30 "
-                                               "(Luật Tố cáo Art 30); default 30")
+        default=None,
+        description="appeal: when the complainant received the first decision (Luật Khiếu nại "
+        "Art 33(1)); default the decision's date",
+    )
+    days: StrictInt | None = Field(
+        default=None,
+        ge=1,
+        le=30,
+        description="extend (denunciations): days of this extension, at most 30 (Luật Tố cáo Art 30); default 30",
+    )
     kind: Kind | None = None
     complaint_round: StrictInt | None = Field(default=None, ge=1, le=2)
-    duplicate_of: StrictInt | None = Field(default=None, ge=1, le=DB_INT_MAX,
-                                           description="archive as duplicate: the case id")
+    duplicate_of: StrictInt | None = Field(
+        default=None, ge=1, le=DB_INT_MAX, description="archive as duplicate: the case id"
+    )
     guided_to: str | None = Field(default=None, max_length=300)
     remote_area: StrictBool | None = None
-    location_unit_code: str | None = Field(default=None, max_length=16,
-                                           description="relocate: the administrative unit the case is about now")
-    petitioner_ids: list[StrictInt] | None = Field(default=None, max_length=500,
-                                                   description="withdraw: who withdraws (default: everyone)")
-    partial: str | None = Field(default=None, max_length=5000,
-                                description="withdraw: the content withdrawn, when only part is")
+    location_unit_code: str | None = Field(
+        default=None, max_length=16, description="relocate: the administrative unit the case is about now"
+    )
+    petitioner_ids: list[StrictInt] | None = Field(
+        default=None, max_length=500, description="withdraw: who withdraws (default: everyone)"
+    )
+    partial: str | None = Field(
+        default=None, max_length=5000, description="withdraw: the content withdrawn, when only part is"
+    )
     continue_resolution: StrictBool | None = Field(
-        default=None, description="withdraw, denunciations: resolved anyway (Luật Tố cáo Art 33(3)); needs a reason")
-    obligation: str | None = Field(default=None, max_length=64,
-                                   description="notify: the key of the open obligation fulfilled")
+        default=None, description="withdraw, denunciations: resolved anyway (Luật Tố cáo Art 33(3)); needs a reason"
+    )
+    obligation: str | None = Field(
+        default=None, max_length=64, description="notify: the key of the open obligation fulfilled"
+    )
     verification_differs: StrictBool | None = Field(
-        default=None, description="decide, round-1 complaints: the verification result still differs from the "
-                                  "complainant's request, so a dialogue must have been held (Luật Khiếu nại Art 30(1))")
+        default=None,
+        description="decide, round-1 complaints: the verification result still differs from the "
+        "complainant's request, so a dialogue must have been held (Luật Khiếu nại Art 30(1))",
+    )
     urgent_reason: UrgentReason | None = Field(default=None, description="flag_urgent: why (Quy chế 2387 Art 23)")
 
 
@@ -491,15 +599,31 @@ class CaseSplitPartCreate(SQLModel):
 
 
 class CaseSplitCreate(SQLModel):
-    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [{
-        "parts": [{"kind": "complaint", "title": "Khiếu nại quyết định thu hồi đất", "field": "land"},
-                  {"kind": "reflection", "title": "Phản ánh ô nhiễm tiếng ồn tại công trường", "field": "environment",
-                   "content": "Công trường thi công ban đêm gây ồn"}],
-        "reason": "Đơn có nhiều nội dung thuộc thẩm quyền khác nhau"}]})
+    model_config = SQLModelConfig(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "parts": [
+                        {"kind": "complaint", "title": "Khiếu nại quyết định thu hồi đất", "field": "land"},
+                        {
+                            "kind": "reflection",
+                            "title": "Phản ánh ô nhiễm tiếng ồn tại công trường",
+                            "field": "environment",
+                            "content": "Công trường thi công ban đêm gây ồn",
+                        },
+                    ],
+                    "reason": "Đơn có nhiều nội dung thuộc thẩm quyền khác nhau",
+                }
+            ]
+        },
+    )
 
-    parts: list[CaseSplitPartCreate] = Field(min_length=2, max_length=20,
-                                   description="the first part stays in this case; "
-                                               "each other part becomes a linked case")
+    parts: list[CaseSplitPartCreate] = Field(
+        min_length=2,
+        max_length=20,
+        description="the first part stays in this case; each other part becomes a linked case",
+    )
     reason: str | None = Field(default=None, max_length=2000)
 
 
@@ -538,12 +662,14 @@ class CaseDetailPublic(CasePublic):
     location_address: str | None
     decision_date: date | None
     decision_received_on: date | None = Field(
-        description="when the complainant received or learned of the decision (default decision_date)")
+        description="when the complainant received or learned of the decision (default decision_date)"
+    )
     filing_obstacle: FilingObstacle | None
     filing_late: bool
     flags: list[CaseFlagPublic]
     petitioners: list[PetitionerPublic] | None = Field(
-        description="null when hidden: a denunciation's identity is shown only to the organisation holding it")
+        description="null when hidden: a denunciation's identity is shown only to the organisation holding it"
+    )
     identity_redacted: bool
     outcome_summary: str | None
     accepted_on: date | None
@@ -557,7 +683,8 @@ class CaseDetailPublic(CasePublic):
     split_from_id: int | None
     duplicate_of_id: int | None
     obligations: list[ObligationPublic] = Field(
-        default_factory=list, description="the law's secondary time limits (docs/deadlines.md#obligations)")
+        default_factory=list, description="the law's secondary time limits (docs/deadlines.md#obligations)"
+    )
 
 
 class _Sparse(BaseModel):

@@ -4,6 +4,7 @@ and voter meetings (tiếp xúc cử tri): tables and API schemas.
 Linked cases appear in these outputs only as id, code, kind, status and overdue: never a
 petitioner (a denouncer's identity is protected by law, Luật Tố cáo Art 8).
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -24,16 +25,35 @@ from app.workflows.dialogues import (
 )
 from app.workflows.lifecycle import Kind, Status
 
-__all__ = ["Commitment", "CommitmentStatus", "Dialogue", "DialogueActionName", "DialogueCase", "DialogueKind",
-           "DialogueStatus", "ReceptionSession", "ReceptionSessionCase", "VoterMeeting", "VoterMeetingCase",
-           "commitment_overdue_clause"]
+__all__ = [
+    "Commitment",
+    "CommitmentStatus",
+    "Dialogue",
+    "DialogueActionName",
+    "DialogueCase",
+    "DialogueKind",
+    "DialogueStatus",
+    "ReceptionSession",
+    "ReceptionSessionCase",
+    "VoterMeeting",
+    "VoterMeetingCase",
+    "commitment_overdue_clause",
+]
 
 # A case id as the database holds it; one naming no case you can see is a 422 `unknown_reference`.
 CaseIdIn = Annotated[StrictInt, Constraint(ge=1, le=DB_INT_MAX)]
+
+
 # each case once (stated as uniqueItems; the validator below refuses a repeat)
 def _case_ids_field(description: str = "case ids in your jurisdiction") -> Any:
-    return Field(default_factory=list, max_length=200, description=description,
-                 schema_extra={"json_schema_extra": {"uniqueItems": True}})
+    return Field(
+        default_factory=list,
+        max_length=200,
+        description=description,
+        schema_extra={"json_schema_extra": {"uniqueItems": True}},
+    )
+
+
 NotBlank = Annotated[str, Constraint(pattern=NOT_BLANK)]
 
 
@@ -62,6 +82,7 @@ def _ids(v: list[int]) -> list[int]:
 
 
 # ---- tables ---------------------------------------------------------------------------------
+
 
 class Dialogue(SQLModel, table=True):
     """Đối thoại: with a complainant while resolving a complaint (Luật Khiếu nại Art 30, 39), or a
@@ -181,6 +202,7 @@ class VoterMeetingCase(SQLModel, table=True):
 
 # ---- schemas shared by the three ---------------------------------------------------------
 
+
 class LinkedCasePublic(SQLModel):
     """A linked case as these records show it: no petitioner, ever."""
 
@@ -192,6 +214,7 @@ class LinkedCasePublic(SQLModel):
 
 
 # ---- dialogues ------------------------------------------------------------------------------
+
 
 class ParticipantRole(StrEnum):
     complainant = "complainant"  # người khiếu nại
@@ -228,37 +251,61 @@ class AttendanceCreate(SQLModel):
 
     name: str = Field(min_length=1, max_length=200, description="a participant's name, as listed")
     present: StrictBool
-    absence_reason: str | None = Field(default=None, max_length=1000,
-                                       description="an absentee's reason, if they gave one")
+    absence_reason: str | None = Field(
+        default=None, max_length=1000, description="an absentee's reason, if they gave one"
+    )
 
 
 class DialogueBase(SQLModel):
     kind: DialogueKind
-    chair: str = Field(min_length=1, max_length=200, schema_extra={"pattern": NOT_BLANK},
-                       description="who chairs it (name and title)")
+    chair: str = Field(
+        min_length=1, max_length=200, schema_extra={"pattern": NOT_BLANK}, description="who chairs it (name and title)"
+    )
     scheduled_at: Moment = Field(description="ISO 8601 with offset")
     location: str = Field(min_length=1, max_length=500, schema_extra={"pattern": NOT_BLANK})
     topic: str | None = Field(default=None, max_length=500, description="direct dialogues: required")
 
 
 class DialogueCreate(DialogueBase):
-    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
-        {"kind": "complaint_resolution", "chair": "Nguyễn Văn Bình, Chủ tịch UBND phường",
-         "scheduled_at": "2026-11-20T08:30:00+07:00", "notice_on": "2026-11-10",
-         "location": "Trụ sở UBND phường Hoàn Kiếm", "case_ids": [1],
-         "participants": [{"name": "Nguyễn Văn An", "role": "complainant"},
-                          {"name": "Phòng Kinh tế", "role": "agency", "organisation": "UBND phường Hoàn Kiếm"}]},
-        {"kind": "direct_dialogue", "chair": "Chủ tịch UBND phường", "scheduled_at": "2026-12-05T14:00:00+07:00",
-         "location": "Nhà văn hóa tổ dân phố 5", "unit_code": "00070",
-         "topic": "Ô nhiễm tiếng ồn từ công trường ban đêm", "case_ids": [],
-         "participants": [{"name": "Đại diện tổ dân phố 5", "role": "citizen"}]}]})
+    model_config = SQLModelConfig(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "complaint_resolution",
+                    "chair": "Nguyễn Văn Bình, Chủ tịch UBND phường",
+                    "scheduled_at": "2026-11-20T08:30:00+07:00",
+                    "notice_on": "2026-11-10",
+                    "location": "Trụ sở UBND phường Hoàn Kiếm",
+                    "case_ids": [1],
+                    "participants": [
+                        {"name": "Nguyễn Văn An", "role": "complainant"},
+                        {"name": "Phòng Kinh tế", "role": "agency", "organisation": "UBND phường Hoàn Kiếm"},
+                    ],
+                },
+                {
+                    "kind": "direct_dialogue",
+                    "chair": "Chủ tịch UBND phường",
+                    "scheduled_at": "2026-12-05T14:00:00+07:00",
+                    "location": "Nhà văn hóa tổ dân phố 5",
+                    "unit_code": "00070",
+                    "topic": "Ô nhiễm tiếng ồn từ công trường ban đêm",
+                    "case_ids": [],
+                    "participants": [{"name": "Đại diện tổ dân phố 5", "role": "citizen"}],
+                },
+            ]
+        },
+    )
 
-    host_org: str | None = Field(default=None, max_length=64,
-                                 description="organisation code; default and only choice: your own")
+    host_org: str | None = Field(
+        default=None, max_length=64, description="organisation code; default and only choice: your own"
+    )
     notice_on: Day | None = Field(default=None, description="when the written notice was sent; default today")
-    unit_code: str | None = Field(default=None, max_length=16,
-                                  description="direct dialogues: the unit concerned (required); complaint "
-                                              "dialogues: default the case's unit")
+    unit_code: str | None = Field(
+        default=None,
+        max_length=16,
+        description="direct dialogues: the unit concerned (required); complaint dialogues: default the case's unit",
+    )
     case_ids: list[CaseIdIn] = _case_ids_field()
     participants: list[ParticipantCreate] = Field(default_factory=list, max_length=500)
 
@@ -279,20 +326,34 @@ class DialogueCreate(DialogueBase):
 
 
 class DialogueTransitionCreate(SQLModel):
-    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
-        {"action": "hold", "on": "2026-11-20", "minutes": "Hai bên trình bày ý kiến; thống nhất đo đạc lại ranh giới.",
-         "attendance": [{"name": "Nguyễn Văn An", "present": True},
-                        {"name": "Phòng Kinh tế", "present": False, "absence_reason": "Không có lý do"}]},
-        {"action": "postpone", "scheduled_at": "2026-12-10T08:30:00+07:00", "reason": "Người khiếu nại ốm"},
-        {"action": "cancel", "reason": "Người khiếu nại rút đơn"}]})
+    model_config = SQLModelConfig(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "action": "hold",
+                    "on": "2026-11-20",
+                    "minutes": "Hai bên trình bày ý kiến; thống nhất đo đạc lại ranh giới.",
+                    "attendance": [
+                        {"name": "Nguyễn Văn An", "present": True},
+                        {"name": "Phòng Kinh tế", "present": False, "absence_reason": "Không có lý do"},
+                    ],
+                },
+                {"action": "postpone", "scheduled_at": "2026-12-10T08:30:00+07:00", "reason": "Người khiếu nại ốm"},
+                {"action": "cancel", "reason": "Người khiếu nại rút đơn"},
+            ]
+        },
+    )
 
     action: DialogueActionName
     reason: str | None = Field(default=None, max_length=2000)
-    on: Day | None = Field(default=None, description="hold: the day it was held; postpone: the new notice's day; "
-                                                      "default today")
+    on: Day | None = Field(
+        default=None, description="hold: the day it was held; postpone: the new notice's day; default today"
+    )
     minutes: str | None = Field(default=None, max_length=50000, description="hold: the minutes (biên bản)")
-    attendance: list[AttendanceCreate] = Field(default_factory=list, max_length=500,
-                                           description="hold: who was present; absentees are recorded")
+    attendance: list[AttendanceCreate] = Field(
+        default_factory=list, max_length=500, description="hold: who was present; absentees are recorded"
+    )
     scheduled_at: Moment | None = Field(default=None, description="postpone: the new time")
 
 
@@ -303,9 +364,18 @@ class CommitmentBase(SQLModel):
 
 
 class CommitmentCreate(CommitmentBase):
-    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
-        {"description": "Đo đạc lại ranh giới thửa đất số 12", "responsible_org": "UBND-00070",
-         "due_on": "2026-12-15"}]})
+    model_config = SQLModelConfig(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "description": "Đo đạc lại ranh giới thửa đất số 12",
+                    "responsible_org": "UBND-00070",
+                    "due_on": "2026-12-15",
+                }
+            ]
+        },
+    )
 
     @field_validator("description")
     @classmethod
@@ -314,8 +384,15 @@ class CommitmentCreate(CommitmentBase):
 
 
 class CommitmentUpdate(SQLModel):
-    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
-        {"status": "done", "done_on": "2026-11-26"}, {"due_on": "2027-01-15", "reason": "Chờ kết quả đo đạc"}]})
+    model_config = SQLModelConfig(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"status": "done", "done_on": "2026-11-26"},
+                {"due_on": "2027-01-15", "reason": "Chờ kết quả đo đạc"},
+            ]
+        },
+    )
 
     description: str | None = Field(default=None, min_length=1, max_length=5000)
     due_on: Day | None = None
@@ -362,6 +439,7 @@ class DialoguePublic(DialogueBase):
 
 # ---- reception sessions ---------------------------------------------------------------------
 
+
 class ReceptionSessionBase(SQLModel):
     host_name: str = Field(min_length=1, max_length=200, schema_extra={"pattern": NOT_BLANK})
     host_title: str = Field(min_length=1, max_length=200, schema_extra={"pattern": NOT_BLANK})
@@ -373,14 +451,37 @@ class ReceptionSessionBase(SQLModel):
 
 
 class ReceptionSessionCreate(ReceptionSessionBase):
-    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
-        {"org": "UBND-00070", "host_name": "Nguyễn Văn Bình", "host_title": "Chủ tịch UBND phường",
-         "led_by_head": True, "held_on": "2026-11-12", "visitors": 9, "delegations": 1, "case_ids": [1]},
-        {"org": "BTCD-01", "host_name": "Trần Thị Hoa", "host_title": "Cán bộ Ban Tiếp công dân",
-         "led_by_head": False, "held_on": "2026-11-13", "visitors": 21, "delegations": 0, "case_ids": []}]})
+    model_config = SQLModelConfig(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "org": "UBND-00070",
+                    "host_name": "Nguyễn Văn Bình",
+                    "host_title": "Chủ tịch UBND phường",
+                    "led_by_head": True,
+                    "held_on": "2026-11-12",
+                    "visitors": 9,
+                    "delegations": 1,
+                    "case_ids": [1],
+                },
+                {
+                    "org": "BTCD-01",
+                    "host_name": "Trần Thị Hoa",
+                    "host_title": "Cán bộ Ban Tiếp công dân",
+                    "led_by_head": False,
+                    "held_on": "2026-11-13",
+                    "visitors": 21,
+                    "delegations": 0,
+                    "case_ids": [],
+                },
+            ]
+        },
+    )
 
-    org: str | None = Field(default=None, max_length=64,
-                            description="organisation code: yours or one at your unit; default yours")
+    org: str | None = Field(
+        default=None, max_length=64, description="organisation code: yours or one at your unit; default yours"
+    )
     case_ids: list[CaseIdIn] = _case_ids_field()
 
     @field_validator("host_name", "host_title")
@@ -418,8 +519,10 @@ class ComplianceItemPublic(SQLModel):
     org_name: str
     unit_code: str
     rule: ReceptionRulePublic = Field(description="the legal frequency in force on the month's first day")
-    measure: str = Field(description="`days`: distinct days with a session led by the head in the month; "
-                                     "`weeks`: weeks of the month with one")
+    measure: str = Field(
+        description="`days`: distinct days with a session led by the head in the month; "
+        "`weeks`: weeks of the month with one"
+    )
     required: int
     met: int
     compliant: bool
@@ -438,6 +541,7 @@ class CompliancePublic(SQLModel):
 
 # ---- voter meetings -------------------------------------------------------------------------
 
+
 class VoterMeetingBase(SQLModel):
     held_on: Day
     unit_code: str = Field(min_length=1, max_length=16)
@@ -448,16 +552,32 @@ class VoterMeetingBase(SQLModel):
 
 
 class VoterMeetingCreate(VoterMeetingBase):
-    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
-        {"held_on": "2026-11-14", "unit_code": "00070", "organised_by": "HDND-00070",
-         "deputies": ["Lê Thị Mai", "Phạm Văn Quang"], "voters": 120, "location": "Nhà văn hóa tổ dân phố 3",
-         "case_ids": [], "summary": None}]})
+    model_config = SQLModelConfig(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "held_on": "2026-11-14",
+                    "unit_code": "00070",
+                    "organised_by": "HDND-00070",
+                    "deputies": ["Lê Thị Mai", "Phạm Văn Quang"],
+                    "voters": 120,
+                    "location": "Nhà văn hóa tổ dân phố 3",
+                    "case_ids": [],
+                    "summary": None,
+                }
+            ]
+        },
+    )
 
-    organised_by: str | None = Field(default=None, max_length=64,
-                                     description="the People's Council or Fatherland Front organising it "
-                                                 "(organisation code); default yours")
-    case_ids: list[CaseIdIn] = _case_ids_field("petitions raised there: cases with channel "
-                                                   "voter_meeting in your jurisdiction")
+    organised_by: str | None = Field(
+        default=None,
+        max_length=64,
+        description="the People's Council or Fatherland Front organising it (organisation code); default yours",
+    )
+    case_ids: list[CaseIdIn] = _case_ids_field(
+        "petitions raised there: cases with channel voter_meeting in your jurisdiction"
+    )
 
     @field_validator("case_ids")
     @classmethod
@@ -471,14 +591,24 @@ class VoterMeetingCreate(VoterMeetingBase):
 
 
 class VoterMeetingUpdate(SQLModel):
-    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
-        {"case_ids": [1, 2], "summary": "Hai kiến nghị đã được UBND phường trả lời; một kiến nghị đang giải quyết."}]})
+    model_config = SQLModelConfig(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "case_ids": [1, 2],
+                    "summary": "Hai kiến nghị đã được UBND phường trả lời; một kiến nghị đang giải quyết.",
+                }
+            ]
+        },
+    )
 
     deputies: list[NotBlank] | None = Field(default=None, max_length=100)
     voters: StrictInt | None = Field(default=None, ge=0, le=1000000)
     location: str | None = Field(default=None, max_length=500)
-    case_ids: list[CaseIdIn] | None = Field(default=None, max_length=200,
-                                            schema_extra={"json_schema_extra": {"uniqueItems": True}})
+    case_ids: list[CaseIdIn] | None = Field(
+        default=None, max_length=200, schema_extra={"json_schema_extra": {"uniqueItems": True}}
+    )
     summary: str | None = Field(default=None, max_length=50000)
 
     @field_validator("case_ids")

@@ -1,4 +1,5 @@
 """A case's obligations: the law's secondary time limits (app/workflows/obligations.py), one row each."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -34,12 +35,16 @@ class CaseObligation(SQLModel, table=True):
 def obligation_overdue_clause(today: date) -> sa.ColumnElement[bool]:
     """app/workflows/obligations.is_obligation_overdue as SQL: neither done nor cancelled, and
     today after the due date."""
-    return sa.and_(col(CaseObligation.done_on).is_(None), col(CaseObligation.cancelled_on).is_(None),
-                   col(CaseObligation.due) < today)
+    return sa.and_(
+        col(CaseObligation.done_on).is_(None),
+        col(CaseObligation.cancelled_on).is_(None),
+        col(CaseObligation.due) < today,
+    )
 
 
-def case_has_overdue_obligation(case_id_col: sa.ColumnElement[int] | Mapped[int],
-                                today: date) -> sa.ColumnElement[bool]:
+def case_has_overdue_obligation(
+    case_id_col: sa.ColumnElement[int] | Mapped[int], today: date
+) -> sa.ColumnElement[bool]:
     """EXISTS an overdue obligation of the case (for case lists, supervision and reports)."""
     return sa.exists().where(col(CaseObligation.case_id) == case_id_col, obligation_overdue_clause(today))
 

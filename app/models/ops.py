@@ -1,4 +1,5 @@
 """API schemas of the operations endpoints (/healthz, /readyz)."""
+
 from __future__ import annotations
 
 from typing import Literal

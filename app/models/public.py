@@ -1,5 +1,6 @@
 """What the public tracking endpoint returns: no name, ID number, phone, address, respondent,
 title, content or internal note — only the case's progress."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -23,8 +24,9 @@ class PublicCasePublic(BaseModel):
     kind: str
     kind_label: str
     status: str
-    status_label: str = Field(description="the status in words a citizen understands (Vietnamese, or English "
-                                          "by Accept-Language)")
+    status_label: str = Field(
+        description="the status in words a citizen understands (Vietnamese, or English by Accept-Language)"
+    )
     received_on: date
     accepted_on: date | None = None
     responsible_org: OrgNamePublic | None = Field(default=None, description="the organisation handling it now")

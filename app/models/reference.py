@@ -1,4 +1,5 @@
 """Administrative units and organisations: the reference data every case hangs on."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -41,8 +42,16 @@ class OrgKind(StrEnum):
 # competence under Luật Khiếu nại Ch. III and Luật Tố cáo Ch. II. The Fatherland Front, People's
 # Councils, Party bodies, reception boards and mass organisations receive, guide and forward
 # (Luật Tiếp công dân Art 26): they never accept. Decision 0031.
-RESOLVING_KINDS = frozenset({OrgKind.people_committee, OrgKind.inspectorate, OrgKind.department, OrgKind.police,
-                             OrgKind.court, OrgKind.procuracy})
+RESOLVING_KINDS = frozenset(
+    {
+        OrgKind.people_committee,
+        OrgKind.inspectorate,
+        OrgKind.department,
+        OrgKind.police,
+        OrgKind.court,
+        OrgKind.procuracy,
+    }
+)
 
 
 class AdminUnit(SQLModel, table=True):
@@ -72,12 +81,16 @@ class Organization(SQLModel, table=True):
     unit_code: str = Field(foreign_key="admin_unit.code", max_length=16, index=True)
     parent_code: str | None = Field(default=None, max_length=64, description="superior organisation's code")
     active: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
-    may_resolve: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()},
-                              description="accepts (thụ lý) and resolves complaints and denunciations")
+    may_resolve: bool = Field(
+        default=False,
+        sa_column_kwargs={"server_default": sa.false()},
+        description="accepts (thụ lý) and resolves complaints and denunciations",
+    )
     created_at: datetime = ts_field()
 
 
 # ---- API schemas -----------------------------------------------------------------------------
+
 
 class UnitBase(SQLModel):
     # SQLModel's Field(regex=) is silently dropped; a pattern reaches pydantic through schema_extra.
@@ -94,11 +107,28 @@ class UnitPublic(UnitBase):
 
 
 class UnitCreate(UnitBase):
-    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
-        {"code": "00071", "name": "Phường Thử Nghiệm", "level": "commune", "parent_code": "01",
-         "division_type": "phường"},
-        {"code": "001", "name": "Quận Ba Đình", "level": "district", "parent_code": "01", "division_type": "quận",
-         "valid_to": "2025-06-30"}]})
+    model_config = SQLModelConfig(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "00071",
+                    "name": "Phường Thử Nghiệm",
+                    "level": "commune",
+                    "parent_code": "01",
+                    "division_type": "phường",
+                },
+                {
+                    "code": "001",
+                    "name": "Quận Ba Đình",
+                    "level": "district",
+                    "parent_code": "01",
+                    "division_type": "quận",
+                    "valid_to": "2025-06-30",
+                },
+            ]
+        },
+    )
 
     valid_to: Day | None = None
 
@@ -114,17 +144,38 @@ class OrgBase(SQLModel):
 class OrgPublic(OrgBase):
     id: int
     active: bool = True
-    may_resolve: bool = Field(default=False, description="accepts (thụ lý) and resolves complaints and denunciations; "
-                              "the Fatherland Front and People's Councils receive, guide and forward")
+    may_resolve: bool = Field(
+        default=False,
+        description="accepts (thụ lý) and resolves complaints and denunciations; "
+        "the Fatherland Front and People's Councils receive, guide and forward",
+    )
 
 
 class OrgCreate(OrgBase):
-    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
-        {"code": "STNMT-01", "name": "Sở Nông nghiệp và Môi trường Hà Nội", "kind": "department", "unit_code": "01"},
-        {"code": "CA-00070", "name": "Công an phường Hoàn Kiếm", "kind": "police", "unit_code": "00070",
-         "parent_code": "UBND-00070"}]})
+    model_config = SQLModelConfig(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "STNMT-01",
+                    "name": "Sở Nông nghiệp và Môi trường Hà Nội",
+                    "kind": "department",
+                    "unit_code": "01",
+                },
+                {
+                    "code": "CA-00070",
+                    "name": "Công an phường Hoàn Kiếm",
+                    "kind": "police",
+                    "unit_code": "00070",
+                    "parent_code": "UBND-00070",
+                },
+            ]
+        },
+    )
 
-    may_resolve: StrictBool | None = Field(default=None,
-                                           description="accepts and resolves complaints and denunciations; "
-                                     "default by kind (people_committee, inspectorate, department, police, court, "
-                                     "procuracy: true)")
+    may_resolve: StrictBool | None = Field(
+        default=None,
+        description="accepts and resolves complaints and denunciations; "
+        "default by kind (people_committee, inspectorate, department, police, court, "
+        "procuracy: true)",
+    )

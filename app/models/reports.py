@@ -1,5 +1,6 @@
 """Periodic reports (Quy chế 2387 Art 24; docs/reports.md): the cases' dated history they are
 computed from, the frozen snapshots, and the report's API schemas."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -24,8 +25,10 @@ class CaseStep(SQLModel, table=True):
     backfilled by the migration for cases older than the table have no `audit_seq`."""
 
     __tablename__ = "case_step"
-    __table_args__ = (sa.Index("ix_case_step_case_id_on_id", "case_id", "on", "id"),
-                      sa.Index("ix_case_step_on_action", "on", "action"))
+    __table_args__ = (
+        sa.Index("ix_case_step_case_id_on_id", "case_id", "on", "id"),
+        sa.Index("ix_case_step_on_action", "on", "action"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case_file.id")
@@ -75,6 +78,7 @@ class ReportSnapshot(SQLModel, table=True):
 
 
 # ---- API schemas -----------------------------------------------------------------------------
+
 
 class ReportFormat(StrEnum):
     json = "json"
@@ -132,33 +136,68 @@ ACTIVITY_INDICATORS: tuple[str, ...] = tuple(ActivityIndicatorsPublic.model_fiel
 
 # Column headings as a Vietnamese report table reads them (CSV, XLSX).
 HEADINGS_VI: dict[str, str] = {
-    "carried_over": "Kỳ trước chuyển sang", "received": "Tiếp nhận trong kỳ", "total": "Tổng số phải xử lý",
-    "processable": "Đủ điều kiện xử lý", "within_competence": "Thuộc thẩm quyền", "forwarded": "Chuyển đơn",
-    "guided": "Hướng dẫn", "archived": "Lưu đơn", "rejected": "Không thụ lý", "accepted": "Thụ lý trong kỳ",
-    "resolved": "Đã giải quyết", "resolved_on_time": "Giải quyết đúng hạn", "resolved_late": "Giải quyết quá hạn",
-    "pending": "Đang giải quyết", "pending_within_deadline": "Trong hạn", "pending_overdue": "Quá hạn",
-    "outcome_upheld": "KN đúng", "outcome_partly_upheld": "KN đúng một phần", "outcome_rejected": "KN sai",
-    "outcome_true": "TC đúng", "outcome_partly_true": "TC đúng một phần", "outcome_false": "TC sai",
-    "outcome_answered": "KN-PA đã trả lời", "withdrawn": "Rút đơn", "terminated": "Đình chỉ",
-    "many_signers": "Đơn nhiều người ký", "mass": "Đông người",
-    "dialogues_held": "Đối thoại đã tổ chức", "reception_sessions": "Buổi tiếp công dân",
-    "reception_visitors": "Lượt người được tiếp", "commitments_kept": "Cam kết thực hiện đúng hạn",
-    "commitments_missed": "Cam kết không đúng hạn", "recommendations_issued": "Kiến nghị giám sát đã ban hành",
-    "recommendations_answered": "Kiến nghị đã được trả lời", "obligations_missed": "Nghĩa vụ pháp lý bị trễ",
+    "carried_over": "Kỳ trước chuyển sang",
+    "received": "Tiếp nhận trong kỳ",
+    "total": "Tổng số phải xử lý",
+    "processable": "Đủ điều kiện xử lý",
+    "within_competence": "Thuộc thẩm quyền",
+    "forwarded": "Chuyển đơn",
+    "guided": "Hướng dẫn",
+    "archived": "Lưu đơn",
+    "rejected": "Không thụ lý",
+    "accepted": "Thụ lý trong kỳ",
+    "resolved": "Đã giải quyết",
+    "resolved_on_time": "Giải quyết đúng hạn",
+    "resolved_late": "Giải quyết quá hạn",
+    "pending": "Đang giải quyết",
+    "pending_within_deadline": "Trong hạn",
+    "pending_overdue": "Quá hạn",
+    "outcome_upheld": "KN đúng",
+    "outcome_partly_upheld": "KN đúng một phần",
+    "outcome_rejected": "KN sai",
+    "outcome_true": "TC đúng",
+    "outcome_partly_true": "TC đúng một phần",
+    "outcome_false": "TC sai",
+    "outcome_answered": "KN-PA đã trả lời",
+    "withdrawn": "Rút đơn",
+    "terminated": "Đình chỉ",
+    "many_signers": "Đơn nhiều người ký",
+    "mass": "Đông người",
+    "dialogues_held": "Đối thoại đã tổ chức",
+    "reception_sessions": "Buổi tiếp công dân",
+    "reception_visitors": "Lượt người được tiếp",
+    "commitments_kept": "Cam kết thực hiện đúng hạn",
+    "commitments_missed": "Cam kết không đúng hạn",
+    "recommendations_issued": "Kiến nghị giám sát đã ban hành",
+    "recommendations_answered": "Kiến nghị đã được trả lời",
+    "obligations_missed": "Nghĩa vụ pháp lý bị trễ",
 }
-KIND_VI = {Kind.complaint: "Khiếu nại", Kind.denunciation: "Tố cáo", Kind.petition: "Kiến nghị",
-           Kind.reflection: "Phản ánh"}
-FIELD_VI = {CaseField.land: "Đất đai", CaseField.housing: "Nhà ở", CaseField.compensation: "Bồi thường, tái định cư",
-            CaseField.environment: "Môi trường", CaseField.social_policy: "Chính sách xã hội",
-            CaseField.justice: "Tư pháp", CaseField.corruption: "Tham nhũng, tiêu cực",
-            CaseField.administration: "Hành chính", CaseField.other: "Khác"}
+KIND_VI = {
+    Kind.complaint: "Khiếu nại",
+    Kind.denunciation: "Tố cáo",
+    Kind.petition: "Kiến nghị",
+    Kind.reflection: "Phản ánh",
+}
+FIELD_VI = {
+    CaseField.land: "Đất đai",
+    CaseField.housing: "Nhà ở",
+    CaseField.compensation: "Bồi thường, tái định cư",
+    CaseField.environment: "Môi trường",
+    CaseField.social_policy: "Chính sách xã hội",
+    CaseField.justice: "Tư pháp",
+    CaseField.corruption: "Tham nhũng, tiêu cực",
+    CaseField.administration: "Hành chính",
+    CaseField.other: "Khác",
+}
 
 
 class ReportRowPublic(SQLModel):
     unit_code: str
     unit_name: str
-    row: str = Field(description="`child`: a child unit and everything below it; `own`: cases at the unit itself, "
-                                 "in none of its children; `total`: the unit and everything below it")
+    row: str = Field(
+        description="`child`: a child unit and everything below it; `own`: cases at the unit itself, "
+        "in none of its children; `total`: the unit and everything below it"
+    )
     cases: CaseIndicatorsPublic
     by_kind: dict[Kind, CaseIndicatorsPublic] = Field(description="the case indicators of each kind")
     by_field: dict[CaseField, CaseIndicatorsPublic] = Field(description="the case indicators of each field")
@@ -184,8 +223,9 @@ class ReportPeriodPublic(SQLModel):
 class ReportPublic(SQLModel):
     unit: ReportUnitPublic
     period: ReportPeriodPublic
-    counted_to: date = Field(description="the day the end-of-period state is read at: the period's end, or today "
-                                         "while the period runs")
+    counted_to: date = Field(
+        description="the day the end-of-period state is read at: the period's end, or today while the period runs"
+    )
     as_of_seq: int = Field(description="only changes recorded up to this audit event are counted (0: none)")
     children: list[ReportRowPublic]
     own: ReportRowPublic
@@ -193,16 +233,24 @@ class ReportPublic(SQLModel):
 
 
 class SnapshotCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [  # type: ignore[assignment]
-        {"period": "quarter", "year": 2026, "index": 3, "unit": "01"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [  # type: ignore[assignment]
+                {"period": "quarter", "year": 2026, "index": 3, "unit": "01"}
+            ]
+        },
+    )
 
     period: PeriodKind
     year: StrictInt = Field(ge=1990, le=2100)
-    index: StrictInt | None = Field(default=None, ge=1, le=12,
-                                    description="month 1-12, quarter 1-4, half 1-2; nine months and year: 1 or none")
+    index: StrictInt | None = Field(
+        default=None, ge=1, le=12, description="month 1-12, quarter 1-4, half 1-2; nine months and year: 1 or none"
+    )
     basis: Basis = Basis.calendar
-    unit: str | None = Field(default=None, min_length=1, max_length=16,
-                             description="administrative unit code; default your own")
+    unit: str | None = Field(
+        default=None, min_length=1, max_length=16, description="administrative unit code; default your own"
+    )
 
 
 class SnapshotVerificationPublic(SQLModel):

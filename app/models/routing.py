@@ -1,4 +1,5 @@
 """API schemas of the routing rules (the table is app.models.reference.RoutingRule)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,16 +20,41 @@ class RoutingRuleBase(BaseModel):
 
 
 class RoutingRuleCreate(RoutingRuleBase):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"kind": "denunciation", "field": "corruption", "unit_code": "01", "org_code": "TTR-01", "priority": 10,
-         "note": "Tố cáo tham nhũng: Thanh tra Thành phố"},
-        {"field": "land", "unit_code": "00070", "org_code": "UBND-00070"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "denunciation",
+                    "field": "corruption",
+                    "unit_code": "01",
+                    "org_code": "TTR-01",
+                    "priority": 10,
+                    "note": "Tố cáo tham nhũng: Thanh tra Thành phố",
+                },
+                {"field": "land", "unit_code": "00070", "org_code": "UBND-00070"},
+            ]
+        },
+    )
 
 
 class RoutingRulePublic(RoutingRuleBase):
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"id": 1, "kind": "denunciation", "field": "corruption", "unit_code": "01", "org_code": "TTR-01",
-         "priority": 10, "note": "Tố cáo tham nhũng: Thanh tra Thành phố", "created_at": "2026-11-20T02:15:00Z"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 1,
+                    "kind": "denunciation",
+                    "field": "corruption",
+                    "unit_code": "01",
+                    "org_code": "TTR-01",
+                    "priority": 10,
+                    "note": "Tố cáo tham nhũng: Thanh tra Thành phố",
+                    "created_at": "2026-11-20T02:15:00Z",
+                }
+            ]
+        }
+    )
 
     id: int
     created_at: datetime

@@ -1,5 +1,6 @@
 """Supervision (giám sát): recommendations to agencies, the overview's and the alerts' schemas,
 and the SQL forms of the supervision rules next to their pure forms in app/workflows."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -29,8 +30,11 @@ class Recommendation(SQLModel, table=True):
     case_id: int | None = Field(default=None, foreign_key="case_file.id", index=True)
     target_org_id: int = Field(foreign_key="organization.id")
     target_path: str = Field(max_length=200, description="the target organisation's unit path")
-    unit_code: str = Field(foreign_key="admin_unit.code", max_length=16,
-                           description="the case's location, else the target organisation's unit")
+    unit_code: str = Field(
+        foreign_key="admin_unit.code",
+        max_length=16,
+        description="the case's location, else the target organisation's unit",
+    )
     unit_path: str = Field(max_length=200)
     issuer_org_id: int = Field(foreign_key="organization.id")
     issued_by_id: int | None = Field(default=None, foreign_key="app_user.id")
@@ -55,12 +59,17 @@ def recommendation_overdue_clause(today: date) -> sa.ColumnElement[bool]:
 
 def due_soon_clause(today: date, horizon: date) -> sa.ColumnElement[bool]:
     """app/workflows/supervision.is_due_soon as SQL: a running clock due from today to `horizon`."""
-    return sa.and_(col(Case.status).in_(sorted(RUNNING_STATUSES)), col(Case.stage).is_not(None),
-                   col(Case.due).is_not(None),
-                   col(Case.due) >= today, col(Case.due) <= horizon)
+    return sa.and_(
+        col(Case.status).in_(sorted(RUNNING_STATUSES)),
+        col(Case.stage).is_not(None),
+        col(Case.due).is_not(None),
+        col(Case.due) >= today,
+        col(Case.due) <= horizon,
+    )
 
 
 # ---- API schemas: recommendations -------------------------------------------------------------
+
 
 class RecommendationBase(SQLModel):
     content: str = Field(min_length=1, max_length=20000, schema_extra={"pattern": NOT_BLANK})
@@ -68,16 +77,30 @@ class RecommendationBase(SQLModel):
 
 
 class RecommendationCreate(RecommendationBase):
-    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
-        {"case_id": 1, "content": "Đề nghị UBND phường khẩn trương giải quyết đơn đã quá hạn và báo cáo kết quả.",
-         "response_due": "2026-12-15"},
-        {"target_org": "UBND-00070", "content": "Đề nghị rà soát việc tiếp công dân định kỳ của Chủ tịch UBND phường.",
-         "response_due": "2026-12-31"}]})
+    model_config = SQLModelConfig(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "case_id": 1,
+                    "content": "Đề nghị UBND phường khẩn trương giải quyết đơn đã quá hạn và báo cáo kết quả.",
+                    "response_due": "2026-12-15",
+                },
+                {
+                    "target_org": "UBND-00070",
+                    "content": "Đề nghị rà soát việc tiếp công dân định kỳ của Chủ tịch UBND phường.",
+                    "response_due": "2026-12-31",
+                },
+            ]
+        },
+    )
 
-    case_id: StrictInt | None = Field(default=None, ge=1, le=DB_INT_MAX,
-                                      description="the case it is about; the target defaults to the case's holder")
-    target_org: str | None = Field(default=None, min_length=1, max_length=64,
-                                   description="the organisation that must answer (its code)")
+    case_id: StrictInt | None = Field(
+        default=None, ge=1, le=DB_INT_MAX, description="the case it is about; the target defaults to the case's holder"
+    )
+    target_org: str | None = Field(
+        default=None, min_length=1, max_length=64, description="the organisation that must answer (its code)"
+    )
 
     @field_validator("content")
     @classmethod
@@ -88,8 +111,12 @@ class RecommendationCreate(RecommendationBase):
 
 
 class RecommendationResponseCreate(SQLModel):
-    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
-        {"response": "UBND phường đã ban hành quyết định giải quyết khiếu nại ngày 10/12/2026."}]})
+    model_config = SQLModelConfig(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"response": "UBND phường đã ban hành quyết định giải quyết khiếu nại ngày 10/12/2026."}]
+        },
+    )
 
     response: str = Field(min_length=1, max_length=20000, schema_extra={"pattern": NOT_BLANK})
 
@@ -104,9 +131,15 @@ class RecommendationResponseCreate(SQLModel):
 class RecommendationTransitionCreate(SQLModel):
     """The supervisor's decision on an answer (app/workflows/recommendations.py)."""
 
-    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
-        {"action": "close", "reason": "Câu trả lời đã đáp ứng kiến nghị"},
-        {"action": "reopen", "reason": "Chưa trả lời nội dung thứ hai", "response_due": "2027-01-15"}]})
+    model_config = SQLModelConfig(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"action": "close", "reason": "Câu trả lời đã đáp ứng kiến nghị"},
+                {"action": "reopen", "reason": "Chưa trả lời nội dung thứ hai", "response_due": "2027-01-15"},
+            ]
+        },
+    )
 
     action: str = Field(max_length=32, description="close | reopen (see `allowed_actions`)")
     reason: str | None = Field(default=None, max_length=5000)
@@ -137,6 +170,7 @@ class RecommendationPublic(RecommendationBase):
 
 # ---- API schemas: overview ---------------------------------------------------------------------
 
+
 class OpenOverduePublic(SQLModel):
     open: int = 0
     overdue: int = 0
@@ -148,8 +182,9 @@ class RecommendationCountsPublic(OpenOverduePublic):
 
 
 class MissedObligations(SQLModel):
-    cases: int = Field(default=0, description="cases with an obligation overdue today "
-                                              "(= GET /cases?unit=&obligation_overdue=true)")
+    cases: int = Field(
+        default=0, description="cases with an obligation overdue today (= GET /cases?unit=&obligation_overdue=true)"
+    )
     obligations: int = Field(default=0, description="the overdue obligations of those cases")
 
 
@@ -169,14 +204,17 @@ class UnitOverviewPublic(SQLModel):
     mass: int = Field(default=0, description="open mass cases (5 or more petitioners)")
     urgent: int = Field(default=0, description="open cases flagged urgent")
     by_kind: dict[str, int] = Field(default_factory=dict)
-    by_stage: dict[str, int] = Field(default_factory=dict,
-                                     description="open cases by clock stage; `none` = no running clock")
+    by_stage: dict[str, int] = Field(
+        default_factory=dict, description="open cases by clock stage; `none` = no running clock"
+    )
     by_status: dict[str, int] = Field(default_factory=dict)
     oldest_overdue: OldestOverduePublic | None = None
     recommendations: RecommendationCountsPublic = Field(default_factory=RecommendationCountsPublic)
-    commitments: OpenOverduePublic = Field(default_factory=OpenOverduePublic,
-                                     description="open commitments of the dialogues about the unit, and "
-                                                 "the overdue ones (= GET /commitments?unit=&overdue=true)")
+    commitments: OpenOverduePublic = Field(
+        default_factory=OpenOverduePublic,
+        description="open commitments of the dialogues about the unit, and "
+        "the overdue ones (= GET /commitments?unit=&overdue=true)",
+    )
     missed_obligations: MissedObligations = Field(default_factory=MissedObligations)
     # Extension point: a count provider (app/services/supervision.COUNT_PROVIDERS) fills each of
     # recommendations, commitments and missed_obligations.
@@ -198,6 +236,7 @@ class OverviewPublic(SQLModel):
 
 
 # ---- API schemas: alerts -------------------------------------------------------------------------
+
 
 class AlertPublic(SQLModel):
     id: str

@@ -1,4 +1,5 @@
 """Users: one organisation and one role each."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -36,8 +37,12 @@ USERNAME_PATTERN = r"^[a-zA-Z0-9_.@-]{3,64}$"
 
 class UserBase(SQLModel):
     # SQLModel's Field(regex=) is silently dropped; a pattern reaches pydantic through schema_extra
-    username: str = Field(min_length=3, max_length=64, schema_extra={"pattern": USERNAME_PATTERN},
-                          description="3–64 of letters, digits, _ . @ -")
+    username: str = Field(
+        min_length=3,
+        max_length=64,
+        schema_extra={"pattern": USERNAME_PATTERN},
+        description="3–64 of letters, digits, _ . @ -",
+    )
     full_name: str = Field(default="", max_length=200)
     role: Role
 
@@ -49,19 +54,43 @@ class UserPublic(UserBase):
 
 
 class UserCreate(UserBase):
-    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
-        {"username": "tiepdan.mttq", "password": "mot-mat-khau-dai", "full_name": "Trần Thị Bình",
-         "role": "reception", "org": "MTTQ-01"},
-        {"username": "canbo.hoankiem", "password": "mot-mat-khau-khac", "full_name": "Lê Văn Cường",
-         "role": "handler", "org": "UBND-00070"}]})
+    model_config = SQLModelConfig(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "username": "tiepdan.mttq",
+                    "password": "mot-mat-khau-dai",
+                    "full_name": "Trần Thị Bình",
+                    "role": "reception",
+                    "org": "MTTQ-01",
+                },
+                {
+                    "username": "canbo.hoankiem",
+                    "password": "mot-mat-khau-khac",
+                    "full_name": "Lê Văn Cường",
+                    "role": "handler",
+                    "org": "UBND-00070",
+                },
+            ]
+        },
+    )
 
     password: str = Field(min_length=10, max_length=256)
     org: str = Field(min_length=2, max_length=64, description="organisation code, e.g. MTTQ-01")
 
 
 class UserUpdate(SQLModel):
-    model_config = SQLModelConfig(extra="forbid", json_schema_extra={"examples": [
-        {"role": "supervisor", "org": "HDND-01"}, {"is_active": False}, {"password": "mat-khau-moi-du-dai"}]})
+    model_config = SQLModelConfig(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"role": "supervisor", "org": "HDND-01"},
+                {"is_active": False},
+                {"password": "mat-khau-moi-du-dai"},
+            ]
+        },
+    )
 
     full_name: str | None = Field(default=None, max_length=200)
     role: Role | None = None

@@ -1,4 +1,5 @@
 """Log in and see who you are."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -18,16 +19,28 @@ router = APIRouter(route_class=InputRoute, prefix="/api/v1/auth", tags=["auth"])
 
 _LOGIN_ERRORS = problem_responses(401, 422, 429, descriptions={401: "Wrong username or password"})
 _LOGIN_ERRORS[429]["headers"] = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
-_LOGIN_EXAMPLE = {"requestBody": {"content": {"application/x-www-form-urlencoded": {
-    "example": {"username": "tiepdan.mttq", "password": "mot-mat-khau-dai"}}}}}
+_LOGIN_EXAMPLE = {
+    "requestBody": {
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "example": {"username": "tiepdan.mttq", "password": "mot-mat-khau-dai"}
+            }
+        }
+    }
+}
 
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-@router.post("/token", response_model=TokenPublic, summary="Log in (OAuth2 password form)", responses=_LOGIN_ERRORS,
-             openapi_extra=_LOGIN_EXAMPLE)
+@router.post(
+    "/token",
+    response_model=TokenPublic,
+    summary="Log in (OAuth2 password form)",
+    responses=_LOGIN_ERRORS,
+    openapi_extra=_LOGIN_EXAMPLE,
+)
 async def login(
     request: Request,
     session: ReadSession,
@@ -40,8 +53,12 @@ async def login(
     pair_key, addr_key = f"{username.lower()}|{addr}", f"addr|{addr}"
     wait = limits.failures.retry_after(pair_key) or limits.attempts.retry_after(addr_key)
     if wait:
-        raise Problem(429, f"Too many login attempts. Try again in {wait} seconds.", slug="too-many-requests",
-                      headers={"Retry-After": str(wait)})
+        raise Problem(
+            429,
+            f"Too many login attempts. Try again in {wait} seconds.",
+            slug="too-many-requests",
+            headers={"Retry-After": str(wait)},
+        )
     limits.attempts.hit(addr_key)
     user = await user_service.authenticate(session, username, password)
     if user is None:
@@ -53,7 +70,11 @@ async def login(
     return TokenPublic(access_token=token, expires_in=settings.access_token_minutes * 60)
 
 
-@router.get("/me", response_model=UserPublic, summary="The caller: user, role and organisation",
-            responses=problem_responses(401))
+@router.get(
+    "/me",
+    response_model=UserPublic,
+    summary="The caller: user, role and organisation",
+    responses=problem_responses(401),
+)
 async def me(principal: CurrentPrincipal) -> UserPublic:
     return user_service.user_public(principal.user, principal.org)

@@ -5,6 +5,7 @@ specification, so that existing Open311 clients work unchanged; docs/open311.md 
 point one here and what is and is not supported. Errors are GeoReport's list of
 `{code, description}` (`<errors><error>…`) with the HTTP status as the code.
 """
+
 from __future__ import annotations
 
 import re
@@ -93,14 +94,29 @@ def error_for(request: Request, status_code: int, messages: Sequence[str]) -> Re
 
 # ---- documentation shapes --------------------------------------------------------------------
 
-_GEOREPORT_ERRORS = {"content": {
-    "application/json": {"schema": {"type": "array", "items": {
-        "type": "object", "required": ["code", "description"],
-        "properties": {"code": {"type": "integer"}, "description": {"type": "string"}}}}},
-    "text/xml": {"schema": {"type": "string", "description": "<errors><error><code/><description/></error></errors>"}}}}
+_GEOREPORT_ERRORS = {
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["code", "description"],
+                    "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+                },
+            }
+        },
+        "text/xml": {
+            "schema": {"type": "string", "description": "<errors><error><code/><description/></error></errors>"}
+        },
+    }
+}
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Bad input, in GeoReport's error format: `[{\"code\": 400, \"description\": …}]` "
-                         "(XML: `<errors><error>`)", **_GEOREPORT_ERRORS},
+    400: {
+        "description": 'Bad input, in GeoReport\'s error format: `[{"code": 400, "description": …}]` '
+        "(XML: `<errors><error>`)",
+        **_GEOREPORT_ERRORS,
+    },
     403: {"description": "Missing, unknown or revoked `api_key`", **_GEOREPORT_ERRORS},
     404: {"description": "No such service, request or token (or not this client's)", **_GEOREPORT_ERRORS},
 }
@@ -134,22 +150,46 @@ ApiKeyParam = Annotated[str | None, Query(max_length=128, description="the clien
 @router.get("/services.{fmt}", summary="Service list (GeoReport v2)", responses={200: _BOTH, **_ERRORS})
 async def services(request: Request, fmt: Fmt, jurisdiction_id: JurisdictionId = None) -> Response:
     _jurisdiction(request, jurisdiction_id)
-    rows = [{"service_code": s.code, "service_name": s.name, "description": s.description, "metadata": True,
-             "type": "realtime", "keywords": s.keywords, "group": s.group} for s in service.SERVICES]
+    rows = [
+        {
+            "service_code": s.code,
+            "service_name": s.name,
+            "description": s.description,
+            "metadata": True,
+            "type": "realtime",
+            "keywords": s.keywords,
+            "group": s.group,
+        }
+        for s in service.SERVICES
+    ]
     return render(fmt, "services", "service", rows)
 
 
-@router.get("/services/{service_code}.{fmt}", summary="Service definition (GeoReport v2)",
-            responses={200: _BOTH, **_ERRORS})
-async def service_definition(request: Request, session: DbSession, fmt: Fmt,
-                             service_code: Annotated[str, Path(max_length=64)],
-                             jurisdiction_id: JurisdictionId = None) -> Response:
+@router.get(
+    "/services/{service_code}.{fmt}", summary="Service definition (GeoReport v2)", responses={200: _BOTH, **_ERRORS}
+)
+async def service_definition(
+    request: Request,
+    session: DbSession,
+    fmt: Fmt,
+    service_code: Annotated[str, Path(max_length=64)],
+    jurisdiction_id: JurisdictionId = None,
+) -> Response:
     _jurisdiction(request, jurisdiction_id)
     svc = service.service(service_code)
-    attrs = [{"variable": True, "code": a.code, "datatype": a.datatype, "required": a.required,
-              "datatype_description": a.datatype_description, "order": i, "description": a.description,
-              **({"values": [{"key": k, "name": n} for k, n in a.values]} if a.values else {})}
-             for i, a in enumerate(await service.attributes(session, svc), start=1)]
+    attrs = [
+        {
+            "variable": True,
+            "code": a.code,
+            "datatype": a.datatype,
+            "required": a.required,
+            "datatype_description": a.datatype_description,
+            "order": i,
+            "description": a.description,
+            **({"values": [{"key": k, "name": n} for k, n in a.values]} if a.values else {}),
+        }
+        for i, a in enumerate(await service.attributes(session, svc), start=1)
+    ]
     return render(fmt, "service_definition", None, {"service_code": svc.code, "attributes": attrs})
 
 
@@ -165,38 +205,78 @@ def _parse_dt(value: str | None, name: str) -> datetime | None:
     return parsed
 
 
-@router.post("/requests.{fmt}", summary="File a service request (GeoReport v2, form-encoded, api_key)",
-             responses={200: _BOTH, **_ERRORS}, openapi_extra={"requestBody": {"required": True, "content": {
-                 "application/x-www-form-urlencoded": {"schema": {"type": "object", "required": [
-                     "api_key", "service_code", "description"], "properties": {
-                     "api_key": {"type": "string"}, "jurisdiction_id": {"type": "string"},
-                     "service_code": {"type": "string"}, "description": {"type": "string"},
-                     "address_string": {"type": "string"}, "first_name": {"type": "string"},
-                     "last_name": {"type": "string"}, "phone": {"type": "string"}, "email": {"type": "string"},
-                     "attribute[title]": {"type": "string"}, "attribute[ward]": {"type": "string"},
-                     "attribute[respondent]": {"type": "string"}, "attribute[id_number]": {"type": "string"},
-                     "attribute[decision_date]": {"type": "string"}},
-                     "example": {"api_key": "hp_…", "service_code": "petition-environment",
-                                 "description": "Khói bụi từ xưởng gỗ gây ô nhiễm khu dân cư ngõ 12",
-                                 "attribute[title]": "Phản ánh ô nhiễm khói bụi", "attribute[ward]": "00070",
-                                 "first_name": "Văn", "last_name": "An", "phone": "0912345678"}}}}}})
+@router.post(
+    "/requests.{fmt}",
+    summary="File a service request (GeoReport v2, form-encoded, api_key)",
+    responses={200: _BOTH, **_ERRORS},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["api_key", "service_code", "description"],
+                        "properties": {
+                            "api_key": {"type": "string"},
+                            "jurisdiction_id": {"type": "string"},
+                            "service_code": {"type": "string"},
+                            "description": {"type": "string"},
+                            "address_string": {"type": "string"},
+                            "first_name": {"type": "string"},
+                            "last_name": {"type": "string"},
+                            "phone": {"type": "string"},
+                            "email": {"type": "string"},
+                            "attribute[title]": {"type": "string"},
+                            "attribute[ward]": {"type": "string"},
+                            "attribute[respondent]": {"type": "string"},
+                            "attribute[id_number]": {"type": "string"},
+                            "attribute[decision_date]": {"type": "string"},
+                        },
+                        "example": {
+                            "api_key": "hp_…",
+                            "service_code": "petition-environment",
+                            "description": "Khói bụi từ xưởng gỗ gây ô nhiễm khu dân cư ngõ 12",
+                            "attribute[title]": "Phản ánh ô nhiễm khói bụi",
+                            "attribute[ward]": "00070",
+                            "first_name": "Văn",
+                            "last_name": "An",
+                            "phone": "0912345678",
+                        },
+                    }
+                }
+            },
+        }
+    },
+)
 async def create_request(request: Request, session: DbSession, clock: RequestClock, fmt: Fmt) -> Response:
     form = await request.form()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     _jurisdiction(request, fields.get("jurisdiction_id"))
-    _, principal = await api_keys.principal_for_key(session, fields.get("api_key"),
-                                                    server_key=request.app.state.settings.api_key_key)
+    _, principal = await api_keys.principal_for_key(
+        session, fields.get("api_key"), server_key=request.app.state.settings.api_key_key
+    )
     res = await service.file_request(session, principal, fields, clock)
-    notice = (f"Mã tra cứu {res.case.code}, mã PIN {res.pin} (chỉ hiển thị một lần): tra cứu tại /track. "
-              f"Tracking code {res.case.code}, PIN {res.pin} (shown only once).")
-    return render(fmt, "service_requests", "request", [{"service_request_id": res.case.code, "token": res.case.code,
-                                                        "service_notice": notice, "account_id": None}])
+    notice = (
+        f"Mã tra cứu {res.case.code}, mã PIN {res.pin} (chỉ hiển thị một lần): tra cứu tại /track. "
+        f"Tracking code {res.case.code}, PIN {res.pin} (shown only once)."
+    )
+    return render(
+        fmt,
+        "service_requests",
+        "request",
+        [{"service_request_id": res.case.code, "token": res.case.code, "service_notice": notice, "account_id": None}],
+    )
 
 
-@router.get("/requests.{fmt}", summary="This client's service requests (GeoReport v2)",
-            responses={200: _BOTH, **_ERRORS})
+@router.get(
+    "/requests.{fmt}", summary="This client's service requests (GeoReport v2)", responses={200: _BOTH, **_ERRORS}
+)
 async def list_requests(
-    request: Request, session: DbSession, fmt: Fmt, api_key: ApiKeyParam = None,
+    request: Request,
+    session: DbSession,
+    fmt: Fmt,
+    api_key: ApiKeyParam = None,
     service_request_id: Annotated[str | None, Query(max_length=20000, description="comma-separated ids")] = None,
     service_code: Annotated[str | None, Query(max_length=64)] = None,
     start_date: Annotated[str | None, Query(max_length=40, description="ISO 8601")] = None,
@@ -207,27 +287,47 @@ async def list_requests(
     _jurisdiction(request, jurisdiction_id)
     _, principal = await api_keys.principal_for_key(session, api_key, server_key=request.app.state.settings.api_key_key)
     ids = [i.strip() for i in service_request_id.split(",") if i.strip()] if service_request_id else None
-    filters = service.RequestFilters(ids=ids, service_code=service_code, start=_parse_dt(start_date, "start_date"),
-                                     end=_parse_dt(end_date, "end_date"), status=status)
+    filters = service.RequestFilters(
+        ids=ids,
+        service_code=service_code,
+        start=_parse_dt(start_date, "start_date"),
+        end=_parse_dt(end_date, "end_date"),
+        status=status,
+    )
     views = await service.find_requests(session, principal, filters, datetime.now(service.HANOI))
     return render(fmt, "service_requests", "request", [v.as_dict() for v in views])
 
 
-@router.get("/requests/{service_request_id}.{fmt}", summary="One service request (GeoReport v2)",
-            responses={200: _BOTH, **_ERRORS})
-async def get_request(request: Request, session: DbSession, fmt: Fmt,
-                      service_request_id: Annotated[str, Path(max_length=64)], api_key: ApiKeyParam = None,
-                      jurisdiction_id: JurisdictionId = None) -> Response:
+@router.get(
+    "/requests/{service_request_id}.{fmt}",
+    summary="One service request (GeoReport v2)",
+    responses={200: _BOTH, **_ERRORS},
+)
+async def get_request(
+    request: Request,
+    session: DbSession,
+    fmt: Fmt,
+    service_request_id: Annotated[str, Path(max_length=64)],
+    api_key: ApiKeyParam = None,
+    jurisdiction_id: JurisdictionId = None,
+) -> Response:
     _jurisdiction(request, jurisdiction_id)
     _, principal = await api_keys.principal_for_key(session, api_key, server_key=request.app.state.settings.api_key_key)
     view = await service.get_request(session, principal, service_request_id)
     return render(fmt, "service_requests", "request", [view.as_dict()])
 
 
-@router.get("/tokens/{token}.{fmt}", summary="The request a token stands for (GeoReport v2)",
-            responses={200: _BOTH, **_ERRORS})
-async def get_token(request: Request, session: DbSession, fmt: Fmt, token: Annotated[str, Path(max_length=64)],
-                    api_key: ApiKeyParam = None, jurisdiction_id: JurisdictionId = None) -> Response:
+@router.get(
+    "/tokens/{token}.{fmt}", summary="The request a token stands for (GeoReport v2)", responses={200: _BOTH, **_ERRORS}
+)
+async def get_token(
+    request: Request,
+    session: DbSession,
+    fmt: Fmt,
+    token: Annotated[str, Path(max_length=64)],
+    api_key: ApiKeyParam = None,
+    jurisdiction_id: JurisdictionId = None,
+) -> Response:
     """Requests are filed synchronously: the token is the request id, returned at once by POST."""
     _jurisdiction(request, jurisdiction_id)
     _, principal = await api_keys.principal_for_key(session, api_key, server_key=request.app.state.settings.api_key_key)

@@ -9,6 +9,7 @@ character in text. Both are refused here, before a query is built, on every data
 authentication and role checks, and reads JSON numbers as JSON Schema counts them. The OpenAPI
 document states the same rules (app/openapi.py, decision 0050).
 """
+
 from __future__ import annotations
 
 import inspect
@@ -39,8 +40,8 @@ def id_query(what: str) -> Any:
 
 def date_query(description: str, **kwargs: Any) -> Any:
     # FastAPI types ge/le as numbers; pydantic compares any ordered value, dates included
-    return Query(ge=EARLIEST_DATE, le=LATEST_DATE,  # type: ignore[arg-type]
-                 description=f"{description} ({DATE_RANGE})", **kwargs)
+    bounds: dict[str, Any] = {"ge": EARLIEST_DATE, "le": LATEST_DATE}
+    return Query(description=f"{description} ({DATE_RANGE})", **bounds, **kwargs)
 
 
 CaseId = Annotated[int, id_path("case")]
@@ -49,6 +50,7 @@ RuleId = Annotated[int, id_path("routing rule")]
 
 
 # ---- NUL characters ---------------------------------------------------------------------------
+
 
 def _nul_in(value: Any, where: str) -> str | None:
     """The dotted path of the first string (or key) holding a NUL character, if any."""
@@ -71,8 +73,13 @@ def _nul_in(value: Any, where: str) -> str | None:
 
 def _nul_problem(field: str) -> Problem:
     message = "must not contain NUL (\\u0000) characters"
-    return Problem(422, f"{field}: {message}", slug="validation-error", title="Invalid input",
-                   errors=[{"field": field, "message": message, "type": "nul_character"}])
+    return Problem(
+        422,
+        f"{field}: {message}",
+        slug="validation-error",
+        title="Invalid input",
+        errors=[{"field": field, "message": message, "type": "nul_character"}],
+    )
 
 
 class InputRoute(APIRoute):
@@ -119,16 +126,20 @@ def _nul_checked(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     if getattr(endpoint, "_nul_checked", False):
         return endpoint
     signature = inspect.signature(endpoint, eval_str=True)
-    check = inspect.Parameter("_input_checked", inspect.Parameter.KEYWORD_ONLY, annotation=None,
-                              default=Depends(reject_nul_characters))
+    check = inspect.Parameter(
+        "_input_checked", inspect.Parameter.KEYWORD_ONLY, annotation=None, default=Depends(reject_nul_characters)
+    )
     # (mypy takes an async and a sync variant of one name for a conflict: misc; a function takes
     # any attribute, which its type does not declare: attr-defined)
     if inspect.iscoroutinefunction(endpoint):
+
         async def checked(*args: Any, _input_checked: None = None, **kwargs: Any) -> Any:
             return await endpoint(*args, **kwargs)
     else:
+
         def checked(*args: Any, _input_checked: None = None, **kwargs: Any) -> Any:  # type: ignore[misc]
             return endpoint(*args, **kwargs)
+
     # not functools.wraps: FastAPI would follow __wrapped__ back to the endpoint's own signature
     for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
         setattr(checked, attr, getattr(endpoint, attr))

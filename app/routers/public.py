@@ -1,5 +1,6 @@
 """Citizens: the public tracking API and the /track page. No authentication; rate-limited by
 client address; a wrong code and a wrong PIN are the same 404."""
+
 from __future__ import annotations
 
 import html
@@ -29,21 +30,32 @@ def _limit(request: Request) -> None:
     key = client_address(request)
     wait = limiter.retry_after(key)
     if wait:
-        raise Problem(429, f"Too many look-ups. Try again in {wait} seconds.", slug="too-many-requests",
-                      headers={"Retry-After": str(wait)})
+        raise Problem(
+            429,
+            f"Too many look-ups. Try again in {wait} seconds.",
+            slug="too-many-requests",
+            headers={"Retry-After": str(wait)},
+        )
     limiter.hit(key)
 
 
-@router.get("/api/v1/public/cases/{code}", response_model=PublicCasePublic,
-            summary="Track a case by its code and PIN (no login)",
-            description="Status in words (Vietnamese, or English by `Accept-Language`), dates, the responsible "
-                        "organisation, the current due date and public milestones; never personal data. A wrong "
-                        "code or PIN is the same 404. Rate-limited per client address.",
-            responses=problem_responses(404, 422, 429))
-async def track_case(request: Request, session: DbSession, today: Today,
-                     code: Annotated[str, Path(pattern=CODE_PATTERN, description="the tracking code: HN-26K-7F3K9Q")],
-                     pin: Annotated[str, Query(pattern=PIN_PATTERN, description="the 6-digit PIN given at intake")],
-                     accept_language: Annotated[str | None, Header(max_length=200)] = None) -> PublicCasePublic:
+@router.get(
+    "/api/v1/public/cases/{code}",
+    response_model=PublicCasePublic,
+    summary="Track a case by its code and PIN (no login)",
+    description="Status in words (Vietnamese, or English by `Accept-Language`), dates, the responsible "
+    "organisation, the current due date and public milestones; never personal data. A wrong "
+    "code or PIN is the same 404. Rate-limited per client address.",
+    responses=problem_responses(404, 422, 429),
+)
+async def track_case(
+    request: Request,
+    session: DbSession,
+    today: Today,
+    code: Annotated[str, Path(pattern=CODE_PATTERN, description="the tracking code: HN-26K-7F3K9Q")],
+    pin: Annotated[str, Query(pattern=PIN_PATTERN, description="the 6-digit PIN given at intake")],
+    accept_language: Annotated[str | None, Header(max_length=200)] = None,
+) -> PublicCasePublic:
     _limit(request)
     return await service.track(session, code, pin, today=today, lang=preferred_language(accept_language))
 
@@ -73,10 +85,15 @@ def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex"><title>{html.escape(title)}</title><style>{_STYLE}</style></head>
 <body><header><h1>Tra cứu tình trạng giải quyết đơn</h1></header><main>{body}</main></body></html>"""
-    return HTMLResponse(doc, status_code=status_code, headers={"Cache-Control": "no-store",
-                                                               "X-Content-Type-Options": "nosniff",
-                                                               "Content-Security-Policy": "default-src 'none'; "
-                                                               "style-src 'unsafe-inline'; form-action 'self'"})
+    return HTMLResponse(
+        doc,
+        status_code=status_code,
+        headers={
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+        },
+    )
 
 
 def _form(code: str = "", error: str | None = None) -> str:
@@ -107,8 +124,10 @@ def _result(case: PublicCasePublic) -> str:
         due_cell = f'<dt>{html.escape(due_term)}</dt><dd class="overdue">{html.escape(due)} (đã quá hạn)</dd>'
     else:
         due_cell = row(due_term, due)
-    steps = "".join(f"<li><time datetime=\"{m.on.isoformat()}\">{m.on:%d/%m/%Y}</time>: {html.escape(m.label)}</li>"
-                    for m in case.milestones)
+    steps = "".join(
+        f'<li><time datetime="{m.on.isoformat()}">{m.on:%d/%m/%Y}</time>: {html.escape(m.label)}</li>'
+        for m in case.milestones
+    )
     return f"""<h2>Đơn {html.escape(case.code)}</h2>
 <dl>{row("Loại đơn", case.kind_label)}{row("Tình trạng", case.status_label)}
 {row("Ngày tiếp nhận", case.received_on.strftime("%d/%m/%Y"))}
@@ -124,19 +143,27 @@ async def track_page() -> HTMLResponse:
 
 
 @router.post("/track", response_class=HTMLResponse, include_in_schema=False)
-async def track_submit(request: Request, session: DbSession, today: Today,
-                       code: Annotated[str, Form(max_length=64)] = "",
-                       pin: Annotated[str, Form(max_length=64)] = "") -> HTMLResponse:
+async def track_submit(
+    request: Request,
+    session: DbSession,
+    today: Today,
+    code: Annotated[str, Form(max_length=64)] = "",
+    pin: Annotated[str, Form(max_length=64)] = "",
+) -> HTMLResponse:
     code = code.strip()
     limiter = request.app.state.public_limits
     wait = limiter.retry_after(client_address(request))
     if wait:
-        return _page("Tra cứu đơn", _form(code, f"Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau {wait} giây."),
-                     429)
+        return _page(
+            "Tra cứu đơn", _form(code, f"Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau {wait} giây."), 429
+        )
     limiter.hit(client_address(request))
     try:
         case = await service.track(session, code, pin.strip(), today=today, lang="vi")
     except NotFound:
-        return _page("Không tìm thấy đơn", _form(code, "Không tìm thấy đơn với mã tra cứu và mã PIN này. "
-                                                       "Vui lòng kiểm tra lại."), 404)
+        return _page(
+            "Không tìm thấy đơn",
+            _form(code, "Không tìm thấy đơn với mã tra cứu và mã PIN này. Vui lòng kiểm tra lại."),
+            404,
+        )
     return _page(f"Đơn {case.code}", _result(case))

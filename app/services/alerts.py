@@ -16,6 +16,7 @@ what is newer (the oldest `limit` of them, shown newest first; `has_more` says t
 Extension point: ALERT_SOURCES lists the functions that produce alerts (one per kind), each
 with the same signature.
 """
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -67,15 +68,18 @@ def apply_flag_urgent(case: Case, urgent_reason: Any, changes: dict[str, Any]) -
 
 # ---- who may read ------------------------------------------------------------------------------
 
+
 def require_alert_reader(principal: Principal) -> None:
     """Supervisors, and anyone in a mass-mobilisation board (Ban Dân vận, Art 23)."""
     if principal.role == Role.supervisor or principal.org.kind == OrgKind.mass_mobilization_board:
         return
-    raise Forbidden(f"Role '{principal.role.value}' may not read alerts; supervisors and the mass-mobilisation "
-                    "board may.")
+    raise Forbidden(
+        f"Role '{principal.role.value}' may not read alerts; supervisors and the mass-mobilisation board may."
+    )
 
 
 # ---- the alerts --------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Alert:
@@ -114,15 +118,25 @@ def day_start(d: date) -> datetime:
 
 
 async def urgent_alerts(session: AsyncSession, w: Window) -> list[Alert]:
-    stmt = (select(col(AuditEvent.seq), col(AuditEvent.at), col(AuditEvent.changes), col(AuditEvent.reason),
-                   col(Case.id), col(Case.code), col(Case.location_unit_code))
-            .join(Case, col(Case.id) == col(AuditEvent.case_id))
-            .where(col(AuditEvent.action) == FLAG_ACTION, visible_clause(w.principal)))
+    stmt = (
+        select(
+            col(AuditEvent.seq),
+            col(AuditEvent.at),
+            col(AuditEvent.changes),
+            col(AuditEvent.reason),
+            col(Case.id),
+            col(Case.code),
+            col(Case.location_unit_code),
+        )
+        .join(Case, col(Case.id) == col(AuditEvent.case_id))
+        .where(col(AuditEvent.action) == FLAG_ACTION, visible_clause(w.principal))
+    )
     if w.after is not None:
         at, tiebreak = w.after
         if tiebreak.startswith("urgent-"):
-            newer = or_(col(AuditEvent.at) > at, and_(col(AuditEvent.at) == at,
-                                                      col(AuditEvent.seq) > int(tiebreak[7:])))
+            newer = or_(
+                col(AuditEvent.at) > at, and_(col(AuditEvent.at) == at, col(AuditEvent.seq) > int(tiebreak[7:]))
+            )
         else:  # "overdue-…" sorts before "urgent-…" at the same instant
             newer = col(AuditEvent.at) >= at
         stmt = stmt.where(newer).order_by(col(AuditEvent.at), col(AuditEvent.seq))
@@ -132,16 +146,25 @@ async def urgent_alerts(session: AsyncSession, w: Window) -> list[Alert]:
     for seq, at, changes, reason, case_id, code, unit in (await session.execute(stmt.limit(w.limit + 1))).all():
         why = (changes or {}).get("urgent_reason", "other")
         label = URGENT_LABELS.get(why, why)
-        out.append(Alert(at=as_utc(at), tiebreak=f"urgent-{seq:012d}", kind="urgent", case_id=case_id,
-                         unit_code=unit, message=f"{code}: khẩn — {label}" + (f": {reason}" if reason else "")))
+        out.append(
+            Alert(
+                at=as_utc(at),
+                tiebreak=f"urgent-{seq:012d}",
+                kind="urgent",
+                case_id=case_id,
+                unit_code=unit,
+                message=f"{code}: khẩn — {label}" + (f": {reason}" if reason else ""),
+            )
+        )
     return out
 
 
 _Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
 
 
-def _by_due_day(stmt: _Query, w: Window, due: Mapped[Any], row_id: Mapped[int], kind: str,
-                sorts_after: tuple[str, ...] = ()) -> _Query:
+def _by_due_day(
+    stmt: _Query, w: Window, due: Mapped[Any], row_id: Mapped[int], kind: str, sorts_after: tuple[str, ...] = ()
+) -> _Query:
     """Overdue cases and obligations alert at 00:00 Hanoi of the day after their due date: the
     window's order by (due, id), and after the cursor's mark the rows newer than it (a later day;
     or the mark's own instant and a later tiebreak of this kind, or any of a kind that sorts before
@@ -159,15 +182,23 @@ def _by_due_day(stmt: _Query, w: Window, due: Mapped[Any], row_id: Mapped[int], 
 
 
 async def overdue_alerts(session: AsyncSession, w: Window) -> list[Alert]:
-    stmt = (select(col(Case.id), col(Case.code), col(Case.due), col(Case.location_unit_code))
-            .where(overdue_clause(w.today), visible_clause(w.principal)))
+    stmt = select(col(Case.id), col(Case.code), col(Case.due), col(Case.location_unit_code)).where(
+        overdue_clause(w.today), visible_clause(w.principal)
+    )
     stmt = _by_due_day(stmt, w, col(Case.due), col(Case.id), "overdue", sorts_after=("obligation",))
     out = []
     for case_id, code, due, unit in (await session.execute(stmt.limit(w.limit + 1))).all():
         assert due is not None  # overdue_clause holds only for a case with a due date
-        out.append(Alert(at=day_start(overdue_alert_day(due)), tiebreak=f"overdue-{case_id:010d}-{due.isoformat()}",
-                         kind="overdue", case_id=case_id, unit_code=unit,
-                         message=f"{code}: quá hạn từ {overdue_alert_day(due).isoformat()} (hạn {due.isoformat()})"))
+        out.append(
+            Alert(
+                at=day_start(overdue_alert_day(due)),
+                tiebreak=f"overdue-{case_id:010d}-{due.isoformat()}",
+                kind="overdue",
+                case_id=case_id,
+                unit_code=unit,
+                message=f"{code}: quá hạn từ {overdue_alert_day(due).isoformat()} (hạn {due.isoformat()})",
+            )
+        )
     return out
 
 
@@ -175,19 +206,34 @@ async def obligation_alerts(session: AsyncSession, w: Window) -> list[Alert]:
     """Each case obligation overdue now (app/workflows/obligations.is_obligation_overdue; SQL
     obligation_overdue_clause) of a case in the jurisdiction; `at` as for an overdue case: 00:00
     Hanoi of the day after the obligation's due date."""
-    stmt = (select(col(CaseObligation.id), col(CaseObligation.key), col(CaseObligation.due), col(Case.id),
-                   col(Case.code), col(Case.location_unit_code))
-            .join(Case, col(Case.id) == col(CaseObligation.case_id))
-            .where(obligation_overdue_clause(w.today), visible_clause(w.principal)))
+    stmt = (
+        select(
+            col(CaseObligation.id),
+            col(CaseObligation.key),
+            col(CaseObligation.due),
+            col(Case.id),
+            col(Case.code),
+            col(Case.location_unit_code),
+        )
+        .join(Case, col(Case.id) == col(CaseObligation.case_id))
+        .where(obligation_overdue_clause(w.today), visible_clause(w.principal))
+    )
     stmt = _by_due_day(stmt, w, col(CaseObligation.due), col(CaseObligation.id), "obligation")
     out = []
     for ob_id, key, due, case_id, code, unit in (await session.execute(stmt.limit(w.limit + 1))).all():
         rule = rule_for(key)
         day = overdue_alert_day(due)
-        out.append(Alert(at=day_start(day), tiebreak=f"obligation-{ob_id:010d}-{due.isoformat()}",
-                         kind=OBLIGATION_KIND, case_id=case_id, unit_code=unit,
-                         message=f"{code}: nghĩa vụ quá hạn từ {day.isoformat()} (hạn {due.isoformat()}): "
-                                 f"{rule.label if rule else key}"))
+        out.append(
+            Alert(
+                at=day_start(day),
+                tiebreak=f"obligation-{ob_id:010d}-{due.isoformat()}",
+                kind=OBLIGATION_KIND,
+                case_id=case_id,
+                unit_code=unit,
+                message=f"{code}: nghĩa vụ quá hạn từ {day.isoformat()} (hạn {due.isoformat()}): "
+                f"{rule.label if rule else key}",
+            )
+        )
     return out
 
 
@@ -218,8 +264,11 @@ def parse_cursor(cursor: str | None) -> tuple[datetime, str] | None:
 def _parse_tiebreak(tiebreak: str) -> None:
     kind, _, rest = tiebreak.partition("-")
     number = rest.split("-")[0]
-    if kind not in ("urgent", "overdue", "obligation") or not (number.isascii() and number.isdigit()) \
-            or not 0 < int(number) <= DB_INT_MAX:
+    if (
+        kind not in ("urgent", "overdue", "obligation")
+        or not (number.isascii() and number.isdigit())
+        or not 0 < int(number) <= DB_INT_MAX
+    ):
         raise ValueError(tiebreak)
 
 
@@ -230,8 +279,9 @@ def _cursor(key: tuple[datetime, str]) -> str:
 _ORIGIN = (datetime(1970, 1, 1, tzinfo=UTC), "")
 
 
-async def list_alerts(session: AsyncSession, principal: Principal, today: date, *, after: str | None,
-                      limit: int) -> tuple[list[Alert], str, bool]:
+async def list_alerts(
+    session: AsyncSession, principal: Principal, today: date, *, after: str | None, limit: int
+) -> tuple[list[Alert], str, bool]:
     require_alert_reader(principal)
     mark = parse_cursor(after)
     w = Window(principal=principal, today=today, after=mark, limit=limit)
@@ -250,8 +300,14 @@ async def list_alerts(session: AsyncSession, principal: Principal, today: date, 
 
 
 def alert_dict(a: Alert) -> dict[str, Any]:
-    return {"id": a.id, "at": a.at.astimezone(TZ), "kind": a.kind, "case_id": a.case_id, "unit_code": a.unit_code,
-            "message": a.message}
+    return {
+        "id": a.id,
+        "at": a.at.astimezone(TZ),
+        "kind": a.kind,
+        "case_id": a.case_id,
+        "unit_code": a.unit_code,
+        "message": a.message,
+    }
 
 
 __all__ = ["ALERT_SOURCES", "Alert", "Window", "alert_dict", "apply_flag_urgent", "list_alerts"]

@@ -5,6 +5,7 @@ is stored as an HMAC-SHA256 under the server's key (`keyed_digest`), looked up b
 not as a slow password hash. Each key has a service account (role reception at the key's
 organisation, no usable password) that files its requests, so the audit trail names the client.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,22 +36,35 @@ def digest(server_key: bytes, key: str) -> str:
     return hmac.new(server_key, key.encode(), hashlib.sha256).hexdigest()
 
 
-async def create(session: AsyncSession, actor: Any, data: ApiKeyCreate, *,
-                 server_key: bytes) -> tuple[ApiKey, Organization, str]:
+async def create(
+    session: AsyncSession, actor: Any, data: ApiKeyCreate, *, server_key: bytes
+) -> tuple[ApiKey, Organization, str]:
     org = await get_org(session, code=data.org)
     if org is None or not org.active or not await _in_jurisdiction(session, actor, org):
         raise unknown_reference("body.org", f"no active organisation with code {data.org} in your jurisdiction")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    user = User(username=f"apikey-{secrets.token_hex(6)}", full_name=f"API: {data.name}"[:200],
-                password_hash=_NO_PASSWORD, role=Role.reception.value, organization_id=org.id)
+    user = User(
+        username=f"apikey-{secrets.token_hex(6)}",
+        full_name=f"API: {data.name}"[:200],
+        password_hash=_NO_PASSWORD,
+        role=Role.reception.value,
+        organization_id=org.id,
+    )
     session.add(user)
     await session.flush()
-    row = ApiKey(name=data.name, organization_id=org.id, user_id=user.id, key_digest=digest(server_key, key),
-                 prefix=key[:10])
+    row = ApiKey(
+        name=data.name, organization_id=org.id, user_id=user.id, key_digest=digest(server_key, key), prefix=key[:10]
+    )
     session.add(row)
     await session.flush()
-    await audit.record(session, actor=actor, action="api_key.create", entity="api_key", entity_id=row.id,
-                       changes={"name": row.name, "org": org.code, "prefix": row.prefix, "account": user.username})
+    await audit.record(
+        session,
+        actor=actor,
+        action="api_key.create",
+        entity="api_key",
+        entity_id=row.id,
+        changes={"name": row.name, "org": org.code, "prefix": row.prefix, "account": user.username},
+    )
     return row, org, key
 
 
@@ -62,15 +76,19 @@ async def _in_jurisdiction(session: AsyncSession, actor: Any, org: Organization)
 
 
 def _scoped(principal: Principal | None):
-    stmt = (select(ApiKey, Organization).join(Organization, col(Organization.id) == col(ApiKey.organization_id))
-            .join(AdminUnit, col(AdminUnit.code) == col(Organization.unit_code)))
+    stmt = (
+        select(ApiKey, Organization)
+        .join(Organization, col(Organization.id) == col(ApiKey.organization_id))
+        .join(AdminUnit, col(AdminUnit.code) == col(Organization.unit_code))
+    )
     if principal is not None:
         stmt = stmt.where(col(AdminUnit.path).startswith(principal.jurisdiction_path, autoescape=True))
     return stmt
 
 
-async def list_keys(session: AsyncSession, principal: Principal | None, *, limit: int,
-                    after_id: int | None) -> list[tuple[ApiKey, Organization]]:
+async def list_keys(
+    session: AsyncSession, principal: Principal | None, *, limit: int, after_id: int | None
+) -> list[tuple[ApiKey, Organization]]:
     """Keys of the organisations in the admin's jurisdiction, by id."""
     stmt = _scoped(principal)
     if after_id is not None:
@@ -93,8 +111,14 @@ async def revoke(session: AsyncSession, actor: Principal, key_id: int) -> tuple[
         if account is not None:
             account.is_active = False
         await session.flush()
-        await audit.record(session, actor=actor, action="api_key.revoke", entity="api_key", entity_id=row.id,
-                           changes={"name": row.name, "org": org.code, "prefix": row.prefix})
+        await audit.record(
+            session,
+            actor=actor,
+            action="api_key.revoke",
+            entity="api_key",
+            entity_id=row.id,
+            changes={"name": row.name, "org": org.code, "prefix": row.prefix},
+        )
     return row, org
 
 

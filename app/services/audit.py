@@ -4,6 +4,7 @@ Each event carries the SHA-256 of its canonical form, which includes the previou
 so editing or removing any event breaks the chain from that point on
 (docs/decisions/0003-audit-chain.md).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -25,8 +26,24 @@ GENESIS_HASH = "0" * 64
 # Any constant works; it names the one lock that serialises appends to the chain on PostgreSQL.
 _PG_CHAIN_LOCK = 0x48414E4F49  # "HANOI"
 
-_HASHED_FIELDS = ("seq", "at", "actor_id", "actor", "role", "org", "action", "entity", "entity_id", "case_id",
-                  "from_status", "to_status", "changes", "reason", "request_id", "prev_hash")
+_HASHED_FIELDS = (
+    "seq",
+    "at",
+    "actor_id",
+    "actor",
+    "role",
+    "org",
+    "action",
+    "entity",
+    "entity_id",
+    "case_id",
+    "from_status",
+    "to_status",
+    "changes",
+    "reason",
+    "request_id",
+    "prev_hash",
+)
 
 
 def _jsonable(value: Any) -> Any:
@@ -147,8 +164,9 @@ def _append_pending(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
     # SQLite: every write transaction began with BEGIN IMMEDIATE, so it already holds the one
     # write lock (app/db.py).
-    last = session.execute(select(col(AuditEvent.seq), col(AuditEvent.hash)).order_by(col(AuditEvent.seq).desc())
-                           .limit(1)).first()
+    last = session.execute(
+        select(col(AuditEvent.seq), col(AuditEvent.hash)).order_by(col(AuditEvent.seq).desc()).limit(1)
+    ).first()
     seal(events, (last[0], last[1]) if last else (0, GENESIS_HASH), utcnow())
     session.add_all(events)
     for row in take_attached(session):
@@ -252,8 +270,9 @@ async def _stream(session: AsyncSession, batch: int, upto: int | None = None) ->
         after = rows[-1].seq
 
 
-async def verify(session: AsyncSession, *, batch: int = 5000,
-                 expect_head: tuple[int, str] | None = None, upto: int | None = None) -> AuditVerifyPublic:
+async def verify(
+    session: AsyncSession, *, batch: int = 5000, expect_head: tuple[int, str] | None = None, upto: int | None = None
+) -> AuditVerifyPublic:
     """Recompute the chain in seq order, streaming (constant memory); name the first bad event.
 
     `expect_head` — a (seq, hash) kept outside the database (`petitions audit head`) — also
@@ -266,8 +285,14 @@ async def verify(session: AsyncSession, *, batch: int = 5000,
     async for ev in _stream(session, batch, upto):
         reason = None
         if expect_head is not None and ev.seq == expect_head[0] and ev.hash != expect_head[1]:
-            return AuditVerifyPublic(ok=False, events_checked=checked, first_bad_seq=ev.seq, head_seq=last_seq,
-                                     head_hash=last_hash, detail="the event at the exported head has another hash")
+            return AuditVerifyPublic(
+                ok=False,
+                events_checked=checked,
+                first_bad_seq=ev.seq,
+                head_seq=last_seq,
+                head_hash=last_hash,
+                detail="the event at the exported head has another hash",
+            )
         if ev.seq != expected_seq:
             reason = f"event {expected_seq} is missing" if ev.seq > expected_seq else "sequence out of order"
             bad = expected_seq if ev.seq > expected_seq else ev.seq
@@ -276,8 +301,14 @@ async def verify(session: AsyncSession, *, batch: int = 5000,
         elif compute_hash(ev) != ev.hash:
             reason, bad = "content does not match its hash", ev.seq
         if reason:
-            return AuditVerifyPublic(ok=False, events_checked=checked, first_bad_seq=bad, head_seq=last_seq,
-                                     head_hash=last_hash, detail=reason)
+            return AuditVerifyPublic(
+                ok=False,
+                events_checked=checked,
+                first_bad_seq=bad,
+                head_seq=last_seq,
+                head_hash=last_hash,
+                detail=reason,
+            )
         checked += 1
         prev_hash = ev.hash
         expected_seq += 1
@@ -285,8 +316,14 @@ async def verify(session: AsyncSession, *, batch: int = 5000,
     if expect_head is not None:
         seq, hsh = expect_head
         if last_seq is None or last_seq < seq:
-            return AuditVerifyPublic(ok=False, events_checked=checked, first_bad_seq=(last_seq or 0) + 1,
-                                     head_seq=last_seq, head_hash=last_hash,
-                                     detail=f"the chain ends before the exported head {seq}: events were removed")
-    return AuditVerifyPublic(ok=True, events_checked=checked, first_bad_seq=None, head_seq=last_seq,
-                             head_hash=last_hash)
+            return AuditVerifyPublic(
+                ok=False,
+                events_checked=checked,
+                first_bad_seq=(last_seq or 0) + 1,
+                head_seq=last_seq,
+                head_hash=last_hash,
+                detail=f"the chain ends before the exported head {seq}: events were removed",
+            )
+    return AuditVerifyPublic(
+        ok=True, events_checked=checked, first_bad_seq=None, head_seq=last_seq, head_hash=last_hash
+    )

@@ -1,5 +1,6 @@
 """Reading the audit trail: the events a caller may see (scoped as cases are, for every role), and
 who may check the whole chain."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,8 +38,9 @@ class EventFilters:
     to: date | None = None  # inclusive
 
 
-async def list_events(session: AsyncSession, principal: Principal, filters: EventFilters, *, limit: int,
-                      cursor: str | None) -> tuple[list[AuditEvent], str | None]:
+async def list_events(
+    session: AsyncSession, principal: Principal, filters: EventFilters, *, limit: int, cursor: str | None
+) -> tuple[list[AuditEvent], str | None]:
     """One page of the events the caller may read, oldest first, and the cursor after it."""
     stmt = audit_scope(select(AuditEvent), principal)
     if filters.case_id is not None:
@@ -48,8 +50,9 @@ async def list_events(session: AsyncSession, principal: Principal, filters: Even
     if filters.action:
         stmt = stmt.where(col(AuditEvent.action) == filters.action)
     if filters.org:
-        known = (await session.execute(select(col(Organization.id))
-                                       .where(col(Organization.code) == filters.org))).first()
+        known = (
+            await session.execute(select(col(Organization.id)).where(col(Organization.code) == filters.org))
+        ).first()
         if known is None:
             raise field_error("query.org", f"no organisation with code {filters.org}")
         stmt = stmt.where(col(AuditEvent.org) == filters.org)

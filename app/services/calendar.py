@@ -1,6 +1,7 @@
 """The working-day calendar and the deadline rules as an admin changes them: overrides (extra days
 off, make-up working days), local-default limits, and due dates computed with them. Every change
 is audited in the caller's transaction."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -21,8 +22,10 @@ from app.workflows.calendar import CountingMode
 from app.workflows.deadlines import DEFAULT_RULES, DeadlineRule
 
 WORKING_RULE = "Mon–Fri minus Vietnamese public holidays and swapped days, plus overrides; the start day is not counted"
-CALENDAR_RULE = ("Civil Code 91/2015 Art 147 (first day not counted) and Art 148(5) (ends on the next working day "
-                 "if it falls on a weekend or holiday)")
+CALENDAR_RULE = (
+    "Civil Code 91/2015 Art 147 (first day not counted) and Art 148(5) (ends on the next working day "
+    "if it falls on a weekend or holiday)"
+)
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,9 @@ async def list_overrides(session: AsyncSession, year: int | None = None) -> list
     return [Override(r.day, r.working, r.note) for r in (await session.execute(stmt)).scalars()]
 
 
-async def replace_overrides(session: AsyncSession, actor: Any, year: int | None,
-                            overrides: Sequence[Override]) -> list[Override]:
+async def replace_overrides(
+    session: AsyncSession, actor: Any, year: int | None, overrides: Sequence[Override]
+) -> list[Override]:
     """Replace the overrides of `year` (or all of them): each day once, and inside that year."""
     days = [o.day for o in overrides]
     if len(set(days)) != len(days):
@@ -64,8 +68,14 @@ async def replace_overrides(session: AsyncSession, actor: Any, year: int | None,
         session.add(CalendarOverride(day=o.day, working=o.working, note=o.note))
     await session.flush()
     new = {o.day.isoformat(): o.working for o in overrides}
-    await audit.record(session, actor=actor, action="calendar.overrides_replace", entity="calendar",
-                       entity_id=str(year or "all"), changes={"from": old, "to": new})
+    await audit.record(
+        session,
+        actor=actor,
+        action="calendar.overrides_replace",
+        entity="calendar",
+        entity_id=str(year or "all"),
+        changes={"from": old, "to": new},
+    )
     return sorted(overrides, key=lambda o: o.day)
 
 
@@ -85,8 +95,10 @@ async def set_local_limit(session: AsyncSession, actor: Any, key: str, days: int
     if base is None:
         raise NotFound(f"No deadline rule {key}.")
     if not base.local_default:
-        raise Conflict(f"{key} is a statutory limit ({base.source}); it changes with the law, not as a setting.",
-                       code="statutory-limit")
+        raise Conflict(
+            f"{key} is a statutory limit ({base.source}); it changes with the law, not as a setting.",
+            code="statutory-limit",
+        )
     row = await session.get(DeadlineSetting, key)
     before = {"days": row.days, "mode": row.mode} if row else {"days": base.days, "mode": base.mode}
     if row is None:
@@ -94,8 +106,14 @@ async def set_local_limit(session: AsyncSession, actor: Any, key: str, days: int
     else:
         row.days, row.mode, row.updated_at = days, mode, utcnow()
     await session.flush()
-    await audit.record(session, actor=actor, action="deadline_rule.update", entity="deadline_rule", entity_id=key,
-                       changes={"from": before, "to": {"days": days, "mode": mode}})
+    await audit.record(
+        session,
+        actor=actor,
+        action="deadline_rule.update",
+        entity="deadline_rule",
+        entity_id=key,
+        changes={"from": before, "to": {"days": days, "mode": mode}},
+    )
     rule = rule_by_key(await rules(session), key)
     assert rule is not None
     return rule

@@ -1,5 +1,6 @@
 """Which cases a caller may see: their jurisdiction (their organisation's unit subtree) covers
 the place the case is about, or the unit of the organisation that received it or holds it."""
+
 from __future__ import annotations
 
 from sqlalchemy import and_, or_, select
@@ -32,5 +33,6 @@ def relocated_from_clause(principal):
     from app.models.audit import AuditEvent
 
     old_path = col(AuditEvent.changes)[("location_path", "from")].as_string()
-    return and_(col(AuditEvent.action) == RELOCATE_ACTION, old_path.startswith(principal.jurisdiction_path,
-                                                                          autoescape=True))
+    return and_(
+        col(AuditEvent.action) == RELOCATE_ACTION, old_path.startswith(principal.jurisdiction_path, autoescape=True)
+    )

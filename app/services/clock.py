@@ -1,5 +1,6 @@
 """The statutory clock as configured in this database: the code's rule table with the admin's
 changes to local defaults, and the working-day calendar with the admin's overrides."""
+
 from __future__ import annotations
 
 import dataclasses

@@ -8,6 +8,7 @@ outside it are the same 404 as records that do not exist. Only the host organisa
 and desks act on a dialogue; supervisors read. Every write records its audit event in the same
 transaction.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -81,16 +82,21 @@ def _local_day(at: datetime) -> date:
 
 # ---- scoping and permissions ----------------------------------------------------------------
 
+
 def visible_clause(principal: Principal):
     prefix = principal.jurisdiction_path
-    return or_(col(Dialogue.host_path).startswith(prefix, autoescape=True),
-               col(Dialogue.unit_path).startswith(prefix, autoescape=True))
+    return or_(
+        col(Dialogue.host_path).startswith(prefix, autoescape=True),
+        col(Dialogue.unit_path).startswith(prefix, autoescape=True),
+    )
 
 
 def commitment_visible_clause(principal: Principal):
     prefix = principal.jurisdiction_path
-    return or_(col(Commitment.responsible_path).startswith(prefix, autoescape=True),
-               col(Commitment.dialogue_id).in_(select(col(Dialogue.id)).where(visible_clause(principal))))
+    return or_(
+        col(Commitment.responsible_path).startswith(prefix, autoescape=True),
+        col(Commitment.dialogue_id).in_(select(col(Dialogue.id)).where(visible_clause(principal))),
+    )
 
 
 def _require_host(principal: Principal, host_org_id: int) -> None:
@@ -100,17 +106,32 @@ def _require_host(principal: Principal, host_org_id: int) -> None:
         raise Forbidden("Only the host organisation's staff may act on its dialogues.")
 
 
-async def get_visible(session: AsyncSession, principal: Principal, dialogue_id: int, *,
-                      for_update: bool = False) -> Dialogue:
-    return await visible_row(session, Dialogue, col(Dialogue.id), dialogue_id, visible_clause(principal),
-                             f"No dialogue {dialogue_id}.", for_update=for_update)
+async def get_visible(
+    session: AsyncSession, principal: Principal, dialogue_id: int, *, for_update: bool = False
+) -> Dialogue:
+    return await visible_row(
+        session,
+        Dialogue,
+        col(Dialogue.id),
+        dialogue_id,
+        visible_clause(principal),
+        f"No dialogue {dialogue_id}.",
+        for_update=for_update,
+    )
 
 
-async def get_commitment_visible(session: AsyncSession, principal: Principal, commitment_id: int, *,
-                                 for_update: bool = False) -> Commitment:
-    return await visible_row(session, Commitment, col(Commitment.id), commitment_id,
-                             commitment_visible_clause(principal), f"No commitment {commitment_id}.",
-                             for_update=for_update)
+async def get_commitment_visible(
+    session: AsyncSession, principal: Principal, commitment_id: int, *, for_update: bool = False
+) -> Commitment:
+    return await visible_row(
+        session,
+        Commitment,
+        col(Commitment.id),
+        commitment_id,
+        commitment_visible_clause(principal),
+        f"No commitment {commitment_id}.",
+        for_update=for_update,
+    )
 
 
 async def _case_ids(session: AsyncSession, dialogue_id: int) -> list[int]:
@@ -123,6 +144,7 @@ def _audit_case(case_ids: Sequence[int]) -> int | None:
 
 
 # ---- dialogues ------------------------------------------------------------------------------
+
 
 async def create(session: AsyncSession, principal: Principal, data: DialogueCreate, today: date) -> Dialogue:
     if principal.role not in rules.DIALOGUE_ROLES:
@@ -147,25 +169,39 @@ async def create(session: AsyncSession, principal: Principal, data: DialogueCrea
         if (case.assigned_org_id or case.receiving_org_id) != host.id:
             raise field_error("body.case_ids.0", f"case {case.id} is resolved by another organisation")
         if case.status not in _IN_RESOLUTION:
-            raise Conflict(f"Case {case.id} is {case.status}: a complaint's dialogue is held while it is being "
-                           "resolved (accepted, verifying or suspended).")
+            raise Conflict(
+                f"Case {case.id} is {case.status}: a complaint's dialogue is held while it is being "
+                "resolved (accepted, verifying or suspended)."
+            )
         unit_code = data.unit_code or case.location_unit_code
     else:
         missing = [f for f in ("unit_code", "topic") if not getattr(data, f)]
         if missing or data.unit_code is None:
-            raise Invalid(f"body.{missing[0]}", "required for a direct dialogue",
-                          more=[(f"body.{f}", "required for a direct dialogue") for f in missing[1:]])
+            raise Invalid(
+                f"body.{missing[0]}",
+                "required for a direct dialogue",
+                more=[(f"body.{f}", "required for a direct dialogue") for f in missing[1:]],
+            )
         unit_code = data.unit_code
     unit = await unit_by_code(session, unit_code, "body.unit_code")
     if not principal.covers(unit.path):
         raise unknown_reference("body.unit_code", f"unit {unit_code} is outside your jurisdiction")
     dialogue = Dialogue(
-        kind=data.kind.value, status=DialogueStatus.scheduled.value, host_org_id=host.id,
-        host_path=principal.unit.path, unit_code=unit.code, unit_path=unit.path, chair=data.chair,
-        scheduled_at=data.scheduled_at, notice_on=notice_on, short_notice=rules.short_notice(notice_on, day),
-        location=data.location, topic=data.topic,
-        participants=[ParticipantPublic(**p.model_dump(mode="json")).model_dump(mode="json")
-                      for p in data.participants],
+        kind=data.kind.value,
+        status=DialogueStatus.scheduled.value,
+        host_org_id=host.id,
+        host_path=principal.unit.path,
+        unit_code=unit.code,
+        unit_path=unit.path,
+        chair=data.chair,
+        scheduled_at=data.scheduled_at,
+        notice_on=notice_on,
+        short_notice=rules.short_notice(notice_on, day),
+        location=data.location,
+        topic=data.topic,
+        participants=[
+            ParticipantPublic(**p.model_dump(mode="json")).model_dump(mode="json") for p in data.participants
+        ],
         created_by_id=principal.user.id,
     )
     session.add(dialogue)
@@ -173,24 +209,46 @@ async def create(session: AsyncSession, principal: Principal, data: DialogueCrea
     for c in cases:
         session.add(DialogueCase(dialogue_id=dialogue.id, case_id=c.id))
     ids = [c.id for c in cases]
-    await audit.record(session, actor=principal, action="dialogue.create", entity="dialogue", entity_id=dialogue.id,
-                       case_id=_audit_case(ids), to_status=dialogue.status,
-                       changes={"kind": dialogue.kind, "host_org": host.code, "unit_code": unit.code,
-                                "scheduled_at": dialogue.scheduled_at.isoformat(), "notice_on": notice_on,
-                                "short_notice": dialogue.short_notice, "case_ids": ids,
-                                "participants": len(dialogue.participants)})
+    await audit.record(
+        session,
+        actor=principal,
+        action="dialogue.create",
+        entity="dialogue",
+        entity_id=dialogue.id,
+        case_id=_audit_case(ids),
+        to_status=dialogue.status,
+        changes={
+            "kind": dialogue.kind,
+            "host_org": host.code,
+            "unit_code": unit.code,
+            "scheduled_at": dialogue.scheduled_at.isoformat(),
+            "notice_on": notice_on,
+            "short_notice": dialogue.short_notice,
+            "case_ids": ids,
+            "participants": len(dialogue.participants),
+        },
+    )
     return dialogue
 
 
-async def transition(session: AsyncSession, principal: Principal, dialogue: Dialogue, data: DialogueTransitionCreate,
-                     today: date, if_match: str | None) -> Dialogue:
+async def transition(
+    session: AsyncSession,
+    principal: Principal,
+    dialogue: Dialogue,
+    data: DialogueTransitionCreate,
+    today: date,
+    if_match: str | None,
+) -> Dialogue:
     _require_host(principal, dialogue.host_org_id)
     check_version(dialogue, if_match, "dialogue")
     action = rules.dialogue_action(data.action.value, dialogue.status)
     if action is None:
         allowed = rules.allowed_dialogue_actions(dialogue.status)
-        raise IllegalAction(f"'{data.action.value}' is not allowed while the dialogue is {dialogue.status}.",
-                            status_now=dialogue.status, allowed_actions=allowed)
+        raise IllegalAction(
+            f"'{data.action.value}' is not allowed while the dialogue is {dialogue.status}.",
+            status_now=dialogue.status,
+            allowed_actions=allowed,
+        )
     missing = actions.missing(action.required, data)
     if missing:
         raise required_fields(action.name.value, missing)
@@ -214,8 +272,11 @@ async def transition(session: AsyncSession, principal: Principal, dialogue: Dial
         dialogue.minutes = data.minutes
         dialogue.held_on = on
         absent = [p for p in people if p.get("present") is False]
-        changes.update(present=sum(1 for p in people if p.get("present")), absent=len(absent),
-                       absent_without_reason=sum(1 for p in absent if not p.get("absence_reason")))
+        changes.update(
+            present=sum(1 for p in people if p.get("present")),
+            absent=len(absent),
+            absent_without_reason=sum(1 for p in absent if not p.get("absence_reason")),
+        )
     elif action.name == DialogueActionName.postpone:
         assert data.scheduled_at is not None  # the action table requires it (checked above)
         new_day = _local_day(data.scheduled_at)
@@ -233,9 +294,18 @@ async def transition(session: AsyncSession, principal: Principal, dialogue: Dial
     dialogue.version += 1
     dialogue.updated_at = utcnow()
     await session.flush()
-    await audit.record(session, actor=principal, action=f"dialogue.{action.name.value}", entity="dialogue",
-                       entity_id=dialogue.id, case_id=_audit_case(await _case_ids(session, dialogue.id)),
-                       from_status=before, to_status=dialogue.status, changes=changes, reason=data.reason)
+    await audit.record(
+        session,
+        actor=principal,
+        action=f"dialogue.{action.name.value}",
+        entity="dialogue",
+        entity_id=dialogue.id,
+        case_id=_audit_case(await _case_ids(session, dialogue.id)),
+        from_status=before,
+        to_status=dialogue.status,
+        changes=changes,
+        reason=data.reason,
+    )
     return dialogue
 
 
@@ -248,8 +318,9 @@ class DialogueFilters:
     case_id: int | None = None
 
 
-async def list_dialogues(session: AsyncSession, principal: Principal, f: DialogueFilters, *, limit: int,
-                         after_id: int | None) -> list[Dialogue]:
+async def list_dialogues(
+    session: AsyncSession, principal: Principal, f: DialogueFilters, *, limit: int, after_id: int | None
+) -> list[Dialogue]:
     """Newest first (by id), limit + 1 rows for cut_page."""
     stmt = select(Dialogue).where(visible_clause(principal))
     if f.status:
@@ -263,8 +334,9 @@ async def list_dialogues(session: AsyncSession, principal: Principal, f: Dialogu
         org = await org_by_code(session, f.host_org, "query.host_org")
         stmt = stmt.where(col(Dialogue.host_org_id) == org.id)
     if f.case_id:
-        stmt = stmt.where(exists().where(col(DialogueCase.dialogue_id) == col(Dialogue.id),
-                                         col(DialogueCase.case_id) == f.case_id))
+        stmt = stmt.where(
+            exists().where(col(DialogueCase.dialogue_id) == col(Dialogue.id), col(DialogueCase.case_id) == f.case_id)
+        )
     if after_id is not None:
         stmt = stmt.where(col(Dialogue.id) < after_id)
     return list((await session.execute(stmt.order_by(col(Dialogue.id).desc()).limit(limit + 1))).scalars())
@@ -276,31 +348,59 @@ async def dialogues_out(session: AsyncSession, dialogues: Sequence[Dialogue], to
     if not ids:
         return []
     links: dict[int, list[int]] = {i: [] for i in ids}
-    for did, cid in (await session.execute(select(col(DialogueCase.dialogue_id), col(DialogueCase.case_id))
-                                           .where(col(DialogueCase.dialogue_id).in_(ids))
-                                           .order_by(col(DialogueCase.case_id)))).all():
+    for did, cid in (
+        await session.execute(
+            select(col(DialogueCase.dialogue_id), col(DialogueCase.case_id))
+            .where(col(DialogueCase.dialogue_id).in_(ids))
+            .order_by(col(DialogueCase.case_id))
+        )
+    ).all():
         links[did].append(cid)
     cases = await cases_by_id(session, {c for cs in links.values() for c in cs})
     commitments: dict[int, list[Commitment]] = {i: [] for i in ids}
-    for c in (await session.execute(select(Commitment).where(col(Commitment.dialogue_id).in_(ids))
-                                    .order_by(col(Commitment.due_on), col(Commitment.id)))).scalars():
+    for c in (
+        await session.execute(
+            select(Commitment)
+            .where(col(Commitment.dialogue_id).in_(ids))
+            .order_by(col(Commitment.due_on), col(Commitment.id))
+        )
+    ).scalars():
         commitments[c.dialogue_id].append(c)
-    orgs = await orgs_by_id(session, {d.host_org_id for d in dialogues}
-                            | {c.responsible_org_id for cs in commitments.values() for c in cs})
+    orgs = await orgs_by_id(
+        session, {d.host_org_id for d in dialogues} | {c.responsible_org_id for cs in commitments.values() for c in cs}
+    )
     out = []
     for d in dialogues:
         people = [ParticipantPublic(**p) for p in d.participants]
-        out.append(DialoguePublic(
-            id=d.id, kind=DialogueKind(d.kind), status=DialogueStatus(d.status), host_org=orgs[d.host_org_id].code,
-            host_org_name=orgs[d.host_org_id].name, chair=d.chair,
-            scheduled_at=as_utc(d.scheduled_at).astimezone(TZ),
-            notice_on=d.notice_on, short_notice=d.short_notice, location=d.location, unit_code=d.unit_code,
-            topic=d.topic, case_ids=links[d.id], cases=[linked_case(cases[c], today) for c in links[d.id]],
-            participants=people, absentees=[p for p in people if p.present is False], minutes=d.minutes,
-            held_on=d.held_on, cancel_reason=d.cancel_reason, postponements=d.postponements,
-            commitments=[commitment_out(c, orgs[c.responsible_org_id], today) for c in commitments[d.id]],
-            allowed_actions=rules.allowed_dialogue_actions(d.status), version=d.version,
-            created_at=as_utc(d.created_at), updated_at=as_utc(d.updated_at)))
+        out.append(
+            DialoguePublic(
+                id=d.id,
+                kind=DialogueKind(d.kind),
+                status=DialogueStatus(d.status),
+                host_org=orgs[d.host_org_id].code,
+                host_org_name=orgs[d.host_org_id].name,
+                chair=d.chair,
+                scheduled_at=as_utc(d.scheduled_at).astimezone(TZ),
+                notice_on=d.notice_on,
+                short_notice=d.short_notice,
+                location=d.location,
+                unit_code=d.unit_code,
+                topic=d.topic,
+                case_ids=links[d.id],
+                cases=[linked_case(cases[c], today) for c in links[d.id]],
+                participants=people,
+                absentees=[p for p in people if p.present is False],
+                minutes=d.minutes,
+                held_on=d.held_on,
+                cancel_reason=d.cancel_reason,
+                postponements=d.postponements,
+                commitments=[commitment_out(c, orgs[c.responsible_org_id], today) for c in commitments[d.id]],
+                allowed_actions=rules.allowed_dialogue_actions(d.status),
+                version=d.version,
+                created_at=as_utc(d.created_at),
+                updated_at=as_utc(d.updated_at),
+            )
+        )
     return out
 
 
@@ -310,59 +410,111 @@ async def dialogue_out(session: AsyncSession, dialogue: Dialogue, today: date) -
 
 # ---- a complaint's decision waits for its dialogue (Luật Khiếu nại Art 30, 39) ---------------
 
+
 async def dialogue_held_for_case(session: AsyncSession, case_id: int) -> bool:
     """Whether a complaint-resolution dialogue on this case has been held."""
-    stmt = select(col(DialogueCase.case_id)).join(Dialogue, col(Dialogue.id) == col(DialogueCase.dialogue_id)).where(
-        col(DialogueCase.case_id) == case_id, col(Dialogue.kind) == DialogueKind.complaint_resolution.value,
-        col(Dialogue.status) == DialogueStatus.held.value).limit(1)
+    stmt = (
+        select(col(DialogueCase.case_id))
+        .join(Dialogue, col(Dialogue.id) == col(DialogueCase.dialogue_id))
+        .where(
+            col(DialogueCase.case_id) == case_id,
+            col(Dialogue.kind) == DialogueKind.complaint_resolution.value,
+            col(Dialogue.status) == DialogueStatus.held.value,
+        )
+        .limit(1)
+    )
     return (await session.execute(stmt)).first() is not None
 
 
-async def require_dialogue_before_decision(session: AsyncSession, case: Case,
-                                           verification_differs: bool | None) -> None:
+async def require_dialogue_before_decision(
+    session: AsyncSession, case: Case, verification_differs: bool | None
+) -> None:
     """Called where a case is decided: a 409 when the law wants a held dialogue first."""
     source = rules.dialogue_required_before_decision(case.kind, case.complaint_round, verification_differs)
     if source and not await dialogue_held_for_case(session, case.id):
-        why = "a second-time complaint" if (case.complaint_round or 1) == 2 else \
-            "a complaint whose verification differs from the complainant's request"
-        raise Conflict(f"Hold the dialogue first: {why} is decided only after a dialogue on it has been held "
-                       f"({source}).", code="dialogue-required", legal_source=source)
+        why = (
+            "a second-time complaint"
+            if (case.complaint_round or 1) == 2
+            else "a complaint whose verification differs from the complainant's request"
+        )
+        raise Conflict(
+            f"Hold the dialogue first: {why} is decided only after a dialogue on it has been held ({source}).",
+            code="dialogue-required",
+            legal_source=source,
+        )
 
 
 # ---- commitments ----------------------------------------------------------------------------
 
+
 def commitment_out(c: Commitment, org: Organization, today: date) -> CommitmentPublic:
     late = rules.commitment_overdue(c.status, c.due_on, today)
-    return CommitmentPublic(id=c.id, dialogue_id=c.dialogue_id, description=c.description, responsible_org=org.code,
-                         responsible_org_name=org.name, due_on=c.due_on, status=CommitmentStatus(c.status),
-                         done_on=c.done_on,
-                         overdue=late, days_overdue=(today - c.due_on).days if late else 0, version=c.version,
-                         created_at=as_utc(c.created_at), updated_at=as_utc(c.updated_at))
+    return CommitmentPublic(
+        id=c.id,
+        dialogue_id=c.dialogue_id,
+        description=c.description,
+        responsible_org=org.code,
+        responsible_org_name=org.name,
+        due_on=c.due_on,
+        status=CommitmentStatus(c.status),
+        done_on=c.done_on,
+        overdue=late,
+        days_overdue=(today - c.due_on).days if late else 0,
+        version=c.version,
+        created_at=as_utc(c.created_at),
+        updated_at=as_utc(c.updated_at),
+    )
 
 
-async def add_commitment(session: AsyncSession, principal: Principal, dialogue: Dialogue, data: CommitmentCreate,
-                         today: date) -> Commitment:
+async def add_commitment(
+    session: AsyncSession, principal: Principal, dialogue: Dialogue, data: CommitmentCreate, today: date
+) -> Commitment:
     _require_host(principal, dialogue.host_org_id)
     if dialogue.status != DialogueStatus.held:
-        raise IllegalAction(f"Commitments are made at a held dialogue; this one is {dialogue.status}.",
-                            status_now=dialogue.status, allowed_actions=rules.allowed_dialogue_actions(dialogue.status))
+        raise IllegalAction(
+            f"Commitments are made at a held dialogue; this one is {dialogue.status}.",
+            status_now=dialogue.status,
+            allowed_actions=rules.allowed_dialogue_actions(dialogue.status),
+        )
     org = await org_by_code(session, data.responsible_org, "body.responsible_org")
     if dialogue.held_on and data.due_on < dialogue.held_on:
         raise field_error("body.due_on", "is before the dialogue was held")
-    c = Commitment(dialogue_id=dialogue.id, description=data.description, responsible_org_id=org.id,
-                   responsible_path=await org_path(session, org), due_on=data.due_on,
-                   status=CommitmentStatus.open.value)
+    c = Commitment(
+        dialogue_id=dialogue.id,
+        description=data.description,
+        responsible_org_id=org.id,
+        responsible_path=await org_path(session, org),
+        due_on=data.due_on,
+        status=CommitmentStatus.open.value,
+    )
     session.add(c)
     await session.flush()
-    await audit.record(session, actor=principal, action="commitment.create", entity="commitment", entity_id=c.id,
-                       case_id=_audit_case(await _case_ids(session, dialogue.id)), to_status=c.status,
-                       changes={"dialogue_id": dialogue.id, "responsible_org": org.code, "due_on": c.due_on,
-                                "description": c.description})
+    await audit.record(
+        session,
+        actor=principal,
+        action="commitment.create",
+        entity="commitment",
+        entity_id=c.id,
+        case_id=_audit_case(await _case_ids(session, dialogue.id)),
+        to_status=c.status,
+        changes={
+            "dialogue_id": dialogue.id,
+            "responsible_org": org.code,
+            "due_on": c.due_on,
+            "description": c.description,
+        },
+    )
     return c
 
 
-async def update_commitment(session: AsyncSession, principal: Principal, c: Commitment, data: CommitmentUpdate,
-                            today: date, if_match: str | None) -> Commitment:
+async def update_commitment(
+    session: AsyncSession,
+    principal: Principal,
+    c: Commitment,
+    data: CommitmentUpdate,
+    today: date,
+    if_match: str | None,
+) -> Commitment:
     """The host organisation, or the organisation responsible for it, reports progress."""
     dialogue = await referenced(session, Dialogue, c.dialogue_id)
     if principal.role not in rules.DIALOGUE_ROLES:
@@ -403,11 +555,23 @@ async def update_commitment(session: AsyncSession, principal: Principal, c: Comm
     c.version += 1
     c.updated_at = utcnow()
     await session.flush()
-    action = {"done": "commitment.done", "cancelled": "commitment.cancel", "open": "commitment.reopen"}[c.status] \
-        if c.status != before else "commitment.update"
-    await audit.record(session, actor=principal, action=action, entity="commitment", entity_id=c.id,
-                       case_id=_audit_case(await _case_ids(session, c.dialogue_id)), from_status=before,
-                       to_status=c.status, changes=changes, reason=data.reason)
+    action = (
+        {"done": "commitment.done", "cancelled": "commitment.cancel", "open": "commitment.reopen"}[c.status]
+        if c.status != before
+        else "commitment.update"
+    )
+    await audit.record(
+        session,
+        actor=principal,
+        action=action,
+        entity="commitment",
+        entity_id=c.id,
+        case_id=_audit_case(await _case_ids(session, c.dialogue_id)),
+        from_status=before,
+        to_status=c.status,
+        changes=changes,
+        reason=data.reason,
+    )
     return c
 
 
@@ -420,8 +584,15 @@ class CommitmentFilters:
     dialogue_id: int | None = None
 
 
-async def list_commitments(session: AsyncSession, principal: Principal, f: CommitmentFilters, today: date, *,
-                           limit: int, after: list[Any] | None) -> list[Commitment]:
+async def list_commitments(
+    session: AsyncSession,
+    principal: Principal,
+    f: CommitmentFilters,
+    today: date,
+    *,
+    limit: int,
+    after: list[Any] | None,
+) -> list[Commitment]:
     """By due date, then id (keyset: `[due_on, id]`); limit + 1 rows for cut_page. `unit`: the
     unit the dialogue concerns, and everything below it."""
     stmt = select(Commitment).where(commitment_visible_clause(principal))
@@ -430,8 +601,11 @@ async def list_commitments(session: AsyncSession, principal: Principal, f: Commi
         stmt = stmt.where(col(Commitment.responsible_org_id) == org.id)
     if f.unit:
         unit = await unit_by_code(session, f.unit, "query.unit")
-        stmt = stmt.where(col(Commitment.dialogue_id).in_(
-            select(col(Dialogue.id)).where(col(Dialogue.unit_path).startswith(unit.path, autoescape=True))))
+        stmt = stmt.where(
+            col(Commitment.dialogue_id).in_(
+                select(col(Dialogue.id)).where(col(Dialogue.unit_path).startswith(unit.path, autoescape=True))
+            )
+        )
     if f.status:
         stmt = stmt.where(col(Commitment.status) == f.status)
     if f.overdue is not None:
@@ -441,10 +615,12 @@ async def list_commitments(session: AsyncSession, principal: Principal, f: Commi
         stmt = stmt.where(col(Commitment.dialogue_id) == f.dialogue_id)
     if after is not None:
         due, last_id = date.fromisoformat(after[0]), after[1]
-        stmt = stmt.where(or_(col(Commitment.due_on) > due, and_(col(Commitment.due_on) == due,
-                                                                 col(Commitment.id) > last_id)))
-    return list((await session.execute(stmt.order_by(col(Commitment.due_on),
-                                                     col(Commitment.id)).limit(limit + 1))).scalars())
+        stmt = stmt.where(
+            or_(col(Commitment.due_on) > due, and_(col(Commitment.due_on) == due, col(Commitment.id) > last_id))
+        )
+    return list(
+        (await session.execute(stmt.order_by(col(Commitment.due_on), col(Commitment.id)).limit(limit + 1))).scalars()
+    )
 
 
 async def commitments_out(session: AsyncSession, rows: Sequence[Commitment], today: date) -> list[CommitmentPublic]:

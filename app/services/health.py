@@ -1,4 +1,5 @@
 """What readiness checks ask the database."""
+
 from __future__ import annotations
 
 from sqlalchemy import text

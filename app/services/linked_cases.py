@@ -1,6 +1,7 @@
 """What dialogues, reception sessions and voter meetings share: the cases a request names (they
 must be cases the caller can see), the way those cases are shown (never a petitioner), the
 organisation a request names, and the version check of their conditional writes."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -25,8 +26,16 @@ from app.workflows.lifecycle import Kind, Status
 _Row = TypeVar("_Row")
 
 
-async def visible_row(session: AsyncSession, model: type[_Row], id_column: Mapped[int], row_id: int,
-                      visible: sa.ColumnElement[bool], not_found: str, *, for_update: bool = False) -> _Row:
+async def visible_row(
+    session: AsyncSession,
+    model: type[_Row],
+    id_column: Mapped[int],
+    row_id: int,
+    visible: sa.ColumnElement[bool],
+    not_found: str,
+    *,
+    for_update: bool = False,
+) -> _Row:
     """The row with this id if the caller's jurisdiction (`visible`) covers it, else NotFound: a
     row elsewhere and no row at all look the same."""
     stmt = select(model).where(id_column == row_id, visible)
@@ -48,8 +57,12 @@ async def visible_cases(session: AsyncSession, principal: Principal, ids: Sequen
     the list (`body.case_ids.1`), whether or not it exists elsewhere."""
     if not ids:
         return []
-    found = {c.id: c for c in (await session.execute(
-        select(Case).where(col(Case.id).in_(list(ids)), visible_clause(principal)))).scalars()}
+    found = {
+        c.id: c
+        for c in (
+            await session.execute(select(Case).where(col(Case.id).in_(list(ids)), visible_clause(principal)))
+        ).scalars()
+    }
     for i, case_id in enumerate(ids):
         if case_id not in found:
             raise unknown_reference(f"{field}.{i}", f"no case {case_id} in your jurisdiction")
@@ -61,8 +74,13 @@ def case_is_overdue(case: Case, today: date) -> bool:
 
 
 def linked_case(case: Case, today: date) -> LinkedCasePublic:
-    return LinkedCasePublic(id=case.id, code=case.code, kind=Kind(case.kind), status=Status(case.status),
-                      overdue=case_is_overdue(case, today))
+    return LinkedCasePublic(
+        id=case.id,
+        code=case.code,
+        kind=Kind(case.kind),
+        status=Status(case.status),
+        overdue=case_is_overdue(case, today),
+    )
 
 
 async def cases_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Case]:
@@ -101,5 +119,7 @@ def check_version(record, if_match: str | None, what: str) -> None:
         tag = tag[2:]
     tag = tag.strip('"')
     if tag != "*" and tag != str(record.version):
-        raise Stale(f"The {what} changed since you read it (version {record.version}, you sent {tag}). Reload it.",
-                    current_version=record.version)
+        raise Stale(
+            f"The {what} changed since you read it (version {record.version}, you sent {tag}). Reload it.",
+            current_version=record.version,
+        )

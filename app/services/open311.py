@@ -7,6 +7,7 @@ requests it filed itself: GeoReport's public listing would otherwise reveal that
 denunciation exists, and against whom. No personal data is returned: no name, ID number, phone,
 e-mail or street address, and a denunciation's description is withheld as well.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,11 +46,19 @@ class Service:
 
 
 SERVICES: tuple[Service, ...] = tuple(
-    Service(code=f"{kind.value}-{field.value}", name=f"{KIND_WORDS[kind][0]} — {FIELD_WORDS[field.value][0]}",
-            description=f"{KIND_WORDS[kind][1]}: {FIELD_WORDS[field.value][1].lower()} "
-                        f"({KIND_WORDS[kind][0].lower()}, lĩnh vực {FIELD_WORDS[field.value][0].lower()})",
-            group=KIND_WORDS[kind][0], keywords=f"{kind.value},{field.value}", kind=kind, field=field)
-    for kind in Kind for field in CaseField)
+    Service(
+        code=f"{kind.value}-{field.value}",
+        name=f"{KIND_WORDS[kind][0]} — {FIELD_WORDS[field.value][0]}",
+        description=f"{KIND_WORDS[kind][1]}: {FIELD_WORDS[field.value][1].lower()} "
+        f"({KIND_WORDS[kind][0].lower()}, lĩnh vực {FIELD_WORDS[field.value][0].lower()})",
+        group=KIND_WORDS[kind][0],
+        keywords=f"{kind.value},{field.value}",
+        kind=kind,
+        field=field,
+    )
+    for kind in Kind
+    for field in CaseField
+)
 _BY_CODE = {s.code: s for s in SERVICES}
 
 
@@ -81,26 +90,50 @@ async def attributes(session: AsyncSession, svc: Service) -> list[Attribute]:
     last_name, phone, email)."""
     out = [
         Attribute("title", "string", True, "Tiêu đề đơn / the petition's title (at most 500 characters)"),
-        Attribute("ward", "singlevaluelist", False, "Phường, xã nơi xảy ra vụ việc / the ward or commune "
-                  "(or give address_string)", values=tuple((u.code, u.name) for u in await wards(session))),
-        Attribute("respondent", "string", False, "Người, cơ quan bị khiếu nại, tố cáo / who or what the petition is "
-                  "about"),
-        Attribute("id_number", "string", False, "Số CMND (9) hoặc CCCD (12 chữ số) của người gửi / the petitioner's "
-                  "ID number", datatype_description="9 or 12 digits"),
+        Attribute(
+            "ward",
+            "singlevaluelist",
+            False,
+            "Phường, xã nơi xảy ra vụ việc / the ward or commune (or give address_string)",
+            values=tuple((u.code, u.name) for u in await wards(session)),
+        ),
+        Attribute(
+            "respondent", "string", False, "Người, cơ quan bị khiếu nại, tố cáo / who or what the petition is about"
+        ),
+        Attribute(
+            "id_number",
+            "string",
+            False,
+            "Số CMND (9) hoặc CCCD (12 chữ số) của người gửi / the petitioner's ID number",
+            datatype_description="9 or 12 digits",
+        ),
     ]
     if svc.kind == Kind.complaint:
-        out.append(Attribute("decision_date", "datetime", False, "Ngày của quyết định, hành vi bị khiếu nại / the "
-                             "date of the decision or act complained about", datatype_description="YYYY-MM-DD"))
+        out.append(
+            Attribute(
+                "decision_date",
+                "datetime",
+                False,
+                "Ngày của quyết định, hành vi bị khiếu nại / the date of the decision or act complained about",
+                datatype_description="YYYY-MM-DD",
+            )
+        )
     return out
 
 
 # ---- filing ------------------------------------------------------------------------------------
 
 _FIELD_NAMES = {  # CaseCreate's fields as a GeoReport client names them
-    "title": "attribute[title]", "content": "description", "location_unit_code": "attribute[ward]",
-    "location_address": "address_string", "respondent": "attribute[respondent]",
-    "decision_date": "attribute[decision_date]", "petitioners.0.full_name": "first_name",
-    "petitioners.0.phone": "phone", "petitioners.0.email": "email", "petitioners.0.id_number": "attribute[id_number]",
+    "title": "attribute[title]",
+    "content": "description",
+    "location_unit_code": "attribute[ward]",
+    "location_address": "address_string",
+    "respondent": "attribute[respondent]",
+    "decision_date": "attribute[decision_date]",
+    "petitioners.0.full_name": "first_name",
+    "petitioners.0.phone": "phone",
+    "petitioners.0.email": "email",
+    "petitioners.0.id_number": "attribute[id_number]",
     "petitioners": "first_name",
 }
 
@@ -123,16 +156,25 @@ def case_create(form: dict[str, str]) -> CaseCreate:
     description = form.get("description", "").strip()
     if not description:
         raise Invalid("description", "is required")
-    attr = {k[len("attribute["):-1]: v for k, v in form.items() if k.startswith("attribute[") and k.endswith("]")}
+    attr = {k[len("attribute[") : -1]: v for k, v in form.items() if k.startswith("attribute[") and k.endswith("]")}
     name = " ".join(p for p in (form.get("first_name", "").strip(), form.get("last_name", "").strip()) if p)
-    petitioner: dict[str, Any] = {"full_name": name, "phone": form.get("phone") or None,
-                                  "email": form.get("email") or None, "id_number": attr.get("id_number") or None}
+    petitioner: dict[str, Any] = {
+        "full_name": name,
+        "phone": form.get("phone") or None,
+        "email": form.get("email") or None,
+        "id_number": attr.get("id_number") or None,
+    }
     body: dict[str, Any] = {
-        "kind": svc.kind, "channel": Channel.online, "field": svc.field,
-        "title": (attr.get("title") or description[:120]).strip(), "content": description,
-        "location_unit_code": attr.get("ward") or None, "location_address": form.get("address_string") or None,
+        "kind": svc.kind,
+        "channel": Channel.online,
+        "field": svc.field,
+        "title": (attr.get("title") or description[:120]).strip(),
+        "content": description,
+        "location_unit_code": attr.get("ward") or None,
+        "location_address": form.get("address_string") or None,
         "respondent": attr.get("respondent") or None,
-        "petitioners": [petitioner] if name else [], "anonymous": not name,
+        "petitioners": [petitioner] if name else [],
+        "anonymous": not name,
     }
     if svc.kind == Kind.complaint and attr.get("decision_date"):
         body["decision_date"] = attr["decision_date"][:10]
@@ -143,8 +185,9 @@ def case_create(form: dict[str, str]) -> CaseCreate:
         raise Invalid(errs[0][0], errs[0][1], more=errs[1:]) from None
 
 
-async def file_request(session: AsyncSession, principal: Principal, form: dict[str, str],
-                       clock: Clock) -> case_service.IntakeResult:
+async def file_request(
+    session: AsyncSession, principal: Principal, form: dict[str, str], clock: Clock
+) -> case_service.IntakeResult:
     data = case_create(form)
     try:
         return await case_service.intake(session, principal, data, clock, check_duplicates=False)
@@ -153,6 +196,7 @@ async def file_request(session: AsyncSession, principal: Principal, form: dict[s
 
 
 # ---- reading -----------------------------------------------------------------------------------
+
 
 @dataclass
 class RequestView:
@@ -209,8 +253,9 @@ class RequestFilters:
     status: str | None = None
 
 
-async def find_requests(session: AsyncSession, principal: Principal, f: RequestFilters,
-                        now: datetime) -> list[RequestView]:
+async def find_requests(
+    session: AsyncSession, principal: Principal, f: RequestFilters, now: datetime
+) -> list[RequestView]:
     """The client's own requests, newest first: by id list, or within [start, end] (default the
     last 90 days), at most 1000."""
     stmt = select(Case).where(col(Case.created_by_id) == principal.user.id)
@@ -230,15 +275,18 @@ async def find_requests(session: AsyncSession, principal: Principal, f: RequestF
             for s in f.status.split(","):
                 wanted |= open311_statuses(s.strip())
             stmt = stmt.where(col(Case.status).in_(sorted(wanted)))
-    rows = list((await session.execute(stmt.order_by(col(Case.created_at).desc(), col(Case.id).desc())
-                                       .limit(MAX_RESULTS))).scalars())
+    rows = list(
+        (
+            await session.execute(stmt.order_by(col(Case.created_at).desc(), col(Case.id).desc()).limit(MAX_RESULTS))
+        ).scalars()
+    )
     return await _views(session, rows)
 
 
 async def get_request(session: AsyncSession, principal: Principal, code: str) -> RequestView:
-    case = (await session.execute(select(Case).where(col(Case.code) == code,
-                                                     col(Case.created_by_id) == principal.user.id))
-            ).scalar_one_or_none()
+    case = (
+        await session.execute(select(Case).where(col(Case.code) == code, col(Case.created_by_id) == principal.user.id))
+    ).scalar_one_or_none()
     if case is None:
         raise NotFound(f"No service request {code}.")
     return (await _views(session, [case]))[0]
@@ -249,8 +297,16 @@ async def _views(session: AsyncSession, rows: list[Case]) -> list[RequestView]:
     found = await session.execute(select(Organization).where(col(Organization.id).in_(org_ids)))
     orgs = {o.id: o for o in found.scalars()}
     unit_codes = {c.location_unit_code for c in rows}
-    units = {u.code: u for u in (await session.execute(select(AdminUnit).where(col(AdminUnit.code).in_(unit_codes)))
-                                 ).scalars()}
-    return [RequestView(case=c, service=_BY_CODE[f"{c.kind}-{c.field}"],
-                        agency=orgs.get(c.assigned_org_id or c.receiving_org_id), ward=units.get(c.location_unit_code))
-            for c in rows]
+    units = {
+        u.code: u
+        for u in (await session.execute(select(AdminUnit).where(col(AdminUnit.code).in_(unit_codes)))).scalars()
+    }
+    return [
+        RequestView(
+            case=c,
+            service=_BY_CODE[f"{c.kind}-{c.field}"],
+            agency=orgs.get(c.assigned_org_id or c.receiving_org_id),
+            ward=units.get(c.location_unit_code),
+        )
+        for c in rows
+    ]

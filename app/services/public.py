@@ -5,6 +5,7 @@ A wrong code and a wrong PIN are the same NotFound, and both cost one PIN check 
 an unknown code), so neither the answer nor its time tells whether a code exists. The router
 rate-limits by client address; a 6-digit PIN is only as strong as that limit (decision 0021).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -41,10 +42,13 @@ async def find(session: AsyncSession, code: str, pin: str) -> Case:
 
 
 async def milestones(session: AsyncSession, case: Case, lang: str) -> list[MilestonePublic]:
-    rows = (await session.execute(select(col(AuditEvent.action), col(AuditEvent.at), col(AuditEvent.changes))
-                                  .where(col(AuditEvent.case_id) == case.id,
-                                         col(AuditEvent.action).in_(citizen.MILESTONE_WORDS))
-                                  .order_by(col(AuditEvent.seq)))).all()
+    rows = (
+        await session.execute(
+            select(col(AuditEvent.action), col(AuditEvent.at), col(AuditEvent.changes))
+            .where(col(AuditEvent.case_id) == case.id, col(AuditEvent.action).in_(citizen.MILESTONE_WORDS))
+            .order_by(col(AuditEvent.seq))
+        )
+    ).all()
     out = []
     for action, at, changes in rows:
         on = (changes or {}).get("on") if action != "case.create" else (changes or {}).get("received_on")
@@ -57,9 +61,18 @@ async def track(session: AsyncSession, code: str, pin: str, *, today: date, lang
     case = await find(session, code, pin)
     org = await session.get(Organization, holder_org_id(case))
     return PublicCasePublic(
-        code=case.code, kind=case.kind, kind_label=citizen.words(citizen.KIND_WORDS, case.kind, lang),
-        status=case.status, status_label=citizen.status_words(case.status, lang), received_on=case.received_on,
-        accepted_on=case.accepted_on, responsible_org=OrgNamePublic(code=org.code, name=org.name) if org else None,
-        stage=case.stage, stage_label=citizen.words(citizen.STAGE_WORDS, case.stage, lang) if case.stage else None,
-        due=case.due, overdue=is_overdue(case, today), milestones=await milestones(session, case, lang),
-        language=lang)
+        code=case.code,
+        kind=case.kind,
+        kind_label=citizen.words(citizen.KIND_WORDS, case.kind, lang),
+        status=case.status,
+        status_label=citizen.status_words(case.status, lang),
+        received_on=case.received_on,
+        accepted_on=case.accepted_on,
+        responsible_org=OrgNamePublic(code=org.code, name=org.name) if org else None,
+        stage=case.stage,
+        stage_label=citizen.words(citizen.STAGE_WORDS, case.stage, lang) if case.stage else None,
+        due=case.due,
+        overdue=is_overdue(case, today),
+        milestones=await milestones(session, case, lang),
+        language=lang,
+    )

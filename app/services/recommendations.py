@@ -6,6 +6,7 @@ officers. Everyone else gets 404, as for cases. Every change is audited in the s
 (entity "recommendation", with the case id when there is a case, so that it shows in the case's
 history and in the supervisors' audit trail).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -54,9 +55,11 @@ def visible_clause_rec(principal: Principal):
     """The recommendations this caller may read."""
     if principal.role in _OVERSEERS:
         prefix = principal.jurisdiction_path
-        return or_(col(Recommendation.unit_path).startswith(prefix, autoescape=True),
-                   col(Recommendation.target_path).startswith(prefix, autoescape=True),
-                   col(Recommendation.target_org_id) == principal.org.id)
+        return or_(
+            col(Recommendation.unit_path).startswith(prefix, autoescape=True),
+            col(Recommendation.target_path).startswith(prefix, autoescape=True),
+            col(Recommendation.target_org_id) == principal.org.id,
+        )
     return Recommendation.target_org_id == principal.org.id
 
 
@@ -73,10 +76,18 @@ def allowed_for(rec: Recommendation, principal: Principal) -> list[str]:
     return rl.allowed(RecStatus(rec.status), principal.role, parties(rec, principal))
 
 
-async def get_visible(session: AsyncSession, principal: Principal, rec_id: int, *,
-                      for_update: bool = False) -> Recommendation:
-    return await visible_row(session, Recommendation, col(Recommendation.id), rec_id, visible_clause_rec(principal),
-                             f"No recommendation {rec_id} in your jurisdiction.", for_update=for_update)
+async def get_visible(
+    session: AsyncSession, principal: Principal, rec_id: int, *, for_update: bool = False
+) -> Recommendation:
+    return await visible_row(
+        session,
+        Recommendation,
+        col(Recommendation.id),
+        rec_id,
+        visible_clause_rec(principal),
+        f"No recommendation {rec_id} in your jurisdiction.",
+        for_update=for_update,
+    )
 
 
 async def _org(session: AsyncSession, code: str, field_name: str) -> Organization:
@@ -86,8 +97,9 @@ async def _org(session: AsyncSession, code: str, field_name: str) -> Organizatio
     return org
 
 
-async def create(session: AsyncSession, principal: Principal, data: RecommendationCreate,
-                 today: date) -> Recommendation:
+async def create(
+    session: AsyncSession, principal: Principal, data: RecommendationCreate, today: date
+) -> Recommendation:
     if principal.role != Role.supervisor:
         raise Forbidden(f"Role '{principal.role.value}' may not issue recommendations; supervisors do.")
     if data.case_id is None and data.target_org is None:
@@ -96,8 +108,9 @@ async def create(session: AsyncSession, principal: Principal, data: Recommendati
         raise field_error("body.response_due", f"is in the past (today is {today.isoformat()} in Hanoi)")
     case = None
     if data.case_id is not None:
-        case = (await session.execute(select(Case).where(col(Case.id) == data.case_id, visible_clause(principal)))
-                ).scalar_one_or_none()
+        case = (
+            await session.execute(select(Case).where(col(Case.id) == data.case_id, visible_clause(principal)))
+        ).scalar_one_or_none()
         if case is None:
             raise unknown_reference("body.case_id", f"no case {data.case_id} in your jurisdiction")
     if data.target_org is not None:
@@ -112,15 +125,31 @@ async def create(session: AsyncSession, principal: Principal, data: Recommendati
         if not principal.covers(target_unit.path):
             raise unknown_reference("body.target_org", f"{target.code} is outside your jurisdiction")
         unit_code, unit_path = target_unit.code, target_unit.path
-    rec = Recommendation(case_id=case.id if case else None, target_org_id=target.id, target_path=target_unit.path,
-                         unit_code=unit_code, unit_path=unit_path, issuer_org_id=principal.org.id,
-                         issued_by_id=principal.user.id, issued_on=today, content=data.content,
-                         response_due=data.response_due, status=RecStatus.open.value)
+    rec = Recommendation(
+        case_id=case.id if case else None,
+        target_org_id=target.id,
+        target_path=target_unit.path,
+        unit_code=unit_code,
+        unit_path=unit_path,
+        issuer_org_id=principal.org.id,
+        issued_by_id=principal.user.id,
+        issued_on=today,
+        content=data.content,
+        response_due=data.response_due,
+        status=RecStatus.open.value,
+    )
     session.add(rec)
     await session.flush()
-    await audit.record(session, actor=principal, action="recommendation.create", entity=ENTITY, entity_id=rec.id,
-                       case_id=rec.case_id, to_status=rec.status,
-                       changes={"target_org": target.code, "response_due": rec.response_due, "unit": unit_code})
+    await audit.record(
+        session,
+        actor=principal,
+        action="recommendation.create",
+        entity=ENTITY,
+        entity_id=rec.id,
+        case_id=rec.case_id,
+        to_status=rec.status,
+        changes={"target_org": target.code, "response_due": rec.response_due, "unit": unit_code},
+    )
     return rec
 
 
@@ -129,21 +158,35 @@ def _check_version(rec: Recommendation, if_match: str | None) -> None:
         raise PreconditionRequired("If-Match is required: send the ETag of the recommendation you read.")
     tag = if_match.strip().removeprefix("W/").strip('"')
     if tag != "*" and tag != str(rec.version):
-        raise Stale(f"The recommendation changed since you read it (version {rec.version}, you sent {tag}).",
-                    current_version=rec.version)
+        raise Stale(
+            f"The recommendation changed since you read it (version {rec.version}, you sent {tag}).",
+            current_version=rec.version,
+        )
 
 
-async def act(session: AsyncSession, principal: Principal, rec: Recommendation, name: str, today: date,
-              if_match: str | None, *, response: str | None = None, reason: str | None = None,
-              response_due: date | None = None) -> Recommendation:
+async def act(
+    session: AsyncSession,
+    principal: Principal,
+    rec: Recommendation,
+    name: str,
+    today: date,
+    if_match: str | None,
+    *,
+    response: str | None = None,
+    reason: str | None = None,
+    response_due: date | None = None,
+) -> Recommendation:
     """One action of app/workflows/recommendations.py's table on `rec`."""
     status = RecStatus(rec.status)
     action = rl.find(name, status)
     if action is None:
         if name not in rl.REC_ACTION_NAMES:
             raise field_error("body.action", f"one of {', '.join(rl.REC_ACTION_NAMES)}")
-        raise IllegalAction(f"'{name}' is not allowed while the recommendation is {status.value}.",
-                            status_now=status.value, allowed_actions=allowed_for(rec, principal))
+        raise IllegalAction(
+            f"'{name}' is not allowed while the recommendation is {status.value}.",
+            status_now=status.value,
+            allowed_actions=allowed_for(rec, principal),
+        )
     if principal.role not in action.roles or action.party not in parties(rec, principal):
         who = "the organisation it is addressed to" if action.party == Party.target else "the issuing organisation"
         raise Forbidden(f"Only {', '.join(sorted(r.value for r in action.roles))} of {who} may '{name}'.")
@@ -169,18 +212,34 @@ async def act(session: AsyncSession, principal: Principal, rec: Recommendation, 
     rec.version += 1
     rec.updated_at = utcnow()
     await session.flush()
-    await audit.record(session, actor=principal, action=f"recommendation.{name}", entity=ENTITY, entity_id=rec.id,
-                       case_id=rec.case_id, from_status=before, to_status=rec.status, changes=changes or None,
-                       reason=reason if name != "answer" else response)
+    await audit.record(
+        session,
+        actor=principal,
+        action=f"recommendation.{name}",
+        entity=ENTITY,
+        entity_id=rec.id,
+        case_id=rec.case_id,
+        from_status=before,
+        to_status=rec.status,
+        changes=changes or None,
+        reason=reason if name != "answer" else response,
+    )
     return rec
 
 
-async def transition(session: AsyncSession, principal: Principal, rec: Recommendation,
-                     data: RecommendationTransitionCreate, today: date, if_match: str | None) -> Recommendation:
+async def transition(
+    session: AsyncSession,
+    principal: Principal,
+    rec: Recommendation,
+    data: RecommendationTransitionCreate,
+    today: date,
+    if_match: str | None,
+) -> Recommendation:
     if data.action == "answer":
         raise field_error("body.action", "answer through POST …/{id}/response")
-    return await act(session, principal, rec, data.action, today, if_match, reason=data.reason,
-                     response_due=data.response_due)
+    return await act(
+        session, principal, rec, data.action, today, if_match, reason=data.reason, response_due=data.response_due
+    )
 
 
 @dataclass
@@ -192,8 +251,9 @@ class RecFilters:
     case_id: int | None = None
 
 
-async def list_recommendations(session: AsyncSession, principal: Principal, f: RecFilters, today: date, *,
-                               limit: int, after_id: int | None) -> list[Recommendation]:
+async def list_recommendations(
+    session: AsyncSession, principal: Principal, f: RecFilters, today: date, *, limit: int, after_id: int | None
+) -> list[Recommendation]:
     """Newest first (by id); `limit + 1` rows for cut_page."""
     stmt = select(Recommendation).where(visible_clause_rec(principal))
     if f.unit:
@@ -216,25 +276,51 @@ async def list_recommendations(session: AsyncSession, principal: Principal, f: R
     return list((await session.execute(stmt.order_by(col(Recommendation.id).desc()).limit(limit + 1))).scalars())
 
 
-async def to_out(session: AsyncSession, principal: Principal, recs: list[Recommendation],
-                 today: date) -> list[RecommendationPublic]:
+async def to_out(
+    session: AsyncSession, principal: Principal, recs: list[Recommendation], today: date
+) -> list[RecommendationPublic]:
     org_ids = {r.target_org_id for r in recs} | {r.issuer_org_id for r in recs}
-    orgs = {o.id: o for o in (await session.execute(select(Organization).where(col(Organization.id).in_(org_ids)))
-                              ).scalars()} if org_ids else {}
+    orgs = (
+        {
+            o.id: o
+            for o in (await session.execute(select(Organization).where(col(Organization.id).in_(org_ids)))).scalars()
+        }
+        if org_ids
+        else {}
+    )
     case_ids = {r.case_id for r in recs if r.case_id}
-    codes = dict((await session.execute(select(col(Case.id),
-                                               col(Case.code)).where(col(Case.id).in_(case_ids)))).all()) \
-        if case_ids else {}
+    codes = (
+        dict((await session.execute(select(col(Case.id), col(Case.code)).where(col(Case.id).in_(case_ids)))).all())
+        if case_ids
+        else {}
+    )
     out = []
     for r in recs:
         overdue = rl.is_overdue(r.status, r.response_due, today)
         target = orgs[r.target_org_id]
-        out.append(RecommendationPublic(
-            id=r.id, case_id=r.case_id, case_code=codes.get(r.case_id) if r.case_id else None, target_org=target.code,
-            target_org_name=target.name, unit_code=r.unit_code, issuer_org=orgs[r.issuer_org_id].code,
-            issued_on=r.issued_on, content=r.content, response_due=r.response_due, status=RecStatus(r.status),
-            overdue=overdue, days_overdue=days_overdue(r.response_due, today) if overdue else 0,
-            response=r.response, answered_on=r.answered_on, answered_late=r.answered_late, closed_on=r.closed_on,
-            allowed_actions=allowed_for(r, principal), version=r.version, created_at=as_utc(r.created_at),
-            updated_at=as_utc(r.updated_at)))
+        out.append(
+            RecommendationPublic(
+                id=r.id,
+                case_id=r.case_id,
+                case_code=codes.get(r.case_id) if r.case_id else None,
+                target_org=target.code,
+                target_org_name=target.name,
+                unit_code=r.unit_code,
+                issuer_org=orgs[r.issuer_org_id].code,
+                issued_on=r.issued_on,
+                content=r.content,
+                response_due=r.response_due,
+                status=RecStatus(r.status),
+                overdue=overdue,
+                days_overdue=days_overdue(r.response_due, today) if overdue else 0,
+                response=r.response,
+                answered_on=r.answered_on,
+                answered_late=r.answered_late,
+                closed_on=r.closed_on,
+                allowed_actions=allowed_for(r, principal),
+                version=r.version,
+                created_at=as_utc(r.created_at),
+                updated_at=as_utc(r.updated_at),
+            )
+        )
     return out

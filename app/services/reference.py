@@ -1,4 +1,5 @@
 """Administrative units and organisations: seeding, look-ups and admin writes."""
+
 from __future__ import annotations
 
 from typing import Any, TypeVar
@@ -36,12 +37,30 @@ def official_hanoi_units() -> list[dict[str, Any]]:
     from vietnam_provinces import Province, ProvinceCode, Ward
 
     prov = Province.from_code(ProvinceCode(int(HANOI)))
-    units = [{"code": HANOI, "name": prov.name, "level": UnitLevel.city.value, "parent_code": None,
-              "path": f"{HANOI}/", "division_type": prov.division_type.value, "codename": prov.codename}]
+    units = [
+        {
+            "code": HANOI,
+            "name": prov.name,
+            "level": UnitLevel.city.value,
+            "parent_code": None,
+            "path": f"{HANOI}/",
+            "division_type": prov.division_type.value,
+            "codename": prov.codename,
+        }
+    ]
     for w in Ward.iter_by_province(prov.code):
         code = f"{int(w.code):05d}"
-        units.append({"code": code, "name": w.name, "level": UnitLevel.commune.value, "parent_code": HANOI,
-                      "path": f"{HANOI}/{code}/", "division_type": w.division_type.value, "codename": w.codename})
+        units.append(
+            {
+                "code": code,
+                "name": w.name,
+                "level": UnitLevel.commune.value,
+                "parent_code": HANOI,
+                "path": f"{HANOI}/{code}/",
+                "division_type": w.division_type.value,
+                "codename": w.codename,
+            }
+        )
     return units
 
 
@@ -52,11 +71,27 @@ def _org_rows(units: list[dict[str, Any]]) -> list[dict[str, Any]]:
             continue
         for prefix, kind, label in _PER_UNIT_ORGS:
             parent = None if u["code"] == HANOI else f"{prefix}-{HANOI}"
-            rows.append({"code": f"{prefix}-{u['code']}", "name": f"{label} {u['name']}", "kind": kind.value,
-                         "unit_code": u["code"], "parent_code": parent, "may_resolve": kind in RESOLVING_KINDS})
+            rows.append(
+                {
+                    "code": f"{prefix}-{u['code']}",
+                    "name": f"{label} {u['name']}",
+                    "kind": kind.value,
+                    "unit_code": u["code"],
+                    "parent_code": parent,
+                    "may_resolve": kind in RESOLVING_KINDS,
+                }
+            )
     for code, kind, name in _CITY_ONLY_ORGS:
-        rows.append({"code": code, "name": name, "kind": kind.value, "unit_code": HANOI, "parent_code": None,
-                     "may_resolve": kind in RESOLVING_KINDS})
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "kind": kind.value,
+                "unit_code": HANOI,
+                "parent_code": None,
+                "may_resolve": kind in RESOLVING_KINDS,
+            }
+        )
     return rows
 
 
@@ -83,12 +118,14 @@ async def seed_reference(session: AsyncSession) -> dict[str, int]:
     await session.flush()
     summary = {"units_added": added_units, "units_renamed": renamed, "organizations_added": added_orgs}
     if added_units or renamed or added_orgs:
-        await audit.record(session, actor=None, action="reference.seed", entity="reference", entity_id=HANOI,
-                           changes=summary)
+        await audit.record(
+            session, actor=None, action="reference.seed", entity="reference", entity_id=HANOI, changes=summary
+        )
     return summary
 
 
 # ---- units -----------------------------------------------------------------------------------
+
 
 async def get_unit(session: AsyncSession, code: str) -> AdminUnit:
     """A unit by code; NotFound if there is none."""
@@ -111,8 +148,9 @@ async def org_path(session: AsyncSession, org: Organization) -> str:
     return (await org_unit(session, org)).path
 
 
-async def list_units(session: AsyncSession, *, parent: str | None, level: str | None, q: str | None,
-                     limit: int, cursor: str | None) -> tuple[list[AdminUnit], str | None]:
+async def list_units(
+    session: AsyncSession, *, parent: str | None, level: str | None, q: str | None, limit: int, cursor: str | None
+) -> tuple[list[AdminUnit], str | None]:
     stmt = select(AdminUnit)
     if parent:
         stmt = stmt.where(col(AdminUnit.parent_code) == parent)
@@ -121,14 +159,19 @@ async def list_units(session: AsyncSession, *, parent: str | None, level: str | 
     if q:
         folded = fold(q).replace(" ", "_")
         # autoescape: a `%` typed by a user is a character to find, not a wildcard matching everything
-        stmt = stmt.where(or_(col(AdminUnit.codename).contains(folded, autoescape=True),
-                              func.lower(col(AdminUnit.name)).contains(q.lower(), autoescape=True),
-                              col(AdminUnit.code) == q))
+        stmt = stmt.where(
+            or_(
+                col(AdminUnit.codename).contains(folded, autoescape=True),
+                func.lower(col(AdminUnit.name)).contains(q.lower(), autoescape=True),
+                col(AdminUnit.code) == q,
+            )
+        )
     return await _page_by_code(session, stmt, col(AdminUnit.code), limit, cursor)
 
 
-async def _page_by_code(session: AsyncSession, stmt: Select[_Coded], code: Mapped[str], limit: int,
-                        cursor: str | None) -> tuple[list[_Coded], str | None]:
+async def _page_by_code(
+    session: AsyncSession, stmt: Select[_Coded], code: Mapped[str], limit: int, cursor: str | None
+) -> tuple[list[_Coded], str | None]:
     """Units and organisations are listed by code: one page after the cursor's code."""
     after = decode_cursor(cursor, 1)
     if after:
@@ -153,17 +196,31 @@ async def create_unit(session: AsyncSession, actor: Any, data: UnitCreate) -> Ad
     if len(path) > AdminUnit.__table__.c.path.type.length:  # type: ignore[attr-defined]
         raise field_error("body.parent_code", "the unit tree is too deep below this parent")
     codename = fold(data.name).replace(" ", "_")
-    unit = AdminUnit(code=data.code, name=data.name, level=data.level.value, parent_code=data.parent_code,
-                     path=path, division_type=data.division_type, codename=codename,
-                     valid_to=data.valid_to)
+    unit = AdminUnit(
+        code=data.code,
+        name=data.name,
+        level=data.level.value,
+        parent_code=data.parent_code,
+        path=path,
+        division_type=data.division_type,
+        codename=codename,
+        valid_to=data.valid_to,
+    )
     session.add(unit)
     await session.flush()
-    await audit.record(session, actor=actor, action="unit.create", entity="unit", entity_id=unit.code,
-                       changes=data.model_dump(mode="json"))
+    await audit.record(
+        session,
+        actor=actor,
+        action="unit.create",
+        entity="unit",
+        entity_id=unit.code,
+        changes=data.model_dump(mode="json"),
+    )
     return unit
 
 
 # ---- organisations ---------------------------------------------------------------------------
+
 
 async def find_org(session: AsyncSession, code_or_id: str) -> Organization:
     """An organisation by code, or by numeric id; NotFound if there is none."""
@@ -184,16 +241,18 @@ async def get_org(session: AsyncSession, *, org_id: int | None = None, code: str
     return (await session.execute(select(Organization).where(col(Organization.code) == code))).scalar_one_or_none()
 
 
-async def list_orgs(session: AsyncSession, *, unit: str | None, kind: str | None, q: str | None, limit: int,
-                    cursor: str | None) -> tuple[list[Organization], str | None]:
+async def list_orgs(
+    session: AsyncSession, *, unit: str | None, kind: str | None, q: str | None, limit: int, cursor: str | None
+) -> tuple[list[Organization], str | None]:
     stmt = select(Organization)
     if unit:
         stmt = stmt.where(col(Organization.unit_code) == unit)
     if kind:
         stmt = stmt.where(col(Organization.kind) == kind)
     if q:
-        stmt = stmt.where(or_(func.lower(col(Organization.name)).contains(q.lower(), autoescape=True),
-                              col(Organization.code) == q))
+        stmt = stmt.where(
+            or_(func.lower(col(Organization.name)).contains(q.lower(), autoescape=True), col(Organization.code) == q)
+        )
     return await _page_by_code(session, stmt, col(Organization.code), limit, cursor)
 
 
@@ -205,10 +264,22 @@ async def create_org(session: AsyncSession, actor: Any, data: OrgCreate) -> Orga
     if data.parent_code and await get_org(session, code=data.parent_code) is None:
         raise unknown_reference("body.parent_code", f"no organisation with code {data.parent_code}")
     may_resolve = data.kind in RESOLVING_KINDS if data.may_resolve is None else data.may_resolve
-    org = Organization(code=data.code, name=data.name, kind=data.kind.value, unit_code=data.unit_code,
-                       parent_code=data.parent_code, may_resolve=may_resolve)
+    org = Organization(
+        code=data.code,
+        name=data.name,
+        kind=data.kind.value,
+        unit_code=data.unit_code,
+        parent_code=data.parent_code,
+        may_resolve=may_resolve,
+    )
     session.add(org)
     await session.flush()
-    await audit.record(session, actor=actor, action="organization.create", entity="organization",
-                       entity_id=org.id, changes={**data.model_dump(mode="json"), "may_resolve": may_resolve})
+    await audit.record(
+        session,
+        actor=actor,
+        action="organization.create",
+        entity="organization",
+        entity_id=org.id,
+        changes={**data.model_dump(mode="json"), "may_resolve": may_resolve},
+    )
     return org

@@ -2,6 +2,7 @@
 XLSX laid out as a Vietnamese report table (title with the unit and period, Vietnamese headings,
 numbers as numbers, a totals row, a bar chart of received / resolved on time / overdue by unit).
 The API and `petitions reports export` write the same bytes (decision 0083)."""
+
 from __future__ import annotations
 
 import csv
@@ -58,8 +59,10 @@ def title(report: ReportPublic) -> str:
 
 def subtitle(report: ReportPublic) -> str:
     p = report.period
-    return (f"Kỳ báo cáo: từ ngày {_d(p.start)} đến ngày {_d(p.end)}; số liệu tính đến ngày {_d(report.counted_to)}, "
-            f"ghi nhận đến sự kiện nhật ký số {report.as_of_seq}")
+    return (
+        f"Kỳ báo cáo: từ ngày {_d(p.start)} đến ngày {_d(p.end)}; số liệu tính đến ngày {_d(report.counted_to)}, "
+        f"ghi nhận đến sự kiện nhật ký số {report.as_of_seq}"
+    )
 
 
 def to_json(report: ReportPublic) -> bytes:
@@ -70,18 +73,46 @@ def to_csv(report: ReportPublic) -> bytes:
     """One line per unit row and breakdown (all, each kind, each field); activities on the `all` line."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(["Mã đơn vị", "Đơn vị", "Phân loại", *(HEADINGS_VI[n] for n in CASE_INDICATORS),
-                *(HEADINGS_VI[n] for n in ACTIVITY_INDICATORS)])
+    w.writerow(
+        [
+            "Mã đơn vị",
+            "Đơn vị",
+            "Phân loại",
+            *(HEADINGS_VI[n] for n in CASE_INDICATORS),
+            *(HEADINGS_VI[n] for n in ACTIVITY_INDICATORS),
+        ]
+    )
     for row in _rows(report):
         name = _row_name(row)
-        w.writerow([row.unit_code, name, "Tất cả", *(getattr(row.cases, n) for n in CASE_INDICATORS),
-                    *(getattr(row.activities, n) for n in ACTIVITY_INDICATORS)])
+        w.writerow(
+            [
+                row.unit_code,
+                name,
+                "Tất cả",
+                *(getattr(row.cases, n) for n in CASE_INDICATORS),
+                *(getattr(row.activities, n) for n in ACTIVITY_INDICATORS),
+            ]
+        )
         for kind, ind in row.by_kind.items():
-            w.writerow([row.unit_code, name, f"Loại: {KIND_VI[kind]}", *(getattr(ind, n) for n in CASE_INDICATORS),
-                        *([""] * len(ACTIVITY_INDICATORS))])
+            w.writerow(
+                [
+                    row.unit_code,
+                    name,
+                    f"Loại: {KIND_VI[kind]}",
+                    *(getattr(ind, n) for n in CASE_INDICATORS),
+                    *([""] * len(ACTIVITY_INDICATORS)),
+                ]
+            )
         for field, ind in row.by_field.items():
-            w.writerow([row.unit_code, name, f"Lĩnh vực: {FIELD_VI[field]}",
-                        *(getattr(ind, n) for n in CASE_INDICATORS), *([""] * len(ACTIVITY_INDICATORS))])
+            w.writerow(
+                [
+                    row.unit_code,
+                    name,
+                    f"Lĩnh vực: {FIELD_VI[field]}",
+                    *(getattr(ind, n) for n in CASE_INDICATORS),
+                    *([""] * len(ACTIVITY_INDICATORS)),
+                ]
+            )
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -96,8 +127,12 @@ def to_xlsx(report: ReportPublic) -> bytes:
     wb.properties.creator = "petitions"
     ws = wb.active
     ws.title = "Báo cáo"
-    headings = ["STT", "Đơn vị", *(HEADINGS_VI[n] for n in CASE_INDICATORS),
-                *(HEADINGS_VI[n] for n in ACTIVITY_INDICATORS)]
+    headings = [
+        "STT",
+        "Đơn vị",
+        *(HEADINGS_VI[n] for n in CASE_INDICATORS),
+        *(HEADINGS_VI[n] for n in ACTIVITY_INDICATORS),
+    ]
     ws.cell(row=1, column=1, value=title(report)).font = Font(bold=True, size=13)
     ws.cell(row=2, column=1, value=subtitle(report)).font = Font(italic=True)
     header_row = 4
@@ -110,8 +145,9 @@ def to_xlsx(report: ReportPublic) -> bytes:
         r = header_row + 1 + i
         ws.cell(row=r, column=1, value=i + 1 if row.row != "total" else None)
         ws.cell(row=r, column=2, value=_row_name(row))
-        values = [getattr(row.cases, n) for n in CASE_INDICATORS] + [getattr(row.activities, n)
-                                                                     for n in ACTIVITY_INDICATORS]
+        values = [getattr(row.cases, n) for n in CASE_INDICATORS] + [
+            getattr(row.activities, n) for n in ACTIVITY_INDICATORS
+        ]
         for j, v in enumerate(values):
             ws.cell(row=r, column=3 + j, value=v)
         if row.row == "total":
@@ -136,8 +172,10 @@ def to_xlsx(report: ReportPublic) -> bytes:
     chart.width, chart.height = 28, 12
     ws.add_chart(chart, f"B{header_row + len(rows) + 3}")
 
-    for sheet_title, label, groups in (("Theo loại đơn", "Loại đơn", "by_kind"),
-                                       ("Theo lĩnh vực", "Lĩnh vực", "by_field")):
+    for sheet_title, label, groups in (
+        ("Theo loại đơn", "Loại đơn", "by_kind"),
+        ("Theo lĩnh vực", "Lĩnh vực", "by_field"),
+    ):
         sheet = wb.create_sheet(sheet_title)
         sheet.cell(row=1, column=1, value=f"{title(report)} — {sheet_title.lower()}").font = Font(bold=True)
         sheet.cell(row=2, column=1, value=subtitle(report)).font = Font(italic=True)

@@ -13,6 +13,7 @@ In SQL, whatever the number of cases: one grouped query over the history (by pla
 field), one per activity (by place); the places are folded into child units as the supervision
 overview does (app/workflows/supervision.child_path). Memory is bounded by units × kinds × fields.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -76,8 +77,9 @@ class ReportParams:
     as_of_seq: int
 
 
-def resolve_period(kind: str, year: int, index: int | None, basis: str, today: date, *,
-                   where: str = "query") -> tuple[periods.Period, date]:
+def resolve_period(
+    kind: str, year: int, index: int | None, basis: str, today: date, *, where: str = "query"
+) -> tuple[periods.Period, date]:
     """The period and the day its end state is read at (its end, or today while it runs); a period
     that has not begun is refused (there is nothing to report)."""
     try:
@@ -85,9 +87,11 @@ def resolve_period(kind: str, year: int, index: int | None, basis: str, today: d
     except periods.PeriodError as exc:
         raise field_error(f"{where}.{exc.field}", exc.message) from None
     if period.start > today:
-        raise field_error(f"{where}.{'index' if period.kind != periods.PeriodKind.year else 'year'}",
-                          f"the period {period.start.isoformat()}..{period.end.isoformat()} has not begun "
-                          f"(today is {today.isoformat()})")
+        raise field_error(
+            f"{where}.{'index' if period.kind != periods.PeriodKind.year else 'year'}",
+            f"the period {period.start.isoformat()}..{period.end.isoformat()} has not begun "
+            f"(today is {today.isoformat()})",
+        )
     return period, min(period.end, today)
 
 
@@ -98,8 +102,11 @@ async def resolve_unit(session: AsyncSession, principal: Principal | None, code:
         raise Forbidden(f"Role '{principal.role.value}' may not read periodic reports.")
     if code is None:
         if principal is None:
-            root = (await session.execute(select(AdminUnit).where(col(AdminUnit.parent_code).is_(None))
-                                          .order_by(col(AdminUnit.code)).limit(1))).scalar_one_or_none()
+            root = (
+                await session.execute(
+                    select(AdminUnit).where(col(AdminUnit.parent_code).is_(None)).order_by(col(AdminUnit.code)).limit(1)
+                )
+            ).scalar_one_or_none()
             if root is None:
                 raise NotFound("No administrative units are loaded.")
             return root
@@ -120,8 +127,10 @@ def _count(clause: Any) -> Any:
 
 def _still_to_handle(e: Any, start: date) -> Any:
     """Neither ended (a final status) nor decided before `start`: still to handle on its eve."""
-    return sa.and_(or_(col(e.ended_on).is_(None), col(e.ended_on) >= start),
-                   or_(col(e.decided_on).is_(None), col(e.decided_on) >= start))
+    return sa.and_(
+        or_(col(e.ended_on).is_(None), col(e.ended_on) >= start),
+        or_(col(e.decided_on).is_(None), col(e.decided_on) >= start),
+    )
 
 
 def _case_indicator_columns(e: Any, start: date, end: date, counted_to: date) -> dict[str, Any]:
@@ -164,22 +173,26 @@ def end_state_query(path: str, start: date, end: date, counted_to: date, as_of_s
     """The cases' state at `counted_to` (their latest step effective by then and recorded by the
     cut-off), those to handle in the period, grouped by place, kind and field, with every case
     indicator summed. Exposed for the benchmark (bench/report_bench.py)."""
-    latest = (select(col(CaseStep.case_id), func.max(col(CaseStep.id)).label("step_id"))
-              .where(col(CaseStep.on) <= counted_to))
+    latest = select(col(CaseStep.case_id), func.max(col(CaseStep.id)).label("step_id")).where(
+        col(CaseStep.on) <= counted_to
+    )
     if as_of_seq is not None:
         latest = latest.where(or_(col(CaseStep.audit_seq).is_(None), col(CaseStep.audit_seq) <= as_of_seq))
     last = latest.group_by(col(CaseStep.case_id)).subquery("last")
     e = sa.orm.aliased(CaseStep, name="e")
     in_period = or_(col(e.received_on) >= start, _still_to_handle(e, start))
     indicators = _case_indicator_columns(e, start, end, counted_to).values()
-    return (select(col(e.location_path), col(e.kind), col(e.field), *indicators)
-            .join(last, last.c.step_id == col(e.id))
-            .where(col(e.location_path).startswith(path, autoescape=True), in_period)
-            .group_by(col(e.location_path), col(e.kind), col(e.field)))
+    return (
+        select(col(e.location_path), col(e.kind), col(e.field), *indicators)
+        .join(last, last.c.step_id == col(e.id))
+        .where(col(e.location_path).startswith(path, autoescape=True), in_period)
+        .group_by(col(e.location_path), col(e.kind), col(e.field))
+    )
 
 
 def _activity_queries(path: str, start: date, end: date, today: date) -> list[tuple[str, sa.Select]]:
     """(indicator, grouped query of (place, n)) for the activities, by their own dates."""
+
     def within(col: Any) -> Any:
         return sa.and_(col >= start, col <= end)
 
@@ -187,44 +200,95 @@ def _activity_queries(path: str, start: date, end: date, today: date) -> list[tu
     # period its due date falls in, once that day is over (so a closed period counts its last day's)
     missed_by = min(end, today - timedelta(days=1))
     return [
-        ("dialogues_held", select(col(Dialogue.unit_path), func.count()).where(
-            col(Dialogue.unit_path).startswith(path, autoescape=True), col(Dialogue.held_on).is_not(None),
-            within(col(Dialogue.held_on))).group_by(col(Dialogue.unit_path))),
-        ("reception_sessions", select(col(ReceptionSession.org_path), func.count()).where(
-            col(ReceptionSession.org_path).startswith(path, autoescape=True), within(col(ReceptionSession.held_on)))
-            .group_by(col(ReceptionSession.org_path))),
-        ("reception_visitors", select(col(ReceptionSession.org_path),
-                                      func.coalesce(func.sum(col(ReceptionSession.visitors)), 0))
-            .where(col(ReceptionSession.org_path).startswith(path, autoescape=True),
-                   within(col(ReceptionSession.held_on)))
-            .group_by(col(ReceptionSession.org_path))),
-        ("commitments_kept", select(col(Dialogue.unit_path), func.count()).select_from(Commitment).join(
-            Dialogue, col(Dialogue.id) == col(Commitment.dialogue_id)).where(
-            col(Dialogue.unit_path).startswith(path, autoescape=True),
-            col(Commitment.status) == CommitmentStatus.done.value, col(Commitment.done_on).is_not(None),
-            within(col(Commitment.done_on)), col(Commitment.done_on) <= col(Commitment.due_on))
-            .group_by(col(Dialogue.unit_path))),
-        ("commitments_missed", select(col(Dialogue.unit_path), func.count()).select_from(Commitment).join(
-            Dialogue, col(Dialogue.id) == col(Commitment.dialogue_id)).where(
-            col(Dialogue.unit_path).startswith(path, autoescape=True),
-            col(Commitment.status) != CommitmentStatus.cancelled.value,
-            col(Commitment.due_on) >= start, col(Commitment.due_on) <= missed_by,
-            or_(col(Commitment.done_on).is_(None), col(Commitment.done_on) > col(Commitment.due_on)))
-            .group_by(col(Dialogue.unit_path))),
-        ("recommendations_issued", select(col(Recommendation.unit_path), func.count()).where(
-            col(Recommendation.unit_path).startswith(path, autoescape=True), within(col(Recommendation.issued_on)))
-            .group_by(col(Recommendation.unit_path))),
-        ("recommendations_answered", select(col(Recommendation.unit_path), func.count()).where(
-            col(Recommendation.unit_path).startswith(path, autoescape=True),
-            col(Recommendation.answered_on).is_not(None),
-            within(col(Recommendation.answered_on))).group_by(col(Recommendation.unit_path))),
-        ("obligations_missed", select(col(Case.location_path), func.count()).select_from(CaseObligation).join(
-            Case, col(Case.id) == col(CaseObligation.case_id)).where(
-            col(Case.location_path).startswith(path, autoescape=True), col(CaseObligation.due) >= start,
-            col(CaseObligation.due) <= missed_by,
-            or_(col(CaseObligation.done_on).is_(None), col(CaseObligation.done_on) > col(CaseObligation.due)),
-            or_(col(CaseObligation.cancelled_on).is_(None), col(CaseObligation.cancelled_on) > col(CaseObligation.due)))
-            .group_by(col(Case.location_path))),
+        (
+            "dialogues_held",
+            select(col(Dialogue.unit_path), func.count())
+            .where(
+                col(Dialogue.unit_path).startswith(path, autoescape=True),
+                col(Dialogue.held_on).is_not(None),
+                within(col(Dialogue.held_on)),
+            )
+            .group_by(col(Dialogue.unit_path)),
+        ),
+        (
+            "reception_sessions",
+            select(col(ReceptionSession.org_path), func.count())
+            .where(
+                col(ReceptionSession.org_path).startswith(path, autoescape=True), within(col(ReceptionSession.held_on))
+            )
+            .group_by(col(ReceptionSession.org_path)),
+        ),
+        (
+            "reception_visitors",
+            select(col(ReceptionSession.org_path), func.coalesce(func.sum(col(ReceptionSession.visitors)), 0))
+            .where(
+                col(ReceptionSession.org_path).startswith(path, autoescape=True), within(col(ReceptionSession.held_on))
+            )
+            .group_by(col(ReceptionSession.org_path)),
+        ),
+        (
+            "commitments_kept",
+            select(col(Dialogue.unit_path), func.count())
+            .select_from(Commitment)
+            .join(Dialogue, col(Dialogue.id) == col(Commitment.dialogue_id))
+            .where(
+                col(Dialogue.unit_path).startswith(path, autoescape=True),
+                col(Commitment.status) == CommitmentStatus.done.value,
+                col(Commitment.done_on).is_not(None),
+                within(col(Commitment.done_on)),
+                col(Commitment.done_on) <= col(Commitment.due_on),
+            )
+            .group_by(col(Dialogue.unit_path)),
+        ),
+        (
+            "commitments_missed",
+            select(col(Dialogue.unit_path), func.count())
+            .select_from(Commitment)
+            .join(Dialogue, col(Dialogue.id) == col(Commitment.dialogue_id))
+            .where(
+                col(Dialogue.unit_path).startswith(path, autoescape=True),
+                col(Commitment.status) != CommitmentStatus.cancelled.value,
+                col(Commitment.due_on) >= start,
+                col(Commitment.due_on) <= missed_by,
+                or_(col(Commitment.done_on).is_(None), col(Commitment.done_on) > col(Commitment.due_on)),
+            )
+            .group_by(col(Dialogue.unit_path)),
+        ),
+        (
+            "recommendations_issued",
+            select(col(Recommendation.unit_path), func.count())
+            .where(
+                col(Recommendation.unit_path).startswith(path, autoescape=True), within(col(Recommendation.issued_on))
+            )
+            .group_by(col(Recommendation.unit_path)),
+        ),
+        (
+            "recommendations_answered",
+            select(col(Recommendation.unit_path), func.count())
+            .where(
+                col(Recommendation.unit_path).startswith(path, autoescape=True),
+                col(Recommendation.answered_on).is_not(None),
+                within(col(Recommendation.answered_on)),
+            )
+            .group_by(col(Recommendation.unit_path)),
+        ),
+        (
+            "obligations_missed",
+            select(col(Case.location_path), func.count())
+            .select_from(CaseObligation)
+            .join(Case, col(Case.id) == col(CaseObligation.case_id))
+            .where(
+                col(Case.location_path).startswith(path, autoescape=True),
+                col(CaseObligation.due) >= start,
+                col(CaseObligation.due) <= missed_by,
+                or_(col(CaseObligation.done_on).is_(None), col(CaseObligation.done_on) > col(CaseObligation.due)),
+                or_(
+                    col(CaseObligation.cancelled_on).is_(None),
+                    col(CaseObligation.cancelled_on) > col(CaseObligation.due),
+                ),
+            )
+            .group_by(col(Case.location_path)),
+        ),
     ]
 
 
@@ -252,16 +316,25 @@ class _Row:
 
     def out(self) -> ReportRowPublic:
         return ReportRowPublic(
-            unit_code=self.code, unit_name=self.name, row=self.row, cases=CaseIndicatorsPublic(**self.cases),
+            unit_code=self.code,
+            unit_name=self.name,
+            row=self.row,
+            cases=CaseIndicatorsPublic(**self.cases),
             by_kind={k: CaseIndicatorsPublic(**v) for k, v in self.by_kind.items()},
             by_field={f: CaseIndicatorsPublic(**v) for f, v in self.by_field.items()},
-            activities=ActivityIndicatorsPublic(**self.activities))
+            activities=ActivityIndicatorsPublic(**self.activities),
+        )
 
 
 async def build(session: AsyncSession, params: ReportParams) -> ReportPublic:
     unit, period = params.unit, params.period
-    children = list((await session.execute(select(AdminUnit).where(col(AdminUnit.parent_code) == unit.code)
-                                           .order_by(col(AdminUnit.code)))).scalars())
+    children = list(
+        (
+            await session.execute(
+                select(AdminUnit).where(col(AdminUnit.parent_code) == unit.code).order_by(col(AdminUnit.code))
+            )
+        ).scalars()
+    )
     by_path = {c.path: _Row(c.code, c.name, "child") for c in children}
     total, own = _Row(unit.code, unit.name, "total"), _Row(unit.code, unit.name, "own")
     memo: dict[str, tuple[_Row, _Row]] = {}
@@ -283,15 +356,36 @@ async def build(session: AsyncSession, params: ReportParams) -> ReportPublic:
                 row.activities[name] += int(n or 0)
     return ReportPublic(
         unit=ReportUnitPublic(code=unit.code, name=unit.name, level=unit.level),
-        period=ReportPeriodPublic(kind=period.kind, year=period.year, index=period.index, basis=period.basis,
-                                  label=period.label, start=period.start, end=period.end),
-        counted_to=params.counted_to, as_of_seq=params.as_of_seq,
-        children=[r.out() for r in by_path.values()], own=own.out(), total=total.out())
+        period=ReportPeriodPublic(
+            kind=period.kind,
+            year=period.year,
+            index=period.index,
+            basis=period.basis,
+            label=period.label,
+            start=period.start,
+            end=period.end,
+        ),
+        counted_to=params.counted_to,
+        as_of_seq=params.as_of_seq,
+        children=[r.out() for r in by_path.values()],
+        own=own.out(),
+        total=total.out(),
+    )
 
 
-async def periodic_report(session: AsyncSession, principal: Principal | None, *, period: str, year: int,
-                          index: int | None, basis: str, unit: str | None, today: date,
-                          as_of_seq: int | None = None, where: str = "query") -> ReportPublic:
+async def periodic_report(
+    session: AsyncSession,
+    principal: Principal | None,
+    *,
+    period: str,
+    year: int,
+    index: int | None,
+    basis: str,
+    unit: str | None,
+    today: date,
+    as_of_seq: int | None = None,
+    where: str = "query",
+) -> ReportPublic:
     """The report as the API, the CLI and a snapshot give it. `as_of_seq`: count only changes
     recorded up to that audit event (default: everything recorded now)."""
     target = await resolve_unit(session, principal, unit)
@@ -299,20 +393,27 @@ async def periodic_report(session: AsyncSession, principal: Principal | None, *,
     head = await audit_head_seq(session)
     if as_of_seq is not None and as_of_seq > head:
         raise field_error(f"{where}.as_of_seq", f"the audit trail ends at event {head}")
-    params = ReportParams(period=the_period, unit=target, counted_to=counted_to, today=today,
-                          as_of_seq=head if as_of_seq is None else as_of_seq)
+    params = ReportParams(
+        period=the_period,
+        unit=target,
+        counted_to=counted_to,
+        today=today,
+        as_of_seq=head if as_of_seq is None else as_of_seq,
+    )
     return await build(session, params)
 
 
 def report_bytes(report: ReportPublic) -> bytes:
     """The canonical JSON of a report: what snapshots digest."""
-    return json.dumps(report.model_dump(mode="json"), sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False).encode()
+    return json.dumps(
+        report.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
 
 
 def digest(body: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-                          .encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    ).hexdigest()
 
 
 # ---- snapshots: a report frozen with the audit chain's head ------------------------------------
@@ -322,37 +423,82 @@ SNAPSHOT_ACTION = "report.snapshot"
 
 def _summary_fields(snap: ReportSnapshot) -> dict[str, Any]:
     assert snap.id is not None
-    return {"id": snap.id, "unit_code": snap.unit_code, "period": snap.period, "year": snap.year,
-            "index": snap.period_index, "basis": snap.basis, "body_digest": snap.body_digest,
-            "audit_head_seq": snap.audit_head_seq, "audit_head_hash": snap.audit_head_hash,
-            "created_by": snap.created_by, "org_code": snap.org_code, "created_at": as_utc(snap.created_at)}
+    return {
+        "id": snap.id,
+        "unit_code": snap.unit_code,
+        "period": snap.period,
+        "year": snap.year,
+        "index": snap.period_index,
+        "basis": snap.basis,
+        "body_digest": snap.body_digest,
+        "audit_head_seq": snap.audit_head_seq,
+        "audit_head_hash": snap.audit_head_hash,
+        "created_by": snap.created_by,
+        "org_code": snap.org_code,
+        "created_at": as_utc(snap.created_at),
+    }
 
 
-async def create_snapshot(session: AsyncSession, principal: Principal, data: SnapshotCreate,
-                          today: date) -> ReportSnapshot:
+async def create_snapshot(
+    session: AsyncSession, principal: Principal, data: SnapshotCreate, today: date
+) -> ReportSnapshot:
     """Freeze the report as it stands: counted up to the audit chain's head (which the snapshot
     keeps, with its hash), digested, and audited in the same transaction. The audit event carries
     the digest and the head, so the trail itself proves what was frozen."""
     unit = await resolve_unit(session, principal, data.unit)
-    head = (await session.execute(select(col(AuditEvent.seq), col(AuditEvent.hash)).order_by(col(AuditEvent.seq).desc())
-                                  .limit(1))).first()
+    head = (
+        await session.execute(
+            select(col(AuditEvent.seq), col(AuditEvent.hash)).order_by(col(AuditEvent.seq).desc()).limit(1)
+        )
+    ).first()
     head_seq, head_hash = (int(head[0]), str(head[1])) if head else (0, audit.GENESIS_HASH)
-    report = await periodic_report(session, principal, period=data.period.value, year=data.year, index=data.index,
-                                   basis=data.basis.value, unit=unit.code, today=today, as_of_seq=head_seq,
-                                   where="body")
+    report = await periodic_report(
+        session,
+        principal,
+        period=data.period.value,
+        year=data.year,
+        index=data.index,
+        basis=data.basis.value,
+        unit=unit.code,
+        today=today,
+        as_of_seq=head_seq,
+        where="body",
+    )
     body = report.model_dump(mode="json")
-    snap = ReportSnapshot(unit_code=unit.code, unit_path=unit.path, period=report.period.kind.value,
-                          year=report.period.year, period_index=report.period.index,
-                          basis=report.period.basis.value, body=body, body_digest=digest(body),
-                          audit_head_seq=head_seq, audit_head_hash=head_hash, created_by_id=principal.user.id,
-                          created_by=principal.user.username, org_code=principal.org.code)
+    snap = ReportSnapshot(
+        unit_code=unit.code,
+        unit_path=unit.path,
+        period=report.period.kind.value,
+        year=report.period.year,
+        period_index=report.period.index,
+        basis=report.period.basis.value,
+        body=body,
+        body_digest=digest(body),
+        audit_head_seq=head_seq,
+        audit_head_hash=head_hash,
+        created_by_id=principal.user.id,
+        created_by=principal.user.username,
+        org_code=principal.org.code,
+    )
     session.add(snap)
     await session.flush()
-    await audit.record(session, actor=principal, action=SNAPSHOT_ACTION, entity="report_snapshot",
-                       entity_id=snap.id, changes={
-                           "unit": unit.code, "period": snap.period, "year": snap.year, "index": snap.period_index,
-                           "basis": snap.basis, "body_digest": snap.body_digest, "audit_head_seq": head_seq,
-                           "audit_head_hash": head_hash})
+    await audit.record(
+        session,
+        actor=principal,
+        action=SNAPSHOT_ACTION,
+        entity="report_snapshot",
+        entity_id=snap.id,
+        changes={
+            "unit": unit.code,
+            "period": snap.period,
+            "year": snap.year,
+            "index": snap.period_index,
+            "basis": snap.basis,
+            "body_digest": snap.body_digest,
+            "audit_head_seq": head_seq,
+            "audit_head_hash": head_hash,
+        },
+    )
     return snap
 
 
@@ -363,16 +509,19 @@ def snapshot_visible_clause(principal: Principal) -> Any:
 async def get_snapshot(session: AsyncSession, principal: Principal, snapshot_id: int) -> ReportSnapshot:
     if principal.role not in READERS:
         raise Forbidden(f"Role '{principal.role.value}' may not read periodic reports.")
-    snap = (await session.execute(select(ReportSnapshot).where(col(ReportSnapshot.id) == snapshot_id,
-                                                               snapshot_visible_clause(principal)))
-            ).scalar_one_or_none()
+    snap = (
+        await session.execute(
+            select(ReportSnapshot).where(col(ReportSnapshot.id) == snapshot_id, snapshot_visible_clause(principal))
+        )
+    ).scalar_one_or_none()
     if snap is None:
         raise NotFound(f"No report snapshot {snapshot_id} in your jurisdiction.")
     return snap
 
 
-async def list_snapshots(session: AsyncSession, principal: Principal, *, unit: str | None, limit: int,
-                         after_id: int | None) -> list[SnapshotSummaryPublic]:
+async def list_snapshots(
+    session: AsyncSession, principal: Principal, *, unit: str | None, limit: int, after_id: int | None
+) -> list[SnapshotSummaryPublic]:
     """Newest first; `unit`: that unit and below (within the caller's jurisdiction)."""
     if principal.role not in READERS:
         raise Forbidden(f"Role '{principal.role.value}' may not read periodic reports.")
@@ -391,35 +540,60 @@ async def verify_snapshot(session: AsyncSession, snap: ReportSnapshot) -> Snapsh
     and head, and the audit chain verifies from its start up to the frozen head (streamed)."""
     body_ok = digest(snap.body) == snap.body_digest
     # just frozen: its event joins the chain when this transaction commits (decision 0090)
-    event = next((e for e in audit.pending(session) if e.action == SNAPSHOT_ACTION
-                  and e.entity == "report_snapshot" and str(e.entity_id) == str(snap.id)), None)
+    event = next(
+        (
+            e
+            for e in audit.pending(session)
+            if e.action == SNAPSHOT_ACTION and e.entity == "report_snapshot" and str(e.entity_id) == str(snap.id)
+        ),
+        None,
+    )
     in_chain = event is None
     if event is None:
-        event = (await session.execute(select(AuditEvent).where(col(AuditEvent.action) == SNAPSHOT_ACTION,
-                                                                col(AuditEvent.entity) == "report_snapshot",
-                                                                col(AuditEvent.entity_id) == str(snap.id)))
-                 ).scalar_one_or_none()
+        event = (
+            await session.execute(
+                select(AuditEvent).where(
+                    col(AuditEvent.action) == SNAPSHOT_ACTION,
+                    col(AuditEvent.entity) == "report_snapshot",
+                    col(AuditEvent.entity_id) == str(snap.id),
+                )
+            )
+        ).scalar_one_or_none()
     changes = (event.changes or {}) if event is not None else {}
-    event_ok = (event is not None and changes.get("body_digest") == snap.body_digest
-                and changes.get("audit_head_seq") == snap.audit_head_seq
-                and changes.get("audit_head_hash") == snap.audit_head_hash
-                and (not in_chain or audit.compute_hash(event) == event.hash))
+    event_ok = (
+        event is not None
+        and changes.get("body_digest") == snap.body_digest
+        and changes.get("audit_head_seq") == snap.audit_head_seq
+        and changes.get("audit_head_hash") == snap.audit_head_hash
+        and (not in_chain or audit.compute_hash(event) == event.hash)
+    )
     if snap.audit_head_seq == 0:
-        chain = AuditVerifyPublic(ok=snap.audit_head_hash == audit.GENESIS_HASH, events_checked=0,
-                                  first_bad_seq=None)
+        chain = AuditVerifyPublic(ok=snap.audit_head_hash == audit.GENESIS_HASH, events_checked=0, first_bad_seq=None)
     else:
-        chain = await audit.verify(session, expect_head=(snap.audit_head_seq, snap.audit_head_hash),
-                                   upto=snap.audit_head_seq)
-    details = [d for d, ok in (("the body does not match its digest", body_ok),
-                               ("the snapshot's audit event is missing or does not match", event_ok),
-                               (f"audit chain: {chain.detail}" if chain.detail else "audit chain broken", chain.ok))
-               if not ok]
-    return SnapshotVerificationPublic(body_digest_ok=body_ok, audit_event_ok=event_ok, chain_ok=chain.ok,
-                                      chain_events_checked=chain.events_checked,
-                                      chain_first_bad_seq=chain.first_bad_seq, detail="; ".join(details) or None)
+        chain = await audit.verify(
+            session, expect_head=(snap.audit_head_seq, snap.audit_head_hash), upto=snap.audit_head_seq
+        )
+    details = [
+        d
+        for d, ok in (
+            ("the body does not match its digest", body_ok),
+            ("the snapshot's audit event is missing or does not match", event_ok),
+            (f"audit chain: {chain.detail}" if chain.detail else "audit chain broken", chain.ok),
+        )
+        if not ok
+    ]
+    return SnapshotVerificationPublic(
+        body_digest_ok=body_ok,
+        audit_event_ok=event_ok,
+        chain_ok=chain.ok,
+        chain_events_checked=chain.events_checked,
+        chain_first_bad_seq=chain.first_bad_seq,
+        detail="; ".join(details) or None,
+    )
 
 
 async def snapshot_out(session: AsyncSession, snap: ReportSnapshot) -> SnapshotPublic:
     verification = await verify_snapshot(session, snap)
-    return SnapshotPublic(**_summary_fields(snap), report=ReportPublic.model_validate(snap.body),
-                          verification=verification)
+    return SnapshotPublic(
+        **_summary_fields(snap), report=ReportPublic.model_validate(snap.body), verification=verification
+    )

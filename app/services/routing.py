@@ -1,5 +1,6 @@
 """Routing rules as data: which organisation is competent for a place, kind and field. Every change
 is audited in the caller's transaction."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -19,9 +20,18 @@ async def list_rules(session: AsyncSession) -> list[RoutingRule]:
     return list((await session.execute(select(RoutingRule).order_by(col(RoutingRule.id)))).scalars())
 
 
-async def create_rule(session: AsyncSession, actor: Any, *, kind: str | None, field: str | None,
-                      unit_code: str | None, org_code: str, priority: int, note: str | None,
-                      audited: dict[str, Any]) -> RoutingRule:
+async def create_rule(
+    session: AsyncSession,
+    actor: Any,
+    *,
+    kind: str | None,
+    field: str | None,
+    unit_code: str | None,
+    org_code: str,
+    priority: int,
+    note: str | None,
+    audited: dict[str, Any],
+) -> RoutingRule:
     """`audited`: the request as the audit event records it."""
     if (await session.execute(select(col(Organization.id)).where(col(Organization.code) == org_code))).first() is None:
         raise unknown_reference("body.org_code", f"no organisation with code {org_code}")
@@ -30,8 +40,9 @@ async def create_rule(session: AsyncSession, actor: Any, *, kind: str | None, fi
     rule = RoutingRule(kind=kind, field=field, unit_code=unit_code, org_code=org_code, priority=priority, note=note)
     session.add(rule)
     await session.flush()
-    await audit.record(session, actor=actor, action="routing_rule.create", entity="routing_rule", entity_id=rule.id,
-                       changes=audited)
+    await audit.record(
+        session, actor=actor, action="routing_rule.create", entity="routing_rule", entity_id=rule.id, changes=audited
+    )
     return rule
 
 
@@ -42,12 +53,19 @@ async def get_rule(session: AsyncSession, rule_id: int) -> RoutingRule:
     return rule
 
 
-async def delete_rule(session: AsyncSession, actor: Any, rule_id: int,
-                      describe: Callable[[RoutingRule], dict[str, Any]]) -> None:
+async def delete_rule(
+    session: AsyncSession, actor: Any, rule_id: int, describe: Callable[[RoutingRule], dict[str, Any]]
+) -> None:
     """`describe(rule)`: the rule as the audit event records it (as the API shows it)."""
     rule = await get_rule(session, rule_id)
     before = describe(rule)
     await session.delete(rule)
     await session.flush()
-    await audit.record(session, actor=actor, action="routing_rule.delete", entity="routing_rule", entity_id=rule_id,
-                       changes={"deleted": before})
+    await audit.record(
+        session,
+        actor=actor,
+        action="routing_rule.delete",
+        entity="routing_rule",
+        entity_id=rule_id,
+        changes={"deleted": before},
+    )

@@ -12,6 +12,7 @@ The audit trail is scoped for every role, admins included (docs/decisions/0015-a
 - the service's own configuration (calendar, deadline rules, routing rules, the reference seed):
   admins of the city's root unit, whose jurisdiction is everything.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, String, and_, cast, or_, select
@@ -46,9 +47,10 @@ def supervised_records_clauses(principal: Principal) -> list[ColumnElement[bool]
         ("voter_meeting", VoterMeeting.id, voter_meetings.visible_clause(principal)),
         ("report_snapshot", ReportSnapshot.id, reports.snapshot_visible_clause(principal)),
     )
-    return [and_(col(AuditEvent.entity) == entity, col(AuditEvent.entity_id).in_(select(cast(pk,
-                                                                                             String)).where(visible)))
-            for entity, pk, visible in records]
+    return [
+        and_(col(AuditEvent.entity) == entity, col(AuditEvent.entity_id).in_(select(cast(pk, String)).where(visible)))
+        for entity, pk, visible in records
+    ]
 
 
 def audit_scope(stmt: Select, principal: Principal) -> Select:
@@ -62,22 +64,43 @@ def audit_scope(stmt: Select, principal: Principal) -> Select:
         return stmt
     # a case in the jurisdiction; or the event that moved a case out of it (its old ward's supervisors
     # keep seeing that it left, and where to: decision 0022); or a supervision record in it
-    about_a_case = or_(col(AuditEvent.case_id).in_(case_ids_in_jurisdiction(principal)),
-                       relocated_from_clause(principal),
-                       *supervised_records_clauses(principal))
+    about_a_case = or_(
+        col(AuditEvent.case_id).in_(case_ids_in_jurisdiction(principal)),
+        relocated_from_clause(principal),
+        *supervised_records_clauses(principal),
+    )
     if principal.role != Role.admin:
         return stmt.where(about_a_case)
     under = col(AdminUnit.path).startswith(principal.jurisdiction_path, autoescape=True)
     units = select(col(AdminUnit.code)).where(under)
-    orgs = (select(cast(col(Organization.id), String)).join(AdminUnit,
-                                                            col(AdminUnit.code) == col(Organization.unit_code))
-            .where(under))
-    users = (select(cast(col(User.id), String)).join(Organization, col(Organization.id) == col(User.organization_id))
-             .join(AdminUnit, col(AdminUnit.code) == col(Organization.unit_code)).where(under))
-    return stmt.where(or_(
-        about_a_case,
-        and_(col(AuditEvent.case_id).is_(None), col(AuditEvent.entity) == "unit", col(AuditEvent.entity_id).in_(units)),
-        and_(col(AuditEvent.case_id).is_(None), col(AuditEvent.entity) == "organization",
-             col(AuditEvent.entity_id).in_(orgs)),
-        and_(col(AuditEvent.case_id).is_(None), col(AuditEvent.entity) == "user", col(AuditEvent.entity_id).in_(users)),
-    ))
+    orgs = (
+        select(cast(col(Organization.id), String))
+        .join(AdminUnit, col(AdminUnit.code) == col(Organization.unit_code))
+        .where(under)
+    )
+    users = (
+        select(cast(col(User.id), String))
+        .join(Organization, col(Organization.id) == col(User.organization_id))
+        .join(AdminUnit, col(AdminUnit.code) == col(Organization.unit_code))
+        .where(under)
+    )
+    return stmt.where(
+        or_(
+            about_a_case,
+            and_(
+                col(AuditEvent.case_id).is_(None),
+                col(AuditEvent.entity) == "unit",
+                col(AuditEvent.entity_id).in_(units),
+            ),
+            and_(
+                col(AuditEvent.case_id).is_(None),
+                col(AuditEvent.entity) == "organization",
+                col(AuditEvent.entity_id).in_(orgs),
+            ),
+            and_(
+                col(AuditEvent.case_id).is_(None),
+                col(AuditEvent.entity) == "user",
+                col(AuditEvent.entity_id).in_(users),
+            ),
+        )
+    )

@@ -14,6 +14,7 @@ Extension point: COUNT_PROVIDERS. Each provider adds counts to a field of `UnitO
 example commitments or missed obligations, issue 8): given the scope, it returns rows of
 (a unit path, counts); the rows are folded into the children like the cases' are.
 """
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -75,65 +76,104 @@ def _flag(clause: sa.ColumnElement[bool]) -> Any:
 
 async def case_rows(session: AsyncSession, scope: Scope) -> list[Any]:
     """Open cases in the subtree, grouped by place, kind, status and stage."""
-    stmt = (select(col(Case.location_path), col(Case.kind), col(Case.status), col(Case.stage), func.count().label("n"),
-                   _flag(overdue_clause(scope.today)).label("overdue"),
-                   _flag(due_soon_clause(scope.today, scope.horizon)).label("due_soon"),
-                   _flag(col(Case.mass).is_(True)).label("mass"),
-                   _flag(col(Case.urgent).is_(True)).label("urgent"))
-            .where(col(Case.location_path).startswith(scope.path, autoescape=True), col(Case.status).in_(OPEN))
-            .group_by(col(Case.location_path), col(Case.kind), col(Case.status), col(Case.stage)))
+    stmt = (
+        select(
+            col(Case.location_path),
+            col(Case.kind),
+            col(Case.status),
+            col(Case.stage),
+            func.count().label("n"),
+            _flag(overdue_clause(scope.today)).label("overdue"),
+            _flag(due_soon_clause(scope.today, scope.horizon)).label("due_soon"),
+            _flag(col(Case.mass).is_(True)).label("mass"),
+            _flag(col(Case.urgent).is_(True)).label("urgent"),
+        )
+        .where(col(Case.location_path).startswith(scope.path, autoescape=True), col(Case.status).in_(OPEN))
+        .group_by(col(Case.location_path), col(Case.kind), col(Case.status), col(Case.stage))
+    )
     return list((await session.execute(stmt)).all())
 
 
 async def oldest_overdue_rows(session: AsyncSession, scope: Scope) -> list[Any]:
     """The oldest overdue case (earliest due, then lowest id) of each place in the subtree."""
-    ranked = (select(col(Case.location_path), col(Case.id), col(Case.code), col(Case.due),
-                     func.row_number().over(partition_by=Case.location_path,
-                                            order_by=(col(Case.due), col(Case.id))).label("rn"))
-              .where(col(Case.location_path).startswith(scope.path, autoescape=True), overdue_clause(scope.today))
-              .subquery())
+    ranked = (
+        select(
+            col(Case.location_path),
+            col(Case.id),
+            col(Case.code),
+            col(Case.due),
+            func.row_number().over(partition_by=Case.location_path, order_by=(col(Case.due), col(Case.id))).label("rn"),
+        )
+        .where(col(Case.location_path).startswith(scope.path, autoescape=True), overdue_clause(scope.today))
+        .subquery()
+    )
     stmt = select(ranked.c.location_path, ranked.c.id, ranked.c.code, ranked.c.due).where(ranked.c.rn == 1)
     return list((await session.execute(stmt)).all())
 
 
 async def recommendation_counts(session: AsyncSession, scope: Scope) -> tuple[str, CountRows]:
     overdue = recommendation_overdue_clause(scope.today)
-    stmt = (select(col(Recommendation.unit_path), col(Recommendation.status), func.count(),
-                   _flag(overdue), _flag(col(Recommendation.answered_late).is_(True)))
-            .where(col(Recommendation.unit_path).startswith(scope.path, autoescape=True),
-                   col(Recommendation.status) != RecStatus.closed.value)
-            .group_by(Recommendation.unit_path, Recommendation.status))
+    stmt = (
+        select(
+            col(Recommendation.unit_path),
+            col(Recommendation.status),
+            func.count(),
+            _flag(overdue),
+            _flag(col(Recommendation.answered_late).is_(True)),
+        )
+        .where(
+            col(Recommendation.unit_path).startswith(scope.path, autoescape=True),
+            col(Recommendation.status) != RecStatus.closed.value,
+        )
+        .group_by(Recommendation.unit_path, Recommendation.status)
+    )
     rows: CountRows = []
     for path, status, n, n_overdue, n_late in (await session.execute(stmt)).all():
-        rows.append((path, {"open": n if status == RecStatus.open else 0,
-                            "answered": n if status == RecStatus.answered else 0,
-                            "overdue": int(n_overdue or 0), "answered_late": int(n_late or 0)}))
+        rows.append(
+            (
+                path,
+                {
+                    "open": n if status == RecStatus.open else 0,
+                    "answered": n if status == RecStatus.answered else 0,
+                    "overdue": int(n_overdue or 0),
+                    "answered_late": int(n_late or 0),
+                },
+            )
+        )
     return "recommendations", rows
 
 
 async def commitment_counts(session: AsyncSession, scope: Scope) -> tuple[str, CountRows]:
     """Open commitments, and the overdue ones among them, by the unit their dialogue concerns (the
     place `GET /commitments?unit=` filters on)."""
-    stmt = (select(col(Dialogue.unit_path), func.count(), _flag(commitment_overdue_clause(scope.today)))
-            .join(Dialogue, col(Dialogue.id) == col(Commitment.dialogue_id))
-            .where(col(Dialogue.unit_path).startswith(scope.path, autoescape=True),
-                   col(Commitment.status) == CommitmentStatus.open.value)
-            .group_by(Dialogue.unit_path))
-    return "commitments", [(path, {"open": n, "overdue": int(n_overdue or 0)})
-                           for path, n, n_overdue in (await session.execute(stmt)).all()]
+    stmt = (
+        select(col(Dialogue.unit_path), func.count(), _flag(commitment_overdue_clause(scope.today)))
+        .join(Dialogue, col(Dialogue.id) == col(Commitment.dialogue_id))
+        .where(
+            col(Dialogue.unit_path).startswith(scope.path, autoescape=True),
+            col(Commitment.status) == CommitmentStatus.open.value,
+        )
+        .group_by(Dialogue.unit_path)
+    )
+    return "commitments", [
+        (path, {"open": n, "overdue": int(n_overdue or 0)})
+        for path, n, n_overdue in (await session.execute(stmt)).all()
+    ]
 
 
 async def missed_obligation_counts(session: AsyncSession, scope: Scope) -> tuple[str, CountRows]:
     """The case obligations overdue today, and the cases that have one, by the case's place (the
     place `GET /cases?unit=&obligation_overdue=true` filters on). A case has one place, so the
     distinct cases of each place add up across places."""
-    stmt = (select(col(Case.location_path), func.count(sa.distinct(col(CaseObligation.case_id))), func.count())
-            .join(Case, col(Case.id) == col(CaseObligation.case_id))
-            .where(col(Case.location_path).startswith(scope.path, autoescape=True),
-                   obligation_overdue_clause(scope.today))
-            .group_by(Case.location_path))
-    return "missed_obligations", [(path, {"cases": n_cases, "obligations": n})
-                                  for path, n_cases, n in (await session.execute(stmt)).all()]
+    stmt = (
+        select(col(Case.location_path), func.count(sa.distinct(col(CaseObligation.case_id))), func.count())
+        .join(Case, col(Case.id) == col(CaseObligation.case_id))
+        .where(col(Case.location_path).startswith(scope.path, autoescape=True), obligation_overdue_clause(scope.today))
+        .group_by(Case.location_path)
+    )
+    return "missed_obligations", [
+        (path, {"cases": n_cases, "obligations": n}) for path, n_cases, n in (await session.execute(stmt)).all()
+    ]
 
 
 COUNT_PROVIDERS: list[CountProvider] = [recommendation_counts, commitment_counts, missed_obligation_counts]
@@ -174,9 +214,18 @@ class _Acc:
         if self.oldest is not None:
             due, case_id, code = self.oldest
             oldest = OldestOverduePublic(id=case_id, code=code, due=due, days_overdue=days_overdue(due, today))
-        return UnitOverviewPublic.model_validate({
-            "unit_code": self.unit_code, "unit_name": self.unit_name, **self.counts, "by_kind": self.by_kind,
-            "by_stage": self.by_stage, "by_status": self.by_status, "oldest_overdue": oldest, **self.provided})
+        return UnitOverviewPublic.model_validate(
+            {
+                "unit_code": self.unit_code,
+                "unit_name": self.unit_name,
+                **self.counts,
+                "by_kind": self.by_kind,
+                "by_stage": self.by_stage,
+                "by_status": self.by_status,
+                "oldest_overdue": oldest,
+                **self.provided,
+            }
+        )
 
 
 def _add(target: dict[str, int], key: str | None, n: int) -> None:
@@ -188,8 +237,13 @@ async def overview(session: AsyncSession, principal: Principal, code: str | None
     unit = await resolve_unit(session, principal, code)
     calendar = await work_calendar(session)
     scope = Scope(unit=unit, today=today, horizon=due_soon_horizon(calendar, today))
-    children = list((await session.execute(select(AdminUnit).where(col(AdminUnit.parent_code) == unit.code)
-                                           .order_by(AdminUnit.code))).scalars())
+    children = list(
+        (
+            await session.execute(
+                select(AdminUnit).where(col(AdminUnit.parent_code) == unit.code).order_by(AdminUnit.code)
+            )
+        ).scalars()
+    )
     by_path = {c.path: _Acc(c.code, c.name) for c in children}
     total, own = _Acc(unit.code, unit.name), _Acc(unit.code, unit.name)
     memo: dict[str, tuple[_Acc, _Acc]] = {}
@@ -221,7 +275,11 @@ async def overview(session: AsyncSession, principal: Principal, code: str | None
                 acc = row.provided.setdefault(name, {})
                 for counter, n in counts.items():
                     acc[counter] = acc.get(counter, 0) + n
-    return OverviewPublic(unit=OverviewUnitPublic(code=unit.code, name=unit.name, level=UnitLevel(unit.level)),
-                          as_of=today,
-                       due_soon_until=scope.horizon, total=total.out(today), own=own.out(today),
-                       children=[row.out(today) for row in by_path.values()])
+    return OverviewPublic(
+        unit=OverviewUnitPublic(code=unit.code, name=unit.name, level=UnitLevel(unit.level)),
+        as_of=today,
+        due_soon_until=scope.horizon,
+        total=total.out(today),
+        own=own.out(today),
+        children=[row.out(today) for row in by_path.values()],
+    )

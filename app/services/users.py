@@ -1,4 +1,5 @@
 """Users: creation, updates, authentication."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,8 +24,14 @@ REVOKING_CHANGES = frozenset({"password", "role", "org", "is_active"})
 
 def user_public(user: User, org: Organization) -> UserPublic:
     """A user as the API shows it (the users admin and `GET /auth/me`)."""
-    return UserPublic(id=user.id, username=user.username, full_name=user.full_name, role=Role(user.role),
-                      is_active=user.is_active, organization=OrgPublic.model_validate(org, from_attributes=True))
+    return UserPublic(
+        id=user.id,
+        username=user.username,
+        full_name=user.full_name,
+        role=Role(user.role),
+        is_active=user.is_active,
+        organization=OrgPublic.model_validate(org, from_attributes=True),
+    )
 
 
 async def get_by_username(session: AsyncSession, username: str) -> User | None:
@@ -53,21 +60,33 @@ async def _org_or_422(session: AsyncSession, code: str, field: str) -> Organizat
     return org
 
 
-async def create_user(session: AsyncSession, actor: Any, data: UserCreate, *,
-                      password_hash: str | None = None) -> tuple[User, Organization]:
+async def create_user(
+    session: AsyncSession, actor: Any, data: UserCreate, *, password_hash: str | None = None
+) -> tuple[User, Organization]:
     """`password_hash`: data.password's hash when the caller already has it (demo data creates
     a hundred users with one password and hashes it once)."""
     if await get_by_username(session, data.username):
-        raise Conflict(f"Username {data.username} is taken.",
-                       errors=[{"field": "body.username", "message": "already taken"}])
+        raise Conflict(
+            f"Username {data.username} is taken.", errors=[{"field": "body.username", "message": "already taken"}]
+        )
     org = await _org_or_422(session, data.org, "body.org")
-    user = User(username=data.username, full_name=data.full_name,
-                password_hash=password_hash or await _hash(data.password),
-                role=data.role.value, organization_id=org.id)
+    user = User(
+        username=data.username,
+        full_name=data.full_name,
+        password_hash=password_hash or await _hash(data.password),
+        role=data.role.value,
+        organization_id=org.id,
+    )
     session.add(user)
     await session.flush()
-    await audit.record(session, actor=actor, action="user.create", entity="user", entity_id=user.id,
-                       changes={"username": user.username, "role": user.role, "org": org.code})
+    await audit.record(
+        session,
+        actor=actor,
+        action="user.create",
+        entity="user",
+        entity_id=user.id,
+        changes={"username": user.username, "role": user.role, "org": org.code},
+    )
     return user, org
 
 
@@ -80,8 +99,9 @@ async def get_user(session: AsyncSession, user_id: int) -> tuple[User, Organizat
     return user, org
 
 
-async def update_user_by_id(session: AsyncSession, actor: Any, user_id: int,
-                            data: UserUpdate) -> tuple[User, Organization]:
+async def update_user_by_id(
+    session: AsyncSession, actor: Any, user_id: int, data: UserUpdate
+) -> tuple[User, Organization]:
     """Apply an admin's change to a user; the user and their (possibly new) organisation."""
     user, _ = await get_user(session, user_id)
     await update_user(session, actor, user, data)
@@ -90,8 +110,11 @@ async def update_user_by_id(session: AsyncSession, actor: Any, user_id: int,
 
 async def update_user(session: AsyncSession, actor: Any, user: User, data: UserUpdate) -> User:
     actor_user = getattr(actor, "user", None)
-    if actor_user is not None and actor_user.id == user.id and (
-            data.is_active is False or (data.role is not None and data.role != Role.admin)):
+    if (
+        actor_user is not None
+        and actor_user.id == user.id
+        and (data.is_active is False or (data.role is not None and data.role != Role.admin))
+    ):
         # the last admin could lock everyone out; another admin must do it
         raise Conflict("An administrator cannot deactivate or demote their own account.")
     changes: dict[str, Any] = {}
@@ -114,13 +137,15 @@ async def update_user(session: AsyncSession, actor: Any, user: User, data: UserU
     if changes:
         user.updated_at = utcnow()
         await session.flush()
-        await audit.record(session, actor=actor, action="user.update", entity="user", entity_id=user.id,
-                           changes=changes)
+        await audit.record(
+            session, actor=actor, action="user.update", entity="user", entity_id=user.id, changes=changes
+        )
     return user
 
 
-async def list_users(session: AsyncSession, *, org: str | None, role: str | None, limit: int,
-                     cursor: str | None) -> tuple[list[tuple[User, Organization]], str | None]:
+async def list_users(
+    session: AsyncSession, *, org: str | None, role: str | None, limit: int, cursor: str | None
+) -> tuple[list[tuple[User, Organization]], str | None]:
     stmt = select(User, Organization).join(Organization, col(Organization.id) == col(User.organization_id))
     if org:
         stmt = stmt.where(col(Organization.code) == org)

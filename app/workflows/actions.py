@@ -1,5 +1,6 @@
 """What the action tables share (the case lifecycle, dialogues, recommendations): an action is
 declared with the statuses it may start from, and a request names it. Pure and I/O-free."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -24,6 +24,7 @@ phường Hoàn Kiếm") does not make it legacy. A former ward named with its t
 in several of them, the district is asked for. A text naming only a former district is not resolved.
 A text naming no province is read in the requested province.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -50,8 +51,15 @@ _PART_SEPARATORS = re.compile(r"[,;|/\n()]+")
 
 _WARD_PREFIXES = ("phuong", "p", "xa", "x", "thitran", "tt", "dackhu")
 _DISTRICT_PREFIXES = ("quan", "q", "huyen", "h", "thixa", "tx", "thanhpho", "tp")
-_PREFIX_TYPE = {"phuong": "phường", "p": "phường", "xa": "xã", "x": "xã", "thitran": "thị trấn",
-                "tt": "thị trấn", "dackhu": "đặc khu"}
+_PREFIX_TYPE = {
+    "phuong": "phường",
+    "p": "phường",
+    "xa": "xã",
+    "x": "xã",
+    "thitran": "thị trấn",
+    "tt": "thị trấn",
+    "dackhu": "đặc khu",
+}
 
 # Longest first so that "Thị trấn X" is not read as type "Thị" + name "trấn X".
 _UNIT_TYPES = ("thị trấn", "đặc khu", "phường", "xã")
@@ -118,9 +126,7 @@ def resolve_address(text: str, province_code: str = "01") -> AddressResolution:
 
     explicit = _explicit_province(key)
     if explicit is not None and explicit != prov.code:
-        raise AddressNotResolved(
-            f"The address is in {_province_label(explicit)}, not in {prov.name}."
-        )
+        raise AddressNotResolved(f"The address is in {_province_label(explicit)}, not in {prov.name}.")
 
     cur = _current_ward(clean, key, prov, explicit is not None)
     leg_district, old, old_ambiguity = _legacy_ward(clean, key, prov, explicit is not None)
@@ -140,8 +146,9 @@ def resolve_address(text: str, province_code: str = "01") -> AddressResolution:
     if cur is not None and not (district_named and not key.has_typed(_WARD_PREFIXES, cur.bare_keys)):
         note = None
         if district_named and leg_district is not None:
-            note = (f"{cur.unit.name} is a current unit; the former district {leg_district.name} "
-                    f"in the text was ignored.")
+            note = (
+                f"{cur.unit.name} is a current unit; the former district {leg_district.name} in the text was ignored."
+            )
         return AddressResolution(unit=cur.unit, candidates=(), legacy=False, ambiguous=False, note=note)
     if district_named and leg_district is not None:  # "quận Cầu Giấy, Hà Nội": only the district's namesake
         raise AddressNotResolved(
@@ -157,11 +164,22 @@ def resolve_address(text: str, province_code: str = "01") -> AddressResolution:
 # ------------------------------------------------------------------------------------ text handling
 
 
-
 _TONE_PLACEMENT = {  # old-style tone placement -> new style, on NFC lower-case text
-    "oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa",
-    "oè": "òe", "oé": "óe", "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe",
-    "uỳ": "ùy", "uý": "úy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy",
+    "oà": "òa",
+    "oá": "óa",
+    "oả": "ỏa",
+    "oã": "õa",
+    "oạ": "ọa",
+    "oè": "òe",
+    "oé": "óe",
+    "oẻ": "ỏe",
+    "oẽ": "õe",
+    "oẹ": "ọe",
+    "uỳ": "ùy",
+    "uý": "úy",
+    "uỷ": "ủy",
+    "uỹ": "ũy",
+    "uỵ": "ụy",
 }
 _TONE_RE = re.compile("|".join(_TONE_PLACEMENT))
 
@@ -180,7 +198,7 @@ def _split_type(canon_name: str) -> tuple[str | None, str]:
     for t in _UNIT_TYPES:
         for spelling in (t, fold(t)):  # "xã cầu giấy" or, typed without diacritics, "xa cau giay"
             if canon_name.startswith(spelling + " "):
-                return t, canon_name[len(spelling) + 1:].strip()
+                return t, canon_name[len(spelling) + 1 :].strip()
     m = re.match(r"(p|x|tt)\s*\.\s*(.+)$", canon_name)
     if m:
         return {"p": "phường", "x": "xã", "tt": "thị trấn"}[m.group(1)], m.group(2).strip()
@@ -241,13 +259,16 @@ class _Key:
 
     def after_type_word(self, start: int, prefixes: tuple[str, ...]) -> bool:
         """True if the text at ``start`` is right after one of the type words ``prefixes``."""
-        return any(start in self.starts and self.starts.get(start - len(p)) == self.starts[start]
-                   and self.key.startswith(p, start - len(p)) for p in prefixes)
+        return any(
+            start in self.starts
+            and self.starts.get(start - len(p)) == self.starts[start]
+            and self.key.startswith(p, start - len(p))
+            for p in prefixes
+        )
 
     def is_part(self, bare_keys: frozenset[str]) -> bool:
         """True if a comma-separated part is exactly one of ``bare_keys``, bare or after a district type."""
-        return any(part == b or part in {p + b for p in _DISTRICT_PREFIXES}
-                   for part in self.parts for b in bare_keys)
+        return any(part == b or part in {p + b for p in _DISTRICT_PREFIXES} for part in self.parts for b in bare_keys)
 
     def rightmost_typed(self, prefixes: tuple[str, ...], index: dict[str, Any]) -> tuple[str, Any] | None:
         """(type word, value of ``index``) for the right-most "<type word> <name>" whose name is a key."""
@@ -275,10 +296,19 @@ def _pkg() -> dict[str, Any]:
     pl = importlib.import_module("vietnamadminunits.parser.parser_legacy")
     cv = importlib.import_module("vietnamadminunits.converter.converter_2025")
     needed = {
-        pf: ("DICT_PROVINCE", "DICT_PROVINCE_WARD_NO_ACCENTED", "DICT_PROVINCE_WARD_ACCENTED",
-             "DICT_PROVINCE_WARD_SHORT_ACCENTED"),
-        pl: ("DICT_PROVINCE", "DICT_PROVINCE_DISTRICT", "DICT_PROVINCE_DISTRICT_WARD_NO_ACCENTED",
-             "DICT_PROVINCE_DISTRICT_WARD_ACCENTED", "DICT_PROVINCE_DISTRICT_WARD_SHORT_ACCENTED"),
+        pf: (
+            "DICT_PROVINCE",
+            "DICT_PROVINCE_WARD_NO_ACCENTED",
+            "DICT_PROVINCE_WARD_ACCENTED",
+            "DICT_PROVINCE_WARD_SHORT_ACCENTED",
+        ),
+        pl: (
+            "DICT_PROVINCE",
+            "DICT_PROVINCE_DISTRICT",
+            "DICT_PROVINCE_DISTRICT_WARD_NO_ACCENTED",
+            "DICT_PROVINCE_DISTRICT_WARD_ACCENTED",
+            "DICT_PROVINCE_DISTRICT_WARD_SHORT_ACCENTED",
+        ),
         cv: ("DICT_PROVINCE", "DICT_PROVINCE_WARD_NO_DIVIDED", "DICT_PROVINCE_WARD_DIVIDED"),
     }
     for mod, names in needed.items():
@@ -378,11 +408,15 @@ def _province(code: str) -> _Province:
     new_key = next((k for k, v in pf.DICT_PROVINCE.items() if v["provinceCode"] == code), None)
     if new_key is None:
         raise ValueError(f"Province {code} is not covered by vietnamadminunits.")
-    legacy = tuple((k, pl.DICT_PROVINCE[k]["province"]) for k in cv.DICT_PROVINCE.get(new_key, ())
-                   if k in pl.DICT_PROVINCE)
+    legacy = tuple(
+        (k, pl.DICT_PROVINCE[k]["province"]) for k in cv.DICT_PROVINCE.get(new_key, ()) if k in pl.DICT_PROVINCE
+    )
     wards: dict[str, dict] = {}
-    for table in (pf.DICT_PROVINCE_WARD_SHORT_ACCENTED, pf.DICT_PROVINCE_WARD_ACCENTED,
-                  pf.DICT_PROVINCE_WARD_NO_ACCENTED):
+    for table in (
+        pf.DICT_PROVINCE_WARD_SHORT_ACCENTED,
+        pf.DICT_PROVINCE_WARD_ACCENTED,
+        pf.DICT_PROVINCE_WARD_NO_ACCENTED,
+    ):
         wards.update(table.get(new_key, {}))
     by_bare: dict[str, tuple[str, ...]] = {}
     for wkey, w in wards.items():
@@ -390,8 +424,13 @@ def _province(code: str) -> _Province:
             if wkey not in by_bare.get(b, ()):
                 by_bare[b] = by_bare.get(b, ()) + (wkey,)
     return _Province(
-        code=code, name=_province_label(code), new_key=new_key, pkg_name=pf.DICT_PROVINCE[new_key]["province"],
-        legacy=legacy, new_wards=wards, new_by_bare=by_bare,
+        code=code,
+        name=_province_label(code),
+        new_key=new_key,
+        pkg_name=pf.DICT_PROVINCE[new_key]["province"],
+        legacy=legacy,
+        new_wards=wards,
+        new_by_bare=by_bare,
     )
 
 
@@ -400,8 +439,12 @@ def _province_keywords() -> tuple[tuple[str, str], ...]:
     """(keyword, current province code), longest keyword first, from both parsers' province tables."""
     p = _pkg()
     pf, pl, cv = p["pf"], p["pl"], p["cv"]
-    legacy_to_new = {old: pf.DICT_PROVINCE[new]["provinceCode"] for new, olds in cv.DICT_PROVINCE.items()
-                     for old in olds if new in pf.DICT_PROVINCE}
+    legacy_to_new = {
+        old: pf.DICT_PROVINCE[new]["provinceCode"]
+        for new, olds in cv.DICT_PROVINCE.items()
+        for old in olds
+        if new in pf.DICT_PROVINCE
+    }
     out: dict[str, str] = {}
     for v in pf.DICT_PROVINCE.values():
         for kw in v["provinceKeywords"]:
@@ -432,8 +475,11 @@ def _old_wards_by_bare(code: str) -> dict[str, tuple[tuple[str, str, str], ...]]
     pl = _pkg()["pl"]
     out: dict[str, list[tuple[str, str, str]]] = {}
     for old_prov, _ in _province(code).legacy:
-        for table in (pl.DICT_PROVINCE_DISTRICT_WARD_NO_ACCENTED, pl.DICT_PROVINCE_DISTRICT_WARD_ACCENTED,
-                      pl.DICT_PROVINCE_DISTRICT_WARD_SHORT_ACCENTED):
+        for table in (
+            pl.DICT_PROVINCE_DISTRICT_WARD_NO_ACCENTED,
+            pl.DICT_PROVINCE_DISTRICT_WARD_ACCENTED,
+            pl.DICT_PROVINCE_DISTRICT_WARD_SHORT_ACCENTED,
+        ):
             for dkey, wards in table.get(old_prov, {}).items():
                 for wkey, w in wards.items():
                     entry = (old_prov, dkey, wkey)
@@ -481,13 +527,14 @@ class _Old:
 def _bare_keys(record: dict, level: str) -> frozenset[str]:
     """Keys of a package record's name without its type: from the full name ("Xã Yên Viên" -> "yenvien";
     the short names carry disambiguators such as "Yên Viên (Xã)") plus the package's untyped aliases."""
+
     def text(field: str) -> str:  # the package's data has a few NaN (float) names outside Hanoi
         value = record.get(field)
         return value if isinstance(value, str) else ""
 
     name, utype = text(level), text(f"{level}Type")
     if utype and name.lower().startswith(utype.lower() + " "):
-        name = name[len(utype) + 1:]
+        name = name[len(utype) + 1 :]
     else:
         name = re.sub(r"\s*\(.*?\)", "", text(f"{level}Short"))
     prefixes = _WARD_PREFIXES if level == "ward" else _DISTRICT_PREFIXES
@@ -524,24 +571,24 @@ def _current_ward(clean: str, key: _Key, prov: _Province, explicit: bool) -> _Cu
     if unit.province_code == prov.code and unit.ward_key:
         record = prov.new_wards.get(unit.ward_key)
         if record is None:
-            found = _Current(unit=_to_official(unit.ward, prov),
-                             bare_keys=frozenset({_bare_key(unit.short_ward or unit.ward)}))
+            found = _Current(
+                unit=_to_official(unit.ward, prov), bare_keys=frozenset({_bare_key(unit.short_ward or unit.ward)})
+            )
         elif any(key.has(kw) for kw in record["wardKeywords"]):  # not only inside another word
-            found = _Current(unit=_to_official(record["ward"], prov),
-                             bare_keys=_bare_keys(record, "ward"))
+            found = _Current(unit=_to_official(record["ward"], prov), bare_keys=_bare_keys(record, "ward"))
     if found is None or not key.has_typed(_WARD_PREFIXES, found.bare_keys):
         # The package takes the right-most name; a unit named with its type wins over an untyped one
         # ("phường Láng, quận Đống Đa": Đống Đa is also a current ward, but here it is the old district).
         typed = key.rightmost_typed(_WARD_PREFIXES, prov.new_by_bare)
         if typed is not None:
             record = prov.new_wards[_type_filter(typed[0], typed[1], lambda k: prov.new_wards[k]["wardType"])[0]]
-            found = _Current(unit=_to_official(record["ward"], prov),
-                             bare_keys=_bare_keys(record, "ward"))
+            found = _Current(unit=_to_official(record["ward"], prov), bare_keys=_bare_keys(record, "ward"))
     return found
 
 
-def _legacy_ward(clean: str, key: _Key, prov: _Province,
-                 explicit: bool) -> tuple[_District | None, _Old | None, str | None]:
+def _legacy_ward(
+    clean: str, key: _Key, prov: _Province, explicit: bool
+) -> tuple[_District | None, _Old | None, str | None]:
     """The former district and ward named in the text, if any (legacy parser, then a typed-name search),
     and why a typed former ward name could not be placed (same name in several former districts)."""
     p = _pkg()
@@ -564,18 +611,30 @@ def _legacy_ward(clean: str, key: _Key, prov: _Province,
         wrec = _old_ward_record(unit.province_key, unit.district_key, unit.ward_key)
         if wrec is None or not any(key.has(kw) for kw in wrec["wardKeywords"]):
             continue
-        return district, _Old(
-            province_key=unit.province_key, district_key=unit.district_key, ward_key=unit.ward_key,
-            ward_name=wrec["ward"], ward_type=wrec["wardType"], district_name=drec["district"],
-            bare_keys=_bare_keys(wrec, "ward"), district_bare_keys=dbare,
-        ), None
+        return (
+            district,
+            _Old(
+                province_key=unit.province_key,
+                district_key=unit.district_key,
+                ward_key=unit.ward_key,
+                ward_name=wrec["ward"],
+                ward_type=wrec["wardType"],
+                district_name=drec["district"],
+                bare_keys=_bare_keys(wrec, "ward"),
+                district_bare_keys=dbare,
+            ),
+            None,
+        )
     return (district, *_typed_old_ward(clean, key, prov))
 
 
 def _old_ward_record(province_key: str, district_key: str, ward_key: str) -> dict | None:
     pl = _pkg()["pl"]
-    for table in (pl.DICT_PROVINCE_DISTRICT_WARD_NO_ACCENTED, pl.DICT_PROVINCE_DISTRICT_WARD_ACCENTED,
-                  pl.DICT_PROVINCE_DISTRICT_WARD_SHORT_ACCENTED):
+    for table in (
+        pl.DICT_PROVINCE_DISTRICT_WARD_NO_ACCENTED,
+        pl.DICT_PROVINCE_DISTRICT_WARD_ACCENTED,
+        pl.DICT_PROVINCE_DISTRICT_WARD_SHORT_ACCENTED,
+    ):
         rec = table.get(province_key, {}).get(district_key, {}).get(ward_key)
         if rec is not None:
             return rec
@@ -598,21 +657,27 @@ def _typed_old_ward(clean: str, key: _Key, prov: _Province) -> tuple[_Old | None
     entries = _type_filter(typed[0], typed[1], lambda e: _indexed_old_ward(*e)["wardType"])
     if len(entries) > 1:  # same folded name in several former districts: narrow by accented spelling
         accented_text = _canon(clean)
-        narrowed = tuple(e for e in entries if _canon(re.sub(r"\s*\(.*?\)", "", _indexed_old_ward(*e)["wardShort"]))
-                         in accented_text)
+        narrowed = tuple(
+            e for e in entries if _canon(re.sub(r"\s*\(.*?\)", "", _indexed_old_ward(*e)["wardShort"])) in accented_text
+        )
         entries = narrowed or entries
     if len(entries) > 1:
         pl = _pkg()["pl"]
-        names = "; ".join(f"{_indexed_old_ward(*e)['ward']} ({pl.DICT_PROVINCE_DISTRICT[e[0]][e[1]]['district']})"
-                          for e in entries)
+        names = "; ".join(
+            f"{_indexed_old_ward(*e)['ward']} ({pl.DICT_PROVINCE_DISTRICT[e[0]][e[1]]['district']})" for e in entries
+        )
         return None, f"The former ward/commune name matches several former districts ({names}); add the district."
     old_prov, dkey, wkey = entries[0]
     pl = _pkg()["pl"]
     wrec = _indexed_old_ward(old_prov, dkey, wkey)
     drec = pl.DICT_PROVINCE_DISTRICT[old_prov][dkey]
     return _Old(
-        province_key=old_prov, district_key=dkey, ward_key=wkey, ward_name=wrec["ward"],
-        ward_type=wrec["wardType"], district_name=drec["district"],
+        province_key=old_prov,
+        district_key=dkey,
+        ward_key=wkey,
+        ward_name=wrec["ward"],
+        ward_type=wrec["wardType"],
+        district_name=drec["district"],
         bare_keys=_bare_keys(wrec, "ward"),
         district_bare_keys=_bare_keys(drec, "district"),
     ), None
@@ -626,8 +691,9 @@ def _convert(old: _Old, prov: _Province) -> AddressResolution:
     new_key = _new_key_by_old(prov.code).get(old_key)
     if new_key is not None:
         unit = _to_official(prov.new_wards[new_key]["ward"], prov)
-        return AddressResolution(unit=unit, candidates=(), legacy=True, ambiguous=False,
-                                 note=f"{where} is now part of {unit.name}.")
+        return AddressResolution(
+            unit=unit, candidates=(), legacy=True, ambiguous=False, note=f"{where} is now part of {unit.name}."
+        )
     split = cv.DICT_PROVINCE_WARD_DIVIDED.get(prov.new_key, {}).get(old_key)
     if not split:
         raise AddressNotResolved(f"vietnamadminunits has no 2025 conversion for {where}.")
@@ -639,11 +705,15 @@ def _convert(old: _Old, prov: _Province) -> AddressResolution:
             candidates.append(u)
     default = candidates[0]
     if len(candidates) == 1:
-        return AddressResolution(unit=default, candidates=(), legacy=True, ambiguous=False,
-                                 note=f"{where} is now part of {default.name}.")
+        return AddressResolution(
+            unit=default, candidates=(), legacy=True, ambiguous=False, note=f"{where} is now part of {default.name}."
+        )
     listed = ", ".join(f"{c.name} ({c.code})" for c in candidates)
     return AddressResolution(
-        unit=default, candidates=tuple(candidates), legacy=True, ambiguous=True,
+        unit=default,
+        candidates=tuple(candidates),
+        legacy=True,
+        ambiguous=True,
         note=f"{where} was split; defaulted to {default.name}; candidates: {listed}.",
     )
 

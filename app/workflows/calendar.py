@@ -49,9 +49,9 @@ def counting_mode(value: str) -> CountingMode:
         return "calendar"
     raise ValueError(f"unknown counting mode {value!r}")
 
+
 BUSINESS_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 """The time zone in which a "day" is counted for Hanoi agencies."""
-
 
 
 @lru_cache(maxsize=64)
@@ -164,9 +164,7 @@ class WorkCalendar:
                 count += 1
         return count
 
-    def shift_for_suspension(
-        self, due: date, suspended_on: date, resumed_on: date, mode: CountingMode
-    ) -> date:
+    def shift_for_suspension(self, due: date, suspended_on: date, resumed_on: date, mode: CountingMode) -> date:
         """Move ``due`` by the time a case was suspended (tạm đình chỉ).
 
         Suspension stops the clock; on resumption the remaining time continues, so the due date

@@ -1,5 +1,6 @@
 """What a citizen and a client system are told about a case: its status in words, and its
 projection onto Open311's two statuses. Pure; no personal data ever passes through here."""
+
 from __future__ import annotations
 
 from app.workflows.lifecycle import OPEN_STATUSES, Kind, Status

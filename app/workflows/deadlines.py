@@ -201,91 +201,184 @@ _PROCESSING_NOTE = (
     "refused, forwarded). The national procedure entry for written petitions (TT 05/2021) "
     "gives 10 d; its exact article was not found."
 )
-_LOCAL_NOTE = (
-    "The law sets no limit for kiến nghị/phản ánh; this is a local default that an admin "
-    "can change."
-)
+_LOCAL_NOTE = "The law sets no limit for kiến nghị/phản ánh; this is a local default that an admin can change."
 
 DEFAULT_RULES: tuple[DeadlineRule, ...] = (
     # --- processing (xử lý đơn) -------------------------------------------------------------
     _rule(
-        "complaint.processing", "complaint", None, Stage.processing, 10, "working",
-        effective_from=_RECEPTION_LAW_EFFECTIVE, source=_RECEPTION_28_1, note=_PROCESSING_NOTE,
+        "complaint.processing",
+        "complaint",
+        None,
+        Stage.processing,
+        10,
+        "working",
+        effective_from=_RECEPTION_LAW_EFFECTIVE,
+        source=_RECEPTION_28_1,
+        note=_PROCESSING_NOTE,
     ),
     _rule(
-        "petition.processing", "petition", None, Stage.processing, 10, "working",
-        effective_from=_RECEPTION_LAW_EFFECTIVE, source=_RECEPTION_28_1, note=_PROCESSING_NOTE,
+        "petition.processing",
+        "petition",
+        None,
+        Stage.processing,
+        10,
+        "working",
+        effective_from=_RECEPTION_LAW_EFFECTIVE,
+        source=_RECEPTION_28_1,
+        note=_PROCESSING_NOTE,
     ),
     _rule(
-        "reflection.processing", "reflection", None, Stage.processing, 10, "working",
-        effective_from=_RECEPTION_LAW_EFFECTIVE, source=_RECEPTION_28_1, note=_PROCESSING_NOTE,
+        "reflection.processing",
+        "reflection",
+        None,
+        Stage.processing,
+        10,
+        "working",
+        effective_from=_RECEPTION_LAW_EFFECTIVE,
+        source=_RECEPTION_28_1,
+        note=_PROCESSING_NOTE,
     ),
     _rule(
-        "denunciation.processing", "denunciation", None, Stage.processing, 7, "working",
-        effective_from=_DENUNCIATION_LAW_EFFECTIVE, source="Luật Tố cáo 25/2018 Art 24(1)",
+        "denunciation.processing",
+        "denunciation",
+        None,
+        Stage.processing,
+        7,
+        "working",
+        effective_from=_DENUNCIATION_LAW_EFFECTIVE,
+        source="Luật Tố cáo 25/2018 Art 24(1)",
         note="Log, classify, check the denouncer and the acceptance conditions: 7 working days "
         "from receipt. The law's \"up to 10 when several locations must be checked or checks are "
-        "delegated\" is not applied: nothing records that condition, so the clock keeps the "
+        'delegated" is not applied: nothing records that condition, so the clock keeps the '
         "7-day limit and a longer check shows as overdue (decision 0034).",
     ),
     # --- acceptance (thụ lý) ---------------------------------------------------------------
     _rule(
-        "complaint.r1.acceptance", "complaint", 1, Stage.acceptance, 10, "calendar",
-        effective_from=_COMPLAINT_LAW_EFFECTIVE, source="Luật Khiếu nại 02/2011 Art 27",
+        "complaint.r1.acceptance",
+        "complaint",
+        1,
+        Stage.acceptance,
+        10,
+        "calendar",
+        effective_from=_COMPLAINT_LAW_EFFECTIVE,
+        source="Luật Khiếu nại 02/2011 Art 27",
         note="10 d from receipt. Implementing rules say 10 working days (TT 07/2013 Art 5, "
         "superseded; ND 124/2020 per a secondary source); the law's shorter calendar "
         "count is used.",
     ),
     _rule(
-        "complaint.r2.acceptance", "complaint", 2, Stage.acceptance, 10, "calendar",
-        effective_from=_COMPLAINT_LAW_EFFECTIVE, source="Luật Khiếu nại 02/2011 Art 36(1)",
+        "complaint.r2.acceptance",
+        "complaint",
+        2,
+        Stage.acceptance,
+        10,
+        "calendar",
+        effective_from=_COMPLAINT_LAW_EFFECTIVE,
+        source="Luật Khiếu nại 02/2011 Art 36(1)",
         note="10 d from receipt of the second-time complaint.",
     ),
     _rule(
-        "denunciation.acceptance", "denunciation", None, Stage.acceptance, 7, "working",
-        effective_from=_DENUNCIATION_LAW_EFFECTIVE, source="Luật Tố cáo 25/2018 Art 24(1)",
+        "denunciation.acceptance",
+        "denunciation",
+        None,
+        Stage.acceptance,
+        7,
+        "working",
+        effective_from=_DENUNCIATION_LAW_EFFECTIVE,
+        source="Luật Tố cáo 25/2018 Art 24(1)",
         note="The acceptance decision falls in the same window as processing, counted from "
         "receipt of the denunciation (start the clock on the receipt date).",
     ),
     _rule(
-        "petition.acceptance", "petition", None, Stage.acceptance, 10, "working",
-        effective_from=_LOCAL_DEFAULT_EFFECTIVE, source="Local default (no statutory limit)",
-        local_default=True, note=_LOCAL_NOTE,
+        "petition.acceptance",
+        "petition",
+        None,
+        Stage.acceptance,
+        10,
+        "working",
+        effective_from=_LOCAL_DEFAULT_EFFECTIVE,
+        source="Local default (no statutory limit)",
+        local_default=True,
+        note=_LOCAL_NOTE,
     ),
     _rule(
-        "reflection.acceptance", "reflection", None, Stage.acceptance, 10, "working",
-        effective_from=_LOCAL_DEFAULT_EFFECTIVE, source="Local default (no statutory limit)",
-        local_default=True, note=_LOCAL_NOTE,
+        "reflection.acceptance",
+        "reflection",
+        None,
+        Stage.acceptance,
+        10,
+        "working",
+        effective_from=_LOCAL_DEFAULT_EFFECTIVE,
+        source="Local default (no statutory limit)",
+        local_default=True,
+        note=_LOCAL_NOTE,
     ),
     # --- resolution (giải quyết) -----------------------------------------------------------
     _rule(
-        "complaint.r1.resolution", "complaint", 1, Stage.resolution, 30, "calendar",
-        complex_days=45, remote_days=45, remote_complex_days=60,
-        effective_from=_COMPLAINT_LAW_EFFECTIVE, source="Luật Khiếu nại 02/2011 Art 28",
+        "complaint.r1.resolution",
+        "complaint",
+        1,
+        Stage.resolution,
+        30,
+        "calendar",
+        complex_days=45,
+        remote_days=45,
+        remote_complex_days=60,
+        effective_from=_COMPLAINT_LAW_EFFECTIVE,
+        source="Luật Khiếu nại 02/2011 Art 28",
         note="Counted from acceptance (thụ lý).",
     ),
     _rule(
-        "complaint.r2.resolution", "complaint", 2, Stage.resolution, 45, "calendar",
-        complex_days=60, remote_days=60, remote_complex_days=70,
-        effective_from=_COMPLAINT_LAW_EFFECTIVE, source="Luật Khiếu nại 02/2011 Art 37",
+        "complaint.r2.resolution",
+        "complaint",
+        2,
+        Stage.resolution,
+        45,
+        "calendar",
+        complex_days=60,
+        remote_days=60,
+        remote_complex_days=70,
+        effective_from=_COMPLAINT_LAW_EFFECTIVE,
+        source="Luật Khiếu nại 02/2011 Art 37",
         note="Counted from acceptance (thụ lý).",
     ),
     _rule(
-        "denunciation.resolution", "denunciation", None, Stage.resolution, 30, "calendar",
-        extension_days=30, max_extensions=2,
-        effective_from=_DENUNCIATION_LAW_EFFECTIVE, source="Luật Tố cáo 25/2018 Art 30",
+        "denunciation.resolution",
+        "denunciation",
+        None,
+        Stage.resolution,
+        30,
+        "calendar",
+        extension_days=30,
+        max_extensions=2,
+        effective_from=_DENUNCIATION_LAW_EFFECTIVE,
+        source="Luật Tố cáo 25/2018 Art 30",
         note="Counted from acceptance. Complex: one extension of up to 30 d; particularly "
         "complex: two, up to 30 d each (max 90 d in all). Each by written decision, notified.",
     ),
     _rule(
-        "petition.resolution", "petition", None, Stage.resolution, 30, "calendar",
-        effective_from=_LOCAL_DEFAULT_EFFECTIVE, source="Local default (no statutory limit)",
-        local_default=True, note=_LOCAL_NOTE,
+        "petition.resolution",
+        "petition",
+        None,
+        Stage.resolution,
+        30,
+        "calendar",
+        effective_from=_LOCAL_DEFAULT_EFFECTIVE,
+        source="Local default (no statutory limit)",
+        local_default=True,
+        note=_LOCAL_NOTE,
     ),
     _rule(
-        "reflection.resolution", "reflection", None, Stage.resolution, 30, "calendar",
-        effective_from=_LOCAL_DEFAULT_EFFECTIVE, source="Local default (no statutory limit)",
-        local_default=True, note=_LOCAL_NOTE,
+        "reflection.resolution",
+        "reflection",
+        None,
+        Stage.resolution,
+        30,
+        "calendar",
+        effective_from=_LOCAL_DEFAULT_EFFECTIVE,
+        source="Local default (no statutory limit)",
+        local_default=True,
+        note=_LOCAL_NOTE,
     ),
 )
 
@@ -300,25 +393,42 @@ class Unverified:
     why: str
 
 
-_CODIFICATION = ("not in the Law Codification mirror (diepxuan/diepxuan.github.io van-ban/khieu-nai-to-cao/), "
-                 "which has not integrated the 2025–2026 texts")
+_CODIFICATION = (
+    "not in the Law Codification mirror (diepxuan/diepxuan.github.io van-ban/khieu-nai-to-cao/), "
+    "which has not integrated the 2025–2026 texts"
+)
 UNVERIFIED: tuple[Unverified, ...] = (
-    Unverified("Complaint acceptance (first and second time) in 7 working days instead of 10 days",
-               date(2026, 7, 1), "ND 124/2020 Art 16(1) as amended by ND 155/2026/NĐ-CP Art 10",
-               f"only an auto-crawled copy (van-ban/tu-phap/nghi-dinh-155-2026-...md, legal-rules.md [U]); "
-               f"{_CODIFICATION}"),
-    Unverified("Send a complaint suspension or termination decision, and notify resumption",
-               date(2026, 7, 1), "ND 124/2020 Art 28b as added by ND 155/2026/NĐ-CP",
-               f"auto-crawled copy only; the mirror says 'ban hành ngay', legal-rules.md says 3 WD [U]; "
-               f"{_CODIFICATION}"),
-    Unverified("Complaint dialogue notice at least 5 days ahead", date(2026, 7, 1),
-               "ND 124/2020 Art 28(1) as amended by ND 155/2026/NĐ-CP", f"[U]; {_CODIFICATION}"),
-    Unverified("Denunciation procedure changes", date(2026, 7, 1), "ND 31/2019 as amended by ND 156/2026/NĐ-CP",
-               f"[U]: the transcription calls the law '23/2018/QH14' and reuses ND 155's docid; {_CODIFICATION}"),
-    Unverified("Suspension and termination of complaint resolution (Luật Khiếu nại Art 11a)", date(2026, 7, 1),
-               "Law 136/2025/QH15",
-               f"[S] secondary sources only; {_CODIFICATION}. Applied only as the date before which the "
-               f"complaint `suspend`, `resume` and `terminate` actions are refused (decision 0035)"),
+    Unverified(
+        "Complaint acceptance (first and second time) in 7 working days instead of 10 days",
+        date(2026, 7, 1),
+        "ND 124/2020 Art 16(1) as amended by ND 155/2026/NĐ-CP Art 10",
+        f"only an auto-crawled copy (van-ban/tu-phap/nghi-dinh-155-2026-...md, legal-rules.md [U]); {_CODIFICATION}",
+    ),
+    Unverified(
+        "Send a complaint suspension or termination decision, and notify resumption",
+        date(2026, 7, 1),
+        "ND 124/2020 Art 28b as added by ND 155/2026/NĐ-CP",
+        f"auto-crawled copy only; the mirror says 'ban hành ngay', legal-rules.md says 3 WD [U]; {_CODIFICATION}",
+    ),
+    Unverified(
+        "Complaint dialogue notice at least 5 days ahead",
+        date(2026, 7, 1),
+        "ND 124/2020 Art 28(1) as amended by ND 155/2026/NĐ-CP",
+        f"[U]; {_CODIFICATION}",
+    ),
+    Unverified(
+        "Denunciation procedure changes",
+        date(2026, 7, 1),
+        "ND 31/2019 as amended by ND 156/2026/NĐ-CP",
+        f"[U]: the transcription calls the law '23/2018/QH14' and reuses ND 155's docid; {_CODIFICATION}",
+    ),
+    Unverified(
+        "Suspension and termination of complaint resolution (Luật Khiếu nại Art 11a)",
+        date(2026, 7, 1),
+        "Law 136/2025/QH15",
+        f"[S] secondary sources only; {_CODIFICATION}. Applied only as the date before which the "
+        f"complaint `suspend`, `resume` and `terminate` actions are refused (decision 0035)",
+    ),
 )
 
 
@@ -341,10 +451,7 @@ def find_rule(
     matches = [
         r
         for r in rules
-        if r.kind == kind
-        and r.stage == stage
-        and (r.round is None or r.round == round)
-        and r.effective_from <= on
+        if r.kind == kind and r.stage == stage and (r.round is None or r.round == round) and r.effective_from <= on
     ]
     if not matches:
         return None
@@ -383,8 +490,9 @@ def extension_length(rule: DeadlineRule, *, days: int | None = None) -> int:
         raise ExtensionNotAllowed(f"{rule.key}: the rule allows no extension")
     n = rule.extension_days if days is None else days
     if not 1 <= n <= rule.extension_days:
-        raise ExtensionNotAllowed(f"{rule.key}: an extension is 1 to {rule.extension_days} days ({rule.source}); "
-                                  f"{n} asked")
+        raise ExtensionNotAllowed(
+            f"{rule.key}: an extension is 1 to {rule.extension_days} days ({rule.source}); {n} asked"
+        )
     return n
 
 
@@ -432,20 +540,20 @@ def extension_due(
 
     if rule.kind == "complaint":
         if days is not None:
-            raise ExtensionNotAllowed(f"{rule.key}: a complaint's extension is the complex-case limit "
-                                      f"({rule.source}); it takes no number of days")
+            raise ExtensionNotAllowed(
+                f"{rule.key}: a complaint's extension is the complex-case limit "
+                f"({rule.source}); it takes no number of days"
+            )
         if rule.complex_days is None:
             raise ExtensionNotAllowed(f"{rule.key}: the rule has no complex-case limit")
         if extensions_used >= 1:
             raise ExtensionNotAllowed(
-                f"{rule.key}: a complaint can move to the complex-case limit only once "
-                f"({rule.source})"
+                f"{rule.key}: a complaint can move to the complex-case limit only once ({rule.source})"
             )
         new_due = stage_due(rule, accepted_on, cal, complex=True, remote=remote)
         if new_due <= current_end:
             raise ExtensionNotAllowed(
-                f"{rule.key}: the complex-case limit ({new_due}) is not later than the "
-                f"current due date ({current_end})"
+                f"{rule.key}: the complex-case limit ({new_due}) is not later than the current due date ({current_end})"
             )
         return new_due
 
@@ -472,8 +580,15 @@ def filing_late(calendar: WorkCalendar, *, learned_on: date | None, received_on:
     return learned_on is not None and received_on > filing_deadline(calendar, learned_on, obstacle_days)
 
 
-def appeal_refusal(calendar: WorkCalendar, *, on: date, decided_on: date | None, first_due: date | None,
-                   remote: bool, decision_received_on: date | None = None) -> str | None:
+def appeal_refusal(
+    calendar: WorkCalendar,
+    *,
+    on: date,
+    decided_on: date | None,
+    first_due: date | None,
+    remote: bool,
+    decision_received_on: date | None = None,
+) -> str | None:
     """Why a second-time complaint filed `on` is out of time (Luật Khiếu nại Art 33(1)), or None
     when it is within the window: 30 days (45 in remote areas) from the day the complainant
     received the first decision ("kể từ ngày nhận được quyết định", default the decision's date),
@@ -483,16 +598,22 @@ def appeal_refusal(calendar: WorkCalendar, *, on: date, decided_on: date | None,
         received = decision_received_on or decided_on
         last_day = calendar.citizen_window_end(received, window)
         if on > last_day:
-            return (f"The appeal window closed on {last_day.isoformat()}: {window} days from {received.isoformat()}, "
-                    f"when the complainant received the first decision ({APPEAL_WINDOW_SOURCE}).")
+            return (
+                f"The appeal window closed on {last_day.isoformat()}: {window} days from {received.isoformat()}, "
+                f"when the complainant received the first decision ({APPEAL_WINDOW_SOURCE})."
+            )
         return None
     if first_due is None or on <= first_due:
-        return ("No first decision yet and the first resolver's deadline "
-                f"({first_due.isoformat() if first_due else 'none'}) has not passed ({APPEAL_WINDOW_SOURCE}).")
+        return (
+            "No first decision yet and the first resolver's deadline "
+            f"({first_due.isoformat() if first_due else 'none'}) has not passed ({APPEAL_WINDOW_SOURCE})."
+        )
     last_day = calendar.citizen_window_end(first_due, window)
     if on > last_day:
-        return (f"The appeal window closed on {last_day.isoformat()}: {window} days after the first resolver's "
-                f"deadline ({APPEAL_WINDOW_SOURCE}).")
+        return (
+            f"The appeal window closed on {last_day.isoformat()}: {window} days after the first resolver's "
+            f"deadline ({APPEAL_WINDOW_SOURCE})."
+        )
     return None
 
 
@@ -516,20 +637,15 @@ def render_markdown(rules: Sequence[DeadlineRule] = DEFAULT_RULES) -> str:
         "**[local default]** marks a limit the law does not set: it is a local choice an "
         "admin can change.",
         "",
-        "\"WD\" = working days (ngày làm việc); \"d\" = calendar days (unqualified \"ngày\").",
-        "Variant columns are \"up to\" limits: complex case, remote area (vùng sâu, vùng xa), "
-        "both.",
+        '"WD" = working days (ngày làm việc); "d" = calendar days (unqualified "ngày").',
+        'Variant columns are "up to" limits: complex case, remote area (vùng sâu, vùng xa), both.',
         "",
         "| Key | Kind | Round | Stage | Limit | Complex | Remote | Remote + complex "
         "| Extensions | Effective from | Source |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rules:
-        ext = (
-            f"{r.max_extensions} × {_fmt_days(r.extension_days, 'calendar')}"
-            if r.max_extensions
-            else "–"
-        )
+        ext = f"{r.max_extensions} × {_fmt_days(r.extension_days, 'calendar')}" if r.max_extensions else "–"
         source = f"{r.source} **[local default]**" if r.local_default else r.source
         lines.append(
             f"| `{r.key}` | {r.kind} | {r.round if r.round is not None else 'any'} "
@@ -581,7 +697,7 @@ def render_markdown(rules: Sequence[DeadlineRule] = DEFAULT_RULES) -> str:
         "starting on day S ends on S + n; n working days end on the n-th working day after S.",
         "- **Roll-forward** (Art 148(5)): a calendar-day period that ends on a weekend or "
         "public holiday ends at the end of the next working day.",
-        "- **Unqualified \"ngày\" = calendar days**, \"ngày làm việc\" = working days "
+        '- **Unqualified "ngày" = calendar days**, "ngày làm việc" = working days '
         "(inference from BLDS Art 145(1); the petition laws define neither).",
         "- **Working day**: Monday–Friday, minus Vietnamese public holidays, substitute "
         "(nghỉ bù) and decreed swapped days known to the `holidays` package "
@@ -589,7 +705,7 @@ def render_markdown(rules: Sequence[DeadlineRule] = DEFAULT_RULES) -> str:
         "swaps; then an admin override table wins over everything (a date marked working or "
         "off). The package only knows swaps that were hard-coded when it was released, so "
         "later Government decisions must be entered as overrides.",
-        "- **Time zone**: \"today\" is the date in Asia/Ho_Chi_Minh. A case is overdue from "
+        '- **Time zone**: "today" is the date in Asia/Ho_Chi_Minh. A case is overdue from '
         "the day after its due date; days overdue are calendar days.",
         "- **Suspension** (tạm đình chỉ) stops the clock. On resumption the due date moves "
         "forward by the suspended time: calendar-day limits by (resumed − suspended) days "
@@ -603,8 +719,7 @@ def render_markdown(rules: Sequence[DeadlineRule] = DEFAULT_RULES) -> str:
         "particularly complex cases twice;",
         "  - an extension must be decided on or before the current due date: afterwards it "
         "is refused (409 naming the due date), and the case stays overdue in its history;",
-        "  - complaints (Luật Khiếu nại 02/2011 Art 28, 37): the complex-case limit, counted "
-        "from acceptance, once;",
+        "  - complaints (Luật Khiếu nại 02/2011 Art 28, 37): the complex-case limit, counted from acceptance, once;",
         "  - petitions and reflections: none.",
         "",
     ]

@@ -9,6 +9,7 @@ pure rules. No I/O: the services load, apply these, and write.
 - How often heads must receive citizens in person, as data with effective dates and sources,
   and the compliance of a month's sessions against it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -53,15 +54,28 @@ class DialogueAction:
 _PENDING = frozenset({DialogueStatus.scheduled, DialogueStatus.postponed})
 DIALOGUE_ROLES = frozenset({Role.handler, Role.reception})  # of the host organisation; supervisors read
 
-DIALOGUE_ACTIONS: dict[DialogueActionName, DialogueAction] = {a.name: a for a in (
-    DialogueAction(DialogueActionName.hold, "Hold the dialogue: minutes and attendance (absentees recorded)",
-                   _PENDING, DialogueStatus.held, ("minutes",),
-                   "Luật Khiếu nại 02/2011 Art 30(3)-(4): minutes with each participant's opinion and the result"),
-    DialogueAction(DialogueActionName.postpone, "Postpone to a new time (a new notice)",
-                   _PENDING, DialogueStatus.postponed, ("scheduled_at",),
-                   "Luật Khiếu nại Art 30(2): written notice of time, place and content"),
-    DialogueAction(DialogueActionName.cancel, "Cancel", _PENDING, DialogueStatus.cancelled, ("reason",), ""),
-)}
+DIALOGUE_ACTIONS: dict[DialogueActionName, DialogueAction] = {
+    a.name: a
+    for a in (
+        DialogueAction(
+            DialogueActionName.hold,
+            "Hold the dialogue: minutes and attendance (absentees recorded)",
+            _PENDING,
+            DialogueStatus.held,
+            ("minutes",),
+            "Luật Khiếu nại 02/2011 Art 30(3)-(4): minutes with each participant's opinion and the result",
+        ),
+        DialogueAction(
+            DialogueActionName.postpone,
+            "Postpone to a new time (a new notice)",
+            _PENDING,
+            DialogueStatus.postponed,
+            ("scheduled_at",),
+            "Luật Khiếu nại Art 30(2): written notice of time, place and content",
+        ),
+        DialogueAction(DialogueActionName.cancel, "Cancel", _PENDING, DialogueStatus.cancelled, ("reason",), ""),
+    )
+}
 
 
 def dialogue_action(name: str, status: str) -> DialogueAction | None:
@@ -87,8 +101,10 @@ def short_notice(notice_on: date, dialogue_on: date, min_days: int = MIN_NOTICE_
 
 # ---- a complaint's decision needs a held dialogue -------------------------------------------
 
-def dialogue_required_before_decision(kind: str, complaint_round: int | None,
-                                      verification_differs: bool | None) -> str | None:
+
+def dialogue_required_before_decision(
+    kind: str, complaint_round: int | None, verification_differs: bool | None
+) -> str | None:
     """The legal source when a complaint may not be decided before a dialogue on it has been
     held, else None.
 
@@ -107,6 +123,7 @@ def dialogue_required_before_decision(kind: str, complaint_round: int | None,
 
 # ---- commitments ----------------------------------------------------------------------------
 
+
 class CommitmentStatus(StrEnum):
     open = "open"
     done = "done"
@@ -121,6 +138,7 @@ def commitment_overdue(status: str, due_on: date | None, today: date) -> bool:
 
 
 # ---- leaders' reception duty ----------------------------------------------------------------
+
 
 class Per(StrEnum):
     week = "week"
@@ -158,29 +176,75 @@ _ADMIN_AGENCIES = frozenset({"department", "inspectorate"})
 # Read from the primary text (Bộ pháp điển, mirrored in diepxuan/diepxuan.github.io,
 # van-ban/khieu-nai-to-cao/tiep-cong-dan.md, Điều 18.4.LQ.12/13/15/18) unless marked secondary.
 RECEPTION_RULES: tuple[ReceptionRule, ...] = (
-    ReceptionRule("tcd.province_chairman", "Chủ tịch Ủy ban nhân dân cấp tỉnh", frozenset({"people_committee"}),
-                  frozenset({"city"}), 1, Per.month, _LUAT_TCD, None,
-                  "Luật Tiếp công dân 42/2013 Art 12(5) (\"ít nhất 01 ngày trong 01 tháng\"); the frequency "
-                  "after Law 136/2025 was not found, so this one is kept", "primary"),
-    ReceptionRule("tcd.district_chairman", "Chủ tịch Ủy ban nhân dân cấp huyện", frozenset({"people_committee"}),
-                  frozenset({"district"}), 2, Per.month, _LUAT_TCD, _NO_DISTRICTS - timedelta(days=1),
-                  "Luật Tiếp công dân 42/2013 Art 13(5) (\"ít nhất 02 ngày trong 01 tháng\"); the district level "
-                  "was abolished on 1 Jul 2025", "primary"),
-    ReceptionRule("tcd.commune_chairman", "Chủ tịch Ủy ban nhân dân cấp xã", frozenset({"people_committee"}),
-                  frozenset({"commune"}), 1, Per.week, _LUAT_TCD, _LAW_136 - timedelta(days=1),
-                  "Luật Tiếp công dân 42/2013 Art 15(2)(d) (\"ít nhất 01 ngày trong 01 tuần\")", "primary"),
-    ReceptionRule("tcd.commune_chairman.2026", "Chủ tịch Ủy ban nhân dân cấp xã", frozenset({"people_committee"}),
-                  frozenset({"commune"}), 2, Per.month, _LAW_136, None,
-                  "Luật Tiếp công dân as amended by Law 136/2025/QH15 (from 1 Jul 2026), per the Government "
-                  "Inspectorate's reply (news.laodong.vn); the amended text itself was not read", "secondary"),
-    ReceptionRule("tcd.agency_head", "Người đứng đầu cơ quan hành chính nhà nước", _ADMIN_AGENCIES,
-                  frozenset({"city", "district", "commune"}), 1, Per.month, _LUAT_TCD, None,
-                  "Luật Tiếp công dân 42/2013 Art 18(2) (\"ít nhất 01 ngày trong 01 tháng\")", "primary"),
+    ReceptionRule(
+        "tcd.province_chairman",
+        "Chủ tịch Ủy ban nhân dân cấp tỉnh",
+        frozenset({"people_committee"}),
+        frozenset({"city"}),
+        1,
+        Per.month,
+        _LUAT_TCD,
+        None,
+        'Luật Tiếp công dân 42/2013 Art 12(5) ("ít nhất 01 ngày trong 01 tháng"); the frequency '
+        "after Law 136/2025 was not found, so this one is kept",
+        "primary",
+    ),
+    ReceptionRule(
+        "tcd.district_chairman",
+        "Chủ tịch Ủy ban nhân dân cấp huyện",
+        frozenset({"people_committee"}),
+        frozenset({"district"}),
+        2,
+        Per.month,
+        _LUAT_TCD,
+        _NO_DISTRICTS - timedelta(days=1),
+        'Luật Tiếp công dân 42/2013 Art 13(5) ("ít nhất 02 ngày trong 01 tháng"); the district level '
+        "was abolished on 1 Jul 2025",
+        "primary",
+    ),
+    ReceptionRule(
+        "tcd.commune_chairman",
+        "Chủ tịch Ủy ban nhân dân cấp xã",
+        frozenset({"people_committee"}),
+        frozenset({"commune"}),
+        1,
+        Per.week,
+        _LUAT_TCD,
+        _LAW_136 - timedelta(days=1),
+        'Luật Tiếp công dân 42/2013 Art 15(2)(d) ("ít nhất 01 ngày trong 01 tuần")',
+        "primary",
+    ),
+    ReceptionRule(
+        "tcd.commune_chairman.2026",
+        "Chủ tịch Ủy ban nhân dân cấp xã",
+        frozenset({"people_committee"}),
+        frozenset({"commune"}),
+        2,
+        Per.month,
+        _LAW_136,
+        None,
+        "Luật Tiếp công dân as amended by Law 136/2025/QH15 (from 1 Jul 2026), per the Government "
+        "Inspectorate's reply (news.laodong.vn); the amended text itself was not read",
+        "secondary",
+    ),
+    ReceptionRule(
+        "tcd.agency_head",
+        "Người đứng đầu cơ quan hành chính nhà nước",
+        _ADMIN_AGENCIES,
+        frozenset({"city", "district", "commune"}),
+        1,
+        Per.month,
+        _LUAT_TCD,
+        None,
+        'Luật Tiếp công dân 42/2013 Art 18(2) ("ít nhất 01 ngày trong 01 tháng")',
+        "primary",
+    ),
 )
 
 
-def reception_rule(org_kind: str, unit_level: str, on: date,
-                   rules: Iterable[ReceptionRule] = RECEPTION_RULES) -> ReceptionRule | None:
+def reception_rule(
+    org_kind: str, unit_level: str, on: date, rules: Iterable[ReceptionRule] = RECEPTION_RULES
+) -> ReceptionRule | None:
     """The rule in force on `on` for the head of an organisation of this kind at this level."""
     for rule in rules:
         if org_kind in rule.org_kinds and unit_level in rule.unit_levels and rule.in_force(on):

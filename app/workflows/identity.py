@@ -5,6 +5,7 @@ organisation that holds the case (the one that received it, or the one it is ass
 them, and each of its reads is audited. Everyone else who may see the case sees that the
 identity is protected, and no identity fields. Pure and I/O-free.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

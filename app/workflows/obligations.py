@@ -15,6 +15,7 @@ Events are the lifecycle's action names (app/workflows/lifecycle.py), plus `inta
 logged) and `withdraw_all` (every denouncer withdrew everything: the case ends, Luật Tố cáo
 Art 33(2), 34(3)(a)). Pure and I/O-free.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -23,9 +24,17 @@ from datetime import date
 
 from app.workflows.calendar import CountingMode, WorkCalendar
 
-__all__ = ["OBLIGATION_RULES", "RECEPTION_ONLY_KINDS", "RESULT_RELAY_KINDS", "ObligationRule", "discharges",
-           "is_obligation_overdue", "markdown_section",
-           "rule_for", "starts"]
+__all__ = [
+    "OBLIGATION_RULES",
+    "RECEPTION_ONLY_KINDS",
+    "RESULT_RELAY_KINDS",
+    "ObligationRule",
+    "discharges",
+    "is_obligation_overdue",
+    "markdown_section",
+    "rule_for",
+    "starts",
+]
 
 _DENUNCIATION_LAW = date(2019, 1, 1)  # Luật Tố cáo 25/2018/QH14
 _RECEPTION_LAW = date(2014, 7, 1)  # Luật Tiếp công dân 42/2013/QH13
@@ -68,8 +77,9 @@ class ObligationRule:
 _DN = frozenset({"denunciation"})
 # Organisation kinds (app/models/reference.OrgKind) that receive, guide and forward but never
 # resolve (thụ lý) a denunciation: for them every denunciation is "outside competence".
-RECEPTION_ONLY_KINDS = frozenset({"people_council", "fatherland_front", "citizen_reception_board",
-                                  "mass_mobilization_board", "mass_organization"})
+RECEPTION_ONLY_KINDS = frozenset(
+    {"people_council", "fatherland_front", "citizen_reception_board", "mass_mobilization_board", "mass_organization"}
+)
 # The bodies Luật Tiếp công dân Art 28(2) names: National Assembly bodies and deputies, People's
 # Council deputies, citizen reception boards.
 RESULT_RELAY_KINDS = frozenset({"people_council", "citizen_reception_board"})
@@ -79,52 +89,102 @@ _FOLLOWUP_DECISIONS = frozenset({"accept", "reject", "archive", "forward", "guid
 
 OBLIGATION_RULES: tuple[ObligationRule, ...] = (
     ObligationRule(
-        "tc24_forward", "Chuyển tố cáo không thuộc thẩm quyền đến nơi có thẩm quyền (và báo người tố cáo)",
-        _DN, 5, "working", started_by=frozenset({"intake"}), discharged_by=frozenset({"forward", "guide"}),
-        cancelled_by=frozenset({"accept", "reject", "archive", "reclassify", "withdraw_all"}), owner="holder",
+        "tc24_forward",
+        "Chuyển tố cáo không thuộc thẩm quyền đến nơi có thẩm quyền (và báo người tố cáo)",
+        _DN,
+        5,
+        "working",
+        started_by=frozenset({"intake"}),
+        discharged_by=frozenset({"forward", "guide"}),
+        cancelled_by=frozenset({"accept", "reject", "archive", "reclassify", "withdraw_all"}),
+        owner="holder",
         receiver_kinds=RECEPTION_ONLY_KINDS,
-        effective_from=_DENUNCIATION_LAW, source="Luật Tố cáo 25/2018 Art 24(2)",
+        effective_from=_DENUNCIATION_LAW,
+        source="Luật Tố cáo 25/2018 Art 24(2)",
         note="5 working days from receipt of the written denunciation. Started for a denunciation logged "
         "by a body that never resolves denunciations (People's Council, Fatherland Front, reception "
         "boards, Party and mass organisations: `RECEPTION_ONLY_KINDS`); fulfilled by `forward` (or "
         "`guide`, for one made in person); cancelled when the matter is settled otherwise (accepted, "
         "refused, archived) or it is no longer a denunciation. A resolving body has 7 working days "
-        "(Art 24(1)) to sort out its own competence, which the `processing` stage already tracks."),
+        "(Art 24(1)) to sort out its own competence, which the `processing` stage already tracks.",
+    ),
     ObligationRule(
-        "tc29_notify_acceptance", "Thông báo thụ lý cho người tố cáo và nội dung tố cáo cho người bị tố cáo",
-        _DN, 5, "working", started_by=frozenset({"accept"}), discharged_by=frozenset({"notify"}),
-        cancelled_by=frozenset({"withdraw_all"}), owner="holder",
-        effective_from=_DENUNCIATION_LAW, source="Luật Tố cáo 25/2018 Art 29(3)",
-        note="5 working days from the acceptance decision; recorded with `notify`."),
+        "tc29_notify_acceptance",
+        "Thông báo thụ lý cho người tố cáo và nội dung tố cáo cho người bị tố cáo",
+        _DN,
+        5,
+        "working",
+        started_by=frozenset({"accept"}),
+        discharged_by=frozenset({"notify"}),
+        cancelled_by=frozenset({"withdraw_all"}),
+        owner="holder",
+        effective_from=_DENUNCIATION_LAW,
+        source="Luật Tố cáo 25/2018 Art 29(3)",
+        note="5 working days from the acceptance decision; recorded with `notify`.",
+    ),
     ObligationRule(
-        "tc34_send_suspension", "Gửi quyết định tạm đình chỉ giải quyết tố cáo",
-        _DN, 5, "working", started_by=frozenset({"suspend"}), discharged_by=frozenset({"notify"}), owner="holder",
-        effective_from=_DENUNCIATION_LAW, source="Luật Tố cáo 25/2018 Art 34(4)",
-        note="5 working days from the decision, to the denouncer and the accused; recorded with `notify`."),
+        "tc34_send_suspension",
+        "Gửi quyết định tạm đình chỉ giải quyết tố cáo",
+        _DN,
+        5,
+        "working",
+        started_by=frozenset({"suspend"}),
+        discharged_by=frozenset({"notify"}),
+        owner="holder",
+        effective_from=_DENUNCIATION_LAW,
+        source="Luật Tố cáo 25/2018 Art 34(4)",
+        note="5 working days from the decision, to the denouncer and the accused; recorded with `notify`.",
+    ),
     ObligationRule(
-        "tc34_send_termination", "Gửi quyết định đình chỉ giải quyết tố cáo",
-        _DN, 5, "working", started_by=frozenset({"terminate", "withdraw_all"}), discharged_by=frozenset({"notify"}),
-        owner="holder", only_accepted=True,
-        effective_from=_DENUNCIATION_LAW, source="Luật Tố cáo 25/2018 Art 34(3)-(4)",
+        "tc34_send_termination",
+        "Gửi quyết định đình chỉ giải quyết tố cáo",
+        _DN,
+        5,
+        "working",
+        started_by=frozenset({"terminate", "withdraw_all"}),
+        discharged_by=frozenset({"notify"}),
+        owner="holder",
+        only_accepted=True,
+        effective_from=_DENUNCIATION_LAW,
+        source="Luật Tố cáo 25/2018 Art 34(3)-(4)",
         note="5 working days from the decision, to the denouncer and the accused; also when every "
-        "denouncer withdrew everything from an accepted denunciation (Art 34(3)(a)); recorded with `notify`."),
+        "denouncer withdrew everything from an accepted denunciation (Art 34(3)(a)); recorded with `notify`.",
+    ),
     ObligationRule(
-        "tc37_review_followup", "Xem xét hồ sơ vụ việc khi có tố cáo tiếp",
-        _DN, 20, "calendar", started_by=frozenset({"intake"}), discharged_by=_FOLLOWUP_DECISIONS,
-        cancelled_by=frozenset({"reclassify", "withdraw_all"}), owner="holder", only_followup=True,
-        effective_from=_DENUNCIATION_LAW, source="Luật Tố cáo 25/2018 Art 37(2)",
+        "tc37_review_followup",
+        "Xem xét hồ sơ vụ việc khi có tố cáo tiếp",
+        _DN,
+        20,
+        "calendar",
+        started_by=frozenset({"intake"}),
+        discharged_by=_FOLLOWUP_DECISIONS,
+        cancelled_by=frozenset({"reclassify", "withdraw_all"}),
+        owner="holder",
+        only_followup=True,
+        effective_from=_DENUNCIATION_LAW,
+        source="Luật Tố cáo 25/2018 Art 37(2)",
         note="20 days from receipt of a follow-up denunciation (logged with `parent_case_id` naming the "
         "earlier denunciation): review the earlier file and decide (not re-resolved, resolved anew, "
-        "or forwarded)."),
+        "or forwarded).",
+    ),
     ObligationRule(
-        "tcd28_notify_result", "Thông báo kết quả giải quyết cho công dân (nơi đã chuyển đơn)",
-        _ALL, 5, "working", started_by=frozenset({"decide"}), discharged_by=frozenset({"notify"}),
-        owner="receiver", only_forwarded=True, receiver_kinds=RESULT_RELAY_KINDS,
-        effective_from=_RECEPTION_LAW, source="Luật Tiếp công dân 42/2013 Art 28(2)",
+        "tcd28_notify_result",
+        "Thông báo kết quả giải quyết cho công dân (nơi đã chuyển đơn)",
+        _ALL,
+        5,
+        "working",
+        started_by=frozenset({"decide"}),
+        discharged_by=frozenset({"notify"}),
+        owner="receiver",
+        only_forwarded=True,
+        receiver_kinds=RESULT_RELAY_KINDS,
+        effective_from=_RECEPTION_LAW,
+        source="Luật Tiếp công dân 42/2013 Art 28(2)",
         note="5 working days from receiving the resolver's result notice (the resolver's decision date, "
         "as both use this service), owed by the body that received and forwarded the case when it is one "
         "Art 28(2) names (People's Council, citizen reception board); recorded by that body with `notify`. "
-        "The law asks it only where the citizen asked for the result; the service assumes they did."),
+        "The law asks it only where the citizen asked for the result; the service assumes they did.",
+    ),
 )
 
 _BY_KEY = {r.key: r for r in OBLIGATION_RULES}
@@ -134,17 +194,28 @@ def rule_for(key: str) -> ObligationRule | None:
     return _BY_KEY.get(key)
 
 
-def starts(event: str, kind: str, on: date, *, followup: bool = False, forwarded: bool = False,
-           accepted: bool = False, receiver_kind: str | None = None,
-           rules: Iterable[ObligationRule] = OBLIGATION_RULES) -> list[ObligationRule]:
+def starts(
+    event: str,
+    kind: str,
+    on: date,
+    *,
+    followup: bool = False,
+    forwarded: bool = False,
+    accepted: bool = False,
+    receiver_kind: str | None = None,
+    rules: Iterable[ObligationRule] = OBLIGATION_RULES,
+) -> list[ObligationRule]:
     """The obligations an event on a case of this kind starts on `on` (rules in force that day)."""
     out = []
     for r in rules:
         if event not in r.started_by or kind not in r.kinds or on < r.effective_from:
             continue
-        if (r.receiver_kinds is not None and receiver_kind not in r.receiver_kinds) \
-                or (r.only_followup and not followup) or (r.only_forwarded and not forwarded) \
-                or (r.only_accepted and not accepted):
+        if (
+            (r.receiver_kinds is not None and receiver_kind not in r.receiver_kinds)
+            or (r.only_followup and not followup)
+            or (r.only_forwarded and not forwarded)
+            or (r.only_accepted and not accepted)
+        ):
             continue
         out.append(r)
     return out
@@ -194,7 +265,8 @@ def markdown_section() -> list[str]:
             f"| `{r.key}` | {r.label} | {kinds} | {limit} | {', '.join(f'`{e}`' for e in sorted(r.started_by))} "
             f"| {', '.join(f'`{e}`' for e in sorted(r.discharged_by))} "
             f"| {', '.join(f'`{e}`' for e in sorted(r.cancelled_by)) or '–'} | {owner} "
-            f"| {r.effective_from.isoformat()} | {r.source} |")
+            f"| {r.effective_from.isoformat()} | {r.source} |"
+        )
     lines += ["", "Notes:", ""]
     lines += [f"- `{r.key}`: {r.note}" for r in OBLIGATION_RULES if r.note]
     lines += [

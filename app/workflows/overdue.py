@@ -9,6 +9,7 @@ The same rule as SQL is `app.models.cases.overdue_clause`, built from `RUNNING_S
 tests/services/test_overdue.py checks on both databases that the two agree case by case.
 Pure and I/O-free.
 """
+
 from __future__ import annotations
 
 from datetime import date

@@ -9,6 +9,7 @@ yearly reports; TT 06/2025/TT-TTCP's data periods). Pure and I/O-free.
   15 Dec 2025 .. 14 Dec 2026, its first quarter 15 Dec 2025 .. 14 Mar 2026. Nine months and the
   half-year start where the year does.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,8 +31,13 @@ class Basis(StrEnum):
 
 
 # how many periods of a kind a year has, and the months each covers (first month, number of months)
-_COUNT = {PeriodKind.month: 12, PeriodKind.quarter: 4, PeriodKind.half_year: 2, PeriodKind.nine_months: 1,
-          PeriodKind.year: 1}
+_COUNT = {
+    PeriodKind.month: 12,
+    PeriodKind.quarter: 4,
+    PeriodKind.half_year: 2,
+    PeriodKind.nine_months: 1,
+    PeriodKind.year: 1,
+}
 
 
 class PeriodError(ValueError):
@@ -102,8 +108,12 @@ def bounds(kind: PeriodKind, year: int, index: int | None = None, basis: Basis =
             raise PeriodError("index", f"required for a {kind.value}: {allowed.start}..{allowed.stop - 1}")
         index = 1
     if index not in allowed:
-        raise PeriodError("index", f"a {kind.value} has index {allowed.start}..{allowed.stop - 1}"
-                          if len(allowed) > 1 else f"a {kind.value} has only index 1")
+        raise PeriodError(
+            "index",
+            f"a {kind.value} has index {allowed.start}..{allowed.stop - 1}"
+            if len(allowed) > 1
+            else f"a {kind.value} has only index 1",
+        )
     first, last = _months(kind, index)
     if basis == Basis.calendar:
         start, end = date(year, first, 1), _month_end(year, last)
@@ -111,4 +121,3 @@ def bounds(kind: PeriodKind, year: int, index: int | None = None, basis: Basis =
         start = date(year - 1, 12, 15) if first == 1 else date(year, first - 1, 15)
         end = date(year, last, 14)
     return Period(kind=kind, year=year, index=index, basis=basis, start=start, end=end)
-

@@ -1,5 +1,6 @@
 """Rules about the people who file: representatives of a group, and the keys that match a person
 across cases. Pure and I/O-free."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -12,6 +12,7 @@ response due date; the SQL form is app/models/supervision.recommendation_overdue
 
 Pure and I/O-free.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,12 +49,34 @@ class RecAction:
 
 
 REC_ACTIONS: tuple[RecAction, ...] = (
-    RecAction("answer", "Trả lời kiến nghị", frozenset({RecStatus.open}), RecStatus.answered,
-              frozenset({Role.handler}), Party.target, required=("response",)),
-    RecAction("close", "Chấp nhận trả lời, kết thúc", frozenset({RecStatus.answered}), RecStatus.closed,
-              frozenset({Role.supervisor}), Party.issuer, optional=("reason",)),
-    RecAction("reopen", "Yêu cầu trả lời lại", frozenset({RecStatus.answered}), RecStatus.open,
-              frozenset({Role.supervisor}), Party.issuer, required=("reason",), optional=("response_due",)),
+    RecAction(
+        "answer",
+        "Trả lời kiến nghị",
+        frozenset({RecStatus.open}),
+        RecStatus.answered,
+        frozenset({Role.handler}),
+        Party.target,
+        required=("response",),
+    ),
+    RecAction(
+        "close",
+        "Chấp nhận trả lời, kết thúc",
+        frozenset({RecStatus.answered}),
+        RecStatus.closed,
+        frozenset({Role.supervisor}),
+        Party.issuer,
+        optional=("reason",),
+    ),
+    RecAction(
+        "reopen",
+        "Yêu cầu trả lời lại",
+        frozenset({RecStatus.answered}),
+        RecStatus.open,
+        frozenset({Role.supervisor}),
+        Party.issuer,
+        required=("reason",),
+        optional=("response_due",),
+    ),
 )
 REC_ACTION_NAMES: tuple[str, ...] = tuple(a.name for a in REC_ACTIONS)
 
@@ -65,8 +88,11 @@ def find(name: str, status: RecStatus) -> RecAction | None:
 
 def allowed(status: RecStatus, role: Role | None = None, parties: frozenset[Party] | None = None) -> list[str]:
     """Actions legal now (for this role and these parties, if given), in table order."""
-    return [a.name for a in legal_now(REC_ACTIONS, status)
-            if (role is None or role in a.roles) and (parties is None or a.party in parties)]
+    return [
+        a.name
+        for a in legal_now(REC_ACTIONS, status)
+        if (role is None or role in a.roles) and (parties is None or a.party in parties)
+    ]
 
 
 def is_overdue(status: str, response_due: date, today: date) -> bool:
@@ -77,7 +103,9 @@ def is_overdue(status: str, response_due: date, today: date) -> bool:
 def markdown_table() -> str:
     lines = ["| action | from | to | roles | who | required |", "|---|---|---|---|---|---|"]
     for a in REC_ACTIONS:
-        lines.append(f"| `{a.name}` — {a.label} | {', '.join(sorted(s.value for s in a.from_statuses))} | "
-                     f"{a.to_status.value} | {', '.join(sorted(r.value for r in a.roles))} | {a.party.value} | "
-                     f"{', '.join(a.required) or '—'} |")
+        lines.append(
+            f"| `{a.name}` — {a.label} | {', '.join(sorted(s.value for s in a.from_statuses))} | "
+            f"{a.to_status.value} | {', '.join(sorted(r.value for r in a.roles))} | {a.party.value} | "
+            f"{', '.join(a.required) or '—'} |"
+        )
     return "\n".join(lines)

@@ -1,4 +1,5 @@
 """The four roles (vai trò). Pure, so that the lifecycle table can name them."""
+
 from enum import StrEnum
 
 

@@ -5,6 +5,7 @@ Location → administrative units → the bodies covering them → the one for t
 list of candidate organisation codes comes out; the caller takes the first active one, else the
 ward's People's Committee (`default_org_code`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -30,9 +31,13 @@ def ranked_org_codes(rules: Iterable[Rule], *, kind: str, field: str, unit_path:
     most specific first: higher priority, then a rule naming the kind, the field, a deeper unit,
     then the older rule."""
     chain: Sequence[str] = ancestors(unit_path)
-    matching = [r for r in rules
-                if (r.kind is None or r.kind == kind) and (r.field is None or r.field == field)
-                and (r.unit_code is None or r.unit_code in chain)]
+    matching = [
+        r
+        for r in rules
+        if (r.kind is None or r.kind == kind)
+        and (r.field is None or r.field == field)
+        and (r.unit_code is None or r.unit_code in chain)
+    ]
 
     def specificity(r: Rule) -> tuple[int, bool, bool, int, int]:
         depth = chain.index(r.unit_code) + 1 if r.unit_code else 0

@@ -2,6 +2,7 @@
 a case's place belongs to, when an overdue case's alert happens. Pure and I/O-free; the SQL forms
 are in app/models/supervision.py.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -27,7 +28,7 @@ def child_path(path: str, parent_path: str) -> str | None:
     "01/00070/"); None when `path` is the parent itself or outside it."""
     if not path.startswith(parent_path) or path == parent_path:
         return None
-    rest = path[len(parent_path):]
+    rest = path[len(parent_path) :]
     head = rest.split("/", 1)[0]
     return f"{parent_path}{head}/"
 

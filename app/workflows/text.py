@@ -4,6 +4,7 @@ Diacritics-insensitive text: `dat dai` finds `đất đai` on SQLite and Postgre
 folded copy of searchable text (lower case, no tone marks, đ→d) next to the original and search
 the folded copy; on PostgreSQL a trigram index backs it (docs/decisions). Address parsing folds
 with the same function. Pure."""
+
 from __future__ import annotations
 
 import re

@@ -13,6 +13,7 @@
 
 Pure and I/O-free.
 """
+
 from __future__ import annotations
 
 from collections.abc import Collection
@@ -37,9 +38,16 @@ class WithdrawalPlan:
     continues_because: str | None  # why it goes on: "partial", "others_remain", "art33_3"
 
 
-def plan_withdrawal(*, kind: str, petitioner_ids: Collection[int], already_withdrawn: Collection[int],
-                    signers: int, requested: Collection[int] | None, partial: str | None,
-                    continue_resolution: bool) -> WithdrawalPlan:
+def plan_withdrawal(
+    *,
+    kind: str,
+    petitioner_ids: Collection[int],
+    already_withdrawn: Collection[int],
+    signers: int,
+    requested: Collection[int] | None,
+    partial: str | None,
+    continue_resolution: bool,
+) -> WithdrawalPlan:
     """What a withdrawal does.
 
     `petitioner_ids`: the listed petitioners; `already_withdrawn`: those who withdrew before;
@@ -48,8 +56,9 @@ def plan_withdrawal(*, kind: str, petitioner_ids: Collection[int], already_withd
     A partial withdrawal marks no one as withdrawn: they keep the rest of their petition.
     """
     if continue_resolution and kind != "denunciation":
-        raise WithdrawalRefused("body.continue_resolution",
-                                "only a denunciation is resolved after its withdrawal (Luật Tố cáo Art 33(3))")
+        raise WithdrawalRefused(
+            "body.continue_resolution", "only a denunciation is resolved after its withdrawal (Luật Tố cáo Art 33(3))"
+        )
     listed = set(petitioner_ids)
     gone = set(already_withdrawn) & listed
     if requested is None:
@@ -60,12 +69,14 @@ def plan_withdrawal(*, kind: str, petitioner_ids: Collection[int], already_withd
             raise WithdrawalRefused("body.petitioner_ids", "lists a petitioner twice")
         unknown = chosen - listed
         if unknown:
-            raise WithdrawalRefused("body.petitioner_ids",
-                                    f"not petitioners of this case: {', '.join(str(i) for i in sorted(unknown))}")
+            raise WithdrawalRefused(
+                "body.petitioner_ids", f"not petitioners of this case: {', '.join(str(i) for i in sorted(unknown))}"
+            )
         again = chosen & gone
         if again:
-            raise WithdrawalRefused("body.petitioner_ids",
-                                    f"already withdrew: {', '.join(str(i) for i in sorted(again))}")
+            raise WithdrawalRefused(
+                "body.petitioner_ids", f"already withdrew: {', '.join(str(i) for i in sorted(again))}"
+            )
         if not chosen:
             raise WithdrawalRefused("body.petitioner_ids", "names no one")
     if partial is not None and not partial.strip():

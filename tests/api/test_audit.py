@@ -1,5 +1,6 @@
 """The hash-chained audit trail: every write appends a linked event; the database refuses edits;
 any edit, removal or truncation that gets past it anyway is named by verification."""
+
 from __future__ import annotations
 
 import pytest
@@ -41,19 +42,28 @@ async def bypass_append_only_guards(db, is_postgres: bool) -> None:
 async def test_each_write_appends_an_event_chained_to_the_previous_one(client, admin_headers, db):
     before = await chain(db)
     head = before[-1]
-    org = await client.post("/api/v1/organizations", headers=admin_headers,
-                            json={"code": "SO-XD", "name": "Sở Xây dựng", "kind": "department", "unit_code": "01"})
-    unit = await client.post("/api/v1/units", headers=admin_headers,
-                             json={"code": "002", "name": "Quận Hoàn Kiếm", "level": "district", "parent_code": "01"})
-    user = await client.post("/api/v1/users", headers=admin_headers,
-                             json={"username": "le.van", "password": "a-long-password-1", "role": "handler",
-                                   "org": "SO-XD"})
-    patch = await client.patch(f"/api/v1/users/{user.json()['id']}", headers=admin_headers,
-                               json={"full_name": "Lê Văn"})
+    org = await client.post(
+        "/api/v1/organizations",
+        headers=admin_headers,
+        json={"code": "SO-XD", "name": "Sở Xây dựng", "kind": "department", "unit_code": "01"},
+    )
+    unit = await client.post(
+        "/api/v1/units",
+        headers=admin_headers,
+        json={"code": "002", "name": "Quận Hoàn Kiếm", "level": "district", "parent_code": "01"},
+    )
+    user = await client.post(
+        "/api/v1/users",
+        headers=admin_headers,
+        json={"username": "le.van", "password": "a-long-password-1", "role": "handler", "org": "SO-XD"},
+    )
+    patch = await client.patch(
+        f"/api/v1/users/{user.json()['id']}", headers=admin_headers, json={"full_name": "Lê Văn"}
+    )
     responses = [org, unit, user, patch]
     assert [r.status_code for r in responses] == [201, 201, 201, 200]
 
-    new = (await chain(db))[len(before):]
+    new = (await chain(db))[len(before) :]
     assert [e.action for e in new] == ["organization.create", "unit.create", "user.create", "user.update"]
     assert [e.seq for e in new] == list(range(head.seq + 1, head.seq + 5))
     prev = head.hash
@@ -65,8 +75,14 @@ async def test_each_write_appends_an_event_chained_to_the_previous_one(client, a
         prev = ev.hash
 
     result = await verify(client, admin_headers)
-    assert result == {**result, "ok": True, "first_bad_seq": None, "events_checked": head.seq + 4,
-                      "head_seq": head.seq + 4, "head_hash": prev}
+    assert result == {
+        **result,
+        "ok": True,
+        "first_bad_seq": None,
+        "events_checked": head.seq + 4,
+        "head_seq": head.seq + 4,
+        "head_hash": prev,
+    }
 
 
 async def test_events_are_listed_for_an_admin_oldest_first(client, admin_headers, db):
@@ -74,8 +90,22 @@ async def test_events_are_listed_for_an_admin_oldest_first(client, admin_headers
     body = (await client.get("/api/v1/audit?action=organization.create", headers=admin_headers)).json()
     assert [e["entity_id"] for e in body["items"]] == sorted((e["entity_id"] for e in body["items"]), key=int)
     ev = body["items"][-1]
-    assert set(ev) >= {"seq", "at", "actor", "role", "org", "action", "entity", "entity_id", "from_status",
-                       "to_status", "changes", "reason", "hash", "prev_hash"}
+    assert set(ev) >= {
+        "seq",
+        "at",
+        "actor",
+        "role",
+        "org",
+        "action",
+        "entity",
+        "entity_id",
+        "from_status",
+        "to_status",
+        "changes",
+        "reason",
+        "hash",
+        "prev_hash",
+    }
     assert ev["at"].endswith(("Z", "+00:00"))
 
 
@@ -95,8 +125,9 @@ async def test_verify_names_an_event_whose_changes_were_edited(client, admin_hea
     events = await chain(db)
     victim = events[-3]
     await bypass_append_only_guards(db, is_postgres)
-    await db.session.execute(update(AuditEvent).where(AuditEvent.seq == victim.seq)
-                             .values(changes={**victim.changes, "name": "Sở khác"}))
+    await db.session.execute(
+        update(AuditEvent).where(AuditEvent.seq == victim.seq).values(changes={**victim.changes, "name": "Sở khác"})
+    )
     await db.session.commit()
     result = await verify(client, admin_headers)
     assert result["ok"] is False and result["first_bad_seq"] == victim.seq
@@ -121,8 +152,9 @@ async def test_a_rehashed_edit_breaks_the_next_link(client, admin_headers, db, i
     victim.reason = "đã sửa"
     forged = audit_service.compute_hash(victim)
     await bypass_append_only_guards(db, is_postgres)
-    await db.session.execute(update(AuditEvent).where(AuditEvent.seq == victim.seq)
-                             .values(reason="đã sửa", hash=forged))
+    await db.session.execute(
+        update(AuditEvent).where(AuditEvent.seq == victim.seq).values(reason="đã sửa", hash=forged)
+    )
     await db.session.commit()
     result = await verify(client, admin_headers)
     assert result["first_bad_seq"] == victim.seq + 1 and "prev_hash" in result["detail"]
@@ -164,8 +196,14 @@ async def test_a_rewritten_tail_is_caught_by_an_exported_head(client, admin_head
     head = (await client.get("/api/v1/audit/head", headers=admin_headers)).json()
     await bypass_append_only_guards(db, is_postgres)
     await db.session.execute(delete(AuditEvent).where(AuditEvent.seq == head["seq"]))
-    await audit_service.record(db.session, actor=None, action="organization.create", entity="organization",
-                               entity_id="999", changes={"code": "SO-GIA"})
+    await audit_service.record(
+        db.session,
+        actor=None,
+        action="organization.create",
+        entity="organization",
+        entity_id="999",
+        changes={"code": "SO-GIA"},
+    )
     await db.session.commit()
     assert (await verify(client, admin_headers))["ok"] is True
     result = await verify(client, admin_headers, head_seq=head["seq"], head_hash=head["hash"])
@@ -173,14 +211,19 @@ async def test_a_rewritten_tail_is_caught_by_an_exported_head(client, admin_head
 
 
 async def test_head_parameters_are_validated(client, admin_headers):
-    assert_problem(await client.get("/api/v1/audit/verify?head_seq=1&head_hash=xyz", headers=admin_headers),
-                   422, "head_hash")
-    assert_problem(await client.get("/api/v1/audit/verify?head_seq=0&head_hash=" + "a" * 64,
-                                    headers=admin_headers), 422, "head_seq")
+    assert_problem(
+        await client.get("/api/v1/audit/verify?head_seq=1&head_hash=xyz", headers=admin_headers), 422, "head_hash"
+    )
+    assert_problem(
+        await client.get("/api/v1/audit/verify?head_seq=0&head_hash=" + "a" * 64, headers=admin_headers),
+        422,
+        "head_seq",
+    )
     # half a head would check nothing while looking like it did
     assert_problem(await client.get("/api/v1/audit/verify?head_seq=5", headers=admin_headers), 422, "head_hash")
-    assert_problem(await client.get("/api/v1/audit/verify?head_hash=" + "a" * 64, headers=admin_headers),
-                   422, "head_seq")
+    assert_problem(
+        await client.get("/api/v1/audit/verify?head_hash=" + "a" * 64, headers=admin_headers), 422, "head_seq"
+    )
 
 
 @pytest.mark.parametrize("role,status", [("admin", 200), ("supervisor", 200), ("reception", 403), ("handler", 403)])

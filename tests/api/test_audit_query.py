@@ -2,6 +2,7 @@
 cases, and the dialogues, commitments, recommendations, reception sessions and voter meetings of
 it even when their events name no case — filtered by case, actor, organisation, action, entity and
 days; bad filters are a 422 naming the field; no denouncer's identity. On both databases."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -20,8 +21,9 @@ SECRET_ID = "001085012345"
 async def trail(client, headers, **params) -> list[dict]:
     out, cursor = [], None
     while True:
-        resp = await client.get(AUDIT, params={"limit": 200, **params, **({"cursor": cursor} if cursor else {})},
-                                headers=headers)
+        resp = await client.get(
+            AUDIT, params={"limit": 200, **params, **({"cursor": cursor} if cursor else {})}, headers=headers
+        )
         assert resp.status_code == 200, resp.text
         out += resp.json()["items"]
         cursor = resp.json()["next_cursor"]
@@ -30,8 +32,15 @@ async def trail(client, headers, **params) -> list[dict]:
 
 
 def direct_dialogue(unit: str) -> dict:
-    return {"kind": "direct_dialogue", "chair": "Chủ tịch UBND phường", "scheduled_at": "2026-11-10T08:30:00+07:00",
-            "notice_on": "2026-11-02", "location": "Nhà văn hóa", "unit_code": unit, "topic": "Tiếng ồn ban đêm"}
+    return {
+        "kind": "direct_dialogue",
+        "chair": "Chủ tịch UBND phường",
+        "scheduled_at": "2026-11-10T08:30:00+07:00",
+        "notice_on": "2026-11-02",
+        "location": "Nhà văn hóa",
+        "unit_code": unit,
+        "topic": "Tiếng ồn ban đêm",
+    }
 
 
 async def ward_records(client, make_user, unit: str) -> dict:
@@ -44,26 +53,57 @@ async def ward_records(client, make_user, unit: str) -> dict:
     resp = await client.post("/api/v1/dialogues", json=direct_dialogue(unit), headers=handler)
     assert resp.status_code == 201, resp.text
     d = resp.json()
-    resp = await client.post(f"/api/v1/dialogues/{d['id']}/transitions", headers={**handler, "If-Match": '"1"'},
-                             json={"action": "hold", "on": "2026-11-10", "minutes": "Thống nhất giảm tiếng ồn."})
+    resp = await client.post(
+        f"/api/v1/dialogues/{d['id']}/transitions",
+        headers={**handler, "If-Match": '"1"'},
+        json={"action": "hold", "on": "2026-11-10", "minutes": "Thống nhất giảm tiếng ồn."},
+    )
     assert resp.status_code == 200, resp.text
-    c = await client.post(f"/api/v1/dialogues/{d['id']}/commitments", headers=handler,
-                          json={"description": "Kiểm tra công trường", "responsible_org": f"UBND-{unit}",
-                                "due_on": "2026-12-20"})
+    c = await client.post(
+        f"/api/v1/dialogues/{d['id']}/commitments",
+        headers=handler,
+        json={"description": "Kiểm tra công trường", "responsible_org": f"UBND-{unit}", "due_on": "2026-12-20"},
+    )
     assert c.status_code == 201, c.text
-    rec = await client.post("/api/v1/supervision/recommendations", headers=sup, json={
-        "target_org": f"UBND-{unit}", "content": "Đề nghị rà soát tiếp công dân", "response_due": "2026-12-31"})
+    rec = await client.post(
+        "/api/v1/supervision/recommendations",
+        headers=sup,
+        json={"target_org": f"UBND-{unit}", "content": "Đề nghị rà soát tiếp công dân", "response_due": "2026-12-31"},
+    )
     assert rec.status_code == 201, rec.text
-    session = await client.post("/api/v1/reception-sessions", headers=desk, json={
-        "host_name": "Nguyễn Văn Bình", "host_title": "Chủ tịch UBND phường", "led_by_head": True,
-        "held_on": "2026-11-05", "visitors": 6, "delegations": 1, "case_ids": []})
+    session = await client.post(
+        "/api/v1/reception-sessions",
+        headers=desk,
+        json={
+            "host_name": "Nguyễn Văn Bình",
+            "host_title": "Chủ tịch UBND phường",
+            "led_by_head": True,
+            "held_on": "2026-11-05",
+            "visitors": 6,
+            "delegations": 1,
+            "case_ids": [],
+        },
+    )
     assert session.status_code == 201, session.text
-    meeting = await client.post("/api/v1/voter-meetings", headers=council_desk, json={
-        "held_on": "2026-11-02", "unit_code": unit, "deputies": ["Lê Thị Mai"], "voters": 150, "case_ids": []})
+    meeting = await client.post(
+        "/api/v1/voter-meetings",
+        headers=council_desk,
+        json={"held_on": "2026-11-02", "unit_code": unit, "deputies": ["Lê Thị Mai"], "voters": 150, "case_ids": []},
+    )
     assert meeting.status_code == 201, meeting.text
-    return {"sup": sup, "sup_user": sup_user, "handler": handler, "handler_user": handler_user, "records": {
-        ("dialogue", str(d["id"])), ("commitment", str(c.json()["id"])), ("recommendation", str(rec.json()["id"])),
-        ("reception_session", str(session.json()["id"])), ("voter_meeting", str(meeting.json()["id"]))}}
+    return {
+        "sup": sup,
+        "sup_user": sup_user,
+        "handler": handler,
+        "handler_user": handler_user,
+        "records": {
+            ("dialogue", str(d["id"])),
+            ("commitment", str(c.json()["id"])),
+            ("recommendation", str(rec.json()["id"])),
+            ("reception_session", str(session.json()["id"])),
+            ("voter_meeting", str(meeting.json()["id"])),
+        },
+    }
 
 
 @pytest.fixture
@@ -77,9 +117,14 @@ async def test_a_ward_supervisor_sees_the_supervision_records_of_their_ward_only
     about = {(e["entity"], e["entity_id"]) for e in seen}
     assert hk["records"] <= about
     assert not cn["records"] & about
-    assert {e["action"] for e in seen} >= {"dialogue.create", "dialogue.hold", "commitment.create",
-                                            "recommendation.create", "reception_session.create",
-                                            "voter_meeting.create"}
+    assert {e["action"] for e in seen} >= {
+        "dialogue.create",
+        "dialogue.hold",
+        "commitment.create",
+        "recommendation.create",
+        "reception_session.create",
+        "voter_meeting.create",
+    }
     assert all(e["case_id"] is None for e in seen if (e["entity"], e["entity_id"]) in hk["records"])
     # the other ward's supervisor: the mirror image
     other = {(e["entity"], e["entity_id"]) for e in await trail(client, cn["sup"])}
@@ -87,8 +132,9 @@ async def test_a_ward_supervisor_sees_the_supervision_records_of_their_ward_only
     # the city's supervisors and a ward's admin see their share too
     city = {(e["entity"], e["entity_id"]) for e in await trail(client, (await make_user("supervisor", "HDND-01"))[1])}
     assert hk["records"] | cn["records"] <= city
-    ward_admin = {(e["entity"], e["entity_id"])
-                  for e in await trail(client, (await make_user("admin", "UBND-00070"))[1])}
+    ward_admin = {
+        (e["entity"], e["entity_id"]) for e in await trail(client, (await make_user("admin", "UBND-00070"))[1])
+    }
     assert hk["records"] <= ward_admin and not cn["records"] & ward_admin
     # a filter cannot reach past the scope
     assert await trail(client, hk["sup"], entity="dialogue", org="UBND-00073") == []
@@ -114,8 +160,9 @@ async def test_filters_by_entity_action_org_actor_case_and_day(client, wards, ma
     await act(client, hk["handler"], case["id"], "flag_urgent", urgent_reason="security", reason="Tụ tập đông")
     monkeypatch.undo()
     flagged = {"case_id": case["id"], "action": "case.flag_urgent"}
-    assert [e["at"] for e in await trail(client, sup, **flagged, **{"from": "2026-11-30", "to": "2026-11-30"})] \
-        == ["2026-11-29T18:30:00Z"]
+    assert [e["at"] for e in await trail(client, sup, **flagged, **{"from": "2026-11-30", "to": "2026-11-30"})] == [
+        "2026-11-29T18:30:00Z"
+    ]
     assert await trail(client, sup, **flagged, to="2026-11-29") == []
     assert await trail(client, sup, **flagged, **{"from": "2026-12-01"}) == []
     assert len(await trail(client, sup, **flagged, **{"from": "2026-11-29"})) == 1
@@ -123,11 +170,17 @@ async def test_filters_by_entity_action_org_actor_case_and_day(client, wards, ma
 
 async def test_bad_filters_are_422_naming_the_field_and_only_auditors_read(client, wards, make_user):
     sup = wards["hk"]["sup"]
-    for params, field in (({"entity": "petitioner"}, "query.entity"), ({"org": "NO-SUCH-ORG"}, "query.org"),
-                          ({"action": "DROP TABLE"}, "query.action"), ({"action": "x" * 65}, "query.action"),
-                          ({"case_id": "abc"}, "query.case_id"), ({"from": "2026-13-01"}, "query.from"),
-                          ({"from": "2026-11-30", "to": "2026-11-01"}, "query.to"), ({"org": ""}, "query.org"),
-                          ({"actor": "a" * 65}, "query.actor")):
+    for params, field in (
+        ({"entity": "petitioner"}, "query.entity"),
+        ({"org": "NO-SUCH-ORG"}, "query.org"),
+        ({"action": "DROP TABLE"}, "query.action"),
+        ({"action": "x" * 65}, "query.action"),
+        ({"case_id": "abc"}, "query.case_id"),
+        ({"from": "2026-13-01"}, "query.from"),
+        ({"from": "2026-11-30", "to": "2026-11-01"}, "query.to"),
+        ({"org": ""}, "query.org"),
+        ({"actor": "a" * 65}, "query.actor"),
+    ):
         assert_problem(await client.get(AUDIT, params=params, headers=sup), 422, field)
     for role, org in (("reception", "UBND-00070"), ("handler", "UBND-00070"), ("reception", "MTTQ-01")):
         assert_problem(await client.get(AUDIT, headers=(await make_user(role, org))[1]), 403)

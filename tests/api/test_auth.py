@@ -1,4 +1,5 @@
 """Login, tokens and their hardening: every refusal here would be a breach if it broke."""
+
 from __future__ import annotations
 
 import base64

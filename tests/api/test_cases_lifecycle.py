@@ -5,6 +5,7 @@ Business date pinned to Fri 2026-11-27 (tests/api/conftest.py). Every expected d
 counted by hand on the 2026 calendar; the comment names the legal source of the limit.
 Holidays that matter here: Tue 24 Nov 2026 (Ngày Văn hóa Việt Nam, in holidays.Vietnam from 2026).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -33,12 +34,15 @@ async def history_actions(client, headers, case_id) -> list[str]:
     return [e["action"] for e in resp.json()["items"]]
 
 
-@pytest.mark.parametrize("kind,outcome,verify", [
-    ("complaint", "partly_upheld", True),
-    ("denunciation", "partly_true", True),
-    ("petition", "answered", False),
-    ("reflection", "answered", False),
-])
+@pytest.mark.parametrize(
+    "kind,outcome,verify",
+    [
+        ("complaint", "partly_upheld", True),
+        ("denunciation", "partly_true", True),
+        ("petition", "answered", False),
+        ("reflection", "answered", False),
+    ],
+)
 async def test_full_walk_for_each_kind(client, actors, kind, outcome, verify):
     desk, ward = actors["desk"], actors["ward"]
     case = await new_case(client, desk, kind=kind, received_on="2026-11-02")
@@ -60,8 +64,11 @@ async def test_full_walk_for_each_kind(client, actors, kind, outcome, verify):
     assert c["status"] == "closed" and c["closed_on"] == "2026-11-25"
 
     steps = await history_actions(client, ward, cid)
-    expected = ["case.create", "case.forward", "case.accept"] + (["case.start_verification"] if verify else []) + \
-        ["case.decide", "case.close"]
+    expected = (
+        ["case.create", "case.forward", "case.accept"]
+        + (["case.start_verification"] if verify else [])
+        + ["case.decide", "case.close"]
+    )
     assert [s for s in steps if s != "case.identity_read"] == expected
 
 
@@ -106,8 +113,11 @@ async def test_a_complaint_is_appealed_to_round_two_at_the_superior(client, acto
     assert c["due"] == "2027-01-11" and c["due_rule"] == "complaint.r2.resolution"
     # a round-2 complaint cannot be appealed again
     got = await client.get(f"/api/v1/cases/{r2['id']}", headers=city)
-    resp = await client.post(f"/api/v1/cases/{r2['id']}/transitions", json={"action": "appeal"},
-                             headers={**city, "If-Match": got.headers["ETag"]})
+    resp = await client.post(
+        f"/api/v1/cases/{r2['id']}/transitions",
+        json={"action": "appeal"},
+        headers={**city, "If-Match": got.headers["ETag"]},
+    )
     assert_problem(resp, 409)
     assert "round 2" in resp.json()["detail"]
     assert "case.appeal" in await history_actions(client, ward, cid)
@@ -154,16 +164,19 @@ async def test_a_denunciation_is_extended_twice_and_not_a_third_time(client, act
     assert c["due"] == "2026-10-01"
     await act(client, ward, cid, "start_verification", on="2026-09-02")
     # Art 30(1): particularly complex → extended twice, 30 days each.
-    c = await act(client, ward, cid, "extend", complexity="particularly_complex", reason="Nhiều nội dung",
-                  on="2026-09-25")
+    c = await act(
+        client, ward, cid, "extend", complexity="particularly_complex", reason="Nhiều nội dung", on="2026-09-25"
+    )
     assert c["due"] == "2026-11-02" and c["extensions_used"] == 1  # Thu 1 Oct + 30 = Sat 31 Oct → Mon 2 Nov
-    c = await act(client, ward, cid, "extend", complexity="particularly_complex", reason="Cần giám định",
-                  on="2026-10-28")
+    c = await act(
+        client, ward, cid, "extend", complexity="particularly_complex", reason="Cần giám định", on="2026-10-28"
+    )
     # The periods add up from acceptance, rolled once at the end (decision 0032): the unrolled end
     # Sat 31 Oct + 30 = Mon 30 Nov (not Mon 2 Nov + 30 = Wed 2 Dec).
     assert c["due"] == "2026-11-30" and c["extensions_used"] == 2
-    body = await act(client, ward, cid, "extend", complexity="particularly_complex", reason="Thêm", on="2026-11-27",
-                     expect=409)
+    body = await act(
+        client, ward, cid, "extend", complexity="particularly_complex", reason="Thêm", on="2026-11-27", expect=409
+    )
     assert "at most 2" in body["detail"]
     steps = await history_actions(client, ward, cid)
     assert steps.count("case.extend") == 2
@@ -315,8 +328,9 @@ async def test_handler_of_another_ward_cannot_see_or_touch_the_case(client, acto
     await act(client, desk, cid, "forward", to_org="UBND-00070", on="2026-11-23")
     for path in (f"/api/v1/cases/{cid}", f"/api/v1/cases/{cid}/history", f"/api/v1/cases/{cid}/actions"):
         assert_problem(await client.get(path, headers=other), 404)
-    resp = await client.post(f"/api/v1/cases/{cid}/transitions", json={"action": "accept"},
-                             headers={**other, "If-Match": '"2"'})
+    resp = await client.post(
+        f"/api/v1/cases/{cid}/transitions", json={"action": "accept"}, headers={**other, "If-Match": '"2"'}
+    )
     assert_problem(resp, 404)
     resp = await client.patch(f"/api/v1/cases/{cid}", json={"title": "x"}, headers={**other, "If-Match": '"2"'})
     assert_problem(resp, 404)
@@ -414,9 +428,11 @@ async def test_idempotency_key_replays_the_first_response(client, actors):
     # transitions too: the repeat does not apply the action twice
     cid = first.json()["id"]
     tkey = {**desk, "Idempotency-Key": "fwd-1", "If-Match": '"1"'}
-    t1 = await client.post(f"/api/v1/cases/{cid}/transitions", json={"action": "forward", "to_org": "UBND-00070"},
-                           headers=tkey)
-    t2 = await client.post(f"/api/v1/cases/{cid}/transitions", json={"action": "forward", "to_org": "UBND-00070"},
-                           headers=tkey)
+    t1 = await client.post(
+        f"/api/v1/cases/{cid}/transitions", json={"action": "forward", "to_org": "UBND-00070"}, headers=tkey
+    )
+    t2 = await client.post(
+        f"/api/v1/cases/{cid}/transitions", json={"action": "forward", "to_org": "UBND-00070"}, headers=tkey
+    )
     assert t1.status_code == t2.status_code == 200 and t2.json()["version"] == t1.json()["version"] == 2
     assert (await history_actions(client, desk, cid)).count("case.forward") == 1

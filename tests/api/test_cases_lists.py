@@ -1,5 +1,6 @@
 """Lists and search: every filter of the contract, scoped to the caller's jurisdiction,
 keyset-paginated by a stable key; `q` diacritics-insensitive on both databases."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,19 +16,34 @@ async def corpus(client, make_user):
     _, bd_desk = await make_user("reception", "MTTQ-00004")
     _, hk = await make_user("handler", "UBND-00070")
     cases = {
-        "land_hk": await new_case(client, hk_desk, title="Tranh chấp đất đai ở Hàng Bạc", field="land",
-                                  received_on="2026-11-02"),
-        "env_hk": await new_case(client, hk_desk, kind="reflection", title="Ô nhiễm tiếng ồn", field="environment",
-                                 received_on="2026-11-25"),
-        "land_bd": await new_case(client, bd_desk, title="Đền bù giải phóng mặt bằng", field="compensation",
-                                  location_unit_code="00004", received_on="2026-11-10"),
-        "den_city": await new_case(client, city_desk, kind="denunciation", title="Tố cáo cán bộ",
-                                   field="corruption", received_on="2026-11-26"),
+        "land_hk": await new_case(
+            client, hk_desk, title="Tranh chấp đất đai ở Hàng Bạc", field="land", received_on="2026-11-02"
+        ),
+        "env_hk": await new_case(
+            client, hk_desk, kind="reflection", title="Ô nhiễm tiếng ồn", field="environment", received_on="2026-11-25"
+        ),
+        "land_bd": await new_case(
+            client,
+            bd_desk,
+            title="Đền bù giải phóng mặt bằng",
+            field="compensation",
+            location_unit_code="00004",
+            received_on="2026-11-10",
+        ),
+        "den_city": await new_case(
+            client, city_desk, kind="denunciation", title="Tố cáo cán bộ", field="corruption", received_on="2026-11-26"
+        ),
     }
     await act(client, hk_desk, cases["env_hk"]["id"], "forward", to_org="UBND-00070", on="2026-11-26")
-    return {"cases": cases, "city_desk": city_desk, "hk_desk": hk_desk, "bd_desk": bd_desk, "hk": hk,
-            "sup": (await make_user("supervisor", "HDND-01"))[1],
-            "hk_sup": (await make_user("supervisor", "HDND-00070"))[1]}
+    return {
+        "cases": cases,
+        "city_desk": city_desk,
+        "hk_desk": hk_desk,
+        "bd_desk": bd_desk,
+        "hk": hk,
+        "sup": (await make_user("supervisor", "HDND-01"))[1],
+        "hk_sup": (await make_user("supervisor", "HDND-00070"))[1],
+    }
 
 
 async def ids(client, headers, query="") -> list[int]:
@@ -95,9 +111,16 @@ async def test_keyset_pagination_walks_everything_once(client, corpus):
 
 async def test_bad_list_queries_are_422_naming_the_parameter(client, corpus):
     sup = corpus["sup"]
-    for query, field in (("?status=lost", "status"), ("?limit=500", "limit"), ("?cursor=garbage!", "cursor"),
-                         ("?unit=99999", "unit"), ("?assigned_org=NOPE", "assigned_org"), ("?sort=title", "sort"),
-                         ("?due_before=tomorrow", "due_before"), ("?overdue=maybe", "overdue")):
+    for query, field in (
+        ("?status=lost", "status"),
+        ("?limit=500", "limit"),
+        ("?cursor=garbage!", "cursor"),
+        ("?unit=99999", "unit"),
+        ("?assigned_org=NOPE", "assigned_org"),
+        ("?sort=title", "sort"),
+        ("?due_before=tomorrow", "due_before"),
+        ("?overdue=maybe", "overdue"),
+    ):
         assert_problem(await client.get(f"/api/v1/cases{query}", headers=sup), 422, f"query.{field}")
     assert_problem(await client.get("/api/v1/cases"), 401)
 

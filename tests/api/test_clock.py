@@ -5,6 +5,7 @@ Business date pinned to Fri 2026-11-27 (tests/api/conftest.py). Due dates counte
 2026 calendar; holidays that matter: Tue 24 Nov 2026 (Ngày Văn hóa Việt Nam, holidays.Vietnam
 from 2026), Tết 2026 (Mon 16 – Fri 20 Feb 2026), 30 Apr – 1 May 2026, 2 Sep 2026.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -33,8 +34,9 @@ async def test_the_lifecycle_table_drives_the_clock(client, actors, monkeypatch)
     c = await act(client, desk, case["id"], "forward", to_org="UBND-00070", on="2026-11-23")
     assert (c["stage"], c["due"]) == ("acceptance", "2026-12-03")
 
-    rows = tuple(dataclasses.replace(a, clock=lc.Clock.start_resolution) if a.name == "forward" else a
-                 for a in lc.ACTIONS)
+    rows = tuple(
+        dataclasses.replace(a, clock=lc.Clock.start_resolution) if a.name == "forward" else a for a in lc.ACTIONS
+    )
     monkeypatch.setattr(lc, "ACTIONS", rows)
     case = await new_case(client, desk, received_on="2026-11-20")
     # Edited row: forward starts resolution, 30 days (Art 28) from Mon 23 Nov → Wed 23 Dec.
@@ -55,14 +57,29 @@ async def test_organisations_say_whether_they_may_resolve(client, admin_headers)
     items = (await client.get("/api/v1/organizations?unit=00070", headers=admin_headers)).json()["items"]
     by_code = {o["code"]: o["may_resolve"] for o in items}
     assert by_code["UBND-00070"] is True and by_code["MTTQ-00070"] is False and by_code["HDND-00070"] is False
-    made = await client.post("/api/v1/organizations", headers=admin_headers, json={
-        "code": "CA-00070", "name": "Công an phường Hoàn Kiếm", "kind": "police", "unit_code": "00070"})
+    made = await client.post(
+        "/api/v1/organizations",
+        headers=admin_headers,
+        json={"code": "CA-00070", "name": "Công an phường Hoàn Kiếm", "kind": "police", "unit_code": "00070"},
+    )
     assert made.status_code == 201 and made.json()["may_resolve"] is True
-    made = await client.post("/api/v1/organizations", headers=admin_headers, json={
-        "code": "X-00070", "name": "Tổ hòa giải", "kind": "other", "unit_code": "00070"})
+    made = await client.post(
+        "/api/v1/organizations",
+        headers=admin_headers,
+        json={"code": "X-00070", "name": "Tổ hòa giải", "kind": "other", "unit_code": "00070"},
+    )
     assert made.status_code == 201 and made.json()["may_resolve"] is False
-    made = await client.post("/api/v1/organizations", headers=admin_headers, json={
-        "code": "Y-00070", "name": "Ban quản lý dự án", "kind": "other", "unit_code": "00070", "may_resolve": True})
+    made = await client.post(
+        "/api/v1/organizations",
+        headers=admin_headers,
+        json={
+            "code": "Y-00070",
+            "name": "Ban quản lý dự án",
+            "kind": "other",
+            "unit_code": "00070",
+            "may_resolve": True,
+        },
+    )
     assert made.status_code == 201 and made.json()["may_resolve"] is True
 
 
@@ -173,8 +190,17 @@ async def test_a_complaint_extension_takes_no_days(client, actors):
     case = await new_case(client, actors["desk"], received_on="2026-10-01")
     await act(client, actors["desk"], case["id"], "forward", to_org="UBND-00070", on="2026-10-02")
     await act(client, actors["ward"], case["id"], "accept", on="2026-10-05")
-    body = await act(client, actors["ward"], case["id"], "extend", complexity="complex", days=10, reason="x",
-                     on="2026-10-30", expect=422)
+    body = await act(
+        client,
+        actors["ward"],
+        case["id"],
+        "extend",
+        complexity="complex",
+        days=10,
+        reason="x",
+        on="2026-10-30",
+        expect=422,
+    )
     assert "body.days" in [e["field"] for e in body["errors"]]
 
 
@@ -184,8 +210,9 @@ async def test_the_filing_limit_counts_from_receipt_of_the_decision(client, acto
     desk = actors["desk"]
     # Decision of Sat 1 Aug 2026, received Mon 10 Aug; filed Mon 9 Nov. Aug 10 + 90 = Sun 8 Nov →
     # Mon 9 Nov: in time. (Counted from the decision's date it would be late.)
-    c = await new_case(client, desk, decision_date="2026-08-01", decision_received_on="2026-08-10",
-                       received_on="2026-11-09")
+    c = await new_case(
+        client, desk, decision_date="2026-08-01", decision_received_on="2026-08-10", received_on="2026-11-09"
+    )
     assert c["filing_late"] is False and c["decision_received_on"] == "2026-08-10"
     assert c["filing_obstacle"] is None
     # Without decision_received_on it defaults to the decision's date: Aug 1 + 90 = Fri 30 Oct → late.
@@ -196,8 +223,13 @@ async def test_the_filing_limit_counts_from_receipt_of_the_decision(client, acto
     c = await new_case(client, desk, decision_date="2026-08-10", received_on="2026-11-09")
     assert c["filing_late"] is False
     # Art 9 obstacle: 40 days in hospital. Wed 1 Jul + 40 = Mon 10 Aug, + 90 = Sun 8 Nov → Mon 9 Nov.
-    c = await new_case(client, desk, decision_date="2026-07-01", received_on="2026-11-09",
-                       filing_obstacle={"days": 40, "reason": "Nằm viện điều trị"})
+    c = await new_case(
+        client,
+        desk,
+        decision_date="2026-07-01",
+        received_on="2026-11-09",
+        filing_obstacle={"days": 40, "reason": "Nằm viện điều trị"},
+    )
     assert c["filing_late"] is False and c["filing_obstacle"] == {"days": 40, "reason": "Nằm viện điều trị"}
     got = (await client.get(f"/api/v1/cases/{c['id']}", headers=desk)).json()
     assert got["filing_obstacle"]["days"] == 40 and got["decision_received_on"] == "2026-07-01"
@@ -211,8 +243,9 @@ async def test_filing_dates_are_checked(client, actors):
     async def post(**over):
         return await client.post("/api/v1/cases", json=case_body(**over), headers=desk)
 
-    assert_problem(await post(decision_date="2026-08-10", decision_received_on="2026-08-01"), 422,
-                   "body.decision_received_on")
+    assert_problem(
+        await post(decision_date="2026-08-10", decision_received_on="2026-08-01"), 422, "body.decision_received_on"
+    )
     assert_problem(await post(decision_received_on="2026-11-21"), 422, "body.decision_received_on")
     assert_problem(await post(kind="petition", decision_received_on="2026-11-01"), 422, "body.decision_received_on")
     assert_problem(await post(filing_obstacle={"days": 10, "reason": " "}), 422, "body.filing_obstacle.reason")

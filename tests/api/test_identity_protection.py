@@ -7,6 +7,7 @@ A2: protection follows the person: a denouncer stays protected on every case der
 denunciation (reclassified, split, appealed, linked as a duplicate), and the holder's reads are
 audited.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -48,26 +49,46 @@ def _dup_flags(case: dict) -> list[dict]:
 def _shape(created: dict) -> dict:
     """What a caller could compare between two intakes: every field's presence and type, the
     suggestions, the flags."""
-    return {"keys": sorted(created), "possible_duplicates": created["possible_duplicates"],
-            "flags": created["flags"], "identity_protected": created["identity_protected"]}
+    return {
+        "keys": sorted(created),
+        "possible_duplicates": created["possible_duplicates"],
+        "flags": created["flags"],
+        "identity_protected": created["identity_protected"],
+    }
 
 
 # ---- A1: duplicates across organisations ---------------------------------------------------------
 
+
 async def test_a_probe_learns_nothing_and_the_holder_of_the_matched_denunciation_is_told(client, orgs):
     ward_desk, city_desk, sup = orgs["ward_desk"], orgs["city_desk"], orgs["supervisor"]
-    den = await new_case(client, ward_desk, kind="denunciation", title="Tố cáo cán bộ địa chính sai phạm",
-                         respondent="Ông Trần Văn Bình, cán bộ địa chính")
+    den = await new_case(
+        client,
+        ward_desk,
+        kind="denunciation",
+        title="Tố cáo cán bộ địa chính sai phạm",
+        respondent="Ông Trần Văn Bình, cán bộ địa chính",
+    )
     # The city desk's jurisdiction covers the ward's case. It logs a complaint by the same ID
     # number about the same respondent: today's code named the denunciation and its title here.
-    probe = await new_case(client, city_desk, kind="complaint", title="Khiếu nại việc cấp giấy chứng nhận",
-                           respondent="Ông Trần Văn Bình, cán bộ địa chính")
+    probe = await new_case(
+        client,
+        city_desk,
+        kind="complaint",
+        title="Khiếu nại việc cấp giấy chứng nhận",
+        respondent="Ông Trần Văn Bình, cán bộ địa chính",
+    )
     assert probe["possible_duplicates"] == []
     assert den["code"] not in str(probe) and "Tố cáo cán bộ địa chính" not in str(probe)
     # indistinguishable from an intake that matches nobody
-    nobody = await new_case(client, city_desk, kind="complaint", title="Khiếu nại việc cấp giấy chứng nhận",
-                            respondent="Ông Trần Văn Bình, cán bộ địa chính",
-                            petitioners=[{"full_name": "Lê Thị Cúc", "id_number": "001190011111"}])
+    nobody = await new_case(
+        client,
+        city_desk,
+        kind="complaint",
+        title="Khiếu nại việc cấp giấy chứng nhận",
+        respondent="Ông Trần Văn Bình, cán bộ địa chính",
+        petitioners=[{"full_name": "Lê Thị Cúc", "id_number": "001190011111"}],
+    )
     assert _shape(probe) == _shape(nobody)
 
     # The ward holds the denunciation: its case now carries the flag, naming the new case
@@ -112,6 +133,7 @@ async def test_duplicates_within_the_organisation_are_still_suggested(client, or
 
 # ---- A2: protection follows the person ------------------------------------------------------------
 
+
 async def test_reclassifying_a_denunciation_keeps_the_denouncer_protected(client, orgs):
     city_desk, sup, city = orgs["city_desk"], orgs["supervisor"], orgs["city"]
     den = await new_case(client, city_desk, kind="denunciation", title="Tố cáo sai phạm đất đai")
@@ -134,10 +156,17 @@ async def test_reclassifying_a_denunciation_keeps_the_denouncer_protected(client
 async def test_splitting_a_denunciation_protects_every_part(client, orgs):
     city_desk, sup = orgs["city_desk"], orgs["supervisor"]
     den = await new_case(client, city_desk, kind="denunciation", title="Đơn nhiều nội dung")
-    resp = await client.post(f"/api/v1/cases/{den['id']}/split", headers={**city_desk, "If-Match": '"1"'}, json={
-        "parts": [{"kind": "petition", "title": "Kiến nghị sửa đường"},
-                  {"kind": "reflection", "title": "Phản ánh lấn chiếm vỉa hè"},
-                  {"kind": "denunciation", "title": "Tố cáo cán bộ địa chính"}]})
+    resp = await client.post(
+        f"/api/v1/cases/{den['id']}/split",
+        headers={**city_desk, "If-Match": '"1"'},
+        json={
+            "parts": [
+                {"kind": "petition", "title": "Kiến nghị sửa đường"},
+                {"kind": "reflection", "title": "Phản ánh lấn chiếm vỉa hè"},
+                {"kind": "denunciation", "title": "Tố cáo cán bộ địa chính"},
+            ]
+        },
+    )
     assert resp.status_code == 201, resp.text
     out = resp.json()
     ids = [den["id"]] + [o["id"] for o in out["opened_cases"]]
@@ -156,8 +185,13 @@ async def test_splitting_a_denunciation_protects_every_part(client, orgs):
 async def test_splitting_a_petition_into_a_denunciation_protects_the_petitioner_from_then_on(client, orgs):
     city_desk, sup = orgs["city_desk"], orgs["supervisor"]
     c = await new_case(client, city_desk, kind="petition", title="Đơn nhiều nội dung")
-    resp = await client.post(f"/api/v1/cases/{c['id']}/split", headers={**city_desk, "If-Match": '"1"'}, json={
-        "parts": [{"kind": "denunciation", "title": "Tố cáo cán bộ"}, {"kind": "petition", "title": "Kiến nghị"}]})
+    resp = await client.post(
+        f"/api/v1/cases/{c['id']}/split",
+        headers={**city_desk, "If-Match": '"1"'},
+        json={
+            "parts": [{"kind": "denunciation", "title": "Tố cáo cán bộ"}, {"kind": "petition", "title": "Kiến nghị"}]
+        },
+    )
     assert resp.status_code == 201, resp.text
     await act(client, city_desk, c["id"], "reclassify", kind="petition", reason="Phân loại lại")
     assert (await _get(client, sup, c["id"]))["petitioners"] is None
@@ -188,9 +222,19 @@ async def test_a_duplicate_link_carries_protection_both_ways(client, orgs):
     got = await _get(client, sup, dup["id"])
     assert got["identity_protected"] is True and got["petitioners"] is None and got["duplicate_of_id"] == den["id"]
     # and the other way round: a petition that a later denunciation duplicates
-    pet = await new_case(client, ward_desk, kind="petition", title="Kiến nghị về đất",
-                         petitioners=[{"full_name": "Lê Thị Cúc", "id_number": "001190011111"}])
-    den2 = await new_case(client, ward_desk, kind="denunciation", title="Tố cáo về đất",
-                          petitioners=[{"full_name": "Lê Thị Cúc", "id_number": "001190011111"}])
+    pet = await new_case(
+        client,
+        ward_desk,
+        kind="petition",
+        title="Kiến nghị về đất",
+        petitioners=[{"full_name": "Lê Thị Cúc", "id_number": "001190011111"}],
+    )
+    den2 = await new_case(
+        client,
+        ward_desk,
+        kind="denunciation",
+        title="Tố cáo về đất",
+        petitioners=[{"full_name": "Lê Thị Cúc", "id_number": "001190011111"}],
+    )
     await act(client, ward_desk, den2["id"], "archive", ground="duplicate", duplicate_of=pet["id"])
     assert (await _get(client, sup, pet["id"]))["petitioners"] is None

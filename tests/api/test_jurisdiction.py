@@ -1,4 +1,5 @@
 """A caller's jurisdiction is their organisation's unit and its whole subtree (materialised path)."""
+
 from __future__ import annotations
 
 from app.security import load_principal, unit_path
@@ -8,9 +9,11 @@ async def test_ward_staff_cover_their_ward_only_and_city_staff_cover_all(db, mak
     ward_user, _ = await make_user("handler", "UBND-00070")
     city_user, _ = await make_user("handler", "TTR-01")
     # a unit below the ward (a future level, or a legacy one) belongs to the ward's subtree
-    resp = await client.post("/api/v1/units", headers=admin_headers,
-                             json={"code": "00070-TDP1", "name": "Tổ dân phố 1", "level": "commune",
-                                   "parent_code": "00070"})
+    resp = await client.post(
+        "/api/v1/units",
+        headers=admin_headers,
+        json={"code": "00070-TDP1", "name": "Tổ dân phố 1", "level": "commune", "parent_code": "00070"},
+    )
     assert resp.status_code == 201, resp.text
 
     ward = await load_principal(db.session, ward_user)

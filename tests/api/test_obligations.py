@@ -1,6 +1,7 @@
 """The law's secondary time limits on a case (`obligations`): started by events, fulfilled by
 `forward`, `accept` or `notify`, overdue when missed, filterable, audited.
 Business date pinned to Fri 2026-11-27; every due date counted by hand (Tue 24 Nov 2026 is a holiday)."""
+
 from __future__ import annotations
 
 import pytest
@@ -43,9 +44,11 @@ async def listed_ids(client, headers, query):
 
 async def notify(client, headers, case_id, key, **extra):
     got = await client.get(f"/api/v1/cases/{case_id}", headers=headers)
-    return await client.post(f"/api/v1/cases/{case_id}/transitions",
-                             json={"action": "notify", "obligation": key, **extra},
-                             headers={**headers, "If-Match": got.headers["ETag"]})
+    return await client.post(
+        f"/api/v1/cases/{case_id}/transitions",
+        json={"action": "notify", "obligation": key, **extra},
+        headers={**headers, "If-Match": got.headers["ETag"]},
+    )
 
 
 async def test_forwarding_a_denunciation_outside_competence_art24_2(client, actors):
@@ -82,12 +85,18 @@ async def test_notify_the_denouncer_of_acceptance_art29_3(client, actors):
     # 5 working days from Wed 25 Nov: 26, 27, 30 Nov, 1, 2 Dec → Wed 2 Dec.
     o = obligation(c, "tc29_notify_acceptance")
     assert (o["started_on"], o["due"], o["done_on"], o["overdue"], o["org_code"]) == (
-        "2026-11-25", "2026-12-02", None, False, "UBND-00070")
+        "2026-11-25",
+        "2026-12-02",
+        None,
+        False,
+        "UBND-00070",
+    )
     # the wrong key, a key not open on this case, or another organisation's obligation
     assert_problem(await notify(client, ward, case["id"], "tc34_send_suspension"), 422, "body.obligation")
     assert_problem(await notify(client, mttq, case["id"], "tc29_notify_acceptance"), 403)
-    resp = await notify(client, ward, case["id"], "tc29_notify_acceptance", on="2026-11-27",
-                        reason="Đã gửi thông báo thụ lý")
+    resp = await notify(
+        client, ward, case["id"], "tc29_notify_acceptance", on="2026-11-27", reason="Đã gửi thông báo thụ lý"
+    )
     assert resp.status_code == 200, resp.text
     c = resp.json()
     assert c["status"] == "accepted" and c["stage"] == "resolution"  # a notice changes nothing else
@@ -141,8 +150,15 @@ async def test_reviewing_a_followup_denunciation_art37_2(client, actors):
     follow = await new_case(client, city, kind="denunciation", received_on="2026-11-02", parent_case_id=first["id"])
     o = obligation(follow, "tc37_review_followup")
     assert (o["due"], o["overdue"], o["org_code"]) == ("2026-11-23", True, "UBND-01")
-    c = await act(client, city, follow["id"], "archive", ground="concluded_no_new_evidence",
-                  reason="Việc giải quyết trước đó đúng pháp luật", on="2026-11-27")
+    c = await act(
+        client,
+        city,
+        follow["id"],
+        "archive",
+        ground="concluded_no_new_evidence",
+        reason="Việc giải quyết trước đó đúng pháp luật",
+        on="2026-11-27",
+    )
     o = obligation(c, "tc37_review_followup")
     assert (o["done_on"], o["overdue"]) == ("2026-11-27", False)
 
@@ -169,6 +185,9 @@ async def test_the_reception_board_passes_the_result_back_tcd_art28_2(client, ac
     assert obligation(resp.json(), "tcd28_notify_result")["done_on"] == "2026-11-27"
     # and nothing else: it still may not take the holder's actions
     got = await client.get(f"/api/v1/cases/{case['id']}", headers=btcd)
-    resp = await client.post(f"/api/v1/cases/{case['id']}/transitions", json={"action": "close"},
-                             headers={**btcd, "If-Match": got.headers["ETag"]})
+    resp = await client.post(
+        f"/api/v1/cases/{case['id']}/transitions",
+        json={"action": "close"},
+        headers={**btcd, "If-Match": got.headers["ETag"]},
+    )
     assert_problem(resp, 403)

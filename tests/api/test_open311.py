@@ -1,6 +1,7 @@
 """Open311 GeoReport v2 as an off-the-shelf client speaks it: URL shapes with the format suffix,
 form-encoded POST with api_key, the spec's field names and types, XML with the spec's elements,
 and the spec's error format; no personal data in any response."""
+
 from __future__ import annotations
 
 from xml.etree import ElementTree as ET
@@ -8,17 +9,34 @@ from xml.etree import ElementTree as ET
 import pytest
 
 BASE = "/open311/v2"
-REQUEST_FIELDS = {"service_request_id", "status", "status_notes", "service_name", "service_code", "description",
-                  "agency_responsible", "service_notice", "requested_datetime", "updated_datetime",
-                  "expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url"}
+REQUEST_FIELDS = {
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+}
 # planted personal data: none of it may appear in any Open311 output
 NAME, ID_NUMBER, PHONE, EMAIL = "Phạm Thị Riêng Tư", "001199012345", "0987654321", "rieng.tu@example.vn"
 
 
 @pytest.fixture
 async def api_key(client, admin_headers) -> str:
-    resp = await client.post("/api/v1/api-keys", json={"name": "Cổng dịch vụ công", "org": "MTTQ-01"},
-                             headers=admin_headers)
+    resp = await client.post(
+        "/api/v1/api-keys", json={"name": "Cổng dịch vụ công", "org": "MTTQ-01"}, headers=admin_headers
+    )
     assert resp.status_code == 201, resp.text
     body = resp.json()
     assert body["org"] == "MTTQ-01" and body["key"].startswith("hp_") and body["active"] is True
@@ -26,11 +44,18 @@ async def api_key(client, admin_headers) -> str:
 
 
 def _form(api_key: str, **over: str) -> dict[str, str]:
-    form = {"api_key": api_key, "service_code": "petition-environment",
-            "description": "Khói bụi từ xưởng gỗ gây ô nhiễm khu dân cư ngõ 12",
-            "attribute[title]": "Phản ánh ô nhiễm khói bụi", "attribute[ward]": "00070",
-            "first_name": "Phạm Thị", "last_name": "Riêng Tư", "phone": PHONE, "email": EMAIL,
-            "attribute[id_number]": ID_NUMBER}
+    form = {
+        "api_key": api_key,
+        "service_code": "petition-environment",
+        "description": "Khói bụi từ xưởng gỗ gây ô nhiễm khu dân cư ngõ 12",
+        "attribute[title]": "Phản ánh ô nhiễm khói bụi",
+        "attribute[ward]": "00070",
+        "first_name": "Phạm Thị",
+        "last_name": "Riêng Tư",
+        "phone": PHONE,
+        "email": EMAIL,
+        "attribute[id_number]": ID_NUMBER,
+    }
     form.update(over)
     return form
 
@@ -69,8 +94,9 @@ async def test_service_list_and_definition_in_json_and_xml(client):
     attrs = root.findall("attributes/attribute")
     assert attrs and attrs[0].find("code").text == "title" and attrs[0].find("required").text == "true"
     assert len(root.findall("attributes/attribute[code='ward']/values/value")) == 126
-    assert "decision_date" not in {a["code"] for a in (await client.get(f"{BASE}/services/petition-land.json"))
-                                   .json()["attributes"]}
+    assert "decision_date" not in {
+        a["code"] for a in (await client.get(f"{BASE}/services/petition-land.json")).json()["attributes"]
+    }
 
 
 async def test_file_and_read_a_request_in_json(client, api_key, pinned_today):
@@ -91,14 +117,16 @@ async def test_file_and_read_a_request_in_json(client, api_key, pinned_today):
     listed = (await client.get(f"{BASE}/requests.json", params={"api_key": api_key})).json()
     assert [r["service_request_id"] for r in listed] == [code]
     assert (await client.get(f"{BASE}/tokens/{code}.json", params={"api_key": api_key})).json() == [
-        {"service_request_id": code, "token": code}]
+        {"service_request_id": code, "token": code}
+    ]
 
 
 async def test_the_request_is_an_intake_like_any_other(client, api_key, make_user, pinned_today):
     [created] = (await client.post(f"{BASE}/requests.json", data=_form(api_key))).json()
     _, desk = await make_user("reception", "MTTQ-01")
     [case] = (await client.get("/api/v1/cases", params={"q": created["service_request_id"]}, headers=desk)).json()[
-        "items"]
+        "items"
+    ]
     assert case["channel"] == "online" and case["kind"] == "petition" and case["field"] == "environment"
     assert case["receiving_org"]["code"] == "MTTQ-01" and case["due"] is not None
     history = (await client.get(f"/api/v1/cases/{case['id']}/history", headers=desk)).json()["items"]
@@ -110,16 +138,18 @@ async def test_filters_and_xml_listing(client, api_key, make_user, pinned_today)
     for service_code in ("petition-environment", "reflection-housing", "complaint-land"):
         [c] = (await client.post(f"{BASE}/requests.json", data=_form(api_key, service_code=service_code))).json()
         codes.append(c["service_request_id"])
-    by_service = (await client.get(f"{BASE}/requests.json", params={"api_key": api_key,
-                                                                     "service_code": "reflection-housing"})).json()
+    by_service = (
+        await client.get(f"{BASE}/requests.json", params={"api_key": api_key, "service_code": "reflection-housing"})
+    ).json()
     assert [r["service_request_id"] for r in by_service] == [codes[1]]
     ids = f"{codes[0]},{codes[2]}"
     by_ids = (await client.get(f"{BASE}/requests.json", params={"api_key": api_key, "service_request_id": ids})).json()
     assert sorted(r["service_request_id"] for r in by_ids) == sorted([codes[0], codes[2]])
     assert len((await client.get(f"{BASE}/requests.json", params={"api_key": api_key, "status": "open"})).json()) == 3
     assert (await client.get(f"{BASE}/requests.json", params={"api_key": api_key, "status": "closed"})).json() == []
-    future = (await client.get(f"{BASE}/requests.json", params={"api_key": api_key,
-                                                                 "start_date": "2099-01-01T00:00:00Z"})).json()
+    future = (
+        await client.get(f"{BASE}/requests.json", params={"api_key": api_key, "start_date": "2099-01-01T00:00:00Z"})
+    ).json()
     assert future == []
 
     root = _xml(await client.get(f"{BASE}/requests.xml", params={"api_key": api_key}))
@@ -137,10 +167,12 @@ async def test_status_projection_once_closed(client, api_key, make_user, pinned_
     [created] = (await client.post(f"{BASE}/requests.json", data=_form(api_key))).json()
     _, desk = await make_user("reception", "MTTQ-01")
     [case] = (await client.get("/api/v1/cases", params={"q": created["service_request_id"]}, headers=desk)).json()[
-        "items"]
+        "items"
+    ]
     await act(client, desk, case["id"], "guide", reason="Gửi UBND phường Hoàn Kiếm")
-    [req] = (await client.get(f"{BASE}/requests/{created['service_request_id']}.json",
-                              params={"api_key": api_key})).json()
+    [req] = (
+        await client.get(f"{BASE}/requests/{created['service_request_id']}.json", params={"api_key": api_key})
+    ).json()
     assert req["status"] == "closed" and req["status_notes"] == "Đã hướng dẫn gửi đến cơ quan có thẩm quyền"
     assert req["expected_datetime"] is None
 
@@ -180,11 +212,15 @@ async def test_errors_in_the_spec_format(client, api_key):
 
 async def test_a_client_reads_only_its_own_requests_and_a_revoked_key_stops(client, admin_headers, api_key):
     [created] = (await client.post(f"{BASE}/requests.json", data=_form(api_key))).json()
-    other = (await client.post("/api/v1/api-keys", json={"name": "Ứng dụng khác", "org": "UBND-00070"},
-                               headers=admin_headers)).json()
+    other = (
+        await client.post(
+            "/api/v1/api-keys", json={"name": "Ứng dụng khác", "org": "UBND-00070"}, headers=admin_headers
+        )
+    ).json()
     assert (await client.get(f"{BASE}/requests.json", params={"api_key": other["key"]})).json() == []
-    assert (await client.get(f"{BASE}/requests/{created['service_request_id']}.json",
-                             params={"api_key": other["key"]})).status_code == 404
+    assert (
+        await client.get(f"{BASE}/requests/{created['service_request_id']}.json", params={"api_key": other["key"]})
+    ).status_code == 404
     keys = (await client.get("/api/v1/api-keys", headers=admin_headers)).json()["items"]
     mine = next(k for k in keys if k["name"] == "Cổng dịch vụ công")
     assert "key" not in mine and mine["prefix"] == api_key[:10]
@@ -199,16 +235,25 @@ async def test_no_personal_data_in_any_open311_output(client, api_key, pinned_to
     """Names, ID numbers, phones, e-mails and addresses planted at intake appear nowhere."""
     outputs = []
     for service_code in ("denunciation-corruption", "complaint-land", "petition-other"):
-        resp = await client.post(f"{BASE}/requests.json", data=_form(
-            api_key, service_code=service_code, address_string="12 Hàng Bạc, phường Hoàn Kiếm, Hà Nội",
-            **{"attribute[ward]": ""}))
+        resp = await client.post(
+            f"{BASE}/requests.json",
+            data=_form(
+                api_key,
+                service_code=service_code,
+                address_string="12 Hàng Bạc, phường Hoàn Kiếm, Hà Nội",
+                **{"attribute[ward]": ""},
+            ),
+        )
         assert resp.status_code == 200, resp.text
         outputs.append(resp.text)
     for fmt in ("json", "xml"):
         listing = await client.get(f"{BASE}/requests.{fmt}", params={"api_key": api_key})
         outputs.append(listing.text)
-    [den] = [r for r in (await client.get(f"{BASE}/requests.json", params={"api_key": api_key})).json()
-             if r["service_code"] == "denunciation-corruption"]
+    [den] = [
+        r
+        for r in (await client.get(f"{BASE}/requests.json", params={"api_key": api_key})).json()
+        if r["service_code"] == "denunciation-corruption"
+    ]
     assert den["description"] is None  # a denunciation's content is withheld too
     for text in outputs:
         _no_personal_data(text)
@@ -226,4 +271,3 @@ async def test_api_keys_admin_only_and_validated(client, make_user, admin_header
     _, ward_admin = await make_user("admin", "UBND-00070")
     resp = await client.post("/api/v1/api-keys", json={"name": "x", "org": "MTTQ-01"}, headers=ward_admin)
     assert resp.status_code == 422  # outside the ward admin's jurisdiction
-

@@ -1,4 +1,5 @@
 """Health, readiness, metrics and logs, as the engineer on call sees them."""
+
 from __future__ import annotations
 
 import asyncio
@@ -30,8 +31,9 @@ async def _readyz(settings: Settings) -> httpx.Response:
 
 
 async def test_readyz_503_on_an_empty_database(tmp_path):
-    resp = await _readyz(Settings(app_env="test", database_url=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}",
-                                  _env_file=None))
+    resp = await _readyz(
+        Settings(app_env="test", database_url=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}", _env_file=None)
+    )
     assert resp.status_code == 503
     assert resp.json()["status"] == "unavailable" and resp.json()["expected_revision"] == head_revision()
 
@@ -46,8 +48,9 @@ async def test_readyz_503_when_migrations_are_behind(tmp_path):
 
 
 async def test_readyz_503_when_the_database_is_unreachable():
-    resp = await _readyz(Settings(app_env="test", database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none",
-                                  _env_file=None))
+    resp = await _readyz(
+        Settings(app_env="test", database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none", _env_file=None)
+    )
     assert resp.status_code == 503 and resp.json()["status"] == "unavailable"
 
 
@@ -55,7 +58,7 @@ def _counter(text: str, route: str, status: str, method: str = "GET") -> float:
     prefix = f'http_requests_total{{method="{method}",route="{route}",status="{status}"}} '
     for line in text.splitlines():
         if line.startswith(prefix):
-            return float(line[len(prefix):])
+            return float(line[len(prefix) :])
     return 0.0
 
 
@@ -79,7 +82,7 @@ async def test_metrics_count_requests_by_route_template(client, admin_headers):
 
 def _audit_counter(text: str, action: str) -> float:
     prefix = f'audit_events_total{{action="{action}"}} '
-    return next((float(line[len(prefix):]) for line in text.splitlines() if line.startswith(prefix)), 0.0)
+    return next((float(line[len(prefix) :]) for line in text.splitlines() if line.startswith(prefix)), 0.0)
 
 
 async def test_metrics_count_committed_audit_events(client, admin_headers):
@@ -105,11 +108,17 @@ async def test_logs_carry_no_query_string_and_no_body(client, admin_headers, jso
     name, password = "Nguyễn Văn A", "mật-khẩu-bí-mật-123"
     await client.get("/api/v1/units", params={"q": name}, headers=admin_headers)
     await client.get("/api/v1/organizations", params={"q": name}, headers=admin_headers)
-    created = await client.post("/api/v1/users", headers=admin_headers, json={
-        "username": "nguyen.van.a", "password": password, "full_name": name, "role": "handler", "org": "UBND-01"})
+    created = await client.post(
+        "/api/v1/users",
+        headers=admin_headers,
+        json={"username": "nguyen.van.a", "password": password, "full_name": name, "role": "handler", "org": "UBND-01"},
+    )
     assert created.status_code == 201
-    await client.post("/api/v1/users", headers=admin_headers, json={
-        "username": "nguyen.van.b", "password": "short", "full_name": name, "role": "handler", "org": "UBND-01"})
+    await client.post(
+        "/api/v1/users",
+        headers=admin_headers,
+        json={"username": "nguyen.van.b", "password": "short", "full_name": name, "role": "handler", "org": "UBND-01"},
+    )
     await client.post("/api/v1/auth/token", data={"username": "nguyen.van.a", "password": "wrong-" + password})
     await client.post("/api/v1/auth/token", data={"username": "nguyen.van.a", "password": password})
     # what the service logged (the test's own HTTP client logs the URLs it calls)
@@ -118,6 +127,12 @@ async def test_logs_carry_no_query_string_and_no_body(client, admin_headers, jso
     for secret in (name, "Nguy", "q=", password, "short", "nguyen.van"):
         assert secret not in text, f"{secret!r} reached the logs"
     routes = [line["route"] for line in json_log.lines("app.access")]
-    assert routes == ["/api/v1/units", "/api/v1/organizations", "/api/v1/users", "/api/v1/users",
-                      "/api/v1/auth/token", "/api/v1/auth/token"]
+    assert routes == [
+        "/api/v1/units",
+        "/api/v1/organizations",
+        "/api/v1/users",
+        "/api/v1/users",
+        "/api/v1/auth/token",
+        "/api/v1/auth/token",
+    ]
     assert [line["status"] for line in json_log.lines("app.access")] == [200, 200, 201, 422, 401, 200]

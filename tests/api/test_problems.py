@@ -1,4 +1,5 @@
 """Every error is RFC 9457 problem+json: unknown paths, wrong methods, bad input, crashes."""
+
 from __future__ import annotations
 
 import httpx
@@ -22,8 +23,11 @@ async def test_wrong_method_is_405_problem_with_allow(client):
 
 
 async def test_validation_names_each_bad_field(client, admin_headers):
-    resp = await client.post("/api/v1/organizations", headers=admin_headers,
-                             json={"code": "SO-TEST", "kind": "ministry_of_magic", "unit_code": "01"})
+    resp = await client.post(
+        "/api/v1/organizations",
+        headers=admin_headers,
+        json={"code": "SO-TEST", "kind": "ministry_of_magic", "unit_code": "01"},
+    )
     body = assert_problem(resp, 422, "kind")
     assert_problem(resp, 422, "name")
     fields = {e["field"] for e in body["errors"]}
@@ -32,8 +36,11 @@ async def test_validation_names_each_bad_field(client, admin_headers):
 
 
 async def test_malformed_json_is_422_not_500(client, admin_headers):
-    resp = await client.post("/api/v1/organizations", headers={**admin_headers, "Content-Type": "application/json"},
-                             content=b'{"code": "SO-TEST",')
+    resp = await client.post(
+        "/api/v1/organizations",
+        headers={**admin_headers, "Content-Type": "application/json"},
+        content=b'{"code": "SO-TEST",',
+    )
     assert_problem(resp, 422)
 
 

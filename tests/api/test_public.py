@@ -1,5 +1,6 @@
 """Public tracking: a citizen's code and PIN show the case's progress in words, never a person's
 data; a wrong code and a wrong PIN are the same 404; look-ups are rate-limited."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,16 +20,27 @@ def _fresh_limits(app):
 
 async def _file(client, make_user, **over):
     _, desk = await make_user("reception", "MTTQ-01")
-    body = case_body(petitioners=[{"full_name": NAME, "id_number": ID_NUMBER, "phone": PHONE, "address": ADDRESS}],
-                     respondent=RESPONDENT, **over)
+    body = case_body(
+        petitioners=[{"full_name": NAME, "id_number": ID_NUMBER, "phone": PHONE, "address": ADDRESS}],
+        respondent=RESPONDENT,
+        **over,
+    )
     resp = await client.post("/api/v1/cases", json=body, headers=desk)
     assert resp.status_code == 201, resp.text
     return resp.json(), desk
 
 
 def _no_personal_data(text: str) -> None:
-    for planted in (NAME, ID_NUMBER, PHONE, ADDRESS, "Phố Huế", RESPONDENT, "Khiếu nại quyết định thu hồi đất",
-                    "thu hồi đất nông nghiệp"):
+    for planted in (
+        NAME,
+        ID_NUMBER,
+        PHONE,
+        ADDRESS,
+        "Phố Huế",
+        RESPONDENT,
+        "Khiếu nại quyết định thu hồi đất",
+        "thu hồi đất nông nghiệp",
+    ):
         assert planted not in text, f"{planted!r} leaked"
 
 
@@ -46,12 +58,19 @@ async def test_a_citizen_tracks_a_case_in_vietnamese_and_english(client, make_us
     assert body["milestones"][0]["on"] == "2026-11-20" and body["milestones"][0]["label"] == "Tiếp nhận đơn"
 
     await act(client, desk, case["id"], "forward", to_org="UBND-00070", on="2026-11-23")
-    en = (await client.get(f"/api/v1/public/cases/{code.lower()}", params={"pin": pin},
-                           headers={"Accept-Language": "en-GB,en;q=0.9,vi;q=0.5"})).json()
+    en = (
+        await client.get(
+            f"/api/v1/public/cases/{code.lower()}",
+            params={"pin": pin},
+            headers={"Accept-Language": "en-GB,en;q=0.9,vi;q=0.5"},
+        )
+    ).json()
     assert en["language"] == "en" and en["status_label"] == "Forwarded to the competent agency"
     assert en["responsible_org"]["code"] == "UBND-00070"
-    assert [(m["on"], m["label"]) for m in en["milestones"]] == [("2026-11-20", "Petition received"),
-                                                                 ("2026-11-23", "Forwarded to the competent agency")]
+    assert [(m["on"], m["label"]) for m in en["milestones"]] == [
+        ("2026-11-20", "Petition received"),
+        ("2026-11-23", "Forwarded to the competent agency"),
+    ]
     _no_personal_data(resp.text)
     _no_personal_data(str(en))
 
@@ -64,8 +83,9 @@ async def test_a_wrong_code_and_a_wrong_pin_are_the_same_404(client, make_user):
     bad_code = await client.get("/api/v1/public/cases/HN-26K-ZZZZZZ", params={"pin": pin})
     assert bad_pin.status_code == bad_code.status_code == 404
     strip = ("instance", "request_id")
-    assert {k: v for k, v in bad_pin.json().items() if k not in strip} == \
-        {k: v for k, v in bad_code.json().items() if k not in strip}
+    assert {k: v for k, v in bad_pin.json().items() if k not in strip} == {
+        k: v for k, v in bad_code.json().items() if k not in strip
+    }
     # a PIN that is not six digits is bad input, named
     resp = await client.get(f"/api/v1/public/cases/{code}", params={"pin": "12ab"})
     assert resp.status_code == 422 and resp.json()["errors"][0]["field"] == "query.pin"

@@ -3,6 +3,7 @@
 
 Business date pinned to Fri 2026-11-27 (tests/api/conftest.py).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -24,8 +25,15 @@ async def actors(make_user):
 
 
 def session_body(**over) -> dict:
-    body = {"host_name": "Nguyễn Văn Bình", "host_title": "Chủ tịch UBND phường", "led_by_head": True,
-            "held_on": "2026-11-05", "visitors": 6, "delegations": 1, "case_ids": []}
+    body = {
+        "host_name": "Nguyễn Văn Bình",
+        "host_title": "Chủ tịch UBND phường",
+        "led_by_head": True,
+        "held_on": "2026-11-05",
+        "visitors": 6,
+        "delegations": 1,
+        "case_ids": [],
+    }
     body.update(over)
     return body
 
@@ -48,11 +56,20 @@ async def test_a_month_with_too_few_leader_sessions(client, actors):
     s = await record(client, desk, case_ids=[case["id"]])
     assert s["org"] == "UBND-00070" and s["led_by_head"] is True and s["visitors"] == 6 and s["delegations"] == 1
     # its processing (10 working days from Thu 5 Nov) ended on Thu 19 Nov: overdue
-    assert s["cases"] == [{"id": case["id"], "code": case["code"], "kind": "petition", "status": "received",
-                           "overdue": True}]
+    assert s["cases"] == [
+        {"id": case["id"], "code": case["code"], "kind": "petition", "status": "received", "overdue": True}
+    ]
     # the desk's own sessions do not count toward the head's duty
-    await record(client, desk, host_name="Trần Thị Hoa", host_title="Cán bộ tiếp dân", led_by_head=False,
-                 held_on="2026-11-12", visitors=14, delegations=0)
+    await record(
+        client,
+        desk,
+        host_name="Trần Thị Hoa",
+        host_title="Cán bộ tiếp dân",
+        led_by_head=False,
+        held_on="2026-11-12",
+        visitors=14,
+        delegations=0,
+    )
 
     view = await compliance(client, actors["ward_supervisor"], year=2026, month=11)
     assert view["month_complete"] is False  # 27 Nov: the month is still running
@@ -79,8 +96,15 @@ async def test_a_month_with_too_few_leader_sessions(client, actors):
 
 async def test_the_city_chairman_at_the_citizen_reception_office(client, actors):
     # the city's citizen reception board records the chairman's session at its office (same unit)
-    s = await record(client, actors["city_board"], org="UBND-01", host_title="Chủ tịch UBND thành phố",
-                     held_on="2026-10-15", visitors=25, delegations=2)
+    s = await record(
+        client,
+        actors["city_board"],
+        org="UBND-01",
+        host_title="Chủ tịch UBND thành phố",
+        held_on="2026-10-15",
+        visitors=25,
+        delegations=2,
+    )
     assert s["org"] == "UBND-01"
     city = await compliance(client, actors["supervisor"], year=2026, month=10, org="UBND-01")
     item = city["items"][0]
@@ -105,26 +129,40 @@ async def test_scoping_roles_and_bad_input(client, actors):
     assert mine["id"] not in [s["id"] for s in other]
     assert (await compliance(client, actors["other_desk"], org="UBND-00070"))["items"] == []
     # roles: supervisors read, desks and handlers record
-    assert_problem(await client.post("/api/v1/reception-sessions", json=session_body(),
-                                     headers=actors["supervisor"]), 403)
+    assert_problem(
+        await client.post("/api/v1/reception-sessions", json=session_body(), headers=actors["supervisor"]), 403
+    )
     # a ward records its own sessions, not another ward's
-    assert_problem(await client.post("/api/v1/reception-sessions", json=session_body(org="UBND-00004"),
-                                     headers=desk), 403)
+    assert_problem(
+        await client.post("/api/v1/reception-sessions", json=session_body(org="UBND-00004"), headers=desk), 403
+    )
     elsewhere = await new_case(client, actors["other_desk"], location_unit_code="00004")
-    for body, field in ((session_body(held_on="2026-11-28"), "body.held_on"),
-                        (session_body(visitors=-1), "body.visitors"),
-                        (session_body(led_by_head="yes"), "body.led_by_head"),
-                        (session_body(case_ids=[elsewhere["id"]]), "body.case_ids.0"),
-                        (session_body(org="NOPE"), "body.org")):
+    for body, field in (
+        (session_body(held_on="2026-11-28"), "body.held_on"),
+        (session_body(visitors=-1), "body.visitors"),
+        (session_body(led_by_head="yes"), "body.led_by_head"),
+        (session_body(case_ids=[elsewhere["id"]]), "body.case_ids.0"),
+        (session_body(org="NOPE"), "body.org"),
+    ):
         assert_problem(await client.post("/api/v1/reception-sessions", json=body, headers=desk), 422, field)
-    assert_problem(await client.get("/api/v1/reception-sessions/compliance", params={"month": 13},
-                                    headers=desk), 422, "query.month")
-    assert_problem(await client.get("/api/v1/reception-sessions/compliance", params={"unit": "99999"},
-                                    headers=desk), 422, "query.unit")
+    assert_problem(
+        await client.get("/api/v1/reception-sessions/compliance", params={"month": 13}, headers=desk),
+        422,
+        "query.month",
+    )
+    assert_problem(
+        await client.get("/api/v1/reception-sessions/compliance", params={"unit": "99999"}, headers=desk),
+        422,
+        "query.unit",
+    )
     # pages
     await record(client, desk, held_on="2026-11-06")
-    page = (await client.get("/api/v1/reception-sessions", params={"limit": 1, "org": "UBND-00070"},
-                             headers=desk)).json()
-    rest = (await client.get("/api/v1/reception-sessions", params={"cursor": page["next_cursor"],
-                                                                  "org": "UBND-00070"}, headers=desk)).json()
+    page = (
+        await client.get("/api/v1/reception-sessions", params={"limit": 1, "org": "UBND-00070"}, headers=desk)
+    ).json()
+    rest = (
+        await client.get(
+            "/api/v1/reception-sessions", params={"cursor": page["next_cursor"], "org": "UBND-00070"}, headers=desk
+        )
+    ).json()
     assert [s["held_on"] for s in page["items"] + rest["items"]] == ["2026-11-06", "2026-11-05"]

@@ -1,4 +1,5 @@
 """Reference data: Hanoi's 126 wards/communes with official codes, their organisations, admin writes."""
+
 from __future__ import annotations
 
 import pytest
@@ -117,7 +118,10 @@ async def test_organisations_seeded_for_the_city_and_every_ward(client, reader):
 async def test_organisations_filter_by_unit_and_kind(client, reader):
     ward = (await client.get("/api/v1/organizations?unit=00070", headers=reader)).json()["items"]
     assert {(o["code"], o["kind"]) for o in ward} == {
-        ("UBND-00070", "people_committee"), ("HDND-00070", "people_council"), ("MTTQ-00070", "fatherland_front")}
+        ("UBND-00070", "people_committee"),
+        ("HDND-00070", "people_council"),
+        ("MTTQ-00070", "fatherland_front"),
+    }
     fronts, _ = await _walk(client, "/api/v1/organizations?kind=fatherland_front", reader, 200)
     assert len(fronts) == 127 and all(o["kind"] == "fatherland_front" for o in fronts)
     city_insp = (await client.get("/api/v1/organizations?unit=01&kind=inspectorate", headers=reader)).json()["items"]
@@ -133,21 +137,32 @@ async def test_one_organisation_by_code_or_id(client, reader):
 
 
 async def _last_event(db) -> AuditEvent:
-    return (await db.session.execute(
-        select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1).execution_options(populate_existing=True)
-    )).scalar_one()
+    return (
+        await db.session.execute(
+            select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1).execution_options(populate_existing=True)
+        )
+    ).scalar_one()
 
 
 async def test_admin_adds_an_organisation_and_it_is_audited(client, admin_headers, db):
-    body = {"code": "SO-TNMT", "name": "Sở Nông nghiệp và Môi trường", "kind": "department", "unit_code": "01",
-            "parent_code": "UBND-01"}
+    body = {
+        "code": "SO-TNMT",
+        "name": "Sở Nông nghiệp và Môi trường",
+        "kind": "department",
+        "unit_code": "01",
+        "parent_code": "UBND-01",
+    }
     resp = await client.post("/api/v1/organizations", json=body, headers=admin_headers)
     assert resp.status_code == 201, resp.text
     org = resp.json()
     assert org["code"] == "SO-TNMT" and org["name"] == body["name"] and org["kind"] == "department"
     ev = await _last_event(db)
-    assert (ev.action, ev.entity, ev.entity_id, ev.role) == ("organization.create", "organization", str(org["id"]),
-                                                            "admin")
+    assert (ev.action, ev.entity, ev.entity_id, ev.role) == (
+        "organization.create",
+        "organization",
+        str(org["id"]),
+        "admin",
+    )
     assert ev.changes["code"] == "SO-TNMT" and ev.request_id == resp.headers["x-request-id"]
     listed = (await client.get("/api/v1/organizations?kind=department", headers=admin_headers)).json()["items"]
     assert [o["code"] for o in listed] == ["SO-TNMT"]
@@ -165,18 +180,30 @@ async def test_organisation_duplicate_is_409_and_unknown_unit_422(client, admin_
 
 
 async def test_admin_adds_a_legacy_district_and_a_unit_below_it(client, admin_headers, db):
-    district = {"code": "001", "name": "Quận Ba Đình", "level": "district", "parent_code": "01",
-                "division_type": "quận", "valid_to": "2025-06-30"}
+    district = {
+        "code": "001",
+        "name": "Quận Ba Đình",
+        "level": "district",
+        "parent_code": "01",
+        "division_type": "quận",
+        "valid_to": "2025-06-30",
+    }
     resp = await client.post("/api/v1/units", json=district, headers=admin_headers)
     assert resp.status_code == 201, resp.text
-    assert resp.json() == {**resp.json(), "code": "001", "level": "district", "parent_code": "01",
-                           "valid_to": "2025-06-30"}
+    assert resp.json() == {
+        **resp.json(),
+        "code": "001",
+        "level": "district",
+        "parent_code": "01",
+        "valid_to": "2025-06-30",
+    }
     ev = await _last_event(db)
     assert (ev.action, ev.entity, ev.entity_id) == ("unit.create", "unit", "001")
     ward = {"code": "00001", "name": "Phường Phúc Xá", "level": "commune", "parent_code": "001"}
     assert (await client.post("/api/v1/units", json=ward, headers=admin_headers)).status_code == 201
-    assert [u["code"] for u in (await client.get("/api/v1/units?parent=001", headers=admin_headers)).json()["items"]] \
-        == ["00001"]
+    assert [
+        u["code"] for u in (await client.get("/api/v1/units?parent=001", headers=admin_headers)).json()["items"]
+    ] == ["00001"]
     found = (await client.get("/api/v1/units", params={"q": "phuc xa"}, headers=admin_headers)).json()["items"]
     assert [u["code"] for u in found] == ["00001"]
     # an organisation can sit at the new unit

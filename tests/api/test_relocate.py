@@ -1,6 +1,7 @@
 """A case's unit changes only by `relocate` (issue #6 B3): an explicit, reasoned transition whose
 audit event the supervisors of the old unit keep seeing, while the new unit's see the case.
 Also the blank titles that ended in 500 (issue #6 C10)."""
+
 from __future__ import annotations
 
 import pytest
@@ -46,8 +47,9 @@ async def test_relocate_moves_the_case_and_the_old_ward_keeps_the_event(client, 
     assert trail.status_code == 200, trail.text
     assert [e["action"] for e in trail.json()["items"]] == ["case.relocate"]  # not what happens afterwards
     assert trail.json()["items"][0]["changes"]["location_unit_code"] == {"from": OLD, "to": NEW}
-    assert "case.relocate" in [e["action"] for e in (await client.get("/api/v1/audit",
-                                                                      headers=old_sup)).json()["items"]]
+    assert "case.relocate" in [
+        e["action"] for e in (await client.get("/api/v1/audit", headers=old_sup)).json()["items"]
+    ]
 
 
 async def test_relocate_needs_a_unit_and_a_reason(client, people):
@@ -70,8 +72,9 @@ async def test_relocate_needs_a_unit_and_a_reason(client, people):
 async def test_patch_no_longer_moves_a_case(client, people):
     desk, old_sup = people["desk"], people["old_sup"]
     cid = (await new_case(client, desk, location_unit_code=OLD))["id"]
-    resp = await client.patch(f"/api/v1/cases/{cid}", json={"location_unit_code": NEW},
-                              headers={**desk, "If-Match": '"1"'})
+    resp = await client.patch(
+        f"/api/v1/cases/{cid}", json={"location_unit_code": NEW}, headers={**desk, "If-Match": '"1"'}
+    )
     body = assert_problem(resp, 422, "body.location_unit_code")
     assert "relocate" in body["errors"][0]["message"]
     assert (await client.get(f"/api/v1/cases/{cid}", headers=old_sup)).json()["location_unit_code"] == OLD
@@ -82,7 +85,10 @@ async def test_blank_titles_are_a_422_naming_the_field(client, people):
     c = await new_case(client, desk)
     resp = await client.patch(f"/api/v1/cases/{c['id']}", json={"title": "   "}, headers={**desk, "If-Match": '"1"'})
     assert_problem(resp, 422, "body.title")
-    resp = await client.post(f"/api/v1/cases/{c['id']}/split", headers={**desk, "If-Match": '"1"'}, json={
-        "parts": [{"kind": "complaint", "title": "Khiếu nại"}, {"kind": "petition", "title": " \t "}]})
+    resp = await client.post(
+        f"/api/v1/cases/{c['id']}/split",
+        headers={**desk, "If-Match": '"1"'},
+        json={"parts": [{"kind": "complaint", "title": "Khiếu nại"}, {"kind": "petition", "title": " \t "}]},
+    )
     assert_problem(resp, 422, "body.parts.1.title")
     assert (await client.get(f"/api/v1/cases/{c['id']}", headers=desk)).json()["version"] == 1

@@ -1,6 +1,7 @@
 """Periodic reports through HTTP (issue 9): every number equals what the case list returns with the
 equivalent filters (docs/reports.md), for several units and periods; a closed period keeps its
 numbers when the cases change afterwards; jurisdiction, roles and bad input; snapshots."""
+
 from __future__ import annotations
 
 import random
@@ -27,8 +28,11 @@ FIELDS = ("land", "housing", "environment", "social_policy", "administration")
 async def _try(client, headers, case_id: int, action: str, **fields: Any) -> bool:
     got = await client.get(f"{CASES}/{case_id}", headers=headers)
     assert got.status_code == 200, got.text
-    resp = await client.post(f"{CASES}/{case_id}/transitions", json={"action": action, **fields},
-                             headers={**headers, "If-Match": got.headers["ETag"]})
+    resp = await client.post(
+        f"{CASES}/{case_id}/transitions",
+        json={"action": action, **fields},
+        headers={**headers, "If-Match": got.headers["ETag"]},
+    )
     assert resp.status_code in (200, 409), resp.text  # a 409: the law refuses this step here; the walk stops
     return resp.status_code == 200
 
@@ -47,8 +51,21 @@ async def _walk(client, rng: random.Random, desk, handler, case: dict[str, Any])
         day = day + timedelta(days=rng.choice((1, 3, 8, 20, 45, 70)))
         return _day(day) if day <= TODAY else None
 
-    path = rng.choice(("stay", "archive", "guide", "forward", "resolve", "resolve", "resolve", "withdraw",
-                       "terminate", "reject", "accepted"))
+    path = rng.choice(
+        (
+            "stay",
+            "archive",
+            "guide",
+            "forward",
+            "resolve",
+            "resolve",
+            "resolve",
+            "withdraw",
+            "terminate",
+            "reject",
+            "accepted",
+        )
+    )
     on = later()
     if on is None or path == "stay":
         return
@@ -57,8 +74,15 @@ async def _walk(client, rng: random.Random, desk, handler, case: dict[str, Any])
     elif path == "guide":
         await _try(client, desk, cid, "guide", reason="Hướng dẫn đến Tòa án", on=on)
     elif path == "forward":
-        await _try(client, desk, cid, "forward", to_org="TTR-01" if rng.random() < 0.5 else "UBND-01",
-                   reason="Không thuộc thẩm quyền", on=on)
+        await _try(
+            client,
+            desk,
+            cid,
+            "forward",
+            to_org="TTR-01" if rng.random() < 0.5 else "UBND-01",
+            reason="Không thuộc thẩm quyền",
+            on=on,
+        )
     elif path == "reject" and kind in ("complaint", "denunciation"):
         ground = "kn11_5_unsigned" if kind == "complaint" else "tc29_form"
         await _try(client, handler, cid, "reject", ground=ground, on=on)
@@ -77,8 +101,9 @@ async def _walk(client, rng: random.Random, desk, handler, case: dict[str, Any])
                 on = later()
                 if on is None:
                     return
-                outcome = rng.choice(("upheld", "partly_upheld", "rejected") if kind == "complaint"
-                                     else ("true", "partly_true", "false"))
+                outcome = rng.choice(
+                    ("upheld", "partly_upheld", "rejected") if kind == "complaint" else ("true", "partly_true", "false")
+                )
             else:
                 outcome = "answered"
             await _try(client, handler, cid, "decide", outcome=outcome, summary="Kết quả giải quyết", on=on)
@@ -100,10 +125,16 @@ async def world(client, make_user):
         kind = rng.choice(KINDS)
         received = first + timedelta(days=rng.randrange(span + 1))
         signers = rng.choice((1, 1, 1, 2, 6))
-        body = case_body(kind=kind, received_on=_day(received), field=rng.choice(FIELDS),
-                         location_unit_code=ward or "01", title=f"Đơn số {i}",
-                         petitioners=[{"full_name": f"Người gửi {i} {j}", "is_representative": j == 0 and signers > 1}
-                                      for j in range(signers)])
+        body = case_body(
+            kind=kind,
+            received_on=_day(received),
+            field=rng.choice(FIELDS),
+            location_unit_code=ward or "01",
+            title=f"Đơn số {i}",
+            petitioners=[
+                {"full_name": f"Người gửi {i} {j}", "is_representative": j == 0 and signers > 1} for j in range(signers)
+            ],
+        )
         if kind == "complaint":
             body["decision_date"] = _day(received - timedelta(days=10))
         desk = desks[ward] if ward else city_desk
@@ -116,12 +147,24 @@ async def world(client, make_user):
         elif rng.random() < 0.6:  # the Front forwards to the ward's committee (it does not resolve)
             on = received + timedelta(days=2)
             if on <= TODAY:
-                await _try(client, city_desk, case["id"], "forward", to_org="UBND-00070", reason="Chuyển UBND phường",
-                           on=_day(on))
-    return {"cases": cases, "desks": desks, "handlers": handlers, "city_desk": city_desk,
-            "sup": (await make_user("supervisor", "MTTQ-01"))[1],
-            "hk_sup": (await make_user("supervisor", "MTTQ-00070"))[1],
-            "admin": (await make_user("admin", "UBND-01"))[1]}
+                await _try(
+                    client,
+                    city_desk,
+                    case["id"],
+                    "forward",
+                    to_org="UBND-00070",
+                    reason="Chuyển UBND phường",
+                    on=_day(on),
+                )
+    return {
+        "cases": cases,
+        "desks": desks,
+        "handlers": handlers,
+        "city_desk": city_desk,
+        "sup": (await make_user("supervisor", "MTTQ-01"))[1],
+        "hk_sup": (await make_user("supervisor", "MTTQ-00070"))[1],
+        "admin": (await make_user("admin", "UBND-01"))[1],
+    }
 
 
 @pytest.fixture
@@ -130,12 +173,17 @@ async def people(client, make_user):
     desks = {w: (await make_user("reception", f"UBND-{w}"))[1] for w in WARDS}
     handlers = {w: (await make_user("handler", f"UBND-{w}"))[1] for w in WARDS}
     for ward, received in (("00070", "2026-07-06"), ("00070", "2026-08-10"), ("00073", "2026-09-01")):
-        resp = await client.post(CASES, json=case_body(kind="petition", location_unit_code=ward, received_on=received),
-                                 headers=desks[ward])
+        resp = await client.post(
+            CASES, json=case_body(kind="petition", location_unit_code=ward, received_on=received), headers=desks[ward]
+        )
         assert resp.status_code == 201, resp.text
-    return {"desks": desks, "handlers": handlers, "sup": (await make_user("supervisor", "MTTQ-01"))[1],
-            "hk_sup": (await make_user("supervisor", "MTTQ-00070"))[1],
-            "admin": (await make_user("admin", "UBND-01"))[1]}
+    return {
+        "desks": desks,
+        "handlers": handlers,
+        "sup": (await make_user("supervisor", "MTTQ-01"))[1],
+        "hk_sup": (await make_user("supervisor", "MTTQ-00070"))[1],
+        "admin": (await make_user("admin", "UBND-01"))[1],
+    }
 
 
 async def _report(client, headers, **params: Any) -> dict[str, Any]:
@@ -182,8 +230,9 @@ async def _expected(cases: CaseList, start: date, end: date, running: bool) -> d
         out[status] = await cases(status=status, **ended)
     archived_ids = {c["id"] for c in out["archived"]}
     out["processable"] = [c for c in out["total"] if c["id"] not in archived_ids]
-    out["within_competence"] = (await cases(pending_on=before, accepted_to=E) + await cases(**received, accepted_to=E)
-                                + out["rejected"])
+    out["within_competence"] = (
+        await cases(pending_on=before, accepted_to=E) + await cases(**received, accepted_to=E) + out["rejected"]
+    )
     out["accepted"] = await cases(accepted_from=S, accepted_to=E)
     decided = dict(decided_from=S, decided_to=E)
     out["resolved"] = await cases(**decided)
@@ -223,9 +272,11 @@ async def test_every_number_equals_the_case_list_with_the_equivalent_filters(cli
         await _reconcile(client, world["sup"], period, index, start, end)
     await _generated_data_reaches_every_indicator(client, world)
     # what was pending at the end of a closed period is what the next one carries over
-    for (kind, i, year), (nxt, j, next_year) in ((("quarter", 2, 2026), ("quarter", 3, 2026)),
-                                                 (("year", 1, 2025), ("year", 1, 2026)),
-                                                 (("month", 3, 2026), ("month", 4, 2026))):
+    for (kind, i, year), (nxt, j, next_year) in (
+        (("quarter", 2, 2026), ("quarter", 3, 2026)),
+        (("year", 1, 2025), ("year", 1, 2026)),
+        (("month", 3, 2026), ("month", 4, 2026)),
+    ):
         ended = await _report(client, world["sup"], period=kind, year=year, index=i, unit="01")
         after = await _report(client, world["sup"], period=nxt, year=next_year, index=j, unit="01")
         assert ended["total"]["cases"]["pending"] == after["total"]["cases"]["carried_over"] > 0
@@ -284,9 +335,22 @@ async def _generated_data_reaches_every_indicator(client, world) -> None:
     """The reconciliation above means something only if the numbers are not all zero."""
     rep = await _report(client, world["sup"], period="year", year=2026, unit="01")
     tot = rep["total"]["cases"]
-    for name in ("carried_over", "received", "forwarded", "guided", "archived", "accepted", "resolved",
-                 "resolved_on_time", "resolved_late", "pending_within_deadline", "pending_overdue", "withdrawn",
-                 "many_signers", "mass"):
+    for name in (
+        "carried_over",
+        "received",
+        "forwarded",
+        "guided",
+        "archived",
+        "accepted",
+        "resolved",
+        "resolved_on_time",
+        "resolved_late",
+        "pending_within_deadline",
+        "pending_overdue",
+        "withdrawn",
+        "many_signers",
+        "mass",
+    ):
         assert tot[name] > 0, name
 
 
@@ -316,13 +380,13 @@ async def test_a_closed_period_keeps_its_numbers_when_cases_change_afterwards(cl
 
     # a correction: a case received in the quarter, entered late with its true date, changes the
     # quarter's numbers for whoever asks now, but not the report counted up to the first cut-off
-    late = await client.post(CASES, json=case_body(received_on="2026-05-04", title="Đơn nhập muộn"),
-                             headers=desks["00073"])
+    late = await client.post(
+        CASES, json=case_body(received_on="2026-05-04", title="Đơn nhập muộn"), headers=desks["00073"]
+    )
     assert late.status_code == 201
     corrected = await _report(client, sup, period="quarter", year=2026, index=2, unit="01")
     assert corrected["total"]["cases"]["received"] == first["total"]["cases"]["received"] + 1
-    pinned = await _report(client, sup, period="quarter", year=2026, index=2, unit="01",
-                           as_of_seq=first["as_of_seq"])
+    pinned = await _report(client, sup, period="quarter", year=2026, index=2, unit="01", as_of_seq=first["as_of_seq"])
     assert pinned == first
 
 
@@ -338,6 +402,7 @@ async def _inspectorate_basis(client, world) -> None:
 
 # ---- who may read what ------------------------------------------------------------------------
 
+
 async def test_roles_and_jurisdiction(client, people):
     world = people
     desk = world["desks"]["00070"]
@@ -345,33 +410,37 @@ async def test_roles_and_jurisdiction(client, people):
     hk_sup = world["hk_sup"]
     own = await _report(client, hk_sup, period="year", year=2026)  # default: the caller's own unit
     assert own["unit"]["code"] == "00070"
-    assert_problem(await client.get(REPORT, params={"period": "year", "year": 2026, "unit": "00073"},
-                                    headers=hk_sup), 404)
-    assert_problem(await client.get(REPORT, params={"period": "year", "year": 2026, "unit": "01"},
-                                    headers=hk_sup), 404)
-    assert_problem(await client.get(REPORT, params={"period": "year", "year": 2026, "unit": "nope"},
-                                    headers=world["sup"]), 404)
+    assert_problem(
+        await client.get(REPORT, params={"period": "year", "year": 2026, "unit": "00073"}, headers=hk_sup), 404
+    )
+    assert_problem(await client.get(REPORT, params={"period": "year", "year": 2026, "unit": "01"}, headers=hk_sup), 404)
+    assert_problem(
+        await client.get(REPORT, params={"period": "year", "year": 2026, "unit": "nope"}, headers=world["sup"]), 404
+    )
     handler = world["handlers"]["00073"]
     assert (await _report(client, handler, period="month", year=2026, index=11))["unit"]["code"] == "00073"
     assert_problem(await client.post(SNAPSHOTS, json={"period": "year", "year": 2026}, headers=desk), 403)
     assert (await client.get(REPORT, params={"period": "year", "year": 2026})).status_code == 401
 
 
-@pytest.mark.parametrize(("params", "field"), [
-    ({"period": "quarter", "year": 2026, "index": 5}, "index"),
-    ({"period": "month", "year": 2026}, "index"),
-    ({"period": "month", "year": 2026, "index": 13}, "index"),
-    ({"period": "half_year", "year": 2026, "index": 3}, "index"),
-    ({"period": "year", "year": 2026, "index": 2}, "index"),
-    ({"period": "week", "year": 2026}, "period"),
-    ({"period": "year", "year": 1800}, "year"),
-    ({"period": "year"}, "year"),
-    ({"period": "year", "year": 2027}, "year"),  # not begun on TODAY
-    ({"period": "month", "year": 2026, "index": 12}, "index"),
-    ({"period": "year", "year": 2026, "format": "pdf"}, "format"),
-    ({"period": "year", "year": 2026, "basis": "fiscal"}, "basis"),
-    ({"period": "year", "year": 2026, "as_of_seq": 10**9}, "as_of_seq"),
-])
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"period": "quarter", "year": 2026, "index": 5}, "index"),
+        ({"period": "month", "year": 2026}, "index"),
+        ({"period": "month", "year": 2026, "index": 13}, "index"),
+        ({"period": "half_year", "year": 2026, "index": 3}, "index"),
+        ({"period": "year", "year": 2026, "index": 2}, "index"),
+        ({"period": "week", "year": 2026}, "period"),
+        ({"period": "year", "year": 1800}, "year"),
+        ({"period": "year"}, "year"),
+        ({"period": "year", "year": 2027}, "year"),  # not begun on TODAY
+        ({"period": "month", "year": 2026, "index": 12}, "index"),
+        ({"period": "year", "year": 2026, "format": "pdf"}, "format"),
+        ({"period": "year", "year": 2026, "basis": "fiscal"}, "basis"),
+        ({"period": "year", "year": 2026, "as_of_seq": 10**9}, "as_of_seq"),
+    ],
+)
 async def test_bad_periods_are_422_naming_the_field(client, make_user, params, field):
     sup = (await make_user("supervisor", "MTTQ-01"))[1]
     assert_problem(await client.get(REPORT, params=params, headers=sup), 422, field)
@@ -379,16 +448,19 @@ async def test_bad_periods_are_422_naming_the_field(client, make_user, params, f
 
 # ---- formats -----------------------------------------------------------------------------------
 
+
 async def test_csv_is_utf8_with_bom_and_vietnamese_headings(client, people):
     world = people
-    resp = await client.get(REPORT, params={"period": "year", "year": 2026, "unit": "01", "format": "csv"},
-                            headers=world["sup"])
+    resp = await client.get(
+        REPORT, params={"period": "year", "year": 2026, "unit": "01", "format": "csv"}, headers=world["sup"]
+    )
     assert resp.status_code == 200
     assert resp.headers["content-type"].startswith("text/csv")
     assert resp.headers["content-disposition"] == 'attachment; filename="bao-cao-01-2026-year.csv"'
     assert resp.content.startswith(b"\xef\xbb\xbf")
     import csv
     import io
+
     lines = list(csv.reader(io.StringIO(resp.content.decode("utf-8-sig"))))
     assert lines[0][:4] == ["Mã đơn vị", "Đơn vị", "Phân loại", "Kỳ trước chuyển sang"]
     rep = await _report(client, world["sup"], period="year", year=2026, unit="01")
@@ -398,20 +470,24 @@ async def test_csv_is_utf8_with_bom_and_vietnamese_headings(client, people):
 
 # ---- snapshots ---------------------------------------------------------------------------------
 
+
 async def test_a_snapshot_is_frozen_audited_immutable_and_verifiable(client, people, db):
     world = people
     sup = world["sup"]
-    resp = await client.post(SNAPSHOTS, json={"period": "quarter", "year": 2026, "index": 3, "unit": "01"},
-                             headers=sup)
+    resp = await client.post(SNAPSHOTS, json={"period": "quarter", "year": 2026, "index": 3, "unit": "01"}, headers=sup)
     assert resp.status_code == 201, resp.text
     snap = resp.json()
     assert resp.headers["location"] == f"{SNAPSHOTS}/{snap['id']}"
-    live = await _report(client, sup, period="quarter", year=2026, index=3, unit="01",
-                         as_of_seq=snap["audit_head_seq"])
+    live = await _report(client, sup, period="quarter", year=2026, index=3, unit="01", as_of_seq=snap["audit_head_seq"])
     assert snap["report"] == live
-    assert snap["verification"] == {"body_digest_ok": True, "audit_event_ok": True, "chain_ok": True,
-                                    "chain_events_checked": snap["audit_head_seq"], "chain_first_bad_seq": None,
-                                    "detail": None}
+    assert snap["verification"] == {
+        "body_digest_ok": True,
+        "audit_event_ok": True,
+        "chain_ok": True,
+        "chain_events_checked": snap["audit_head_seq"],
+        "chain_first_bad_seq": None,
+        "detail": None,
+    }
     # the freeze is in the audit trail, with the digest and the head
     events = (await client.get("/api/v1/audit", params={"entity": "report_snapshot"}, headers=sup)).json()["items"]
     mine = [e for e in events if e["entity_id"] == str(snap["id"])]
@@ -437,8 +513,9 @@ async def test_a_snapshot_is_frozen_audited_immutable_and_verifiable(client, peo
         assert resp.headers["allow"] == "GET"
 
     # someone edits the stored body behind the service's back: GET says so
-    await db.session.execute(text("UPDATE report_snapshot SET body_digest = :d WHERE id = :i"),
-                             {"d": "0" * 64, "i": snap["id"]})
+    await db.session.execute(
+        text("UPDATE report_snapshot SET body_digest = :d WHERE id = :i"), {"d": "0" * 64, "i": snap["id"]}
+    )
     await db.session.commit()
     bad = (await client.get(f"{SNAPSHOTS}/{snap['id']}", headers=sup)).json()
     assert bad["verification"]["body_digest_ok"] is False and bad["verification"]["audit_event_ok"] is False
@@ -446,6 +523,7 @@ async def test_a_snapshot_is_frozen_audited_immutable_and_verifiable(client, peo
 
 
 # ---- activities --------------------------------------------------------------------------------
+
 
 async def _ok(resp, status: int = 201) -> dict[str, Any]:
     assert resp.status_code == status, resp.text
@@ -455,38 +533,99 @@ async def _ok(resp, status: int = 201) -> dict[str, Any]:
 async def test_dialogues_reception_commitments_recommendations_are_counted_by_their_dates(client, people):
     handler, sup = people["handlers"]["00070"], people["sup"]
     for held_on, visitors in (("2026-11-03", 9), ("2026-11-17", 5), ("2026-10-20", 30)):
-        await _ok(await client.post("/api/v1/reception-sessions", json={
-            "host_name": "Nguyễn Văn Bình", "host_title": "Chủ tịch UBND phường", "led_by_head": True,
-            "held_on": held_on, "visitors": visitors, "case_ids": []}, headers=handler))
-    dialogue = await _ok(await client.post("/api/v1/dialogues", json={
-        "kind": "direct_dialogue", "chair": "Chủ tịch UBND phường", "scheduled_at": "2026-11-05T14:00:00+07:00",
-        "notice_on": "2026-10-28", "location": "Nhà văn hóa tổ dân phố 5", "unit_code": "00070",
-        "topic": "Tiếng ồn công trường", "case_ids": [], "participants": []}, headers=handler))
+        await _ok(
+            await client.post(
+                "/api/v1/reception-sessions",
+                json={
+                    "host_name": "Nguyễn Văn Bình",
+                    "host_title": "Chủ tịch UBND phường",
+                    "led_by_head": True,
+                    "held_on": held_on,
+                    "visitors": visitors,
+                    "case_ids": [],
+                },
+                headers=handler,
+            )
+        )
+    dialogue = await _ok(
+        await client.post(
+            "/api/v1/dialogues",
+            json={
+                "kind": "direct_dialogue",
+                "chair": "Chủ tịch UBND phường",
+                "scheduled_at": "2026-11-05T14:00:00+07:00",
+                "notice_on": "2026-10-28",
+                "location": "Nhà văn hóa tổ dân phố 5",
+                "unit_code": "00070",
+                "topic": "Tiếng ồn công trường",
+                "case_ids": [],
+                "participants": [],
+            },
+            headers=handler,
+        )
+    )
     got = await client.get(f"/api/v1/dialogues/{dialogue['id']}", headers=handler)
-    await _ok(await client.post(f"/api/v1/dialogues/{dialogue['id']}/transitions", json={
-        "action": "hold", "on": "2026-11-05", "minutes": "Thống nhất giảm giờ thi công"},
-        headers={**handler, "If-Match": got.headers["ETag"]}), 200)
+    await _ok(
+        await client.post(
+            f"/api/v1/dialogues/{dialogue['id']}/transitions",
+            json={"action": "hold", "on": "2026-11-05", "minutes": "Thống nhất giảm giờ thi công"},
+            headers={**handler, "If-Match": got.headers["ETag"]},
+        ),
+        200,
+    )
     commitments = []
     for due in ("2026-11-10", "2026-11-12", "2026-12-10"):
-        commitments.append(await _ok(await client.post(f"/api/v1/dialogues/{dialogue['id']}/commitments", json={
-            "description": f"Việc hạn {due}", "responsible_org": "UBND-00070", "due_on": due}, headers=handler)))
+        commitments.append(
+            await _ok(
+                await client.post(
+                    f"/api/v1/dialogues/{dialogue['id']}/commitments",
+                    json={"description": f"Việc hạn {due}", "responsible_org": "UBND-00070", "due_on": due},
+                    headers=handler,
+                )
+            )
+        )
     got = await client.get(f"/api/v1/commitments/{commitments[0]['id']}", headers=handler)
-    await _ok(await client.patch(f"/api/v1/commitments/{commitments[0]['id']}",
-                                 json={"status": "done", "done_on": "2026-11-09"},
-                                 headers={**handler, "If-Match": got.headers["ETag"]}), 200)
-    rec = await _ok(await client.post("/api/v1/supervision/recommendations", json={
-        "target_org": "UBND-00070", "content": "Đề nghị rà soát việc tiếp công dân", "response_due": "2026-12-15"},
-        headers=sup))
+    await _ok(
+        await client.patch(
+            f"/api/v1/commitments/{commitments[0]['id']}",
+            json={"status": "done", "done_on": "2026-11-09"},
+            headers={**handler, "If-Match": got.headers["ETag"]},
+        ),
+        200,
+    )
+    rec = await _ok(
+        await client.post(
+            "/api/v1/supervision/recommendations",
+            json={
+                "target_org": "UBND-00070",
+                "content": "Đề nghị rà soát việc tiếp công dân",
+                "response_due": "2026-12-15",
+            },
+            headers=sup,
+        )
+    )
     got = await client.get(f"/api/v1/supervision/recommendations/{rec['id']}", headers=handler)
-    await _ok(await client.post(f"/api/v1/supervision/recommendations/{rec['id']}/response",
-                                json={"response": "Đã rà soát"}, headers={**handler, "If-Match": got.headers["ETag"]}),
-              200)
+    await _ok(
+        await client.post(
+            f"/api/v1/supervision/recommendations/{rec['id']}/response",
+            json={"response": "Đã rà soát"},
+            headers={**handler, "If-Match": got.headers["ETag"]},
+        ),
+        200,
+    )
 
     rep = await _report(client, sup, period="month", year=2026, index=11, unit="01")
     ward = next(r for r in rep["children"] if r["unit_code"] == "00070")["activities"]
-    assert ward == {"dialogues_held": 1, "reception_sessions": 2, "reception_visitors": 14, "commitments_kept": 1,
-                    "commitments_missed": 1, "recommendations_issued": 1, "recommendations_answered": 1,
-                    "obligations_missed": ward["obligations_missed"]}
+    assert ward == {
+        "dialogues_held": 1,
+        "reception_sessions": 2,
+        "reception_visitors": 14,
+        "commitments_kept": 1,
+        "commitments_missed": 1,
+        "recommendations_issued": 1,
+        "recommendations_answered": 1,
+        "obligations_missed": ward["obligations_missed"],
+    }
     assert rep["total"]["activities"]["reception_sessions"] == 2
     october = await _report(client, sup, period="month", year=2026, index=10, unit="00070")
     assert october["total"]["activities"]["reception_visitors"] == 30

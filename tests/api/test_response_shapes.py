@@ -1,5 +1,6 @@
 """Typed response models keep the JSON shapes clients rely on (issue 7 item 6): an optional key
 of an action or a flag is left out where it does not apply, never sent as null."""
+
 from __future__ import annotations
 
 from tests.api.casekit import act, new_case

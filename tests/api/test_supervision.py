@@ -1,5 +1,6 @@
 """Supervision through HTTP (issue 8 items 1, 2, 7): the overview by unit, recommendations and
 their small lifecycle, urgent flags and the alerts feed; scoped by jurisdiction, on both databases."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -25,21 +26,37 @@ async def world(client, make_user):
         "hk_old": await new_case(client, hk_desk, kind="petition", received_on="2026-09-01"),
         "hk_old2": await new_case(client, hk_desk, kind="reflection", received_on="2026-10-01"),
         "hk_new": await new_case(client, hk_desk, kind="petition", received_on=TODAY.isoformat()),
-        "hk_mass": await new_case(client, hk_desk, kind="petition", received_on="2026-11-25",
-                                  petitioners=[{"full_name": f"{SECRET_NAME} {i}", "is_representative": i == 0}
-                                                for i in range(5)]),
-        "cn_old": await new_case(client, cn_desk, kind="denunciation", location_unit_code="00073",
-                                 received_on="2026-08-03"),
-        "cn_new": await new_case(client, cn_desk, kind="complaint", location_unit_code="00073",
-                                 received_on="2026-11-26", decision_date="2026-11-01"),
+        "hk_mass": await new_case(
+            client,
+            hk_desk,
+            kind="petition",
+            received_on="2026-11-25",
+            petitioners=[{"full_name": f"{SECRET_NAME} {i}", "is_representative": i == 0} for i in range(5)],
+        ),
+        "cn_old": await new_case(
+            client, cn_desk, kind="denunciation", location_unit_code="00073", received_on="2026-08-03"
+        ),
+        "cn_new": await new_case(
+            client,
+            cn_desk,
+            kind="complaint",
+            location_unit_code="00073",
+            received_on="2026-11-26",
+            decision_date="2026-11-01",
+        ),
         "city": await new_case(client, city_desk, kind="petition", location_unit_code="01", received_on="2026-09-02"),
     }
     await act(client, hk_desk, cases["hk_old2"]["id"], "archive", ground="not_processable", on="2026-10-02")
-    return {"cases": cases, "hk_desk": hk_desk, "cn_desk": cn_desk, "city_desk": city_desk,
-            "sup": (await make_user("supervisor", "MTTQ-01"))[1],
-            "hk_sup": (await make_user("supervisor", "MTTQ-00070"))[1],
-            "hk_handler": (await make_user("handler", "UBND-00070"))[1],
-            "cn_handler": (await make_user("handler", "UBND-00073"))[1]}
+    return {
+        "cases": cases,
+        "hk_desk": hk_desk,
+        "cn_desk": cn_desk,
+        "city_desk": city_desk,
+        "sup": (await make_user("supervisor", "MTTQ-01"))[1],
+        "hk_sup": (await make_user("supervisor", "MTTQ-00070"))[1],
+        "hk_handler": (await make_user("handler", "UBND-00070"))[1],
+        "cn_handler": (await make_user("handler", "UBND-00073"))[1],
+    }
 
 
 def set_today(app, day: date) -> None:
@@ -54,6 +71,7 @@ async def get_ok(client, url, headers) -> dict:
 
 # ---- overview ----------------------------------------------------------------------------------
 
+
 async def test_city_overview_lists_every_ward_with_the_case_lists_counts(client, world):
     ov = await get_ok(client, f"{OVERVIEW}?unit=01", world["sup"])
     assert ov["unit"]["code"] == "01" and ov["as_of"] == TODAY.isoformat()
@@ -61,8 +79,7 @@ async def test_city_overview_lists_every_ward_with_the_case_lists_counts(client,
     assert ov["due_soon_until"] == "2026-12-04"  # 5 working days after Friday 27 November
     by_code = {c["unit_code"]: c for c in ov["children"]}
     # every ward's numbers are the case list's: one list of the whole city, counted by ward...
-    open_q = "&".join(f"status={s}" for s in ("received", "forwarded", "accepted", "verifying", "suspended",
-                                               "decided"))
+    open_q = "&".join(f"status={s}" for s in ("received", "forwarded", "accepted", "verifying", "suspended", "decided"))
     overdue_all = (await get_ok(client, "/api/v1/cases?unit=01&overdue=true&limit=200", world["sup"]))["items"]
     open_all = (await get_ok(client, f"/api/v1/cases?unit=01&{open_q}&limit=200", world["sup"]))["items"]
     for code, row in by_code.items():
@@ -78,8 +95,12 @@ async def test_city_overview_lists_every_ward_with_the_case_lists_counts(client,
     assert (hk["open"], hk["overdue"], hk["mass"]) == (3, 1, 1)  # hk_old2 is archived
     assert hk["by_kind"] == {"petition": 3} and hk["by_stage"] == {"processing": 3}
     assert hk["oldest_overdue"]["id"] == world["cases"]["hk_old"]["id"]
-    assert hk["oldest_overdue"]["days_overdue"] > 0 and set(hk["oldest_overdue"]) == {"id", "code", "due",
-                                                                                        "days_overdue"}
+    assert hk["oldest_overdue"]["days_overdue"] > 0 and set(hk["oldest_overdue"]) == {
+        "id",
+        "code",
+        "due",
+        "days_overdue",
+    }
     assert (cn["open"], cn["overdue"]) == (2, 1) and cn["by_kind"] == {"complaint": 1, "denunciation": 1}
     # the city's own case is in `own`; the total is own + every child
     assert ov["own"]["open"] == 1 and ov["own"]["overdue"] == 1
@@ -88,8 +109,15 @@ async def test_city_overview_lists_every_ward_with_the_case_lists_counts(client,
     assert ov["total"]["oldest_overdue"]["id"] == world["cases"]["cn_old"]["id"]  # the earliest due
     # due soon: a running clock due from today to due_soon_until, not overdue
     listed = await get_ok(client, "/api/v1/cases?unit=01&limit=200", world["sup"])
-    soon = [c for c in listed["items"] if c["due"] and not c["overdue"] and c["status"] not in ("suspended",)
-            and TODAY.isoformat() <= c["due"] <= ov["due_soon_until"] and c["stage"]]
+    soon = [
+        c
+        for c in listed["items"]
+        if c["due"]
+        and not c["overdue"]
+        and c["status"] not in ("suspended",)
+        and TODAY.isoformat() <= c["due"] <= ov["due_soon_until"]
+        and c["stage"]
+    ]
     assert ov["total"]["due_soon"] == len(soon)
     assert SECRET_NAME not in str(ov)
 
@@ -110,6 +138,7 @@ async def test_ward_supervisor_sees_their_ward_and_nothing_else(client, world, m
 
 # ---- recommendations ---------------------------------------------------------------------------
 
+
 async def _etag(client, rec_id, headers) -> str:
     resp = await client.get(f"{RECS}/{rec_id}", headers=headers)
     assert resp.status_code == 200, resp.text
@@ -119,8 +148,11 @@ async def _etag(client, rec_id, headers) -> str:
 async def test_recommendation_answered_late_shows_as_overdue_in_the_overview(client, world, app):
     sup, handler = world["sup"], world["hk_handler"]
     case = world["cases"]["hk_new"]
-    resp = await client.post(RECS, headers=sup, json={"case_id": case["id"], "content": "Đề nghị giải quyết đúng hạn",
-                                                      "response_due": "2026-12-01"})
+    resp = await client.post(
+        RECS,
+        headers=sup,
+        json={"case_id": case["id"], "content": "Đề nghị giải quyết đúng hạn", "response_due": "2026-12-01"},
+    )
     assert resp.status_code == 201, resp.text
     rec = resp.json()
     assert rec["target_org"] == "UBND-00070" and rec["status"] == "open" and rec["overdue"] is False
@@ -138,8 +170,11 @@ async def test_recommendation_answered_late_shows_as_overdue_in_the_overview(cli
     assert (await get_ok(client, f"{RECS}?overdue=false", sup))["items"] == []
 
     # the agency answers late: the answer is recorded as late, and the overview says so
-    resp = await client.post(f"{RECS}/{rec['id']}/response", headers={**handler, "If-Match": await _etag(
-        client, rec["id"], handler)}, json={"response": "Đã giải quyết xong"})
+    resp = await client.post(
+        f"{RECS}/{rec['id']}/response",
+        headers={**handler, "If-Match": await _etag(client, rec["id"], handler)},
+        json={"response": "Đã giải quyết xong"},
+    )
     assert resp.status_code == 200, resp.text
     answered = resp.json()
     assert answered["status"] == "answered" and answered["answered_late"] is True and answered["overdue"] is False
@@ -149,33 +184,56 @@ async def test_recommendation_answered_late_shows_as_overdue_in_the_overview(cli
 
     # the supervisor reopens it with a new due date; it is answered again and closed
     tag = await _etag(client, rec["id"], sup)
-    resp = await client.post(f"{RECS}/{rec['id']}/transitions", headers={**sup, "If-Match": tag},
-                             json={"action": "reopen", "reason": "Chưa trả lời đủ", "response_due": "2026-12-10"})
+    resp = await client.post(
+        f"{RECS}/{rec['id']}/transitions",
+        headers={**sup, "If-Match": tag},
+        json={"action": "reopen", "reason": "Chưa trả lời đủ", "response_due": "2026-12-10"},
+    )
     assert resp.status_code == 200 and resp.json()["status"] == "open", resp.text
-    resp = await client.post(f"{RECS}/{rec['id']}/response", headers={**handler, "If-Match": await _etag(
-        client, rec["id"], handler)}, json={"response": "Bổ sung trả lời"})
+    resp = await client.post(
+        f"{RECS}/{rec['id']}/response",
+        headers={**handler, "If-Match": await _etag(client, rec["id"], handler)},
+        json={"response": "Bổ sung trả lời"},
+    )
     assert resp.json()["answered_late"] is False
-    resp = await client.post(f"{RECS}/{rec['id']}/transitions", headers={**sup, "If-Match": await _etag(
-        client, rec["id"], sup)}, json={"action": "close"})
+    resp = await client.post(
+        f"{RECS}/{rec['id']}/transitions",
+        headers={**sup, "If-Match": await _etag(client, rec["id"], sup)},
+        json={"action": "close"},
+    )
     assert resp.status_code == 200 and resp.json()["status"] == "closed" and resp.json()["closed_on"] == "2026-12-03"
     # illegal now: 409 with what is allowed
-    body = assert_problem(await client.post(f"{RECS}/{rec['id']}/transitions", headers={
-        **sup, "If-Match": await _etag(client, rec["id"], sup)}, json={"action": "reopen", "reason": "x"}), 409)
+    body = assert_problem(
+        await client.post(
+            f"{RECS}/{rec['id']}/transitions",
+            headers={**sup, "If-Match": await _etag(client, rec["id"], sup)},
+            json={"action": "reopen", "reason": "x"},
+        ),
+        409,
+    )
     assert body["allowed_actions"] == [] and body["status_now"] == "closed"
 
     # the trail: every step audited, in the case's history
     hist = await get_ok(client, f"/api/v1/cases/{case['id']}/history", sup)
     actions = [e["action"] for e in hist["items"] if e["entity"] == "recommendation"]
-    assert actions == ["recommendation.create", "recommendation.answer", "recommendation.reopen",
-                       "recommendation.answer", "recommendation.close"]
+    assert actions == [
+        "recommendation.create",
+        "recommendation.answer",
+        "recommendation.reopen",
+        "recommendation.answer",
+        "recommendation.close",
+    ]
     assert SECRET_NAME not in str(hist["items"][-1]) and SECRET_NAME not in str(answered)
 
 
 async def test_recommendation_rules_roles_and_jurisdiction(client, world, make_user):
     sup, hk_sup, handler = world["sup"], world["hk_sup"], world["hk_handler"]
     # about an organisation, no case
-    resp = await client.post(RECS, headers=hk_sup, json={"target_org": "UBND-00070", "content": "Rà soát tiếp dân",
-                                                         "response_due": "2026-12-31"})
+    resp = await client.post(
+        RECS,
+        headers=hk_sup,
+        json={"target_org": "UBND-00070", "content": "Rà soát tiếp dân", "response_due": "2026-12-31"},
+    )
     assert resp.status_code == 201, resp.text
     rec = resp.json()
     assert rec["case_id"] is None and rec["unit_code"] == "00070" and rec["issuer_org"] == "MTTQ-00070"
@@ -190,41 +248,75 @@ async def test_recommendation_rules_roles_and_jurisdiction(client, world, make_u
     assert (await get_ok(client, f"{RECS}?status=answered", sup))["items"] == []
     # 403: a supervisor may not answer, a handler may not issue; only the issuer closes
     tag = await _etag(client, rec["id"], sup)
-    assert_problem(await client.post(f"{RECS}/{rec['id']}/response", headers={**sup, "If-Match": tag},
-                                     json={"response": "x"}), 403)
-    assert_problem(await client.post(f"{RECS}/{rec['id']}/response", headers={**world["hk_desk"], "If-Match": tag},
-                                     json={"response": "x"}), 403)
-    assert_problem(await client.post(RECS, headers=handler, json={"target_org": "UBND-00070", "content": "x",
-                                                                  "response_due": "2026-12-31"}), 403)
+    assert_problem(
+        await client.post(f"{RECS}/{rec['id']}/response", headers={**sup, "If-Match": tag}, json={"response": "x"}), 403
+    )
+    assert_problem(
+        await client.post(
+            f"{RECS}/{rec['id']}/response", headers={**world["hk_desk"], "If-Match": tag}, json={"response": "x"}
+        ),
+        403,
+    )
+    assert_problem(
+        await client.post(
+            RECS, headers=handler, json={"target_org": "UBND-00070", "content": "x", "response_due": "2026-12-31"}
+        ),
+        403,
+    )
     assert_problem(await client.post(f"{RECS}/{rec['id']}/response", headers=handler, json={"response": "x"}), 428)
-    assert_problem(await client.post(f"{RECS}/{rec['id']}/response", headers={**handler, "If-Match": '"7"'},
-                                     json={"response": "x"}), 412)
+    assert_problem(
+        await client.post(
+            f"{RECS}/{rec['id']}/response", headers={**handler, "If-Match": '"7"'}, json={"response": "x"}
+        ),
+        412,
+    )
     # 409: closing an unanswered recommendation, with the allowed actions
-    body = assert_problem(await client.post(f"{RECS}/{rec['id']}/transitions", headers={**hk_sup, "If-Match": tag},
-                                            json={"action": "close"}), 409)
+    body = assert_problem(
+        await client.post(
+            f"{RECS}/{rec['id']}/transitions", headers={**hk_sup, "If-Match": tag}, json={"action": "close"}
+        ),
+        409,
+    )
     assert body["allowed_actions"] == [] and body["status_now"] == "open"
-    ok = await client.post(f"{RECS}/{rec['id']}/response", headers={**handler, "If-Match": tag},
-                           json={"response": "Đã rà soát"})
+    ok = await client.post(
+        f"{RECS}/{rec['id']}/response", headers={**handler, "If-Match": tag}, json={"response": "Đã rà soát"}
+    )
     assert ok.status_code == 200, ok.text
     assert ok.json()["allowed_actions"] == []
     tag = ok.headers["ETag"]
-    assert_problem(await client.post(f"{RECS}/{rec['id']}/transitions", headers={**sup, "If-Match": tag},
-                                     json={"action": "close"}), 403)  # MTTQ-01 did not issue it
+    assert_problem(
+        await client.post(
+            f"{RECS}/{rec['id']}/transitions", headers={**sup, "If-Match": tag}, json={"action": "close"}
+        ),
+        403,
+    )  # MTTQ-01 did not issue it
     assert (await get_ok(client, f"{RECS}/{rec['id']}", hk_sup))["allowed_actions"] == ["close", "reopen"]
-    assert_problem(await client.post(f"{RECS}/{rec['id']}/transitions", headers={**hk_sup, "If-Match": tag},
-                                     json={"action": "reopen"}), 422, "body.reason")
-    assert_problem(await client.post(f"{RECS}/{rec['id']}/transitions", headers={**hk_sup, "If-Match": tag},
-                                     json={"action": "explode"}), 422, "body.action")
+    assert_problem(
+        await client.post(
+            f"{RECS}/{rec['id']}/transitions", headers={**hk_sup, "If-Match": tag}, json={"action": "reopen"}
+        ),
+        422,
+        "body.reason",
+    )
+    assert_problem(
+        await client.post(
+            f"{RECS}/{rec['id']}/transitions", headers={**hk_sup, "If-Match": tag}, json={"action": "explode"}
+        ),
+        422,
+        "body.action",
+    )
     # 422 naming the field
-    bad = [({"content": "x", "response_due": "2026-12-31"}, "body.target_org"),
-           ({"target_org": "UBND-00070", "response_due": "2026-12-31"}, "body.content"),
-           ({"target_org": "UBND-00070", "content": "  ", "response_due": "2026-12-31"}, "body.content"),
-           ({"target_org": "UBND-00070", "content": "x", "response_due": "2026-11-01"}, "body.response_due"),
-           ({"target_org": "UBND-00070", "content": "x", "response_due": "31/12/2026"}, "body.response_due"),
-           ({"target_org": "NOPE", "content": "x", "response_due": "2026-12-31"}, "body.target_org"),
-           ({"target_org": "UBND-00073", "content": "x", "response_due": "2026-12-31"}, "body.target_org"),
-           ({"case_id": world["cases"]["cn_old"]["id"], "content": "x", "response_due": "2026-12-31"}, "body.case_id"),
-           ({"case_id": 2**40, "content": "x", "response_due": "2026-12-31"}, "body.case_id")]
+    bad = [
+        ({"content": "x", "response_due": "2026-12-31"}, "body.target_org"),
+        ({"target_org": "UBND-00070", "response_due": "2026-12-31"}, "body.content"),
+        ({"target_org": "UBND-00070", "content": "  ", "response_due": "2026-12-31"}, "body.content"),
+        ({"target_org": "UBND-00070", "content": "x", "response_due": "2026-11-01"}, "body.response_due"),
+        ({"target_org": "UBND-00070", "content": "x", "response_due": "31/12/2026"}, "body.response_due"),
+        ({"target_org": "NOPE", "content": "x", "response_due": "2026-12-31"}, "body.target_org"),
+        ({"target_org": "UBND-00073", "content": "x", "response_due": "2026-12-31"}, "body.target_org"),
+        ({"case_id": world["cases"]["cn_old"]["id"], "content": "x", "response_due": "2026-12-31"}, "body.case_id"),
+        ({"case_id": 2**40, "content": "x", "response_due": "2026-12-31"}, "body.case_id"),
+    ]
     for body, field in bad:
         assert_problem(await client.post(RECS, headers=hk_sup, json=body), 422, field)
     assert_problem(await client.get(f"{RECS}?unit=99999", headers=sup), 422, "query.unit")
@@ -234,14 +326,28 @@ async def test_recommendation_rules_roles_and_jurisdiction(client, world, make_u
 
 # ---- urgent flags and alerts -------------------------------------------------------------------
 
+
 async def test_flag_urgent_is_a_transition_with_a_reason(client, world):
     case = world["cases"]["hk_new"]
     desk = world["hk_desk"]
-    assert_problem(await client.post(f"/api/v1/cases/{case['id']}/transitions", json={"action": "flag_urgent",
-                   "reason": "x"}, headers={**desk, "If-Match": '"1"'}), 422, "body.urgent_reason")
-    assert_problem(await client.post(f"/api/v1/cases/{case['id']}/transitions", json={
-        "action": "flag_urgent", "urgent_reason": "riot", "reason": "x"}, headers={**desk, "If-Match": '"1"'}),
-        422, "urgent_reason")
+    assert_problem(
+        await client.post(
+            f"/api/v1/cases/{case['id']}/transitions",
+            json={"action": "flag_urgent", "reason": "x"},
+            headers={**desk, "If-Match": '"1"'},
+        ),
+        422,
+        "body.urgent_reason",
+    )
+    assert_problem(
+        await client.post(
+            f"/api/v1/cases/{case['id']}/transitions",
+            json={"action": "flag_urgent", "urgent_reason": "riot", "reason": "x"},
+            headers={**desk, "If-Match": '"1"'},
+        ),
+        422,
+        "urgent_reason",
+    )
     actions = await get_ok(client, f"/api/v1/cases/{case['id']}/actions", desk)
     flag = next(a for a in actions["actions"] if a["action"] == "flag_urgent")
     assert flag["required"] == ["urgent_reason", "reason"] and "epidemic" in flag["urgent_reasons"]
@@ -275,8 +381,9 @@ async def test_alerts_feed_polls_with_a_cursor(client, world, make_user, app):
     assert again["items"] == [] and again["next_cursor"] == cursor and again["has_more"] is False
 
     # a case flagged urgent appears, and only it
-    await act(client, world["hk_desk"], c["hk_new"]["id"], "flag_urgent", urgent_reason="mass",
-              reason="50 hộ dân tập trung")
+    await act(
+        client, world["hk_desk"], c["hk_new"]["id"], "flag_urgent", urgent_reason="mass", reason="50 hộ dân tập trung"
+    )
     new = await get_ok(client, f"{ALERTS}?after={cursor}", sup)
     assert [(a["kind"], a["case_id"]) for a in new["items"]] == [("urgent", c["hk_new"]["id"])]
     assert "đông người" in new["items"][0]["message"]
@@ -314,21 +421,37 @@ async def test_overview_counts_commitments_and_missed_obligations_as_the_lists_d
     """A direct dialogue in Hoàn Kiếm with one missed commitment and one still open; a denunciation
     in Cửa Nam that the Fatherland Front had to forward within 5 working days and did not."""
     hk = world["hk_handler"]
-    resp = await client.post("/api/v1/dialogues", headers=hk, json={
-        "kind": "direct_dialogue", "chair": "Chủ tịch UBND phường", "scheduled_at": "2026-11-10T08:30:00+07:00",
-        "notice_on": "2026-11-02", "location": "Nhà văn hóa", "unit_code": "00070", "topic": "Tiếng ồn ban đêm"})
+    resp = await client.post(
+        "/api/v1/dialogues",
+        headers=hk,
+        json={
+            "kind": "direct_dialogue",
+            "chair": "Chủ tịch UBND phường",
+            "scheduled_at": "2026-11-10T08:30:00+07:00",
+            "notice_on": "2026-11-02",
+            "location": "Nhà văn hóa",
+            "unit_code": "00070",
+            "topic": "Tiếng ồn ban đêm",
+        },
+    )
     assert resp.status_code == 201, resp.text
     d = resp.json()
-    resp = await client.post(f"/api/v1/dialogues/{d['id']}/transitions", headers={**hk, "If-Match": '"1"'},
-                             json={"action": "hold", "on": "2026-11-10", "minutes": "Thống nhất giảm tiếng ồn."})
+    resp = await client.post(
+        f"/api/v1/dialogues/{d['id']}/transitions",
+        headers={**hk, "If-Match": '"1"'},
+        json={"action": "hold", "on": "2026-11-10", "minutes": "Thống nhất giảm tiếng ồn."},
+    )
     assert resp.status_code == 200, resp.text
     for due in ("2026-11-20", "2026-12-20"):
-        resp = await client.post(f"/api/v1/dialogues/{d['id']}/commitments", headers=hk,
-                                 json={"description": f"Việc hạn {due}", "responsible_org": "UBND-00070",
-                                       "due_on": due})
+        resp = await client.post(
+            f"/api/v1/dialogues/{d['id']}/commitments",
+            headers=hk,
+            json={"description": f"Việc hạn {due}", "responsible_org": "UBND-00070", "due_on": due},
+        )
         assert resp.status_code == 201, resp.text
-    missed = await new_case(client, world["city_desk"], kind="denunciation", location_unit_code="00073",
-                            received_on="2026-11-13")
+    missed = await new_case(
+        client, world["city_desk"], kind="denunciation", location_unit_code="00073", received_on="2026-11-13"
+    )
     assert any(o["overdue"] for o in missed["obligations"])
 
     sup = world["sup"]
@@ -338,8 +461,10 @@ async def test_overview_counts_commitments_and_missed_obligations_as_the_lists_d
         listed_commitments = await get_ok(client, f"/api/v1/commitments?unit={code}&overdue=true&limit=200", sup)
         listed_open = await get_ok(client, f"/api/v1/commitments?unit={code}&status=open&limit=200", sup)
         listed_cases = await get_ok(client, f"/api/v1/cases?unit={code}&obligation_overdue=true&limit=200", sup)
-        assert rows[code]["commitments"] == {"open": len(listed_open["items"]),
-                                             "overdue": len(listed_commitments["items"])}
+        assert rows[code]["commitments"] == {
+            "open": len(listed_open["items"]),
+            "overdue": len(listed_commitments["items"]),
+        }
         assert rows[code]["missed_obligations"]["cases"] == len(listed_cases["items"])
     assert rows["00070"]["commitments"] == {"open": 2, "overdue": 1}
     assert rows["00073"]["missed_obligations"] == {"cases": 1, "obligations": 1}
@@ -358,8 +483,9 @@ async def test_missed_obligations_are_alerts_polled_with_the_cursor(client, worl
     one already missed, one that becomes missed as days pass."""
     sup, front = world["sup"], world["city_desk"]
     old = await new_case(client, front, kind="denunciation", location_unit_code="00073", received_on="2026-11-13")
-    fresh = await new_case(client, front, kind="denunciation", location_unit_code="00073",
-                           received_on=TODAY.isoformat())
+    fresh = await new_case(
+        client, front, kind="denunciation", location_unit_code="00073", received_on=TODAY.isoformat()
+    )
     (old_due,) = [o["due"] for o in old["obligations"] if o["overdue"]]
     (fresh_due,) = [o["due"] for o in fresh["obligations"]]
     first = await get_ok(client, f"{ALERTS}?limit=200", sup)

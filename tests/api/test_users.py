@@ -1,4 +1,5 @@
 """Admin user management: passwords never leave the server, every change is audited."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,13 @@ NEW_PASSWORD = "Mật-khẩu-mới-2026!"
 
 
 def new_user(**over):
-    body = {"username": "nguyen.thu", "password": "s3cret-Passphrase!", "full_name": "Nguyễn Thị Thu",
-            "role": "reception", "org": "MTTQ-00070"}
+    body = {
+        "username": "nguyen.thu",
+        "password": "s3cret-Passphrase!",
+        "full_name": "Nguyễn Thị Thu",
+        "role": "reception",
+        "org": "MTTQ-00070",
+    }
     body.update(over)
     return body
 
@@ -60,8 +66,9 @@ async def test_duplicate_username_is_409(client, admin_headers):
 
 
 async def test_unknown_org_is_422_naming_org(client, admin_headers):
-    assert_problem(await client.post("/api/v1/users", json=new_user(org="UBND-99999"), headers=admin_headers),
-                   422, "org")
+    assert_problem(
+        await client.post("/api/v1/users", json=new_user(org="UBND-99999"), headers=admin_headers), 422, "org"
+    )
 
 
 async def test_short_password_is_422_and_not_echoed(client, admin_headers):
@@ -70,17 +77,20 @@ async def test_short_password_is_422_and_not_echoed(client, admin_headers):
     assert "short-pw" not in resp.text
 
 
-@pytest.mark.parametrize("field,value", [("role", "superuser"), ("org", None), ("full_name", "x" * 201),
-                                         ("password", None)])
+@pytest.mark.parametrize(
+    "field,value", [("role", "superuser"), ("org", None), ("full_name", "x" * 201), ("password", None)]
+)
 async def test_bad_user_fields_are_422_naming_them(client, admin_headers, field, value):
-    assert_problem(await client.post("/api/v1/users", json=new_user(**{field: value}), headers=admin_headers),
-                   422, field)
+    assert_problem(
+        await client.post("/api/v1/users", json=new_user(**{field: value}), headers=admin_headers), 422, field
+    )
 
 
 @pytest.mark.parametrize("username", ["a b", "xy", "tên.người.dùng", "x" * 65])
 async def test_username_outside_the_pattern_is_422(client, admin_headers, username):
-    assert_problem(await client.post("/api/v1/users", json=new_user(username=username), headers=admin_headers),
-                   422, "username")
+    assert_problem(
+        await client.post("/api/v1/users", json=new_user(username=username), headers=admin_headers), 422, "username"
+    )
 
 
 async def test_list_users_with_filters_and_pagination(client, admin_headers, make_user):
@@ -106,8 +116,11 @@ async def test_list_users_with_filters_and_pagination(client, admin_headers, mak
 async def test_patch_role_activity_and_password_is_audited(client, admin_headers, make_user, db):
     user, user_headers = await make_user("reception", "MTTQ-01", username="desk.one")
     before = await head_seq(db)
-    resp = await client.patch(f"/api/v1/users/{user.id}", headers=admin_headers,
-                              json={"role": "handler", "password": NEW_PASSWORD, "org": "UBND-01"})
+    resp = await client.patch(
+        f"/api/v1/users/{user.id}",
+        headers=admin_headers,
+        json={"role": "handler", "password": NEW_PASSWORD, "org": "UBND-01"},
+    )
     assert resp.status_code == 200, resp.text
     assert resp.json()["role"] == "handler" and resp.json()["organization"]["code"] == "UBND-01"
     assert NEW_PASSWORD not in resp.text

@@ -1,6 +1,7 @@
 """Withdrawal over HTTP (Luật Tố cáo Art 33, Luật Khiếu nại Art 10): by one of several
 petitioners, in part, by everyone, and a denunciation resolved anyway (Art 33(3)).
 Business date pinned to Fri 2026-11-27."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,8 +9,10 @@ import pytest
 from tests.api.casekit import act, new_case
 from tests.conftest import assert_problem
 
-TWO = [{"full_name": "Nguyễn Văn An", "id_number": "001085012345", "phone": "0912345678"},
-       {"full_name": "Trần Thị Bình", "id_number": "001085054321", "phone": "0987654321"}]
+TWO = [
+    {"full_name": "Nguyễn Văn An", "id_number": "001085012345", "phone": "0912345678"},
+    {"full_name": "Trần Thị Bình", "id_number": "001085054321", "phone": "0987654321"},
+]
 
 
 @pytest.fixture
@@ -31,8 +34,9 @@ async def last_event(client, headers, case_id):
 async def test_one_of_two_denouncers_withdraws_and_the_case_goes_on(client, ward):
     case = await accepted_denunciation(client, ward)
     ids = [p["id"] for p in case["petitioners"]]
-    c = await act(client, ward, case["id"], "withdraw", petitioner_ids=[ids[1]], reason="Bà Bình rút tố cáo",
-                  on="2026-11-25")
+    c = await act(
+        client, ward, case["id"], "withdraw", petitioner_ids=[ids[1]], reason="Bà Bình rút tố cáo", on="2026-11-25"
+    )
     assert c["status"] == "accepted" and c["stage"] == "resolution" and c["due"] is not None
     shown = {p["id"]: p["withdrawn_on"] for p in c["petitioners"]}
     assert shown == {ids[0]: None, ids[1]: "2026-11-25"}
@@ -48,8 +52,14 @@ async def test_one_of_two_denouncers_withdraws_and_the_case_goes_on(client, ward
 
 async def test_a_partial_withdrawal_leaves_the_rest_to_resolve(client, ward):
     case = await accepted_denunciation(client, ward)
-    c = await act(client, ward, case["id"], "withdraw", partial="Nội dung thứ hai (sai phạm đất đai)",
-                  reason="Rút một phần nội dung")
+    c = await act(
+        client,
+        ward,
+        case["id"],
+        "withdraw",
+        partial="Nội dung thứ hai (sai phạm đất đai)",
+        reason="Rút một phần nội dung",
+    )
     assert c["status"] == "accepted" and c["stage"] == "resolution"
     assert all(p["withdrawn_on"] is None for p in c["petitioners"])
     ev = await last_event(client, ward, case["id"])
@@ -59,8 +69,15 @@ async def test_a_partial_withdrawal_leaves_the_rest_to_resolve(client, ward):
 
 async def test_art33_3_a_withdrawn_denunciation_is_still_resolved(client, ward):
     case = await accepted_denunciation(client, ward)
-    c = await act(client, ward, case["id"], "withdraw", continue_resolution=True,
-                  reason="Hành vi bị tố cáo có dấu hiệu vi phạm pháp luật", on="2026-11-25")
+    c = await act(
+        client,
+        ward,
+        case["id"],
+        "withdraw",
+        continue_resolution=True,
+        reason="Hành vi bị tố cáo có dấu hiệu vi phạm pháp luật",
+        on="2026-11-25",
+    )
     assert c["status"] == "accepted" and c["stage"] == "resolution"
     assert all(p["withdrawn_on"] == "2026-11-25" for p in c["petitioners"])
     ev = await last_event(client, ward, case["id"])
@@ -96,13 +113,18 @@ async def test_bad_withdrawals_are_4xx_naming_the_field(client, ward, make_user)
         assert_problem(resp, 422, field)
     # continue_resolution is the denunciation law's (Art 33(3)), not the complaint law's
     c = await client.get(f"/api/v1/cases/{other['id']}", headers=ward)
-    resp = await client.post(f"/api/v1/cases/{other['id']}/transitions",
-                             json={"action": "withdraw", "continue_resolution": True, "reason": "r"},
-                             headers={**ward, "If-Match": c.headers["ETag"]})
+    resp = await client.post(
+        f"/api/v1/cases/{other['id']}/transitions",
+        json={"action": "withdraw", "continue_resolution": True, "reason": "r"},
+        headers={**ward, "If-Match": c.headers["ETag"]},
+    )
     assert_problem(resp, 422, "continue_resolution")
     # once a denouncer has withdrawn, they cannot withdraw again
     await act(client, ward, case["id"], "withdraw", petitioner_ids=[ids[0]], reason="r")
     got = await client.get(f"/api/v1/cases/{case['id']}", headers=ward)
-    resp = await client.post(url, json={"action": "withdraw", "petitioner_ids": [ids[0]], "reason": "r"},
-                             headers={**ward, "If-Match": got.headers["ETag"]})
+    resp = await client.post(
+        url,
+        json={"action": "withdraw", "petitioner_ids": [ids[0]], "reason": "r"},
+        headers={**ward, "If-Match": got.headers["ETag"]},
+    )
     assert_problem(resp, 422, "petitioner_ids")

@@ -1,6 +1,7 @@
 """The audit trail is scoped by jurisdiction for every role (B4): a ward admin reads the events of
 the cases, users and organisations of the ward, not of another ward's, nor the city's
 configuration; checking the whole chain is for city-wide auditors."""
+
 from __future__ import annotations
 
 from tests.api.casekit import new_case
@@ -28,17 +29,26 @@ async def test_a_ward_admin_reads_the_wards_events_only(client, make_user, admin
     bd_case = await new_case(client, bd_desk, location_unit_code="00004")
     users = {}
     for name, org in (("hk.user", "UBND-00070"), ("bd.user", "UBND-00004")):
-        resp = await client.post("/api/v1/users", headers=admin_headers, json={
-            "username": name, "password": "a-long-password-1", "role": "handler", "org": org})
+        resp = await client.post(
+            "/api/v1/users",
+            headers=admin_headers,
+            json={"username": name, "password": "a-long-password-1", "role": "handler", "org": org},
+        )
         users[name] = str(resp.json()["id"])
     orgs = {}
     for code, unit in (("TO-HK", "00070"), ("TO-BD", "00004")):
-        resp = await client.post("/api/v1/organizations", headers=admin_headers, json={
-            "code": code, "name": f"Tổ {code}", "kind": "other", "unit_code": unit})
+        resp = await client.post(
+            "/api/v1/organizations",
+            headers=admin_headers,
+            json={"code": code, "name": f"Tổ {code}", "kind": "other", "unit_code": unit},
+        )
         assert resp.status_code == 201, resp.text
         orgs[code] = str(resp.json()["id"])
-    rule = await client.post("/api/v1/routing/rules", headers=admin_headers,
-                             json={"field": "land", "unit_code": "00004", "org_code": "UBND-00004"})
+    rule = await client.post(
+        "/api/v1/routing/rules",
+        headers=admin_headers,
+        json={"field": "land", "unit_code": "00004", "org_code": "UBND-00004"},
+    )
     assert rule.status_code == 201
 
     seen = await _events(client, hk_admin)

@@ -1,5 +1,6 @@
 """Request bodies over MAX_BODY_BYTES (1 MB by default) are refused with 413 while they stream in,
 before anything parses them and before authentication."""
+
 from __future__ import annotations
 
 import json
@@ -17,7 +18,7 @@ def _json_of_size(n: int) -> bytes:
 
 async def _chunks(body: bytes, size: int = 64 * 1024):
     for i in range(0, len(body), size):
-        yield body[i:i + size]
+        yield body[i : i + size]
 
 
 async def test_a_body_just_over_the_limit_with_content_length_is_413(client, settings):
@@ -38,14 +39,18 @@ async def test_a_chunked_body_just_over_the_limit_is_413(client):
 async def test_a_chunked_body_over_the_limit_is_413_even_when_authenticated(client, make_user):
     _, headers = await make_user("reception", "MTTQ-01")
     body = _json_of_size(LIMIT + 1)
-    resp = await client.post("/api/v1/cases", content=_chunks(body),
-                             headers={**headers, "Content-Type": "application/json"})
+    resp = await client.post(
+        "/api/v1/cases", content=_chunks(body), headers={**headers, "Content-Type": "application/json"}
+    )
     assert_problem(resp, 413)
 
 
 async def test_a_login_form_over_the_limit_is_413(client):
-    resp = await client.post("/api/v1/auth/token", content=_chunks(b"username=a&password=" + b"p" * LIMIT),
-                             headers={"Content-Type": "application/x-www-form-urlencoded"})
+    resp = await client.post(
+        "/api/v1/auth/token",
+        content=_chunks(b"username=a&password=" + b"p" * LIMIT),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert_problem(resp, 413)
 
 

@@ -1,5 +1,6 @@
 """An Idempotency-Key replay answers who the caller is now (B5): a caller who may no longer see the
 case or act gets no replay; stored responses expire after IDEMPOTENCY_TTL_HOURS and are purged."""
+
 from __future__ import annotations
 
 import json
@@ -63,15 +64,27 @@ async def test_a_stored_response_expires_and_the_key_is_unused_again(client, mak
     fresh = await client.post("/api/v1/cases", json=case_body(), headers={**desk, **key})
     assert fresh.headers.get("Idempotency-Replayed") == "true"  # 0 h old: replayed
 
-    await db.session.execute(update(IdempotencyRecord).where(IdempotencyRecord.user_id == user.id)
-                             .values(created_at=utcnow() - timedelta(hours=24, minutes=1)))
+    await db.session.execute(
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.user_id == user.id)
+        .values(created_at=utcnow() - timedelta(hours=24, minutes=1))
+    )
     await db.session.commit()
     again = await client.post("/api/v1/cases", json=case_body(), headers={**desk, **key})
     assert again.status_code == 201 and "Idempotency-Replayed" not in again.headers
     assert again.json()["id"] != first.json()["id"]  # a new case: the old response is gone
     # storing it purged this user's other expired key too
-    keys = (await db.session.execute(select(IdempotencyRecord.key).where(IdempotencyRecord.user_id == user.id)
-                                     .execution_options(populate_existing=True))).scalars().all()
+    keys = (
+        (
+            await db.session.execute(
+                select(IdempotencyRecord.key)
+                .where(IdempotencyRecord.user_id == user.id)
+                .execution_options(populate_existing=True)
+            )
+        )
+        .scalars()
+        .all()
+    )
     assert keys == ["intake-old-1"]
 
 
@@ -83,14 +96,22 @@ def test_petitions_idempotency_purge_deletes_expired_responses(tmp_path):
     con = sqlite3.connect(tmp_path / "idem.db")
     now = utcnow()
     for i, age in enumerate((timedelta(hours=1), timedelta(hours=25), timedelta(days=3))):
-        con.execute("INSERT INTO idempotency_record (user_id, key, scope, request_hash, status_code, response, "
-                    "created_at) VALUES (1, ?, 'POST /x', 'h', 201, '{}', ?)",
-                    (f"k{i}", (now - age).strftime("%Y-%m-%d %H:%M:%S.%f")))
+        con.execute(
+            "INSERT INTO idempotency_record (user_id, key, scope, request_hash, status_code, response, "
+            "created_at) VALUES (1, ?, 'POST /x', 'h', 201, '{}', ?)",
+            (f"k{i}", (now - age).strftime("%Y-%m-%d %H:%M:%S.%f")),
+        )
     con.commit()
     env = {k: v for k, v in os.environ.items() if k not in ("JWT_SECRET", "APP_ENV", "TEST_DATABASE_URL")}
     env["DATABASE_URL"] = url
-    proc = subprocess.run(petitions_command() + ["idempotency", "purge"], env=env, cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        petitions_command() + ["idempotency", "purge"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"purged": 2}
     assert [r[0] for r in con.execute("SELECT key FROM idempotency_record")] == ["k0"]

@@ -1,5 +1,6 @@
 """The database's own error text (PostgreSQL's DETAIL: `Key (id_number)=(…) already exists`,
 `Failing row contains (…)`) never reaches the logs, whatever hide_parameters hides."""
+
 from __future__ import annotations
 
 import logging
@@ -16,8 +17,18 @@ SECRET_ID = "001085099999"
 
 
 def _request() -> Request:
-    return Request({"type": "http", "method": "POST", "path": "/api/v1/cases", "headers": [], "query_string": b"",
-                    "scheme": "http", "server": ("test", 80), "state": {}})
+    return Request(
+        {
+            "type": "http",
+            "method": "POST",
+            "path": "/api/v1/cases",
+            "headers": [],
+            "query_string": b"",
+            "scheme": "http",
+            "server": ("test", 80),
+            "state": {},
+        }
+    )
 
 
 class FakePgError(Exception):
@@ -27,11 +38,13 @@ class FakePgError(Exception):
 def _chained_database_error() -> BaseException:
     try:
         try:
-            raise FakePgError('duplicate key value violates unique constraint "uq_x"\n'
-                              f"DETAIL:  Key (id_number)=({SECRET_ID}) already exists.\n"
-                              "HINT:  a line\nthat goes on with Nguyễn Văn An")
+            raise FakePgError(
+                'duplicate key value violates unique constraint "uq_x"\n'
+                f"DETAIL:  Key (id_number)=({SECRET_ID}) already exists.\n"
+                "HINT:  a line\nthat goes on with Nguyễn Văn An"
+            )
         except FakePgError as inner:
-            raise RuntimeError("(IntegrityError) duplicate key value violates unique constraint \"uq_x\"") from inner
+            raise RuntimeError('(IntegrityError) duplicate key value violates unique constraint "uq_x"') from inner
     except RuntimeError as exc:
         return exc
 
@@ -45,8 +58,9 @@ def test_an_unexpected_database_error_is_logged_without_its_detail(json_log):
 
 def test_plain_text_logs_are_scrubbed_too():
     exc = _chained_database_error()
-    record = logging.LogRecord("app.errors", logging.ERROR, __file__, 1, "unhandled error", None,
-                               (type(exc), exc, exc.__traceback__))
+    record = logging.LogRecord(
+        "app.errors", logging.ERROR, __file__, 1, "unhandled error", None, (type(exc), exc, exc.__traceback__)
+    )
     out = ScrubbingFormatter("%(levelname)s %(name)s %(message)s").format(record)
     assert "uq_x" in out and SECRET_ID not in out and "Nguyễn" not in out
 
@@ -59,12 +73,16 @@ async def test_a_real_database_error_is_logged_without_the_values(db, json_log, 
     """On PostgreSQL the violated row's values come back in DETAIL; on SQLite the message names
     only the column."""
     s = db.session
-    await s.execute(text("INSERT INTO admin_unit (code, name, level, path) VALUES (:c, :n, 'ward', :p)"),
-                    {"c": "99901", "n": "Phường thử", "p": "01/99901/"})
+    await s.execute(
+        text("INSERT INTO admin_unit (code, name, level, path) VALUES (:c, :n, 'ward', :p)"),
+        {"c": "99901", "n": "Phường thử", "p": "01/99901/"},
+    )
     with pytest.raises(Exception) as err:
         async with s.begin_nested():
-            await s.execute(text("INSERT INTO admin_unit (code, name, level, path) VALUES (:c, :n, 'ward', :p)"),
-                            {"c": "99901", "n": SECRET_ID, "p": "01/99901/"})
+            await s.execute(
+                text("INSERT INTO admin_unit (code, name, level, path) VALUES (:c, :n, 'ward', :p)"),
+                {"c": "99901", "n": SECRET_ID, "p": "01/99901/"},
+            )
     if is_postgres:
         assert "99901" in "".join(traceback.format_exception(err.value))  # the DETAIL was there
     unexpected_error_response(_request(), err.value)

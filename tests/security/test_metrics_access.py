@@ -1,4 +1,5 @@
 """/metrics answers local clients only, or, with METRICS_TOKEN set, the bearer of that token."""
+
 from __future__ import annotations
 
 import httpx
@@ -30,8 +31,9 @@ async def test_metrics_refuse_a_request_forwarded_by_a_local_proxy():
 
 
 async def test_metrics_with_a_token_require_it_from_anywhere():
-    app = create_app(Settings(app_env="test", metrics_token="s3cret-scrape-token", _env_file=None),
-                     configure_logs=False)
+    app = create_app(
+        Settings(app_env="test", metrics_token="s3cret-scrape-token", _env_file=None), configure_logs=False
+    )
     async with _client(app, "203.0.113.7") as c:
         assert_problem(await c.get("/metrics"), 401)
         assert_problem(await c.get("/metrics", headers={"Authorization": "Bearer wrong"}), 401)

@@ -1,5 +1,6 @@
 """The token secret (decision 0014): never the built-in one beyond loopback, whatever APP_ENV;
 no guessable one outside development; scripts/run keeps a random one in a git-ignored file."""
+
 from __future__ import annotations
 
 import os
@@ -25,13 +26,16 @@ def _clean_environment(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.mark.parametrize("secret,reason", [
-    ("a" * 32, "too little entropy"),
-    ("a" * 64, "too little entropy"),
-    ("ab" * 24, "too little entropy"),
-    ("abcdefghijklmnop" * 2, "repeated pattern"),
-    ("0123456789abcdefghijklmnopqrstuv" * 2, "repeated pattern"),
-])
+@pytest.mark.parametrize(
+    "secret,reason",
+    [
+        ("a" * 32, "too little entropy"),
+        ("a" * 64, "too little entropy"),
+        ("ab" * 24, "too little entropy"),
+        ("abcdefghijklmnop" * 2, "repeated pattern"),
+        ("0123456789abcdefghijklmnopqrstuv" * 2, "repeated pattern"),
+    ],
+)
 @pytest.mark.parametrize("env", ["production", "staging"])
 def test_a_guessable_secret_is_refused_outside_development(env, secret, reason):
     with pytest.raises(InsecureSettings) as err:
@@ -39,8 +43,9 @@ def test_a_guessable_secret_is_refused_outside_development(env, secret, reason):
     assert reason in str(err.value) and secret not in str(err.value)
 
 
-@pytest.mark.parametrize("make", [lambda: secrets.token_urlsafe(48), lambda: secrets.token_hex(32),
-                                  lambda: secrets.token_hex(16)])
+@pytest.mark.parametrize(
+    "make", [lambda: secrets.token_urlsafe(48), lambda: secrets.token_hex(32), lambda: secrets.token_hex(16)]
+)
 def test_random_secrets_pass(make):
     for _ in range(50):
         secret = make()
@@ -83,8 +88,7 @@ def _serve(args: list[str], monkeypatch, **env) -> tuple[object, dict]:
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10", "example.org"])
 def test_serve_refuses_the_built_in_secret_beyond_loopback_whatever_app_env(monkeypatch, env, host):
     result, seen = _serve(["--host", host], monkeypatch, APP_ENV=env)
-    assert isinstance(result.exception, InsecureSettings) and "built-in development JWT_SECRET" in str(
-        result.exception)
+    assert isinstance(result.exception, InsecureSettings) and "built-in development JWT_SECRET" in str(result.exception)
     assert seen == {}  # never started
 
 
@@ -95,8 +99,9 @@ def test_serve_on_loopback_allows_the_built_in_secret_in_development(monkeypatch
 
 
 def test_serve_beyond_loopback_with_a_real_secret(monkeypatch):
-    result, seen = _serve(["--host", "0.0.0.0"], monkeypatch, APP_ENV="development",
-                          JWT_SECRET=secrets.token_urlsafe(48))
+    result, seen = _serve(
+        ["--host", "0.0.0.0"], monkeypatch, APP_ENV="development", JWT_SECRET=secrets.token_urlsafe(48)
+    )
     assert result.exit_code == 0 and seen["host"] == "0.0.0.0"
 
 
@@ -104,8 +109,14 @@ def test_serve_beyond_loopback_with_a_real_secret(monkeypatch):
 def test_petitions_serve_on_all_interfaces_with_the_built_in_secret_exits_2(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("JWT_SECRET", "JWT_SECRET_FILE", "APP_ENV")}
     env["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'p.db'}"
-    proc = subprocess.run(petitions_command() + ["serve", "--host", "0.0.0.0", "--port", "1"], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        petitions_command() + ["serve", "--host", "0.0.0.0", "--port", "1"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2 and "refusing to listen on 0.0.0.0" in proc.stderr
     assert DEV_SECRET not in proc.stderr and "Traceback" not in proc.stderr
 
@@ -141,8 +152,14 @@ def test_scripts_run_writes_a_random_secret_once_and_serves_with_it(tmp_path):
     assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
     again = subprocess.run(["bash", "scripts/run"], cwd=tree, env=env, capture_output=True, text=True, timeout=60)
     assert again.returncode == 0 and secret_file.read_text().strip() == secret  # kept: tokens survive restarts
-    given = subprocess.run(["bash", "scripts/run"], cwd=tree, env={**env, "JWT_SECRET": secrets.token_urlsafe(48)},
-                           capture_output=True, text=True, timeout=60)
+    given = subprocess.run(
+        ["bash", "scripts/run"],
+        cwd=tree,
+        env={**env, "JWT_SECRET": secrets.token_urlsafe(48)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert "serve file=none" in given.stdout  # JWT_SECRET given: no file
 
 

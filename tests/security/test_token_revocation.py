@@ -1,6 +1,7 @@
 """A token carries the user's token version: changing the password, role, organisation or active
 flag revokes the tokens issued before (decision 0013). A token whose claims are not database
 integers is a 401, never a 500."""
+
 from __future__ import annotations
 
 import time
@@ -21,12 +22,15 @@ async def _me(client, headers) -> int:
     return (await client.get("/api/v1/auth/me", headers=headers)).status_code
 
 
-@pytest.mark.parametrize("change", [
-    {"role": "supervisor"},
-    {"password": "a-brand-new-password-2026"},
-    {"org": "UBND-00070"},
-    {"is_active": False},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"role": "supervisor"},
+        {"password": "a-brand-new-password-2026"},
+        {"org": "UBND-00070"},
+        {"is_active": False},
+    ],
+)
 async def test_a_change_revokes_the_tokens_already_issued(client, make_user, admin_headers, change):
     user, _ = await make_user("handler", "UBND-01", username="revoke.me")
     old = await _login(client, "revoke.me")
@@ -43,8 +47,9 @@ async def test_reactivation_does_not_revive_old_tokens(client, make_user, admin_
     user, _ = await make_user("handler", "UBND-01", username="comes.back")
     old = await _login(client, "comes.back")
     for active in (False, True):
-        assert (await client.patch(f"/api/v1/users/{user.id}", headers=admin_headers,
-                                   json={"is_active": active})).status_code == 200
+        assert (
+            await client.patch(f"/api/v1/users/{user.id}", headers=admin_headers, json={"is_active": active})
+        ).status_code == 200
     assert_problem(await client.get("/api/v1/auth/me", headers=old), 401)
     assert await _me(client, await _login(client, "comes.back")) == 200
 
@@ -64,20 +69,24 @@ def _token(settings, **claims) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.mark.parametrize("claims", [
-    {"sub": "99999999999999999999999999"},   # SQLite: OverflowError; PostgreSQL: int4 out of range
-    {"sub": "2147483648"},
-    {"sub": "-1"},
-    {"sub": "0"},
-    {"sub": "١٢"},                            # Arabic-Indic digits: int() would read them
-    {"sub": 12},
-])
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"sub": "99999999999999999999999999"},  # SQLite: OverflowError; PostgreSQL: int4 out of range
+        {"sub": "2147483648"},
+        {"sub": "-1"},
+        {"sub": "0"},
+        {"sub": "١٢"},  # Arabic-Indic digits: int() would read them
+        {"sub": 12},
+    ],
+)
 async def test_a_token_whose_subject_is_not_a_database_integer_is_401(client, settings, claims):
     assert_problem(await client.get("/api/v1/auth/me", headers=_token(settings, **claims)), 401)
 
 
-@pytest.mark.parametrize("ver,status", [(0, 200), (None, 200), (1, 401), (2**40, 401), ("0", 401), (False, 401),
-                                        (-1, 401)])
+@pytest.mark.parametrize(
+    "ver,status", [(0, 200), (None, 200), (1, 401), (2**40, 401), ("0", 401), (False, 401), (-1, 401)]
+)
 async def test_the_token_version_must_be_the_users(client, settings, make_user, ver, status):
     user, _ = await make_user("handler")
     claims = {"sub": str(user.id)} | ({} if ver is None else {"ver": ver})

@@ -1,6 +1,7 @@
 """X-Forwarded-For is believed only from the addresses in TRUSTED_PROXIES (none by default), so a
 rotating X-Forwarded-For does not reset the login limit; `petitions serve` does not let uvicorn
 trust anyone on its own."""
+
 from __future__ import annotations
 
 import httpx
@@ -31,8 +32,11 @@ def app_with(app, db, settings):
 async def _bad_logins(c, n: int, forwarded) -> list[int]:
     codes = []
     for i in range(n):
-        resp = await c.post("/api/v1/auth/token", data={"username": "victim", "password": "wrong-password"},
-                            headers={"X-Forwarded-For": forwarded(i)})
+        resp = await c.post(
+            "/api/v1/auth/token",
+            data={"username": "victim", "password": "wrong-password"},
+            headers={"X-Forwarded-For": forwarded(i)},
+        )
         codes.append(resp.status_code)
     return codes
 
@@ -53,8 +57,11 @@ async def test_from_a_trusted_proxy_the_forwarded_client_is_limited(app_with, ma
         codes = await _bad_logins(c, 6, lambda i: f"198.51.100.{i}, 203.0.113.9")
         assert codes[5] == 429
         # another client behind the same proxy has its own limit
-        other = await c.post("/api/v1/auth/token", data={"username": "victim", "password": "wrong-password"},
-                             headers={"X-Forwarded-For": "203.0.113.10"})
+        other = await c.post(
+            "/api/v1/auth/token",
+            data={"username": "victim", "password": "wrong-password"},
+            headers={"X-Forwarded-For": "203.0.113.10"},
+        )
         assert other.status_code == 401
     async with _client(app, peer="192.0.2.1") as c:  # not a trusted proxy: its header is ignored
         codes = await _bad_logins(c, 6, lambda i: f"203.0.113.{100 + i}")

@@ -1,5 +1,6 @@
 """One definition of a missed obligation: the pure rule (app/workflows/obligations.py) and its SQL
 (app/models/obligations.obligation_overdue_clause) agree on every combination, on the configured database."""
+
 from __future__ import annotations
 
 import itertools
@@ -21,16 +22,31 @@ async def test_sql_and_pure_obligation_overdue_agree(client, make_user, db):
     combos = list(itertools.product(days, [None, TODAY - timedelta(days=2)], [None, TODAY - timedelta(days=2)]))
     rows = []
     for due, done, cancelled in combos:
-        row = CaseObligation(case_id=case["id"], key="tc29_notify_acceptance", org_id=org_id,
-                             started_on=TODAY - timedelta(days=10), due=due, done_on=done, cancelled_on=cancelled,
-                             source="test")
+        row = CaseObligation(
+            case_id=case["id"],
+            key="tc29_notify_acceptance",
+            org_id=org_id,
+            started_on=TODAY - timedelta(days=10),
+            due=due,
+            done_on=done,
+            cancelled_on=cancelled,
+            source="test",
+        )
         db.session.add(row)
         rows.append(row)
     await db.session.flush()
-    in_sql = set((await db.session.execute(select(CaseObligation.id).where(
-        CaseObligation.case_id == case["id"], obligation_overdue_clause(TODAY)))).scalars())
+    in_sql = set(
+        (
+            await db.session.execute(
+                select(CaseObligation.id).where(CaseObligation.case_id == case["id"], obligation_overdue_clause(TODAY))
+            )
+        ).scalars()
+    )
     expected = {r.id for r in rows if is_obligation_overdue(r.due, r.done_on, r.cancelled_on, TODAY)}
     assert in_sql == expected and len(expected) == 1  # only: due yesterday, neither done nor cancelled
-    has = (await db.session.execute(select(Case.id).where(Case.id == case["id"],
-                                                          case_has_overdue_obligation(Case.id, TODAY)))).scalar()
+    has = (
+        await db.session.execute(
+            select(Case.id).where(Case.id == case["id"], case_has_overdue_obligation(Case.id, TODAY))
+        )
+    ).scalar()
     assert has == case["id"]

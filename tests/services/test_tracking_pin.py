@@ -1,5 +1,6 @@
 """The tracking PIN (issue #6 C12): stored as HMAC-SHA256 under a server key kept outside the
 database, checked in constant time, and no argon2 at intake."""
+
 from __future__ import annotations
 
 import hashlib

@@ -4,6 +4,7 @@ Expected answers come from the two data sources, read here independently of the 
 list (``vietnam_provinces``) for codes and names, and the ``vietnamadminunits`` conversion tables for which
 former ward became which current one(s).
 """
+
 from __future__ import annotations
 
 import socket
@@ -83,18 +84,22 @@ def test_unknown_province_code_is_a_value_error():
 # -------------------------------------------------------------------------------- current addresses
 
 
-@pytest.mark.parametrize("text", [
-    "Phường Hoàn Kiếm, Hà Nội",
-    "số 5 Tràng Tiền, phường Hoàn Kiếm, thành phố Hà Nội",
-    "phuong hoan kiem, ha noi",
-    "PHƯỜNG HOÀN KIẾM, TP. HÀ NỘI",
-    "Phường Hoàn Kiếm",  # no province: read in the requested one
-    "Phường Hoàn Kiếm, Hà Nội, Việt Nam",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Phường Hoàn Kiếm, Hà Nội",
+        "số 5 Tràng Tiền, phường Hoàn Kiếm, thành phố Hà Nội",
+        "phuong hoan kiem, ha noi",
+        "PHƯỜNG HOÀN KIẾM, TP. HÀ NỘI",
+        "Phường Hoàn Kiếm",  # no province: read in the requested one
+        "Phường Hoàn Kiếm, Hà Nội, Việt Nam",
+    ],
+)
 def test_current_address_resolves_to_the_official_unit(text):
     res = resolve_address(text)
-    assert res == AddressResolution(unit=official("Phường Hoàn Kiếm"), candidates=(), legacy=False,
-                                    ambiguous=False, note=None)
+    assert res == AddressResolution(
+        unit=official("Phường Hoàn Kiếm"), candidates=(), legacy=False, ambiguous=False, note=None
+    )
     assert res.unit.code == "00070"
 
 
@@ -143,8 +148,9 @@ def test_cau_giay_is_mapped_by_name_to_the_official_code_not_the_package_code(pk
 
 @pytest.mark.parametrize("name", ["Phường Văn Miếu - Quốc Tử Giám", "Phường Hoàng Mai"])
 def test_package_code_that_is_another_units_official_code_is_ignored(pkg, name):
-    pkg_code = next(w["wardCode"] for w in pkg["pf"].DICT_PROVINCE_WARD_NO_ACCENTED[HANOI_KEY].values()
-                    if w["ward"] == name)
+    pkg_code = next(
+        w["wardCode"] for w in pkg["pf"].DICT_PROVINCE_WARD_NO_ACCENTED[HANOI_KEY].values() if w["ward"] == name
+    )
     other = [u for u in official_units() if u.code == pkg_code]
     # the package's code for this ward is the official code of a different ward (Kim Liên, Yên Sở)
     assert len(other) == 1 and other[0].name != name
@@ -153,16 +159,19 @@ def test_package_code_that_is_another_units_official_code_is_ignored(pkg, name):
     assert res.unit == official(name) and res.unit.code != pkg_code
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Phường Cầu Giấy", "Phường Cầu Giấy"),
-    ("  PHƯỜNG   cầu GIẤY ", "Phường Cầu Giấy"),
-    ("Cầu Giấy", "Phường Cầu Giấy"),  # no type
-    ("P. Cầu Giấy", "Phường Cầu Giấy"),
-    ("Xã Hoà Phú", "Xã Hòa Phú"),  # old-style tone placement
-    ("Phường Văn Miếu Quốc Tử Giám", "Phường Văn Miếu - Quốc Tử Giám"),
-    ("xa hoa phu", "Xã Hòa Phú"),  # diacritics-insensitive fallback
-    ("phuong cau giay", "Phường Cầu Giấy"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Phường Cầu Giấy", "Phường Cầu Giấy"),
+        ("  PHƯỜNG   cầu GIẤY ", "Phường Cầu Giấy"),
+        ("Cầu Giấy", "Phường Cầu Giấy"),  # no type
+        ("P. Cầu Giấy", "Phường Cầu Giấy"),
+        ("Xã Hoà Phú", "Xã Hòa Phú"),  # old-style tone placement
+        ("Phường Văn Miếu Quốc Tử Giám", "Phường Văn Miếu - Quốc Tử Giám"),
+        ("xa hoa phu", "Xã Hòa Phú"),  # diacritics-insensitive fallback
+        ("phuong cau giay", "Phường Cầu Giấy"),
+    ],
+)
 def test_match_official_unit_by_name(text, expected):
     assert match_official_unit(text) == official(expected)
 
@@ -181,15 +190,18 @@ def test_diacritics_insensitive_fallback_refuses_an_ambiguous_name():
 # --------------------------------------------------------------------------------- legacy addresses
 
 
-@pytest.mark.parametrize("text", [
-    "phường Dịch Vọng Hậu, quận Cầu Giấy, Hà Nội",
-    "12 Trần Thái Tông, phường Dịch Vọng Hậu, quận Cầu Giấy, Hà Nội",
-    "phường Dịch Vọng Hậu, quận Cầu Giấy",
-    "P. Dịch Vọng Hậu, Q. Cầu Giấy, TP. Hà Nội",
-    "phuong dich vong hau, quan cau giay, ha noi",
-    "phường Dịch Vọng Hậu, Cầu Giấy, Hà Nội",
-    "phường Dịch Vọng Hậu, Hà Nội",  # no district: the name existed in one former district only
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "phường Dịch Vọng Hậu, quận Cầu Giấy, Hà Nội",
+        "12 Trần Thái Tông, phường Dịch Vọng Hậu, quận Cầu Giấy, Hà Nội",
+        "phường Dịch Vọng Hậu, quận Cầu Giấy",
+        "P. Dịch Vọng Hậu, Q. Cầu Giấy, TP. Hà Nội",
+        "phuong dich vong hau, quan cau giay, ha noi",
+        "phường Dịch Vọng Hậu, Cầu Giấy, Hà Nội",
+        "phường Dịch Vọng Hậu, Hà Nội",  # no district: the name existed in one former district only
+    ],
+)
 def test_split_former_ward_returns_default_and_candidates(pkg, text):
     default, targets = split_targets(pkg, f"{HANOI_KEY}_quancaugiay_phuongdichvonghau")
     assert default == "Phường Cầu Giấy" and sorted(targets) == ["Phường Cầu Giấy", "Phường Nghĩa Đô"]
@@ -203,16 +215,23 @@ def test_split_former_ward_returns_default_and_candidates(pkg, text):
     assert "Phường Nghĩa Đô (00160)" in res.note
 
 
-@pytest.mark.parametrize("text", [
-    "phường Hàng Bạc, quận Hoàn Kiếm, Hà Nội",
-    "số 10 Hàng Bạc, phường Hàng Bạc, quận Hoàn Kiếm, thành phố Hà Nội",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "phường Hàng Bạc, quận Hoàn Kiếm, Hà Nội",
+        "số 10 Hàng Bạc, phường Hàng Bạc, quận Hoàn Kiếm, thành phố Hà Nội",
+    ],
+)
 def test_unsplit_former_ward_is_converted_without_candidates(pkg, text):
     assert unsplit_target(pkg, f"{HANOI_KEY}_quanhoankiem_phuonghangbac") == "Phường Hoàn Kiếm"
     res = resolve_address(text)
-    assert res == AddressResolution(unit=official("Phường Hoàn Kiếm"), candidates=(), legacy=True,
-                                    ambiguous=False, note="Phường Hàng Bạc (quận Hoàn Kiếm) is now part of "
-                                                          "Phường Hoàn Kiếm.")
+    assert res == AddressResolution(
+        unit=official("Phường Hoàn Kiếm"),
+        candidates=(),
+        legacy=True,
+        ambiguous=False,
+        note="Phường Hàng Bạc (quận Hoàn Kiếm) is now part of Phường Hoàn Kiếm.",
+    )
 
 
 def test_former_commune_of_a_rural_district(pkg):
@@ -230,7 +249,8 @@ def test_former_commune_of_a_rural_district(pkg):
 def test_same_name_with_and_without_former_district():
     # "Xã Bát Tràng" exists today too: without the former district it is a current address.
     assert resolve_address("Xã Bát Tràng, Hà Nội") == AddressResolution(
-        unit=official("Xã Bát Tràng"), candidates=(), legacy=False, ambiguous=False, note=None)
+        unit=official("Xã Bát Tràng"), candidates=(), legacy=False, ambiguous=False, note=None
+    )
     assert resolve_address("xã Bát Tràng, Gia Lâm, Hà Nội").legacy is True
 
 
@@ -251,8 +271,11 @@ def test_every_former_hanoi_ward_with_its_district_converts_per_the_package_tabl
             except AddressNotResolved as exc:
                 failures.append((text, str(exc)))
                 continue
-            ok = res.legacy and res.unit == expected[0] and (
-                list(res.candidates) == expected if len(expected) > 1 else res.candidates == ())
+            ok = (
+                res.legacy
+                and res.unit == expected[0]
+                and (list(res.candidates) == expected if len(expected) > 1 else res.candidates == ())
+            )
             if not ok:
                 failures.append((text, res))
     assert checked == 526
@@ -281,6 +304,7 @@ def no_network(monkeypatch, pkg):
         def _refuse(*args, **kwargs):
             calls.append(name)
             raise NetworkUsed(name)
+
         return _refuse
 
     monkeypatch.setattr(socket.socket, "connect", refuse("socket.connect"))
@@ -328,20 +352,23 @@ def test_the_guard_would_catch_the_packages_geocoding_converter(no_network):
 # --------------------------------------------------------------------------------- not resolvable
 
 
-@pytest.mark.parametrize(("text", "reason"), [
-    ("Phường Bến Thành, TP Hồ Chí Minh", "Thành phố Hồ Chí Minh"),
-    ("Phường Bến Thành, Quận 1, TP.HCM", "Thành phố Hồ Chí Minh"),
-    ("Phường Bến Thành", "Thành phố Hồ Chí Minh"),  # no province, but the package places it there
-    ("phường Thanh Bình, thành phố Hải Dương, tỉnh Hải Dương", "Hải Phòng"),  # merged into Hải Phòng
-    ("", "empty"),
-    ("   ", "empty"),
-    (" ,.; ", "no letters"),
-    ("asdf qwer zxcv", "No current ward/commune"),
-    ("xyzhoankiemabc, Hà Nội", "No current ward/commune"),  # a name only inside another word
-    ("quận Cầu Giấy, Hà Nội", "former district Quận Cầu Giấy"),
-    ("phường Quang Trung, Hà Nội", "several former districts"),  # Đống Đa and Hà Đông
-    ("x" * 1001, "longer than"),
-])
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Phường Bến Thành, TP Hồ Chí Minh", "Thành phố Hồ Chí Minh"),
+        ("Phường Bến Thành, Quận 1, TP.HCM", "Thành phố Hồ Chí Minh"),
+        ("Phường Bến Thành", "Thành phố Hồ Chí Minh"),  # no province, but the package places it there
+        ("phường Thanh Bình, thành phố Hải Dương, tỉnh Hải Dương", "Hải Phòng"),  # merged into Hải Phòng
+        ("", "empty"),
+        ("   ", "empty"),
+        (" ,.; ", "no letters"),
+        ("asdf qwer zxcv", "No current ward/commune"),
+        ("xyzhoankiemabc, Hà Nội", "No current ward/commune"),  # a name only inside another word
+        ("quận Cầu Giấy, Hà Nội", "former district Quận Cầu Giấy"),
+        ("phường Quang Trung, Hà Nội", "several former districts"),  # Đống Đa and Hà Đông
+        ("x" * 1001, "longer than"),
+    ],
+)
 def test_unresolvable_texts_raise_with_a_reason(text, reason):
     with pytest.raises(AddressNotResolved) as exc:
         resolve_address(text)

@@ -28,19 +28,29 @@ CAL = WorkCalendar()
     "d",
     [
         # Tết 2025 weekdays (Mon 27 – Fri 31 Jan) and the weekend around them.
-        date(2025, 1, 25), date(2025, 1, 26), date(2025, 1, 27), date(2025, 1, 28),
-        date(2025, 1, 29), date(2025, 1, 30), date(2025, 1, 31), date(2025, 2, 1),
+        date(2025, 1, 25),
+        date(2025, 1, 26),
+        date(2025, 1, 27),
+        date(2025, 1, 28),
+        date(2025, 1, 29),
+        date(2025, 1, 30),
+        date(2025, 1, 31),
+        date(2025, 2, 1),
         date(2025, 2, 2),
         # Tết 2026: Sat 14 – Sun 22 Feb.
         *(date(2026, 2, 14) + timedelta(days=i) for i in range(9)),
         date(2025, 4, 7),  # Hùng Kings 2025 (Mon)
-        date(2025, 4, 30), date(2025, 5, 1),
+        date(2025, 4, 30),
+        date(2025, 5, 1),
         date(2025, 5, 2),  # Fri, swapped for Sat 26 Apr 2025
-        date(2025, 9, 1), date(2025, 9, 2),
+        date(2025, 9, 1),
+        date(2025, 9, 2),
         date(2026, 4, 27),  # Hùng Kings falls on Sun 26 Apr 2026 → nghỉ bù Mon 27 Apr
-        date(2026, 4, 30), date(2026, 5, 1),
+        date(2026, 4, 30),
+        date(2026, 5, 1),
         date(2026, 8, 31),  # Mon, swapped for Sat 22 Aug 2026
-        date(2026, 9, 1), date(2026, 9, 2),
+        date(2026, 9, 1),
+        date(2026, 9, 2),
         date(2026, 11, 24),  # Ngày Văn hóa Việt Nam, from 2026
         date(2026, 8, 29),  # an ordinary Saturday
         date(2026, 8, 30),  # an ordinary Sunday
@@ -274,34 +284,34 @@ def test_override_keys_must_be_dates() -> None:
 def test_suspension_calendar_mode() -> None:
     # Due Mon 2025-03-17; suspended Mon 3 Mar, resumed Mon 10 Mar = 7 days
     # → Mon 24 Mar (working, no roll).
-    assert CAL.shift_for_suspension(
-        date(2025, 3, 17), date(2025, 3, 3), date(2025, 3, 10), "calendar"
-    ) == date(2025, 3, 24)
+    assert CAL.shift_for_suspension(date(2025, 3, 17), date(2025, 3, 3), date(2025, 3, 10), "calendar") == date(
+        2025, 3, 24
+    )
 
 
 def test_suspension_calendar_mode_rolls_forward() -> None:
     # Due Mon 2025-04-21; suspended Wed 2 Apr, resumed Mon 14 Apr = 12 days → Sat 3 May
     # → Sun 4 → Mon 5 May 2025.
-    assert CAL.shift_for_suspension(
-        date(2025, 4, 21), date(2025, 4, 2), date(2025, 4, 14), "calendar"
-    ) == date(2025, 5, 5)
+    assert CAL.shift_for_suspension(date(2025, 4, 21), date(2025, 4, 2), date(2025, 4, 14), "calendar") == date(
+        2025, 5, 5
+    )
 
 
 def test_suspension_working_mode() -> None:
     # Due Thu 2026-02-12 (WD). Suspended Fri 6 Feb, resumed Fri 13 Feb:
     # WD in (6, 13] = 9, 10, 11, 12, 13 = 5. Due + 5 WD: 13 (1), (14–22 Tết),
     # 23, 24, 25, 26 (5) → Thu 2026-02-26.
-    assert CAL.shift_for_suspension(
-        date(2026, 2, 12), date(2026, 2, 6), date(2026, 2, 13), "working"
-    ) == date(2026, 2, 26)
+    assert CAL.shift_for_suspension(date(2026, 2, 12), date(2026, 2, 6), date(2026, 2, 13), "working") == date(
+        2026, 2, 26
+    )
 
 
 def test_suspension_over_tet_only_counts_working_days_in_working_mode() -> None:
     # Due Wed 2026-03-04 (WD). Suspended Fri 13 Feb, resumed Mon 23 Feb:
     # WD in (13, 23] = 23 only = 1 → Thu 2026-03-05.
-    assert CAL.shift_for_suspension(
-        date(2026, 3, 4), date(2026, 2, 13), date(2026, 2, 23), "working"
-    ) == date(2026, 3, 5)
+    assert CAL.shift_for_suspension(date(2026, 3, 4), date(2026, 2, 13), date(2026, 2, 23), "working") == date(
+        2026, 3, 5
+    )
 
 
 def test_suspension_resumed_before_suspended_rejected() -> None:

@@ -54,16 +54,21 @@ def test_every_kind_has_every_stage() -> None:
         for stage in Stage:
             rounds = (1, 2) if kind == "complaint" else (None,)
             for rnd in rounds:
-                assert find_rule(DEFAULT_RULES, kind=kind, stage=stage, round=rnd,
-                                 on=date(2026, 1, 1)), (kind, stage, rnd)
+                assert find_rule(DEFAULT_RULES, kind=kind, stage=stage, round=rnd, on=date(2026, 1, 1)), (
+                    kind,
+                    stage,
+                    rnd,
+                )
 
 
 def test_local_defaults_are_only_the_limits_the_law_does_not_set() -> None:
     """legal-rules.md §1: no statutory acceptance/resolution limit for kiến nghị/phản ánh."""
     local = {r.key for r in DEFAULT_RULES if r.local_default}
     assert local == {
-        "petition.acceptance", "reflection.acceptance",
-        "petition.resolution", "reflection.resolution",
+        "petition.acceptance",
+        "reflection.acceptance",
+        "petition.resolution",
+        "reflection.resolution",
     }
     for r in DEFAULT_RULES:
         if r.local_default:
@@ -83,29 +88,20 @@ def test_unverified_2026_acceptance_rule_is_not_seeded() -> None:
     ("kind", "stage", "rnd", "days", "mode", "variants", "source"),
     [
         # Luật TCD 42/2013 Art 28(1): 10 WD.
-        ("complaint", Stage.processing, 1, 10, "working", (None, None, None),
-         "Luật Tiếp công dân 42/2013 Art 28(1)"),
-        ("petition", Stage.processing, None, 10, "working", (None, None, None),
-         "Luật Tiếp công dân 42/2013 Art 28(1)"),
+        ("complaint", Stage.processing, 1, 10, "working", (None, None, None), "Luật Tiếp công dân 42/2013 Art 28(1)"),
+        ("petition", Stage.processing, None, 10, "working", (None, None, None), "Luật Tiếp công dân 42/2013 Art 28(1)"),
         # Luật TC 25/2018 Art 24(1): 7 WD (the 10-WD variant is not applied, decision 0034).
-        ("denunciation", Stage.processing, None, 7, "working", (None, None, None),
-         "Luật Tố cáo 25/2018 Art 24(1)"),
-        ("denunciation", Stage.acceptance, None, 7, "working", (None, None, None),
-         "Luật Tố cáo 25/2018 Art 24(1)"),
+        ("denunciation", Stage.processing, None, 7, "working", (None, None, None), "Luật Tố cáo 25/2018 Art 24(1)"),
+        ("denunciation", Stage.acceptance, None, 7, "working", (None, None, None), "Luật Tố cáo 25/2018 Art 24(1)"),
         # Luật KN Art 27 / Art 36(1): 10 "ngày".
-        ("complaint", Stage.acceptance, 1, 10, "calendar", (None, None, None),
-         "Luật Khiếu nại 02/2011 Art 27"),
-        ("complaint", Stage.acceptance, 2, 10, "calendar", (None, None, None),
-         "Luật Khiếu nại 02/2011 Art 36(1)"),
+        ("complaint", Stage.acceptance, 1, 10, "calendar", (None, None, None), "Luật Khiếu nại 02/2011 Art 27"),
+        ("complaint", Stage.acceptance, 2, 10, "calendar", (None, None, None), "Luật Khiếu nại 02/2011 Art 36(1)"),
         # Luật KN Art 28: 30, complex 45, remote 45, remote complex 60.
-        ("complaint", Stage.resolution, 1, 30, "calendar", (45, 45, 60),
-         "Luật Khiếu nại 02/2011 Art 28"),
+        ("complaint", Stage.resolution, 1, 30, "calendar", (45, 45, 60), "Luật Khiếu nại 02/2011 Art 28"),
         # Luật KN Art 37: 45, complex 60, remote 60, remote complex 70.
-        ("complaint", Stage.resolution, 2, 45, "calendar", (60, 60, 70),
-         "Luật Khiếu nại 02/2011 Art 37"),
+        ("complaint", Stage.resolution, 2, 45, "calendar", (60, 60, 70), "Luật Khiếu nại 02/2011 Art 37"),
         # Luật TC Art 30: 30 days.
-        ("denunciation", Stage.resolution, None, 30, "calendar", (None, None, None),
-         "Luật Tố cáo 25/2018 Art 30"),
+        ("denunciation", Stage.resolution, None, 30, "calendar", (None, None, None), "Luật Tố cáo 25/2018 Art 30"),
     ],
 )
 def test_statutory_limits(kind, stage, rnd, days, mode, variants, source) -> None:
@@ -154,16 +150,22 @@ def test_find_rule_rounds() -> None:
     # Round-specific rules need the round; round-agnostic ones match any round.
     on = date(2026, 1, 1)
     assert find_rule(DEFAULT_RULES, kind="complaint", stage="resolution", on=on) is None
-    assert find_rule(DEFAULT_RULES, kind="complaint", stage="resolution", round=2,
-                     on=on).key == "complaint.r2.resolution"
-    assert find_rule(DEFAULT_RULES, kind="complaint", stage="processing", round=2,
-                     on=on).key == "complaint.processing"
+    assert (
+        find_rule(DEFAULT_RULES, kind="complaint", stage="resolution", round=2, on=on).key == "complaint.r2.resolution"
+    )
+    assert find_rule(DEFAULT_RULES, kind="complaint", stage="processing", round=2, on=on).key == "complaint.processing"
 
 
 def test_find_rule_picks_latest_version() -> None:
     old = rule("complaint", Stage.acceptance, 1)
-    new = dataclasses.replace(old, key="complaint.r1.acceptance.2026", days=7, mode="working",
-                              effective_from=date(2026, 7, 1), source="test version")
+    new = dataclasses.replace(
+        old,
+        key="complaint.r1.acceptance.2026",
+        days=7,
+        mode="working",
+        effective_from=date(2026, 7, 1),
+        source="test version",
+    )
     rules = (new, *DEFAULT_RULES)
     args = dict(kind="complaint", stage=Stage.acceptance, round=1)
     assert find_rule(rules, **args, on=date(2026, 6, 30)) is old
@@ -174,10 +176,8 @@ def test_find_rule_prefers_round_specific_on_tie() -> None:
     generic = rule("complaint", Stage.processing)
     specific = dataclasses.replace(generic, key="complaint.r2.processing", round=2, days=12)
     rules = (specific, generic)
-    assert find_rule(rules, kind="complaint", stage="processing", round=2,
-                     on=date(2026, 1, 1)) is specific
-    assert find_rule(rules, kind="complaint", stage="processing", round=1,
-                     on=date(2026, 1, 1)) is generic
+    assert find_rule(rules, kind="complaint", stage="processing", round=2, on=date(2026, 1, 1)) is specific
+    assert find_rule(rules, kind="complaint", stage="processing", round=1, on=date(2026, 1, 1)) is generic
 
 
 # --- stage_due --------------------------------------------------------------------------------
@@ -301,17 +301,16 @@ def test_particularly_complex_denunciation_extended_twice_then_refused() -> None
     due = stage_due(r, accepted, CAL)
     assert due == date(2025, 4, 2)  # Mar 3 + 30 = Wed 2 Apr
     # 1st: Apr 2 + 30 = Fri 2 May (swap, off) → Sat 3, Sun 4 → Mon 5 May.
-    due = extension_due(r, due, CAL, extensions_used=0, complexity="particularly_complex",
-                        accepted_on=accepted)
+    due = extension_due(r, due, CAL, extensions_used=0, complexity="particularly_complex", accepted_on=accepted)
     assert due == date(2025, 5, 5)
     # 2nd: the periods add up from acceptance and the roll applies once, to the end (BLDS Art
     # 148(5)): the unrolled end Fri 2 May + 30 = Sun 1 Jun → Mon 2 Jun (not 5 May + 30 = 4 Jun).
-    due = extension_due(r, date(2025, 5, 2), CAL, extensions_used=1, complexity="particularly_complex",
-                        accepted_on=accepted)
+    due = extension_due(
+        r, date(2025, 5, 2), CAL, extensions_used=1, complexity="particularly_complex", accepted_on=accepted
+    )
     assert due == date(2025, 6, 2)
     with pytest.raises(ExtensionNotAllowed, match="at most 2"):
-        extension_due(r, due, CAL, extensions_used=2, complexity="particularly_complex",
-                      accepted_on=accepted)
+        extension_due(r, due, CAL, extensions_used=2, complexity="particularly_complex", accepted_on=accepted)
 
 
 def test_complex_denunciation_extended_only_once() -> None:
@@ -333,12 +332,20 @@ def test_a_denunciation_extension_is_at_most_30_days() -> None:
     may give fewer days, never more."""
     r = rule("denunciation", Stage.resolution, on=date(2026, 3, 2))
     # Mon 2 Mar 2026 + 20 = Sun 22 Mar → Mon 23 Mar.
-    assert extension_due(r, date(2026, 3, 2), CAL, extensions_used=0, complexity="complex",
-                         accepted_on=date(2026, 1, 31), days=20) == date(2026, 3, 23)
+    assert extension_due(
+        r, date(2026, 3, 2), CAL, extensions_used=0, complexity="complex", accepted_on=date(2026, 1, 31), days=20
+    ) == date(2026, 3, 23)
     for bad in (0, 31):
         with pytest.raises(ExtensionNotAllowed, match="1 to 30 days"):
-            extension_due(r, date(2026, 3, 2), CAL, extensions_used=0, complexity="complex",
-                          accepted_on=date(2026, 1, 31), days=bad)
+            extension_due(
+                r,
+                date(2026, 3, 2),
+                CAL,
+                extensions_used=0,
+                complexity="complex",
+                accepted_on=date(2026, 1, 31),
+                days=bad,
+            )
 
 
 def test_complaint_extension_moves_to_complex_limit_once() -> None:
@@ -359,8 +366,7 @@ def test_remote_complaint_extension() -> None:
     accepted = date(2025, 3, 3)
     due = stage_due(r, accepted, CAL, remote=True)  # Thu 17 Apr 2025
     # 60 d from Mon 3 Mar = Fri 2 May (swap, off) → Mon 5 May 2025.
-    new = extension_due(r, due, CAL, extensions_used=0, complexity="complex",
-                        accepted_on=accepted, remote=True)
+    new = extension_due(r, due, CAL, extensions_used=0, complexity="complex", accepted_on=accepted, remote=True)
     assert new == date(2025, 5, 5)
 
 
@@ -369,8 +375,7 @@ def test_second_complaint_extension() -> None:
     r = rule("complaint", Stage.resolution, 2, on=date(2026, 1, 5))
     accepted = date(2026, 1, 5)
     due = stage_due(r, accepted, CAL)  # Mon 23 Feb 2026 (rolled out of Tết)
-    new = extension_due(r, due, CAL, extensions_used=0, complexity="particularly_complex",
-                        accepted_on=accepted)
+    new = extension_due(r, due, CAL, extensions_used=0, complexity="particularly_complex", accepted_on=accepted)
     assert new == date(2026, 3, 6)  # Jan 5 + 60 = Fri 6 Mar
 
 
@@ -388,24 +393,27 @@ def test_petitions_and_reflections_cannot_be_extended(kind: str) -> None:
     """No statutory extension for kiến nghị/phản ánh (legal-rules.md §1)."""
     r = rule(kind, Stage.resolution)
     with pytest.raises(ExtensionNotAllowed):
-        extension_due(r, date(2026, 3, 2), CAL, extensions_used=0, complexity="complex",
-                      accepted_on=date(2026, 1, 30))
+        extension_due(r, date(2026, 3, 2), CAL, extensions_used=0, complexity="complex", accepted_on=date(2026, 1, 30))
 
 
 def test_only_resolution_can_be_extended() -> None:
     """Luật Tố cáo 25/2018 Art 30 extends the resolution limit, not the Art 24 processing."""
     r = rule("denunciation", Stage.processing)
     with pytest.raises(ExtensionNotAllowed):
-        extension_due(r, date(2026, 3, 3), CAL, extensions_used=0, complexity="complex",
-                      accepted_on=date(2026, 2, 13))
+        extension_due(r, date(2026, 3, 3), CAL, extensions_used=0, complexity="complex", accepted_on=date(2026, 2, 13))
 
 
 def test_unknown_complexity_rejected() -> None:
     r = rule("denunciation", Stage.resolution)
     with pytest.raises(ValueError):
-        extension_due(r, date(2026, 3, 3), CAL, extensions_used=0,
-                      complexity="simple",  # type: ignore[arg-type]
-                      accepted_on=date(2026, 2, 1))
+        extension_due(
+            r,
+            date(2026, 3, 3),
+            CAL,
+            extensions_used=0,
+            complexity="simple",  # type: ignore[arg-type]
+            accepted_on=date(2026, 2, 1),
+        )
 
 
 # --- docs/deadlines.md ------------------------------------------------------------------------
@@ -414,15 +422,16 @@ def test_unknown_complexity_rejected() -> None:
 def test_committed_docs_match_generated_output() -> None:
     committed = (REPO / "docs" / "deadlines.md").read_text(encoding="utf-8")
     assert committed == render_markdown(), (
-        "docs/deadlines.md is stale: run "
-        "`python -m app.workflows.deadlines --markdown > docs/deadlines.md`"
+        "docs/deadlines.md is stale: run `python -m app.workflows.deadlines --markdown > docs/deadlines.md`"
     )
 
 
 def test_cli_prints_the_markdown() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "app.workflows.deadlines", "--markdown"],
-        cwd=REPO, capture_output=True, check=True,
+        cwd=REPO,
+        capture_output=True,
+        check=True,
     ).stdout
     assert out.decode("utf-8") == render_markdown()
 
@@ -455,8 +464,9 @@ def test_a_citizen_window_ending_on_a_make_up_saturday_rolls_to_monday() -> None
     # Thu 10 Sep 2026 + 30 = Sat 10 Oct.
     assert cal.add_calendar_days(date(2026, 9, 10), 30) == date(2026, 10, 10)
     assert cal.citizen_window_end(date(2026, 9, 10), 30) == date(2026, 10, 12)
-    assert appeal_refusal(cal, on=date(2026, 10, 12), decided_on=date(2026, 9, 10), first_due=None,
-                          remote=False) is None
+    assert (
+        appeal_refusal(cal, on=date(2026, 10, 12), decided_on=date(2026, 9, 10), first_due=None, remote=False) is None
+    )
     # Filing limit: Sun 12 Jul 2026 + 90 = Sat 10 Oct → Mon 12 Oct; 5 obstacle days → Thu 15 Oct.
     assert filing_deadline(cal, date(2026, 7, 12)) == date(2026, 10, 12)
     assert filing_deadline(cal, date(2026, 7, 12), 5) == date(2026, 10, 15)

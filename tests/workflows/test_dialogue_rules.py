@@ -1,4 +1,5 @@
 """The dialogue, commitment and reception-duty rules (pure): app/workflows/dialogues.py."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -27,15 +28,18 @@ def test_a_notice_of_fewer_than_five_days_is_short():
     assert not rules.short_notice(date(2026, 11, 2), date(2026, 11, 10))
 
 
-@pytest.mark.parametrize("kind,round_,differs,expected", [
-    ("complaint", 2, None, "Luật Khiếu nại 02/2011 Art 39"),
-    ("complaint", 2, False, "Luật Khiếu nại 02/2011 Art 39"),  # round 2: always
-    ("complaint", 1, True, "Luật Khiếu nại 02/2011 Art 30(1)"),
-    ("complaint", 1, None, None),
-    ("complaint", None, False, None),
-    ("denunciation", None, True, None),
-    ("petition", None, None, None),
-])
+@pytest.mark.parametrize(
+    "kind,round_,differs,expected",
+    [
+        ("complaint", 2, None, "Luật Khiếu nại 02/2011 Art 39"),
+        ("complaint", 2, False, "Luật Khiếu nại 02/2011 Art 39"),  # round 2: always
+        ("complaint", 1, True, "Luật Khiếu nại 02/2011 Art 30(1)"),
+        ("complaint", 1, None, None),
+        ("complaint", None, False, None),
+        ("denunciation", None, True, None),
+        ("petition", None, None, None),
+    ],
+)
 def test_which_decisions_wait_for_a_held_dialogue(kind, round_, differs, expected):
     assert rules.dialogue_required_before_decision(kind, round_, differs) == expected
 
@@ -70,8 +74,7 @@ def test_reception_frequencies_have_effective_dates_and_sources():
 def test_weeks_of_a_month_are_counted_by_their_thursday():
     # March 2026: Sun 1 Mar; the week of Mon 23 Feb has its Thursday in February, and the week of
     # Mon 30 Mar its Thursday in April
-    assert rules.weeks_of_month(2026, 3) == [date(2026, 3, 2), date(2026, 3, 9), date(2026, 3, 16),
-                                             date(2026, 3, 23)]
+    assert rules.weeks_of_month(2026, 3) == [date(2026, 3, 2), date(2026, 3, 9), date(2026, 3, 16), date(2026, 3, 23)]
     assert rules.weeks_of_month(2026, 4)[0] == date(2026, 3, 30)
     assert len(rules.weeks_of_month(2026, 12)) == 5  # Thu 3, 10, 17, 24, 31 Dec
 

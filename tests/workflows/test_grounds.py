@@ -1,5 +1,6 @@
 """Issue #6 D20: the grounds say what the articles say (read in the Law Codification mirror,
 diepxuan/diepxuan.github.io van-ban/khieu-nai-to-cao/)."""
+
 from __future__ import annotations
 
 from app.workflows import lifecycle as lc

@@ -1,4 +1,5 @@
 """The lifecycle table itself (pure): coherent, complete, and documented from the code."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,13 +12,29 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "lifecycle.md"
 
 
 def test_docs_lifecycle_md_is_generated_from_the_table():
-    assert DOC.read_text(encoding="utf-8") == lc.markdown(), \
+    assert DOC.read_text(encoding="utf-8") == lc.markdown(), (
         "docs/lifecycle.md is stale: run python -m app.workflows.lifecycle --markdown > docs/lifecycle.md"
+    )
 
 
 def test_every_contract_action_is_declared():
-    contract = {"forward", "accept", "reject", "return", "guide", "archive", "start_verification", "suspend",
-                "resume", "extend", "decide", "close", "appeal", "withdraw", "terminate"}
+    contract = {
+        "forward",
+        "accept",
+        "reject",
+        "return",
+        "guide",
+        "archive",
+        "start_verification",
+        "suspend",
+        "resume",
+        "extend",
+        "decide",
+        "close",
+        "appeal",
+        "withdraw",
+        "terminate",
+    }
     assert contract <= set(lc.ACTION_NAMES)
 
 
@@ -26,8 +43,11 @@ def test_no_action_leaves_a_final_status_but_appeal_from_closed():
     # A notice sent after the end (`notify`, records_only) changes no status.
     for a in lc.ACTIONS:
         leaves = a.from_statuses & lc.FINAL_STATUSES
-        assert not leaves or (a.name == "appeal" and leaves == {Status.closed}) or \
-            (a.records_only and a.to_status is None and a.clock == lc.Clock.none), a.name
+        assert (
+            not leaves
+            or (a.name == "appeal" and leaves == {Status.closed})
+            or (a.records_only and a.to_status is None and a.clock == lc.Clock.none)
+        ), a.name
 
 
 def test_every_open_status_can_be_left_and_final_statuses_are_reachable():
@@ -44,7 +64,7 @@ def test_supervisors_and_admins_take_no_action():
 
 def test_an_action_name_is_unambiguous_for_each_kind_and_status():
     for kind in Kind:
-        for rnd in ((1, 2) if kind == Kind.complaint else (None,)):
+        for rnd in (1, 2) if kind == Kind.complaint else (None,):
             for status in Status:
                 names = [a.name for a in lc.allowed(kind, rnd, status)]
                 assert len(names) == len(set(names)), (kind, rnd, status, names)
@@ -52,9 +72,15 @@ def test_an_action_name_is_unambiguous_for_each_kind_and_status():
 
 def test_decide_outcomes_by_kind_follow_the_contract():
     assert lc.find("decide", Kind.complaint, 1, Status.verifying).outcomes[Kind.complaint] == (
-        "upheld", "partly_upheld", "rejected")
+        "upheld",
+        "partly_upheld",
+        "rejected",
+    )
     assert lc.find("decide", Kind.denunciation, None, Status.verifying).outcomes[Kind.denunciation] == (
-        "true", "partly_true", "false")
+        "true",
+        "partly_true",
+        "false",
+    )
     assert lc.find("decide", Kind.petition, None, Status.accepted) is not None
     assert lc.find("decide", Kind.complaint, 1, Status.accepted) is None  # complaints are verified first
 

@@ -1,5 +1,6 @@
 """The law's secondary time limits (pure): which events start, fulfil and cancel them, their due
 dates counted by hand on the 2026 calendar, and the overdue rule. Holidays: Tue 24 Nov 2026."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -45,7 +46,8 @@ def test_which_events_start_which_obligations():
     assert keys(ob.starts("intake", "denunciation", on, receiver_kind="people_committee")) == set()
     assert keys(ob.starts("intake", "complaint", on, receiver_kind="fatherland_front")) == set()
     assert keys(ob.starts("intake", "denunciation", on, followup=True, receiver_kind="people_committee")) == {
-        "tc37_review_followup"}
+        "tc37_review_followup"
+    }
     assert keys(ob.starts("accept", "denunciation", on)) == {"tc29_notify_acceptance"}
     assert keys(ob.starts("accept", "complaint", on)) == set()
     assert keys(ob.starts("suspend", "denunciation", on)) == {"tc34_send_suspension"}
@@ -53,7 +55,8 @@ def test_which_events_start_which_obligations():
     assert keys(ob.starts("withdraw_all", "denunciation", on, accepted=True)) == {"tc34_send_termination"}
     assert keys(ob.starts("withdraw_all", "denunciation", on, accepted=False)) == set()  # never accepted
     assert keys(ob.starts("decide", "complaint", on, forwarded=True, receiver_kind="citizen_reception_board")) == {
-        "tcd28_notify_result"}
+        "tcd28_notify_result"
+    }
     assert keys(ob.starts("decide", "complaint", on, forwarded=False, receiver_kind="citizen_reception_board")) == set()
 
 
@@ -72,11 +75,14 @@ def test_what_ends_an_obligation():
     assert ob.discharges("start_verification", "tc29_notify_acceptance") is None
 
 
-@pytest.mark.parametrize("done,cancelled,today,overdue", [
-    (None, None, date(2026, 11, 30), False),  # the due date itself is on time
-    (None, None, date(2026, 12, 1), True),
-    (date(2026, 12, 1), None, date(2026, 12, 5), False),
-    (None, date(2026, 11, 25), date(2026, 12, 5), False),
-])
+@pytest.mark.parametrize(
+    "done,cancelled,today,overdue",
+    [
+        (None, None, date(2026, 11, 30), False),  # the due date itself is on time
+        (None, None, date(2026, 12, 1), True),
+        (date(2026, 12, 1), None, date(2026, 12, 5), False),
+        (None, date(2026, 11, 25), date(2026, 12, 5), False),
+    ],
+)
 def test_overdue_by_date(done, cancelled, today, overdue):
     assert ob.is_obligation_overdue(date(2026, 11, 30), done, cancelled, today) is overdue

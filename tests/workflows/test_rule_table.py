@@ -1,4 +1,5 @@
 """Issue #6 D18: rules and actions carry effective dates; the tables stay ordered and unambiguous."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -22,7 +23,7 @@ def test_rule_versions_are_ordered_and_never_overlap():
     for key, dates in versions.items():
         assert dates == sorted(dates) and len(dates) == len(set(dates)), key
     # a round-agnostic and a round-specific rule for the same stage would make find_rule guess
-    for (kind, rnd, stage) in versions:
+    for kind, rnd, stage in versions:
         if rnd is not None:
             assert (kind, None, stage) not in versions, (kind, stage)
 
@@ -31,8 +32,9 @@ def test_find_rule_picks_the_version_in_force():
     import dataclasses
 
     old = next(r for r in DEFAULT_RULES if r.key == "complaint.r1.acceptance")
-    new = dataclasses.replace(old, key="complaint.r1.acceptance.2030", days=7, mode="working",
-                              effective_from=date(2030, 1, 1))
+    new = dataclasses.replace(
+        old, key="complaint.r1.acceptance.2030", days=7, mode="working", effective_from=date(2030, 1, 1)
+    )
     rules = (*DEFAULT_RULES, new)
     assert find_rule(rules, kind="complaint", stage="acceptance", round=1, on=date(2029, 12, 31)) is old
     assert find_rule(rules, kind="complaint", stage="acceptance", round=1, on=date(2030, 1, 1)) is new
@@ -43,7 +45,7 @@ def test_actions_are_unambiguous_on_any_date():
     seen: dict[tuple, list] = defaultdict(list)
     for a in lc.ACTIONS:
         for kind in a.kinds:
-            for rnd in (a.rounds or {None}):
+            for rnd in a.rounds or {None}:
                 for st in a.from_statuses:
                     seen[(a.name, kind, rnd, st)].append(a.effective_from)
     for key, dates in seen.items():

@@ -1,4 +1,5 @@
 """The small pure rules the case service applies, tested without a database."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -61,9 +62,13 @@ class _Rule:
 
 
 def test_routing_prefers_the_most_specific_rule():
-    rules = [_Rule(1, None, None, "01", "CITY-ANY"), _Rule(2, "denunciation", None, "01", "CITY-DEN"),
-             _Rule(3, "denunciation", "land", "00070", "WARD-DEN-LAND"), _Rule(4, "complaint", None, None, "ALL-KN"),
-             _Rule(5, None, None, "00073", "OTHER-WARD")]
+    rules = [
+        _Rule(1, None, None, "01", "CITY-ANY"),
+        _Rule(2, "denunciation", None, "01", "CITY-DEN"),
+        _Rule(3, "denunciation", "land", "00070", "WARD-DEN-LAND"),
+        _Rule(4, "complaint", None, None, "ALL-KN"),
+        _Rule(5, None, None, "00073", "OTHER-WARD"),
+    ]
     ranked = routing.ranked_org_codes(rules, kind="denunciation", field="land", unit_path="/01/00070/")
     assert ranked == ["WARD-DEN-LAND", "CITY-DEN", "CITY-ANY"]
     rules.append(_Rule(6, None, None, None, "PRIORITY", priority=10))

@@ -1,5 +1,6 @@
 """Pure supervision rules: the recommendation lifecycle table, its overdue rule, due-soon and the
 folding of a place into a child unit."""
+
 from __future__ import annotations
 
 from datetime import date

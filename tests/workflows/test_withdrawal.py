@@ -1,4 +1,5 @@
 """Withdrawal (pure): who withdraws, and whether the case ends (Luật Tố cáo Art 33; Luật Khiếu nại Art 10)."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,8 +8,15 @@ from app.workflows.withdrawal import WithdrawalRefused, plan_withdrawal
 
 
 def plan(**over):
-    args = {"kind": "denunciation", "petitioner_ids": [1, 2], "already_withdrawn": [], "signers": 2,
-            "requested": None, "partial": None, "continue_resolution": False}
+    args = {
+        "kind": "denunciation",
+        "petitioner_ids": [1, 2],
+        "already_withdrawn": [],
+        "signers": 2,
+        "requested": None,
+        "partial": None,
+        "continue_resolution": False,
+    }
     args.update(over)
     return plan_withdrawal(**args)
 
@@ -55,9 +63,15 @@ def test_an_anonymous_case_is_withdrawn_whole():
     assert plan(petitioner_ids=[], signers=0).ends_case
 
 
-@pytest.mark.parametrize("requested,already,message", [
-    ([3], [], "not petitioners"), ([1, 1], [], "twice"), ([2], [2], "already withdrew"), ([], [], "names no one"),
-])
+@pytest.mark.parametrize(
+    "requested,already,message",
+    [
+        ([3], [], "not petitioners"),
+        ([1, 1], [], "twice"),
+        ([2], [2], "already withdrew"),
+        ([], [], "names no one"),
+    ],
+)
 def test_bad_petitioner_ids_are_refused_naming_the_field(requested, already, message):
     with pytest.raises(WithdrawalRefused) as e:
         plan(requested=requested, already_withdrawn=already)

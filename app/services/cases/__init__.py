@@ -9,6 +9,7 @@
 Each function loads what it needs, applies the pure rules of app/workflows, and writes the change
 together with its audit event in the caller's transaction (one per request).
 """
+
 from app.services.cases.common import (
     EARLIEST_DATE,
     IntakeResult,
@@ -38,10 +39,34 @@ from app.services.cases.queries import CaseFilters, history, list_cases
 from app.services.cases.transitions import split, transition, update
 
 __all__ = [
-    "EARLIEST_DATE", "CaseFilters", "IntakeResult", "OrgCache", "TransitionResult",
-    "actions_for", "case_detail", "case_out", "check_version", "created_response", "describe",
-    "find_possible_duplicates", "get_visible", "history", "holder_org_id", "intake", "is_overdue", "list_cases",
-    "load_petitioners", "may_see_identity", "new_pin", "new_tracking_code", "owed_keys", "pin_digest",
-    "resolve_location", "split",
-    "suggest_org", "transition", "update", "verify_pin",
+    "EARLIEST_DATE",
+    "CaseFilters",
+    "IntakeResult",
+    "OrgCache",
+    "TransitionResult",
+    "actions_for",
+    "case_detail",
+    "case_out",
+    "check_version",
+    "created_response",
+    "describe",
+    "find_possible_duplicates",
+    "get_visible",
+    "history",
+    "holder_org_id",
+    "intake",
+    "is_overdue",
+    "list_cases",
+    "load_petitioners",
+    "may_see_identity",
+    "new_pin",
+    "new_tracking_code",
+    "owed_keys",
+    "pin_digest",
+    "resolve_location",
+    "split",
+    "suggest_org",
+    "transition",
+    "update",
+    "verify_pin",
 ]

@@ -1,5 +1,6 @@
 """What the case use cases share: tracking codes and PINs, loading a case within the caller's
 jurisdiction, the holder, the version check, the clock's stages."""
+
 from __future__ import annotations
 
 import hashlib
@@ -129,8 +130,13 @@ def holder_org_id(case: Case) -> int:
 
 
 async def load_petitioners(session: AsyncSession, case_id: int) -> list[Petitioner]:
-    return list((await session.execute(select(Petitioner).where(col(Petitioner.case_id) == case_id)
-                                       .order_by(col(Petitioner.position)))).scalars())
+    return list(
+        (
+            await session.execute(
+                select(Petitioner).where(col(Petitioner.case_id) == case_id).order_by(col(Petitioner.position))
+            )
+        ).scalars()
+    )
 
 
 async def get_visible(session: AsyncSession, principal: Principal, case_id: int, *, for_update: bool = False) -> Case:
@@ -148,8 +154,9 @@ async def get_visible(session: AsyncSession, principal: Principal, case_id: int,
 async def _visible_or_422(session: AsyncSession, principal: Principal, case_id: int, field_name: str) -> Case:
     """A case named in a request body (a parent, the original of a duplicate): it must be one
     the caller can see, else the field is wrong (422), without revealing that it exists."""
-    case = (await session.execute(select(Case).where(col(Case.id) == case_id,
-                                                     visible_clause(principal)))).scalar_one_or_none()
+    case = (
+        await session.execute(select(Case).where(col(Case.id) == case_id, visible_clause(principal)))
+    ).scalar_one_or_none()
     if case is None:
         raise unknown_reference(field_name, f"no case {case_id} in your jurisdiction")
     return case
@@ -179,8 +186,17 @@ async def _org_by_code_memo(session: AsyncSession, memo: dict, code: str) -> Org
 
 def _as_input(petitioners: list[Petitioner]) -> list[PetitionerCreate]:
     """The same people on a case opened from this one (an appeal, a split part)."""
-    return [PetitionerCreate(full_name=p.full_name, id_number=p.id_number, phone=p.phone, address=p.address,
-                         email=p.email, is_representative=p.is_representative) for p in petitioners]
+    return [
+        PetitionerCreate(
+            full_name=p.full_name,
+            id_number=p.id_number,
+            phone=p.phone,
+            address=p.address,
+            email=p.email,
+            is_representative=p.is_representative,
+        )
+        for p in petitioners
+    ]
 
 
 def _search_text(case: Case) -> str:
@@ -239,8 +255,10 @@ def check_version(case: Case, if_match: str | None) -> None:
     if tag == "*":
         return
     if tag != str(case.version):
-        raise Stale(f"The case changed since you read it (version {case.version}, you sent {tag}). Reload it.",
-                    current_version=case.version)
+        raise Stale(
+            f"The case changed since you read it (version {case.version}, you sent {tag}). Reload it.",
+            current_version=case.version,
+        )
 
 
 def _require_actor(case: Case, principal: Principal) -> None:
@@ -251,8 +269,9 @@ def _require_actor(case: Case, principal: Principal) -> None:
 
 
 def _conflict(case: Case, principal: Principal, message: str) -> IllegalAction:
-    allowed = [a.name for a in lc.allowed(Kind(case.kind), case.complaint_round, Status(case.status),
-                                          Role(principal.role))]
+    allowed = [
+        a.name for a in lc.allowed(Kind(case.kind), case.complaint_round, Status(case.status), Role(principal.role))
+    ]
     return IllegalAction(message, status_now=case.status, allowed_actions=allowed)
 
 

@@ -1,5 +1,6 @@
 """Tiếp nhận: logging a petition the moment it arrives — validation, location, duplicates, the
 suggested competent organisation, the first stage of the clock."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -53,15 +54,19 @@ from app.workflows.petitioners import MASS_THRESHOLD, check_representatives, pho
 from app.workflows.text import fold, similar_titles
 
 
-async def resolve_location(session: AsyncSession, data: CaseCreate) -> tuple[AdminUnit,
-                                                                             LocationResolutionPublic | None]:
+async def resolve_location(
+    session: AsyncSession, data: CaseCreate
+) -> tuple[AdminUnit, LocationResolutionPublic | None]:
     if data.location_unit_code:
         unit = await _unit(session, data.location_unit_code, "body.location_unit_code")
         return unit, None
     if not data.location_address:
-        raise Invalid("body.location_unit_code", "required when location_address is absent",
-                      more=[("body.location_address", "required when location_unit_code is absent")],
-                      detail="Give location_unit_code or location_address.")
+        raise Invalid(
+            "body.location_unit_code",
+            "required when location_address is absent",
+            more=[("body.location_address", "required when location_unit_code is absent")],
+            detail="Give location_unit_code or location_address.",
+        )
     from app.workflows.address import AddressNotResolved, resolve_address
 
     try:
@@ -104,9 +109,16 @@ async def suggest_org(session: AsyncSession, *, kind: str, field_: str, unit: Ad
     return await _org_by_code_memo(session, memo, routing.default_org_code(unit.code))
 
 
-async def find_possible_duplicates(session: AsyncSession, principal: Principal, *, exclude_id: int | None,
-                                   petitioners: list[PetitionerCreate], respondent: str | None,
-                                   title: str, new_case: Case | None = None) -> list[PossibleDuplicatePublic]:
+async def find_possible_duplicates(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    exclude_id: int | None,
+    petitioners: list[PetitionerCreate],
+    respondent: str | None,
+    title: str,
+    new_case: Case | None = None,
+) -> list[PossibleDuplicatePublic]:
     """Open cases from the same petitioner (ID number, or folded name and phone) about the same
     respondent or with a similar title — only those the caller's own organisation received or
     holds. A match against any other organisation's case is never shown to the caller: with
@@ -119,13 +131,19 @@ async def find_possible_duplicates(session: AsyncSession, principal: Principal, 
         conds.append(col(Petitioner.id_number).in_(ids))
     for p in petitioners:
         if p.phone:
-            conds.append(and_(col(Petitioner.name_key) == fold(p.full_name),
-                              col(Petitioner.phone_key) == phone_key(p.phone)))
+            conds.append(
+                and_(col(Petitioner.name_key) == fold(p.full_name), col(Petitioner.phone_key) == phone_key(p.phone))
+            )
     if not conds:
         return []
-    stmt = (select(Case).join(Petitioner, col(Petitioner.case_id) == col(Case.id))
-            .where(or_(*conds), col(Case.status).in_([s.value for s in lc.OPEN_STATUSES]))
-            .distinct().order_by(col(Case.id)).limit(100))
+    stmt = (
+        select(Case)
+        .join(Petitioner, col(Petitioner.case_id) == col(Case.id))
+        .where(or_(*conds), col(Case.status).in_([s.value for s in lc.OPEN_STATUSES]))
+        .distinct()
+        .order_by(col(Case.id))
+        .limit(100)
+    )
     if exclude_id is not None:
         stmt = stmt.where(col(Case.id) != exclude_id)
     out = []
@@ -138,9 +156,17 @@ async def find_possible_duplicates(session: AsyncSession, principal: Principal, 
             continue
         match: Literal["same respondent", "similar title"] = "same respondent" if same_respondent else "similar title"
         if own in (c.receiving_org_id, c.assigned_org_id):
-            out.append(PossibleDuplicatePublic(id=c.id, code=c.code, title=c.title, status=Status(c.status),
-                                               kind=Kind(c.kind),
-                                               received_on=c.received_on, match=match))
+            out.append(
+                PossibleDuplicatePublic(
+                    id=c.id,
+                    code=c.code,
+                    title=c.title,
+                    status=Status(c.status),
+                    kind=Kind(c.kind),
+                    received_on=c.received_on,
+                    match=match,
+                )
+            )
         else:
             elsewhere.append((c, match))
     if new_case is not None and elsewhere and not identity_protected(new_case):
@@ -148,8 +174,9 @@ async def find_possible_duplicates(session: AsyncSession, principal: Principal, 
     return out[:50]
 
 
-async def _hint_holders(session: AsyncSession, principal: Principal, new_case: Case,
-                        matches: list[tuple[Case, str]]) -> None:
+async def _hint_holders(
+    session: AsyncSession, principal: Principal, new_case: Case, matches: list[tuple[Case, str]]
+) -> None:
     """Tell each matched case's holder, on that case, that the same person filed `new_case`
     here. The audit event names no case_id: the trail of neither case shows the link to readers
     of that case's history (an administrator's event)."""
@@ -157,8 +184,14 @@ async def _hint_holders(session: AsyncSession, principal: Principal, new_case: C
         hint = DuplicateHint(case_id=c.id, other_case_id=new_case.id, match=match)
         session.add(hint)
         await session.flush()
-        await audit.record(session, actor=principal, action="case.duplicate_hint", entity="duplicate_hint",
-                           entity_id=hint.id, changes={"case_id": c.id, "other_case_id": new_case.id, "match": match})
+        await audit.record(
+            session,
+            actor=principal,
+            action="case.duplicate_hint",
+            entity="duplicate_hint",
+            entity_id=hint.id,
+            changes={"case_id": c.id, "other_case_id": new_case.id, "match": match},
+        )
 
 
 def _check_decision_date(kind: str, decision_date: date | None, received_on: date) -> None:
@@ -183,8 +216,9 @@ def _check_filing_dates(data: CaseCreate, kind: Kind, received_on: date) -> None
             raise field_error("body.decision_received_on", "is before decision_date")
     if data.filing_obstacle is not None and data.filing_obstacle.days:
         if kind != Kind.complaint:
-            raise field_error("body.filing_obstacle",
-                              "only a complaint's filing limit has obstacles (Luật Khiếu nại Art 9)")
+            raise field_error(
+                "body.filing_obstacle", "only a complaint's filing limit has obstacles (Luật Khiếu nại Art 9)"
+            )
         if not data.filing_obstacle.reason.strip():
             raise field_error("body.filing_obstacle.reason", "required when days are excluded (Luật Khiếu nại Art 9)")
 
@@ -192,14 +226,28 @@ def _check_filing_dates(data: CaseCreate, kind: Kind, received_on: date) -> None
 def _filing_late(calendar: WorkCalendar, case: Case) -> bool:
     """Luật Khiếu nại Art 9: filed after 90 days from when the complainant received or learned of
     the decision or act, less the days an obstacle took (app.workflows.deadlines.filing_late)."""
-    return dl.filing_late(calendar, learned_on=case.decision_received_on or case.decision_date,
-                          received_on=case.received_on, obstacle_days=case.filing_obstacle_days)
+    return dl.filing_late(
+        calendar,
+        learned_on=case.decision_received_on or case.decision_date,
+        received_on=case.received_on,
+        obstacle_days=case.filing_obstacle_days,
+    )
 
 
-async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, clock: Clock, *,
-                 pin: str | None = None, codes: Any | None = None, check_duplicates: bool = True,
-                 split_from: Case | None = None, parent: Case | None = None,
-                 receiving_org: Organization | None = None, audit_action: str = "case.create") -> IntakeResult:
+async def intake(
+    session: AsyncSession,
+    principal: Principal,
+    data: CaseCreate,
+    clock: Clock,
+    *,
+    pin: str | None = None,
+    codes: Any | None = None,
+    check_duplicates: bool = True,
+    split_from: Case | None = None,
+    parent: Case | None = None,
+    receiving_org: Organization | None = None,
+    audit_action: str = "case.create",
+) -> IntakeResult:
     """Tiếp nhận: log a petition the moment it arrives.
 
     `pin`: the tracking PIN to give the case (default: a fresh random one); `codes`: a
@@ -208,8 +256,9 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
     if received_on > clock.today:
         raise field_error("body.received_on", f"is in the future (today is {clock.today.isoformat()} in Hanoi)")
     if received_on < EARLIEST_DATE:
-        raise field_error("body.received_on",
-                          f"is before {EARLIEST_DATE.isoformat()}: not a date this service can file")
+        raise field_error(
+            "body.received_on", f"is before {EARLIEST_DATE.isoformat()}: not a date this service can file"
+        )
     if data.decision_date is not None and data.decision_date < EARLIEST_DATE:
         raise field_error("body.decision_date", f"is before {EARLIEST_DATE.isoformat()}")
     kind = Kind(data.kind)
@@ -233,19 +282,38 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
     pin, pin_hash = _pin_and_hash(pin)
     # Identity protection follows the person: a denouncer's, and anyone's on a case derived from
     # a protected one (a split part, a round-2 complaint).
-    protect = kind == Kind.denunciation or any(src is not None and identity_protected(src)
-                                               for src in (parent, split_from))
+    protect = kind == Kind.denunciation or any(
+        src is not None and identity_protected(src) for src in (parent, split_from)
+    )
     case = Case(
-        code="", pin_hash=pin_hash, kind=kind.value, status=Status.received.value, channel=data.channel.value,
-        received_on=received_on, title=data.title, content=data.content, field=data.field.value,
-        respondent=data.respondent, location_unit_code=unit.code, location_path=unit.path,
-        location_address=data.location_address, anonymous=data.anonymous, complaint_round=complaint_round,
-        parent_case_id=parent.id if parent else None, split_from_id=split_from.id if split_from else None,
-        receiving_org_id=org.id, receiving_path=await org_path(session, org),
-        petitioner_count=count, mass=count >= MASS_THRESHOLD, decision_date=data.decision_date,
-        decision_received_on=data.decision_received_on, filing_obstacle_days=obstacle.days if obstacle else 0,
+        code="",
+        pin_hash=pin_hash,
+        kind=kind.value,
+        status=Status.received.value,
+        channel=data.channel.value,
+        received_on=received_on,
+        title=data.title,
+        content=data.content,
+        field=data.field.value,
+        respondent=data.respondent,
+        location_unit_code=unit.code,
+        location_path=unit.path,
+        location_address=data.location_address,
+        anonymous=data.anonymous,
+        complaint_round=complaint_round,
+        parent_case_id=parent.id if parent else None,
+        split_from_id=split_from.id if split_from else None,
+        receiving_org_id=org.id,
+        receiving_path=await org_path(session, org),
+        petitioner_count=count,
+        mass=count >= MASS_THRESHOLD,
+        decision_date=data.decision_date,
+        decision_received_on=data.decision_received_on,
+        filing_obstacle_days=obstacle.days if obstacle else 0,
         filing_obstacle_reason=obstacle.reason.strip() if obstacle else None,
-        remote_area=data.remote_area, last_event_on=received_on, created_by_id=principal.user.id,
+        remote_area=data.remote_area,
+        last_event_on=received_on,
+        created_by_id=principal.user.id,
         identity_protected=protect,
     )
     filing_late = case.filing_late = _filing_late(clock.calendar, case)
@@ -262,31 +330,77 @@ async def intake(session: AsyncSession, principal: Principal, data: CaseCreate, 
     await session.flush()
     await write_search_text(session, case)
     for i, p in enumerate(data.petitioners):
-        session.add(Petitioner(case_id=case.id, position=i, full_name=p.full_name, id_number=p.id_number,
-                               phone=p.phone, address=p.address, email=str(p.email) if p.email else None,
-                               is_representative=p.is_representative, name_key=fold(p.full_name)[:200],
-                               phone_key=phone_key(p.phone), protected=protect))
+        session.add(
+            Petitioner(
+                case_id=case.id,
+                position=i,
+                full_name=p.full_name,
+                id_number=p.id_number,
+                phone=p.phone,
+                address=p.address,
+                email=str(p.email) if p.email else None,
+                is_representative=p.is_representative,
+                name_key=fold(p.full_name)[:200],
+                phone_key=phone_key(p.phone),
+                protected=protect,
+            )
+        )
     started: dict[str, Any] = {}
-    await obligations.on_event(session, case, "intake", received_on, clock, started,
-                               followup=kind == Kind.denunciation and parent is not None
-                               and parent.kind == Kind.denunciation.value, receiver_kind=org.kind)
+    await obligations.on_event(
+        session,
+        case,
+        "intake",
+        received_on,
+        clock,
+        started,
+        followup=kind == Kind.denunciation and parent is not None and parent.kind == Kind.denunciation.value,
+        receiver_kind=org.kind,
+    )
     # The petitioners are written by the next flush (a later query's, or the commit's), in the same transaction.
     # The audit event names no petitioner: the trail is readable by supervisors.
-    event = await audit.record(session, actor=principal, action=audit_action, entity="case", entity_id=case.id,
-                               case_id=case.id, to_status=case.status, changes={
-                           "kind": case.kind, "channel": case.channel, "received_on": case.received_on,
-                           "title": case.title, "field": case.field, "location_unit_code": case.location_unit_code,
-                           "receiving_org": org.code, "petitioner_count": count, "anonymous": case.anonymous,
-                           "complaint_round": complaint_round, "parent_case_id": case.parent_case_id,
-                           "split_from_id": case.split_from_id, "stage": case.stage, "due": case.due,
-                           "due_rule": case.due_rule, "filing_late": filing_late, **started,
-                           **({"decision_received_on": case.decision_received_on} if case.decision_received_on else {}),
-                           **({"filing_obstacle_days": case.filing_obstacle_days} if obstacle else {})})
+    event = await audit.record(
+        session,
+        actor=principal,
+        action=audit_action,
+        entity="case",
+        entity_id=case.id,
+        case_id=case.id,
+        to_status=case.status,
+        changes={
+            "kind": case.kind,
+            "channel": case.channel,
+            "received_on": case.received_on,
+            "title": case.title,
+            "field": case.field,
+            "location_unit_code": case.location_unit_code,
+            "receiving_org": org.code,
+            "petitioner_count": count,
+            "anonymous": case.anonymous,
+            "complaint_round": complaint_round,
+            "parent_case_id": case.parent_case_id,
+            "split_from_id": case.split_from_id,
+            "stage": case.stage,
+            "due": case.due,
+            "due_rule": case.due_rule,
+            "filing_late": filing_late,
+            **started,
+            **({"decision_received_on": case.decision_received_on} if case.decision_received_on else {}),
+            **({"filing_obstacle_days": case.filing_obstacle_days} if obstacle else {}),
+        },
+    )
     await steps.record_step(session, case, "intake", received_on, event)  # reports: the dated history
     dups = []
     if check_duplicates and data.petitioners:
-        dups = await find_possible_duplicates(session, principal, exclude_id=case.id, petitioners=data.petitioners,
-                                              respondent=data.respondent, title=data.title, new_case=case)
+        dups = await find_possible_duplicates(
+            session,
+            principal,
+            exclude_id=case.id,
+            petitioners=data.petitioners,
+            respondent=data.respondent,
+            title=data.title,
+            new_case=case,
+        )
     suggestion = await suggest_org(session, kind=case.kind, field_=case.field, unit=unit)
-    return IntakeResult(case=case, pin=pin or "", possible_duplicates=dups, suggested_org=suggestion,
-                        location_resolution=location_info)
+    return IntakeResult(
+        case=case, pin=pin or "", possible_duplicates=dups, suggested_org=suggestion, location_resolution=location_info
+    )

@@ -1,6 +1,7 @@
 """A case's obligations in the database: started, fulfilled and cancelled by the events of
 app/workflows/obligations.py, inside the event's own transaction. What changed goes into the
 event's `changes["obligations"]`, so the event's audit record covers it."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -21,19 +22,38 @@ from app.workflows import obligations as rules
 
 
 async def open_obligations(session: AsyncSession, case_id: int) -> list[CaseObligation]:
-    return list((await session.execute(
-        select(CaseObligation).where(col(CaseObligation.case_id) == case_id, col(CaseObligation.done_on).is_(None),
-                                     col(CaseObligation.cancelled_on).is_(None))
-        .order_by(col(CaseObligation.started_on), col(CaseObligation.id)))).scalars())
+    return list(
+        (
+            await session.execute(
+                select(CaseObligation)
+                .where(
+                    col(CaseObligation.case_id) == case_id,
+                    col(CaseObligation.done_on).is_(None),
+                    col(CaseObligation.cancelled_on).is_(None),
+                )
+                .order_by(col(CaseObligation.started_on), col(CaseObligation.id))
+            )
+        ).scalars()
+    )
 
 
 def _log(changes: dict[str, Any], what: str, row: CaseObligation) -> None:
     changes.setdefault("obligations", {}).setdefault(what, []).append(
-        {"key": row.key, "due": row.due} if what == "started" else row.key)
+        {"key": row.key, "due": row.due} if what == "started" else row.key
+    )
 
 
-async def on_event(session: AsyncSession, case: Case, event: str, on: date, clock: Clock, changes: dict[str, Any], *,
-                   followup: bool = False, receiver_kind: str | None = None) -> None:
+async def on_event(
+    session: AsyncSession,
+    case: Case,
+    event: str,
+    on: date,
+    clock: Clock,
+    changes: dict[str, Any],
+    *,
+    followup: bool = False,
+    receiver_kind: str | None = None,
+) -> None:
     """Apply an event to the case's obligations: fulfil or cancel the open ones it ends, start the
     ones it begins (the rules in force on `on`)."""
     if case.id is not None:
@@ -48,12 +68,23 @@ async def on_event(session: AsyncSession, case: Case, event: str, on: date, cloc
     forwarded = case.assigned_org_id is not None and case.assigned_org_id != case.receiving_org_id
     if receiver_kind is None and rules.depends_on_receiver(event):
         receiver_kind = await _kind_of(session, case.receiving_org_id)
-    for rule in rules.starts(event, case.kind, on, followup=followup, forwarded=forwarded,
-                             accepted=case.accepted_on is not None,
-                             receiver_kind=receiver_kind):
-        row = CaseObligation(case_id=case.id, key=rule.key, started_on=on, due=rule.due(on, clock.calendar),
-                             org_id=holder_org_id(case) if rule.owner == "holder" else case.receiving_org_id,
-                             source=rule.source)
+    for rule in rules.starts(
+        event,
+        case.kind,
+        on,
+        followup=followup,
+        forwarded=forwarded,
+        accepted=case.accepted_on is not None,
+        receiver_kind=receiver_kind,
+    ):
+        row = CaseObligation(
+            case_id=case.id,
+            key=rule.key,
+            started_on=on,
+            due=rule.due(on, clock.calendar),
+            org_id=holder_org_id(case) if rule.owner == "holder" else case.receiving_org_id,
+            source=rule.source,
+        )
         session.add(row)
         _log(changes, "started", row)
 
@@ -68,15 +99,18 @@ async def _kind_of(session: AsyncSession, org_id: int) -> str | None:
     return org.kind if org else None
 
 
-async def fulfil(session: AsyncSession, principal: Principal, case: Case, key: str | None, on: date,
-                 changes: dict[str, Any]) -> None:
+async def fulfil(
+    session: AsyncSession, principal: Principal, case: Case, key: str | None, on: date, changes: dict[str, Any]
+) -> None:
     """`notify`: the notice or decision an open obligation asks for was sent on `on`."""
     rows = await open_obligations(session, case.id)
     row = next((r for r in rows if r.key == key), None)
     if row is None:
         still = sorted({r.key for r in rows})
-        raise field_error("body.obligation", f"no open obligation '{key}' on this case; open: "
-                          + (", ".join(still) if still else "none"))
+        raise field_error(
+            "body.obligation",
+            f"no open obligation '{key}' on this case; open: " + (", ".join(still) if still else "none"),
+        )
     if row.org_id != principal.org.id:
         raise Forbidden(f"'{key}' is owed by another organisation.")
     if on < row.started_on:
@@ -87,13 +121,27 @@ async def fulfil(session: AsyncSession, principal: Principal, case: Case, key: s
 
 async def obligations_out(session: AsyncSession, case_id: int, today: date, org_code: Any) -> list[ObligationPublic]:
     """The case's obligations, oldest first; `org_code(org_id)` is an awaitable look-up."""
-    rows = (await session.execute(select(CaseObligation).where(col(CaseObligation.case_id) == case_id)
-                                  .order_by(col(CaseObligation.started_on), col(CaseObligation.id)))).scalars()
+    rows = (
+        await session.execute(
+            select(CaseObligation)
+            .where(col(CaseObligation.case_id) == case_id)
+            .order_by(col(CaseObligation.started_on), col(CaseObligation.id))
+        )
+    ).scalars()
     out = []
     for r in rows:
         rule = rules.rule_for(r.key)
-        out.append(ObligationPublic(
-            key=r.key, label=rule.label if rule else r.key, due=r.due, done_on=r.done_on, cancelled_on=r.cancelled_on,
-            overdue=rules.is_obligation_overdue(r.due, r.done_on, r.cancelled_on, today), source=r.source,
-            started_on=r.started_on, org_code=await org_code(r.org_id)))
+        out.append(
+            ObligationPublic(
+                key=r.key,
+                label=rule.label if rule else r.key,
+                due=r.due,
+                done_on=r.done_on,
+                cancelled_on=r.cancelled_on,
+                overdue=rules.is_obligation_overdue(r.due, r.done_on, r.cancelled_on, today),
+                source=r.source,
+                started_on=r.started_on,
+                org_code=await org_code(r.org_id),
+            )
+        )
     return out

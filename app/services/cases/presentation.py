@@ -1,5 +1,6 @@
 """Shaping cases for responses: the public fields, the detail with identity protection, the
 actions a caller may take."""
+
 from __future__ import annotations
 
 from collections.abc import Collection
@@ -89,44 +90,73 @@ def is_overdue(case: Case, today: date) -> bool:
 
 def may_see_identity(case: Case, principal: Principal) -> bool:
     """app/workflows/identity.py's rule for this case and caller."""
-    return identity.may_see_identity(identity_protected(case), (case.receiving_org_id, case.assigned_org_id),
-                                     principal.org.id)
+    return identity.may_see_identity(
+        identity_protected(case), (case.receiving_org_id, case.assigned_org_id), principal.org.id
+    )
 
 
 async def case_out(case: Case, orgs: OrgCache, today: date) -> CasePublic:
     overdue = is_overdue(case, today)
     return CasePublic(
-        id=case.id, code=case.code, kind=Kind(case.kind), status=Status(case.status), channel=Channel(case.channel),
-        received_on=case.received_on, title=case.title, field=CaseField(case.field),
+        id=case.id,
+        code=case.code,
+        kind=Kind(case.kind),
+        status=Status(case.status),
+        channel=Channel(case.channel),
+        received_on=case.received_on,
+        title=case.title,
+        field=CaseField(case.field),
         location_unit_code=case.location_unit_code,
         receiving_org=_org_ref(await orgs.need(case.receiving_org_id)),
         assigned_org=_ref(await orgs.get(case.assigned_org_id)),
-        petitioner_count=case.petitioner_count, mass=case.mass, urgent=bool(case.urgent),
-        urgent_reason=UrgentReason(case.urgent_reason) if case.urgent_reason else None, anonymous=case.anonymous,
+        petitioner_count=case.petitioner_count,
+        mass=case.mass,
+        urgent=bool(case.urgent),
+        urgent_reason=UrgentReason(case.urgent_reason) if case.urgent_reason else None,
+        anonymous=case.anonymous,
         identity_protected=identity_protected(case),
-        due=case.due, stage=Stage(case.stage) if case.stage else None, overdue=overdue,
+        due=case.due,
+        stage=Stage(case.stage) if case.stage else None,
+        overdue=overdue,
         days_overdue=days_overdue(case.due, today) if overdue else 0,
-        outcome=case.outcome, complaint_round=case.complaint_round, parent_case_id=case.parent_case_id,
-        version=case.version, created_at=as_utc(case.created_at), updated_at=as_utc(case.updated_at),
+        outcome=case.outcome,
+        complaint_round=case.complaint_round,
+        parent_case_id=case.parent_case_id,
+        version=case.version,
+        created_at=as_utc(case.created_at),
+        updated_at=as_utc(case.updated_at),
     )
 
 
 def _flags(case: Case) -> list[CaseFlagPublic]:
     flags = []
     if case.filing_late:
-        flags.append(CaseFlagPublic(
-            code="filing_deadline_passed", source=dl.COMPLAINT_FILING_LIMIT_SOURCE,
-            detail=f"Received more than {dl.COMPLAINT_FILING_LIMIT_DAYS} days after the complainant "
-                   "received or learned of the decision or act (days lost to obstacles excluded): "
-                   "check for a valid reason, else refusal ground kn11_6_time_barred "
-                   "(Luật Khiếu nại Art 11(6))."))
+        flags.append(
+            CaseFlagPublic(
+                code="filing_deadline_passed",
+                source=dl.COMPLAINT_FILING_LIMIT_SOURCE,
+                detail=f"Received more than {dl.COMPLAINT_FILING_LIMIT_DAYS} days after the complainant "
+                "received or learned of the decision or act (days lost to obstacles excluded): "
+                "check for a valid reason, else refusal ground kn11_6_time_barred "
+                "(Luật Khiếu nại Art 11(6)).",
+            )
+        )
     if case.mass:
-        flags.append(CaseFlagPublic(code="mass", source="Luật Tiếp công dân Art 29-30",
-                                    detail="Five or more petitioners on one matter (đông người)."))
+        flags.append(
+            CaseFlagPublic(
+                code="mass",
+                source="Luật Tiếp công dân Art 29-30",
+                detail="Five or more petitioners on one matter (đông người).",
+            )
+        )
     if case.anonymous and case.kind == Kind.denunciation:
-        flags.append(CaseFlagPublic(
-            code="anonymous_denunciation", source="Luật Tố cáo Art 25",
-            detail="Not processed as a denunciation; inspect if it names a violator with verifiable evidence."))
+        flags.append(
+            CaseFlagPublic(
+                code="anonymous_denunciation",
+                source="Luật Tố cáo Art 25",
+                detail="Not processed as a denunciation; inspect if it names a violator with verifiable evidence.",
+            )
+        )
     return flags
 
 
@@ -134,25 +164,42 @@ async def _duplicate_flags(session: AsyncSession, case: Case, principal: Princip
     """Intakes elsewhere that matched this case's petitioner (DuplicateHint), for those who may
     see this case's identity: each names the other case's code, receiving organisation and date,
     never its petitioners — and is left out if that case's identity is protected from the viewer."""
-    rows = (await session.execute(
-        select(DuplicateHint, Case, Organization)
-        .join(Case, col(Case.id) == col(DuplicateHint.other_case_id))
-        .join(Organization, col(Organization.id) == col(Case.receiving_org_id))
-        .where(col(DuplicateHint.case_id) == case.id).order_by(col(DuplicateHint.id)))).all()
+    rows = (
+        await session.execute(
+            select(DuplicateHint, Case, Organization)
+            .join(Case, col(Case.id) == col(DuplicateHint.other_case_id))
+            .join(Organization, col(Organization.id) == col(Case.receiving_org_id))
+            .where(col(DuplicateHint.case_id) == case.id)
+            .order_by(col(DuplicateHint.id))
+        )
+    ).all()
     out = []
     for hint, other, org in rows:
         if not may_see_identity(other, principal):
             continue
-        out.append(CaseFlagPublic(
-            code="possible_duplicate_elsewhere", source="TT 05/2021/TT-TTCP (đơn trùng nội dung)",
-            detail=f"The same petitioner filed {other.code} at {org.code} ({org.name}) on "
-                   f"{other.received_on.isoformat()}: {hint.match}.",
-            case_code=other.code, org=org.code, received_on=other.received_on))
+        out.append(
+            CaseFlagPublic(
+                code="possible_duplicate_elsewhere",
+                source="TT 05/2021/TT-TTCP (đơn trùng nội dung)",
+                detail=f"The same petitioner filed {other.code} at {org.code} ({org.name}) on "
+                f"{other.received_on.isoformat()}: {hint.match}.",
+                case_code=other.code,
+                org=org.code,
+                received_on=other.received_on,
+            )
+        )
     return out
 
 
-async def case_detail(session: AsyncSession, case: Case, orgs: OrgCache, principal: Principal, today: date, *,
-                      audit_identity_read: bool = True) -> CaseDetailPublic:
+async def case_detail(
+    session: AsyncSession,
+    case: Case,
+    orgs: OrgCache,
+    principal: Principal,
+    today: date,
+    *,
+    audit_identity_read: bool = True,
+) -> CaseDetailPublic:
     base = await case_out(case, orgs, today)
     show = may_see_identity(case, principal)
     petitioners = None
@@ -161,21 +208,36 @@ async def case_detail(session: AsyncSession, case: Case, orgs: OrgCache, princip
         petitioners = [PetitionerPublic.model_validate(p, from_attributes=True) for p in rows]
         if identity_protected(case) and rows and audit_identity_read:
             # Reading a denouncer's identity is itself an event (Luật Tố cáo Art 47, 56).
-            await audit.record(session, actor=principal, action="case.identity_read", entity="case",
-                               entity_id=case.id, case_id=case.id)
+            await audit.record(
+                session, actor=principal, action="case.identity_read", entity="case", entity_id=case.id, case_id=case.id
+            )
     return CaseDetailPublic(
-        **base.model_dump(), content=case.content, respondent=case.respondent,
+        **base.model_dump(),
+        content=case.content,
+        respondent=case.respondent,
         location_address=case.location_address if show else None,
-        decision_date=case.decision_date, decision_received_on=case.decision_received_on or case.decision_date,
-        filing_obstacle=(FilingObstacle(days=case.filing_obstacle_days, reason=case.filing_obstacle_reason or "")
-                         if case.filing_obstacle_days else None),
+        decision_date=case.decision_date,
+        decision_received_on=case.decision_received_on or case.decision_date,
+        filing_obstacle=(
+            FilingObstacle(days=case.filing_obstacle_days, reason=case.filing_obstacle_reason or "")
+            if case.filing_obstacle_days
+            else None
+        ),
         filing_late=case.filing_late,
         flags=_flags(case) + (await _duplicate_flags(session, case, principal) if show else []),
-        petitioners=petitioners, identity_redacted=not show,
-        outcome_summary=case.outcome_summary, accepted_on=case.accepted_on, decided_on=case.decided_on,
-        closed_on=case.closed_on, suspended_on=case.suspended_on, extensions_used=case.extensions_used,
-        complexity=case.complexity, remote_area=case.remote_area, due_rule=case.due_rule,
-        split_from_id=case.split_from_id, duplicate_of_id=case.duplicate_of_id,
+        petitioners=petitioners,
+        identity_redacted=not show,
+        outcome_summary=case.outcome_summary,
+        accepted_on=case.accepted_on,
+        decided_on=case.decided_on,
+        closed_on=case.closed_on,
+        suspended_on=case.suspended_on,
+        extensions_used=case.extensions_used,
+        complexity=case.complexity,
+        remote_area=case.remote_area,
+        due_rule=case.due_rule,
+        split_from_id=case.split_from_id,
+        duplicate_of_id=case.duplicate_of_id,
         obligations=await obligations_out(session, case.id, today, lambda i: _org_code(orgs, i)),
     )
 
@@ -185,12 +247,17 @@ async def _org_code(orgs: OrgCache, org_id: int) -> str | None:
     return org.code if org else None
 
 
-async def created_response(session: AsyncSession, principal: Principal, res: IntakeResult, orgs: OrgCache,
-                           today: date) -> CaseCreatedPublic:
+async def created_response(
+    session: AsyncSession, principal: Principal, res: IntakeResult, orgs: OrgCache, today: date
+) -> CaseCreatedPublic:
     detail = await case_detail(session, res.case, orgs, principal, today, audit_identity_read=False)
-    return CaseCreatedPublic(**detail.model_dump(), tracking=TrackingPublic(code=res.case.code, pin=res.pin),
-                       possible_duplicates=res.possible_duplicates, suggested_org=_ref(res.suggested_org),
-                       location_resolution=res.location_resolution)
+    return CaseCreatedPublic(
+        **detail.model_dump(),
+        tracking=TrackingPublic(code=res.case.code, pin=res.pin),
+        possible_duplicates=res.possible_duplicates,
+        suggested_org=_ref(res.suggested_org),
+        location_resolution=res.location_resolution,
+    )
 
 
 def describe(action: lc.Action, kind: Kind, owed: Collection[str] = ()) -> CaseActionPublic:
@@ -207,9 +274,15 @@ def describe(action: lc.Action, kind: Kind, owed: Collection[str] = ()) -> CaseA
         extra["urgent_reasons"] = list(UrgentReason)
     if owed:
         extra["obligations"] = sorted(set(owed))
-    return CaseActionPublic(action=action.name, label=action.label, to_status=action.to_status,
-                            required=list(action.required), optional=list(action.optional), source=action.source,
-                            **extra)
+    return CaseActionPublic(
+        action=action.name,
+        label=action.label,
+        to_status=action.to_status,
+        required=list(action.required),
+        optional=list(action.optional),
+        source=action.source,
+        **extra,
+    )
 
 
 def actions_for(case: Case, principal: Principal, owed: Collection[str] = ()) -> list[CaseActionPublic]:
@@ -220,8 +293,9 @@ def actions_for(case: Case, principal: Principal, owed: Collection[str] = ()) ->
         return []
     holder = principal.org.id == holder_org_id(case)
     out = []
-    for a in lc.allowed(Kind(case.kind), case.complaint_round, Status(case.status), Role(principal.role),
-                        principal.org.may_resolve):
+    for a in lc.allowed(
+        Kind(case.kind), case.complaint_round, Status(case.status), Role(principal.role), principal.org.may_resolve
+    ):
         if a.records_only:
             if owed and (holder or a.by_receiver and principal.org.id == case.receiving_org_id):
                 out.append(describe(a, Kind(case.kind), owed))

@@ -1,4 +1,5 @@
 """Reading cases: the jurisdiction-scoped, keyset-paginated list and a case's history."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -52,14 +53,19 @@ class CaseFilters:
 
 # sort parameter -> (Case column, descending)
 SORTS = {
-    "-received_on": ("received_on", True), "received_on": ("received_on", False),
-    "due": ("due", False), "-due": ("due", True), "-id": ("id", True), "id": ("id", False),
+    "-received_on": ("received_on", True),
+    "received_on": ("received_on", False),
+    "due": ("due", False),
+    "-due": ("due", True),
+    "-id": ("id", True),
+    "id": ("id", False),
     "-updated_at": ("updated_at", True),
 }
 
 
-async def list_cases(session: AsyncSession, principal: Principal, f: CaseFilters, today: date, *, limit: int,
-                     after: list[Any] | None) -> tuple[list[Case], list[Any] | None]:
+async def list_cases(
+    session: AsyncSession, principal: Principal, f: CaseFilters, today: date, *, limit: int, after: list[Any] | None
+) -> tuple[list[Case], list[Any] | None]:
     """Keyset-paginated, scoped to the caller's jurisdiction, sorted by a stable key (the sort
     column, then id)."""
     stmt = select(Case).where(visible_clause(principal))
@@ -74,8 +80,10 @@ async def list_cases(session: AsyncSession, principal: Principal, f: CaseFilters
         if unit is None:
             raise unknown_reference("query.unit", f"no administrative unit with code {f.unit}")
         stmt = stmt.where(col(Case.location_path).startswith(unit.path, autoescape=True))
-    for name, org_column in (("assigned_org", col(Case.assigned_org_id)),
-                             ("receiving_org", col(Case.receiving_org_id))):
+    for name, org_column in (
+        ("assigned_org", col(Case.assigned_org_id)),
+        ("receiving_org", col(Case.receiving_org_id)),
+    ):
         code = getattr(f, name)
         if code:
             org = (await session.execute(select(Organization).where(Organization.code == code))).scalar_one_or_none()
@@ -98,7 +106,8 @@ async def list_cases(session: AsyncSession, principal: Principal, f: CaseFilters
         terms = fold(f.q).split()[:8]
         if terms:
             stmt = stmt.join(CaseSearch, col(CaseSearch.case_id) == col(Case.id)).where(
-                *(col(CaseSearch.text).contains(term, autoescape=True) for term in terms))
+                *(col(CaseSearch.text).contains(term, autoescape=True) for term in terms)
+            )
     sort_name, desc = SORTS[f.sort]
     sort_col = col(getattr(Case, sort_name))
     if sort_name == "due":
@@ -110,8 +119,11 @@ async def list_cases(session: AsyncSession, principal: Principal, f: CaseFilters
                 value = date.fromisoformat(value)
             elif sort_name == "updated_at":
                 value = datetime.fromisoformat(value)
-            cmp = or_(sort_col < value, and_(sort_col == value, col(Case.id) < last_id)) if desc else \
-                or_(sort_col > value, and_(sort_col == value, col(Case.id) > last_id))
+            cmp = (
+                or_(sort_col < value, and_(sort_col == value, col(Case.id) < last_id))
+                if desc
+                else or_(sort_col > value, and_(sort_col == value, col(Case.id) > last_id))
+            )
         else:
             cmp = col(Case.id) < last_id if desc else col(Case.id) > last_id
         stmt = stmt.where(cmp)
@@ -142,8 +154,11 @@ def _report_filters(stmt: Any, f: CaseFilters) -> Any:
     conds: list[Any] = []
     if f.pending_on is not None:  # received by that day, and neither decided nor ended by its end
         day, ended, decided = f.pending_on, col(Case.ended_on), col(Case.decided_on)
-        conds += [col(Case.received_on) <= day, or_(ended.is_(None), ended > day),
-                  or_(decided.is_(None), decided > day)]
+        conds += [
+            col(Case.received_on) <= day,
+            or_(ended.is_(None), ended > day),
+            or_(decided.is_(None), decided > day),
+        ]
     conds += _in_range(col(Case.ended_on), f.ended_from, f.ended_to)
     conds += _in_range(col(Case.accepted_on), f.accepted_from, f.accepted_to)
     conds += _in_range(col(Case.decided_on), f.decided_from, f.decided_to)

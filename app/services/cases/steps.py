@@ -4,6 +4,7 @@
 `record_step` is called by each use case that changes a case (intake, transition, update, split),
 after its audit event, in the same transaction: the change, its audit event and its step commit
 together or not at all. Append-only: nothing updates or deletes a step."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -28,12 +29,27 @@ def step_for(case: Case, action: str, on: date, audit_seq: int | None) -> CaseSt
     assert case.id is not None
     holder = case.assigned_path or case.receiving_path
     return CaseStep(
-        case_id=case.id, on=on, audit_seq=audit_seq, action=action[:32], status=case.status, kind=case.kind,
-        field=case.field, location_path=case.location_path, holder_path=holder, received_on=case.received_on,
-        stage=case.stage, due=case.due, accepted_on=case.accepted_on, decided_on=case.decided_on,
+        case_id=case.id,
+        on=on,
+        audit_seq=audit_seq,
+        action=action[:32],
+        status=case.status,
+        kind=case.kind,
+        field=case.field,
+        location_path=case.location_path,
+        holder_path=holder,
+        received_on=case.received_on,
+        stage=case.stage,
+        due=case.due,
+        accepted_on=case.accepted_on,
+        decided_on=case.decided_on,
         ended_on=case.ended_on,
         forwarded=case.assigned_org_id is not None and case.assigned_org_id != case.receiving_org_id,
-        mass=case.mass, petitioner_count=case.petitioner_count, outcome=case.outcome, decided_late=case.decided_late)
+        mass=case.mass,
+        petitioner_count=case.petitioner_count,
+        outcome=case.outcome,
+        decided_late=case.decided_late,
+    )
 
 
 async def record_step(session: AsyncSession, case: Case, action: str, on: date, event: AuditEvent | None) -> None:

@@ -1,5 +1,6 @@
 """Changing a case: descriptive edits, lifecycle transitions (one handler per action of
 app/workflows/lifecycle.py), and splitting a petition with several contents."""
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -65,8 +66,9 @@ from app.workflows.roles import Role
 _DESCRIPTIVE = ("title", "content", "field", "respondent", "decision_date", "remote_area")
 
 
-async def update(session: AsyncSession, principal: Principal, case: Case, data: CaseUpdate, clock: Clock,
-                 if_match: str | None) -> Case:
+async def update(
+    session: AsyncSession, principal: Principal, case: Case, data: CaseUpdate, clock: Clock, if_match: str | None
+) -> Case:
     """Descriptive fields only; the holder's desk or handler, with the version they read."""
     _require_actor(case, principal)
     check_version(case, if_match)
@@ -95,14 +97,27 @@ async def update(session: AsyncSession, principal: Principal, case: Case, data: 
     case.version += 1
     case.updated_at = utcnow()
     await session.flush()
-    event = await audit.record(session, actor=principal, action="case.update", entity="case", entity_id=case.id,
-                               case_id=case.id, changes=changes)
+    event = await audit.record(
+        session,
+        actor=principal,
+        action="case.update",
+        entity="case",
+        entity_id=case.id,
+        case_id=case.id,
+        changes=changes,
+    )
     await steps.record_step(session, case, "update", clock.today, event)
     return case
 
 
-async def transition(session: AsyncSession, principal: Principal, case: Case, data: CaseTransitionCreate, clock: Clock,
-                     if_match: str | None) -> TransitionResult:
+async def transition(
+    session: AsyncSession,
+    principal: Principal,
+    case: Case,
+    data: CaseTransitionCreate,
+    clock: Clock,
+    if_match: str | None,
+) -> TransitionResult:
     if principal.role not in lc.TRANSITION_ROLES:
         raise Forbidden(f"Role '{principal.role.value}' may not transition cases.")
     check_version(case, if_match)
@@ -110,26 +125,37 @@ async def transition(session: AsyncSession, principal: Principal, case: Case, da
     action = lc.find(data.action, kind, case.complaint_round, status)
     if action is None:
         if not lc.candidates(data.action, kind, case.complaint_round):
-            raise _conflict(case, principal, f"'{data.action}' does not apply to a {kind.value}"
-                            + (f" (round {case.complaint_round})" if case.complaint_round else "") + ".")
+            raise _conflict(
+                case,
+                principal,
+                f"'{data.action}' does not apply to a {kind.value}"
+                + (f" (round {case.complaint_round})" if case.complaint_round else "")
+                + ".",
+            )
         raise _conflict(case, principal, f"'{data.action}' is not allowed while the case is {status.value}.")
     if Role(principal.role) not in action.roles:
-        raise Forbidden(f"Role '{principal.role.value}' may not '{action.name}'; allowed: "
-                        f"{', '.join(sorted(r.value for r in action.roles))}.")
+        raise Forbidden(
+            f"Role '{principal.role.value}' may not '{action.name}'; allowed: "
+            f"{', '.join(sorted(r.value for r in action.roles))}."
+        )
     receiver = action.by_receiver and principal.org.id == case.receiving_org_id
     if principal.org.id != holder_org_id(case) and not receiver:
         raise Forbidden("Only the organisation holding the case may act on it.")
     if not action.open_to(kind, principal.org.may_resolve):
-        raise Forbidden(f"{principal.org.code} does not resolve complaints or denunciations, so it may not "
-                        f"'{action.name}' this {kind.value}: only the competent resolver accepts or refuses it "
-                        "(thụ lý). Forward it to the competent body or guide the citizen (Luật Tiếp công dân Art 26).")
+        raise Forbidden(
+            f"{principal.org.code} does not resolve complaints or denunciations, so it may not "
+            f"'{action.name}' this {kind.value}: only the competent resolver accepts or refuses it "
+            "(thụ lý). Forward it to the competent body or guide the citizen (Luật Tiếp công dân Art 26)."
+        )
     missing = actions.missing(action.required, data)
     if missing:
         raise required_fields(action.name, missing)
     grounds = action.grounds_for(kind)
     if grounds and data.ground not in {g.code for g in grounds}:
-        raise field_error("body.ground", f"not a ground for '{action.name}' of a {kind.value}; one of "
-                          + ", ".join(g.code for g in grounds))
+        raise field_error(
+            "body.ground",
+            f"not a ground for '{action.name}' of a {kind.value}; one of " + ", ".join(g.code for g in grounds),
+        )
     on = data.on or clock.today
     if on > clock.today:
         raise field_error("body.on", f"is in the future (today is {clock.today.isoformat()} in Hanoi)")
@@ -141,8 +167,9 @@ async def transition(session: AsyncSession, principal: Principal, case: Case, da
 
     before = {"status": case.status, "due": case.due, "stage": case.stage, "assigned_org_id": case.assigned_org_id}
     before_status = case.status
-    ctx = ActionContext(session=session, principal=principal, case=case, data=data, clock=clock, on=on, changes={},
-                        action=action)
+    ctx = ActionContext(
+        session=session, principal=principal, case=case, data=data, clock=clock, on=on, changes={}, action=action
+    )
     handler = _APPLY.get(action.name)
     opened = await handler(ctx) if handler is not None else None
     await obligations.on_event(session, case, action.name, on, clock, ctx.changes)
@@ -158,9 +185,18 @@ async def transition(session: AsyncSession, principal: Principal, case: Case, da
     case.version += 1
     case.updated_at = utcnow()
     # No flush of its own: the next flush (a later query's, or the commit's) writes the case.
-    event = await audit.record(session, actor=principal, action=f"case.{action.name}", entity="case",
-                               entity_id=case.id, case_id=case.id, from_status=before_status,
-                               to_status=case.status, changes={"on": on, **changes}, reason=data.reason)
+    event = await audit.record(
+        session,
+        actor=principal,
+        action=f"case.{action.name}",
+        entity="case",
+        entity_id=case.id,
+        case_id=case.id,
+        from_status=before_status,
+        to_status=case.status,
+        changes={"on": on, **changes},
+        reason=data.reason,
+    )
     await steps.record_step(session, case, action.name, on, event)  # reports: the dated history
     return TransitionResult(case=case, opened=opened)
 
@@ -202,8 +238,7 @@ async def _apply_clock(ctx: ActionContext) -> None:
                 case.period_end = (case.period_end or case.due) + (on - case.suspended_on)
                 case.due = clock.calendar.next_working_day(case.period_end)
             else:
-                case.due = case.period_end = clock.calendar.shift_for_suspension(case.due, case.suspended_on, on,
-                                                                                 mode)
+                case.due = case.period_end = clock.calendar.shift_for_suspension(case.due, case.suspended_on, on, mode)
         ctx.changes["suspended_days"] = (on - case.suspended_on).days if case.suspended_on else 0
         case.status = case.status_before_suspend or Status.verifying.value
         case.suspended_on = None
@@ -226,10 +261,16 @@ def _extend_clock(ctx: ActionContext) -> None:
     # a running stage has a start; `extend` requires a complexity, which _extend checked
     assert accepted_on is not None and data.complexity is not None
     try:
-        new_due = dl.extension_due(rule, current_end if case.kind == Kind.denunciation else case.due,
-                                   clock.calendar, extensions_used=case.extensions_used,
-                                   complexity=data.complexity, accepted_on=accepted_on, remote=case.remote_area,
-                                   days=data.days)
+        new_due = dl.extension_due(
+            rule,
+            current_end if case.kind == Kind.denunciation else case.due,
+            clock.calendar,
+            extensions_used=case.extensions_used,
+            complexity=data.complexity,
+            accepted_on=accepted_on,
+            remote=case.remote_area,
+            days=data.days,
+        )
     except dl.ExtensionNotAllowed as exc:
         raise _conflict(case, ctx.principal, f"Extension refused: {exc}") from None
     if case.kind == Kind.denunciation:
@@ -277,8 +318,10 @@ async def _forward(ctx: ActionContext) -> None:
     target = await _org_by_code(session, ctx.data.to_org, "body.to_org")
     if target.id == holder_org_id(case):
         raise field_error("body.to_org", "the case is already held by this organisation")
-    ctx.changes["assigned_org"] = {"from": (await referenced(session, Organization, holder_org_id(case))).code,
-                                   "to": target.code}
+    ctx.changes["assigned_org"] = {
+        "from": (await referenced(session, Organization, holder_org_id(case))).code,
+        "to": target.code,
+    }
     path = await org_path(session, target)  # (looked up before the case changes: no autoflush in between)
     case.assigned_org_id = target.id
     case.assigned_path = path
@@ -297,8 +340,10 @@ async def _accept(ctx: ActionContext) -> None:
 
 async def _return(ctx: ActionContext) -> None:
     case = ctx.case
-    ctx.changes["assigned_org"] = {"from": (await referenced(ctx.session, Organization, case.assigned_org_id)).code,
-                                   "to": None}
+    ctx.changes["assigned_org"] = {
+        "from": (await referenced(ctx.session, Organization, case.assigned_org_id)).code,
+        "to": None,
+    }
     case.assigned_org_id = None
     case.assigned_path = None
 
@@ -339,8 +384,12 @@ async def _extend(ctx: ActionContext) -> None:
     if ctx.data.days is not None and case.kind != Kind.denunciation:
         raise field_error("body.days", "only a denunciation's extension takes a number of days (Luật Tố cáo Art 30)")
     if case.due is not None and ctx.on > case.due:
-        raise _conflict(case, ctx.principal, f"Extension refused: the case was due on {case.due.isoformat()}; an "
-                        "extension must be decided on or before the due date, and the case stays overdue.")
+        raise _conflict(
+            case,
+            ctx.principal,
+            f"Extension refused: the case was due on {case.due.isoformat()}; an "
+            "extension must be decided on or before the due date, and the case stays overdue.",
+        )
     ctx.changes["decided_by_due"] = case.due.isoformat() if case.due else None
 
 
@@ -376,33 +425,63 @@ async def _appeal(ctx: ActionContext) -> IntakeResult:
         if case.decided_on is None:
             raise field_error("body.decision_received_on", "there is no first decision yet")
         if received < case.decided_on:
-            raise field_error("body.decision_received_on",
-                              f"is before the first decision ({case.decided_on.isoformat()})")
+            raise field_error(
+                "body.decision_received_on", f"is before the first decision ({case.decided_on.isoformat()})"
+            )
         if received > on:
             raise field_error("body.decision_received_on", "is after the appeal's date")
         ctx.changes["decision_received_on"] = received
-    refusal = dl.appeal_refusal(clock.calendar, on=on, decided_on=case.decided_on, first_due=case.due, remote=remote,
-                                decision_received_on=received)
+    refusal = dl.appeal_refusal(
+        clock.calendar,
+        on=on,
+        decided_on=case.decided_on,
+        first_due=case.due,
+        remote=remote,
+        decision_received_on=received,
+    )
     if refusal:
         raise _conflict(case, principal, refusal)
     first_resolver = await session.get(Organization, holder_org_id(case))
     superior = None
     if first_resolver and first_resolver.parent_code:
-        superior = (await session.execute(select(Organization).where(
-            col(Organization.code) == first_resolver.parent_code))).scalar_one_or_none()
+        superior = (
+            await session.execute(select(Organization).where(col(Organization.code) == first_resolver.parent_code))
+        ).scalar_one_or_none()
     if superior is None:
-        raise _conflict(case, principal, f"{first_resolver.code if first_resolver else 'The resolver'} has no superior "
-                        "organisation configured to resolve a second-time complaint.")
+        raise _conflict(
+            case,
+            principal,
+            f"{first_resolver.code if first_resolver else 'The resolver'} has no superior "
+            "organisation configured to resolve a second-time complaint.",
+        )
     petitioners = await load_petitioners(session, case.id)
     data2 = CaseCreate(
-        kind=Kind.complaint, channel=Channel.forwarded, received_on=on, title=case.title, content=case.content,
-        field=CaseField(case.field), location_unit_code=case.location_unit_code, respondent=case.respondent,
+        kind=Kind.complaint,
+        channel=Channel.forwarded,
+        received_on=on,
+        title=case.title,
+        content=case.content,
+        field=CaseField(case.field),
+        location_unit_code=case.location_unit_code,
+        respondent=case.respondent,
         petitioners=_as_input(petitioners),
-        petitioner_count=case.petitioner_count or None, anonymous=case.anonymous or not petitioners,
-        complaint_round=2, decision_date=case.decided_on, decision_received_on=received, remote_area=remote,
+        petitioner_count=case.petitioner_count or None,
+        anonymous=case.anonymous or not petitioners,
+        complaint_round=2,
+        decision_date=case.decided_on,
+        decision_received_on=received,
+        remote_area=remote,
     )
-    opened = await intake(session, principal, data2, clock, check_duplicates=False, parent=case,
-                          receiving_org=superior, audit_action="case.create_appeal")
+    opened = await intake(
+        session,
+        principal,
+        data2,
+        clock,
+        check_duplicates=False,
+        parent=case,
+        receiving_org=superior,
+        audit_action="case.create_appeal",
+    )
     opened.case.filing_late = False  # the round-2 window was checked above
     ctx.changes["opened_case_id"] = opened.case.id
     ctx.changes["superior_org"] = superior.code
@@ -439,16 +518,27 @@ async def _flag_urgent(ctx: ActionContext) -> None:
 
 
 _APPLY: dict[str, Callable[[ActionContext], Awaitable[IntakeResult | None]]] = {
-    "reclassify": _reclassify, "forward": _forward, "accept": _accept, "return": _return, "archive": _archive,
-    "reject": _reject, "guide": _guide, "extend": _extend, "decide": _decide, "close": _close, "appeal": _appeal,
+    "reclassify": _reclassify,
+    "forward": _forward,
+    "accept": _accept,
+    "return": _return,
+    "archive": _archive,
+    "reject": _reject,
+    "guide": _guide,
+    "extend": _extend,
+    "decide": _decide,
+    "close": _close,
+    "appeal": _appeal,
     "relocate": _relocate,
-    "withdraw": _withdraw, "notify": _notify,
+    "withdraw": _withdraw,
+    "notify": _notify,
     "flag_urgent": _flag_urgent,
 }
 
 
-async def split(session: AsyncSession, principal: Principal, case: Case, data: CaseSplitCreate, clock: Clock,
-                if_match: str | None) -> tuple[Case, list[IntakeResult]]:
+async def split(
+    session: AsyncSession, principal: Principal, case: Case, data: CaseSplitCreate, clock: Clock, if_match: str | None
+) -> tuple[Case, list[IntakeResult]]:
     """A petition with several contents becomes linked cases, one per content: the first part
     stays in this case (reclassified if needed), each other part opens a new case."""
     _require_actor(case, principal)
@@ -476,23 +566,49 @@ async def split(session: AsyncSession, principal: Principal, case: Case, data: C
     for part in rest:
         from_complaint = part.kind == Kind.complaint and case.kind == Kind.complaint  # keeps the filing facts
         data_n = CaseCreate(
-            kind=part.kind, channel=Channel(case.channel), received_on=case.received_on, title=part.title,
-            content=part.content, field=part.field or CaseField(case.field), location_unit_code=case.location_unit_code,
+            kind=part.kind,
+            channel=Channel(case.channel),
+            received_on=case.received_on,
+            title=part.title,
+            content=part.content,
+            field=part.field or CaseField(case.field),
+            location_unit_code=case.location_unit_code,
             respondent=case.respondent,
             petitioners=_as_input(petitioners),
-            petitioner_count=case.petitioner_count or None, anonymous=case.anonymous,
-            decision_date=case.decision_date if part.kind == Kind.complaint else None, remote_area=case.remote_area,
+            petitioner_count=case.petitioner_count or None,
+            anonymous=case.anonymous,
+            decision_date=case.decision_date if part.kind == Kind.complaint else None,
+            remote_area=case.remote_area,
             decision_received_on=case.decision_received_on if from_complaint else None,
             filing_obstacle=FilingObstacle(days=case.filing_obstacle_days, reason=case.filing_obstacle_reason or "")
-            if from_complaint else None,
+            if from_complaint
+            else None,
         )
-        opened.append(await intake(session, principal, data_n, clock, check_duplicates=False, split_from=case,
-                                   receiving_org=receiving, audit_action="case.create_split"))
+        opened.append(
+            await intake(
+                session,
+                principal,
+                data_n,
+                clock,
+                check_duplicates=False,
+                split_from=case,
+                receiving_org=receiving,
+                audit_action="case.create_split",
+            )
+        )
     changes["split_into"] = [o.case.id for o in opened]
     case.version += 1
     case.updated_at = utcnow()
     await session.flush()
-    event = await audit.record(session, actor=principal, action="case.split", entity="case", entity_id=case.id,
-                               case_id=case.id, changes=changes, reason=data.reason)
+    event = await audit.record(
+        session,
+        actor=principal,
+        action="case.split",
+        entity="case",
+        entity_id=case.id,
+        case_id=case.id,
+        changes=changes,
+        reason=data.reason,
+    )
     await steps.record_step(session, case, "split", clock.today, event)
     return case, opened

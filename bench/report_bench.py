@@ -29,6 +29,9 @@ import subprocess
 import sys
 import time
 import tracemalloc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -67,14 +70,14 @@ async def _count(url: str, table: str) -> int:
         await conn.close()
 
 
-async def prepare(server: str, cases: int, today: str, reuse: bool) -> tuple[str, float | None]:
-    url = f"{server}/{DB_NAME}"
+async def prepare(server: str, cases: int, today: str, reuse: bool, db: str = DB_NAME) -> tuple[str, float | None]:
+    url = f"{server}/{db}"
     if reuse and await _count(url, "case_file") >= cases * 0.9:
         return url, None
     admin = await asyncpg.connect(_dsn(f"{server}/postgres"))
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{DB_NAME}"')
+        await admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{db}"')
     finally:
         await admin.close()
     _petitions(url, "migrate")
@@ -82,6 +85,62 @@ async def prepare(server: str, cases: int, today: str, reuse: bool) -> tuple[str
     t = time.perf_counter()
     _petitions(url, "demo", "--cases", str(cases), "--today", today, "--quiet", "--password", "bench-password-1")
     return url, time.perf_counter() - t
+
+
+CLONE_MARK = "~r"  # a copy's code: the demo case's code + "~r<copy>"
+
+
+async def clone_to(url: str, target: int, chunk: int = 20) -> tuple[int, float]:
+    """Copy the demo cases (those without CLONE_MARK in their code) with their history (case_step)
+    and their obligations until there are about `target` cases: copy g of case n gets the id
+    n + g * stride (stride above the demo's highest id), so its steps, obligations and its links to
+    other cases (parent, split, duplicate) map by the same offset. Same places, kinds, fields,
+    statuses and dates; the dialogues, commitments, reception sessions and recommendations are not
+    copied (they are per unit, not per case). Returns (cases now, seconds)."""
+    t = time.perf_counter()
+    conn = await asyncpg.connect(_dsn(url))
+    try:
+        base = int(await conn.fetchval(f"SELECT count(*) FROM case_file WHERE code NOT LIKE '%{CLONE_MARK}%'"))
+        stride = int(await conn.fetchval(f"SELECT max(id) FROM case_file WHERE code NOT LIKE '%{CLONE_MARK}%'")) + 1
+        have = int(await conn.fetchval("SELECT count(*) FROM case_file"))
+        done = have // base - 1  # copies already made
+        want = max(0, -(-target // base) - 1)
+
+        async def columns(table: str, skip: tuple[str, ...]) -> list[str]:
+            return [r[0] for r in await conn.fetch(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position",
+                table) if r[0] not in skip]
+
+        linked = ("parent_case_id", "split_from_id", "duplicate_of_id")
+        cf = await columns("case_file", ("id", "code", *linked))
+        cs = await columns("case_step", ("id", "case_id"))
+        co = await columns("case_obligation", ("id", "case_id"))
+        def q(cols: list[str] | tuple[str, ...]) -> str:
+            return ", ".join(f'"{c}"' for c in cols)
+
+        base_ids = f"(SELECT id FROM case_file WHERE code NOT LIKE '%{CLONE_MARK}%')"
+        for lo in range(done + 1, want + 1, chunk):  # bounded: at most want / chunk statements per table
+            hi = min(want, lo + chunk - 1)
+            g = f"generate_series({lo}, {hi}) AS g"
+            async with conn.transaction():
+                await conn.execute(
+                    f"INSERT INTO case_file (id, code, {q(linked)}, {q(cf)}) SELECT id + g * {stride}, "
+                    f"code || '{CLONE_MARK}' || g, {', '.join(f'{c} + g * {stride}' for c in linked)}, {q(cf)} "
+                    f"FROM case_file, {g} WHERE code NOT LIKE '%{CLONE_MARK}%'")  # noqa: S608 (fixed names)
+                await conn.execute(
+                    f"INSERT INTO case_step (case_id, {q(cs)}) SELECT case_id + g * {stride}, {q(cs)} "
+                    f"FROM case_step, {g} WHERE case_id IN {base_ids} ORDER BY g, id")  # noqa: S608
+                await conn.execute(
+                    f"INSERT INTO case_obligation (case_id, {q(co)}) SELECT case_id + g * {stride}, {q(co)} "
+                    f"FROM case_obligation, {g} WHERE case_id IN {base_ids}")  # noqa: S608
+            print(f"cloned {hi + 1} x {base:,} cases", file=sys.stderr, flush=True)
+        await conn.execute("SELECT setval('case_file_id_seq', (SELECT max(id) FROM case_file))")
+        await conn.execute("VACUUM ANALYZE case_file")
+        await conn.execute("VACUUM ANALYZE case_step")
+        await conn.execute("VACUUM ANALYZE case_obligation")
+        return int(await conn.fetchval("SELECT count(*) FROM case_file")), time.perf_counter() - t
+    finally:
+        await conn.close()
 
 
 async def service_runs(url: str, today: date, runs: int) -> tuple[list[tuple[str, tuple]], list[float], list[float],
@@ -177,30 +236,54 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-def block(args, url_cases: int, steps: int, load_s: float | None, service: list[float], xlsx: list[float],
-          service_peak: float, raw: list[float], raw_peak: float, statements: int, summary: dict, plan: list[str],
+@dataclass
+class Measure:
+    cases: int
+    steps: int
+    obligations: int
+    service: list[float]
+    raw: list[float]
+    xlsx: list[float]
+    service_peak: float
+    raw_peak: float
+    statements: int
+    summary: dict
+
+
+def block(args, load_s: float | None, clone_s: float, results: list[Measure], plan: list[str],
           pg_version: str) -> str:
     load = f", loaded in {load_s:.0f} s" if load_s else ""
+    base = results[0]
+    copied = (f"; then its cases, with their history steps and obligations, copied (new ids and codes, same "
+              f"places, kinds, fields, statuses and dates) up to each size in turn, in {clone_s:.0f} s in all, "
+              "VACUUM ANALYZE after each" if len(results) > 1 else "")
+    rows = []
+    for m in results:
+        svc50, raw50 = statistics.median(m.service), statistics.median(m.raw)
+        rows.append(f"| {m.cases:,} | {m.steps:,} | {svc50:.0f} / {_pct(m.service, 0.95):.0f} ms | "
+                    f"{raw50:.0f} / {_pct(m.raw, 0.95):.0f} ms | {svc50 / raw50:.2f} | {m.service_peak:.1f} MiB | "
+                    f"{m.raw_peak:.1f} MiB | {statistics.median(m.xlsx):.0f} ms | {m.summary['received']:,} / "
+                    f"{m.summary['resolved']:,} / {m.summary['pending_overdue']:,} |")
     lines = [
         BEGIN, "",
         f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: `python bench/report_bench.py "
-        f"{' '.join(sys.argv[1:])}` — database `{DB_NAME}` with {url_cases:,} demo cases ({steps:,} history steps)"
-        f"{load}, business date {args.today}, {pg_version}, load average {os.getloadavg()[0]:.1f} at the end, "
-        f"{platform.python_implementation()} {platform.python_version()}. {args.runs} runs each, after one warm-up.",
+        f"{' '.join(sys.argv[1:])}` — database `{args.db}`: {base.cases:,} `petitions demo` cases "
+        f"({base.steps:,} history steps){load}{copied}. Business date {args.today}, {pg_version}, "
+        f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores "
+        f"({platform.machine()}, {platform.system()} {platform.release()}), load average {os.getloadavg()[0]:.1f} "
+        f"at the end (other jobs ran on the machine: read the ratios, not the absolute times). "
+        f"{args.runs} runs each, after one warm-up.",
         "",
-        f"The city's (`01`, {summary['children']} wards) yearly report: received {summary['received']:,}, carried over "
-        f"{summary['carried_over']:,}, resolved {summary['resolved']:,}, pending overdue "
-        f"{summary['pending_overdue']:,}.",
+        f"The city's (`01`, {base.summary['children']} wards) yearly report, {base.statements} statements at every "
+        "size. Service: `reports.periodic_report` in-process; raw: the very statements it emitted, back to back on "
+        "one asyncpg connection. Heap peak: tracemalloc during one call.",
         "",
-        "| | p50 / p95 | Python heap peak | statements |",
-        "|---|---|---|---|",
-        f"| service in-process (`reports.periodic_report`) | {statistics.median(service):.1f} / "
-        f"{_pct(service, 0.95):.1f} ms | {service_peak:.1f} MiB | {statements} |",
-        f"| raw asyncpg, the same SQL | {statistics.median(raw):.1f} / {_pct(raw, 0.95):.1f} ms | "
-        f"{raw_peak:.1f} MiB | {statements} |",
-        f"| XLSX rendering of that report | {statistics.median(xlsx):.1f} / {_pct(xlsx, 0.95):.1f} ms | | |",
+        "| cases | history steps | service p50 / p95 | raw SQL p50 / p95 | ratio (p50) | service heap peak | "
+        "raw heap peak | XLSX p50 | received / resolved / overdue |",
+        "|---|---|---|---|---|---|---|---|---|",
+        *rows,
         "",
-        "The history aggregate, EXPLAIN (ANALYZE, BUFFERS):",
+        f"The history aggregate at {results[-1].cases:,} cases, EXPLAIN (ANALYZE, BUFFERS):",
         "",
         "```",
         *plan,
@@ -222,35 +305,63 @@ def write_block(path: Path, text: str) -> None:
     path.write_text(doc)
 
 
+async def measure(url: str, today: date, runs: int) -> tuple[Measure, list[tuple[str, tuple]]]:
+    async with _conn(url) as conn:
+        await conn.execute("VACUUM ANALYZE")
+    cases, steps = await _count(url, "case_file"), await _count(url, "case_step")
+    statements, service, xlsx, service_peak, summary = await service_runs(url, today, runs)
+    raw, raw_peak = await raw_runs(url, statements, runs)
+    m = Measure(cases=cases, steps=steps, obligations=await _count(url, "case_obligation"), service=service, raw=raw,
+                xlsx=xlsx, service_peak=service_peak, raw_peak=raw_peak, statements=len(statements), summary=summary)
+    print(f"{cases:,} cases: service {statistics.median(service):.0f} ms, raw {statistics.median(raw):.0f} ms, "
+          f"heap {service_peak:.1f} MiB", file=sys.stderr, flush=True)
+    return m, statements
+
+
+@asynccontextmanager
+async def _conn(url: str) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(_dsn(url))
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cases", type=int, default=5000)
+    parser.add_argument("--cases", type=int, default=2000, help="demo cases to load (the base)")
+    parser.add_argument("--sizes", type=int, nargs="*", default=[],
+                        help="then copy the base's cases up to each of these totals and measure again")
     parser.add_argument("--today", default="2026-11-27")
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--db", default=DB_NAME)
     parser.add_argument("--reuse", action="store_true", help="keep the database if it has the cases already")
+    parser.add_argument("--drop", action="store_true", help="drop the database at the end")
     parser.add_argument("--pg-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432")
     parser.add_argument("--out", help="rewrite the report_bench block in this file (docs/performance.md)")
     args = parser.parse_args()
     if "127.0.0.1" not in args.pg_url and "localhost" not in args.pg_url:
         sys.exit("only a local PostgreSQL is benchmarked")
     args.runs = max(1, min(args.runs, 200))
-    url, load_s = await prepare(args.pg_url, args.cases, args.today, args.reuse)
-    conn = await asyncpg.connect(_dsn(url))
-    try:
-        await conn.execute("VACUUM ANALYZE")
+    url, load_s = await prepare(args.pg_url, args.cases, args.today, args.reuse, args.db)
+    async with _conn(url) as conn:
         pg_version = "PostgreSQL " + (await conn.fetchval("SHOW server_version"))
-    finally:
-        await conn.close()
-    n_cases, n_steps = await _count(url, "case_file"), await _count(url, "case_step")
     today = date.fromisoformat(args.today)
-    statements, service, xlsx, service_peak, summary = await service_runs(url, today, args.runs)
-    raw, raw_peak = await raw_runs(url, statements, args.runs)
-    sql, plan = await explain_main(url, statements)
-    text = block(args, n_cases, n_steps, load_s, service, xlsx, service_peak, raw, raw_peak, len(statements), summary,
-                 plan, pg_version)
+    first, statements = await measure(url, today, args.runs)
+    results, clone_s = [first], 0.0
+    for size in sorted(s for s in args.sizes[:4] if s > first.cases):
+        _, seconds = await clone_to(url, size)
+        clone_s += seconds
+        m, statements = await measure(url, today, args.runs)
+        results.append(m)
+    _, plan = await explain_main(url, statements)
+    text = block(args, load_s, clone_s, results, plan, pg_version)
     print(text)
     if args.out:
         write_block(Path(args.out), text)
+    if args.drop:
+        async with _conn(f"{args.pg_url}/postgres") as admin:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -1,22 +1,24 @@
 """Periodic report benchmark: the city's yearly report (GET /api/v1/reports/periodic's work) on
 PostgreSQL, against the raw aggregate SQL in the same run.
 
-It makes (or, with --reuse, keeps) the database `petitions_report_bench`, loads `petitions demo`
+It makes (or, with --reuse, keeps) the database `petitions_report_bench` (--db), loads `petitions demo`
 cases into it (migrate, seed, demo: every case walked through the service, so every step is in
-`case_step`), then measures for the city (`01`, 126 wards), year of the business date:
+`case_step`), then measures for the city (`01`, 126 wards), year of the business date; with
+--sizes it then copies those cases with their history and obligations up to each size in turn
+(`clone_to`) and measures again:
 
 - the service call in-process (`app.services.reports.periodic_report`: SQLAlchemy, the folding of
   the grouped rows into the wards, the response models), as a city supervisor, and its rendering
   to XLSX; time, and the Python heap's peak (tracemalloc) during the call;
+- the same report over HTTP, the whole app in-process (httpx ASGITransport); time and heap peak;
 - baseline: the very SQL statements the call emitted (captured, not rewritten), run back to back
   on raw asyncpg on one connection; time and heap peak (the rows fetched).
 
 With --out it rewrites its own block in docs/performance.md. Only 127.0.0.1 is contacted; every
 loop is bounded by --runs.
 
-    python bench/report_bench.py --cases 5000                     # load 5,000 demo cases, then measure
-    python bench/report_bench.py --reuse --out docs/performance.md
-    python bench/report_bench.py --cases 100000 --out docs/performance.md   # the lead, after merging
+    python bench/report_bench.py --cases 2000                     # load 2,000 demo cases, then measure
+    python bench/report_bench.py --cases 2000 --sizes 100000 1000000 --out docs/performance.md --drop
 """
 from __future__ import annotations
 

@@ -39,6 +39,9 @@ from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from app.services.audit import _HASHED_FIELDS  # noqa: E402
+
 DB = "petitions_bench_audit"
 BEGIN, END = "<!-- audit_bench:begin -->", "<!-- audit_bench:end -->"
 # Peak RSS is read as VmHWM from /proc/self/status: getrusage's ru_maxrss of a child started by
@@ -119,25 +122,7 @@ async def _drop(server: str) -> None:
         await conn.close()
 
 
-_FIELDS = (
-    "seq",
-    "at",
-    "actor_id",
-    "actor",
-    "role",
-    "org",
-    "action",
-    "entity",
-    "entity_id",
-    "case_id",
-    "from_status",
-    "to_status",
-    "changes",
-    "reason",
-    "request_id",
-    "prev_hash",
-    "hash",
-)
+_FIELDS = (*_HASHED_FIELDS, "hash")  # what a row of the chain holds
 
 
 async def _extend(url: str, total: int) -> int:

@@ -28,7 +28,6 @@ import asyncio
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -39,32 +38,15 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import asyncpg  # noqa: E402
+from overview_bench import _dsn, _petitions  # noqa: E402  (the bench scripts' shared helpers)
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "petitions_report_bench"
 BEGIN, END = "<!-- report_bench:begin -->", "<!-- report_bench:end -->"
 SUPERVISOR, PASSWORD = "demo.gs.hdnd-01", "bench-password-1"  # a city supervisor made by `petitions demo`
-
-
-def _dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
-def _env(url: str) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": url, "APP_ENV": "development", "LOG_LEVEL": "WARNING"}
-
-
-def _petitions(url: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", "from app.cli import main; main()", *args],
-        cwd=ROOT,
-        env=_env(url),
-        check=True,
-        capture_output=True,
-        text=True,
-    )
 
 
 async def _count(url: str, table: str) -> int:

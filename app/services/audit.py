@@ -158,8 +158,7 @@ def _append_pending(session: Session) -> None:
     if not queue:
         return
     session.flush()  # the transaction's own changes first: the lock covers only the append
-    events = [ev for ev, _txn in queue]
-    queue.clear()
+    events = take_pending(session)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
     # SQLite: every write transaction began with BEGIN IMMEDIATE, so it already holds the one

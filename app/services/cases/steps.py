@@ -24,14 +24,14 @@ def mark_end(case: Case, status_before: object, on: date) -> None:
         case.ended_on = on
 
 
-def step_for(case: Case, action: str, on: date, audit_seq: int | None) -> CaseStep:
-    """The case's state from `on`, as a step (the case's columns, now)."""
+def step_for(case: Case, action: str, on: date) -> CaseStep:
+    """The case's state from `on`, as a step (the case's columns, now); its `audit_seq` is set
+    when its event joins the chain (`record_step`)."""
     assert case.id is not None
     holder = case.assigned_path or case.receiving_path
     return CaseStep(
         case_id=case.id,
         on=on,
-        audit_seq=audit_seq,
         action=action[:32],
         status=case.status,
         kind=case.kind,
@@ -52,9 +52,7 @@ def step_for(case: Case, action: str, on: date, audit_seq: int | None) -> CaseSt
     )
 
 
-async def record_step(session: AsyncSession, case: Case, action: str, on: date, event: AuditEvent | None) -> None:
-    """Append the case's state after `action` (effective `on`), tied to its audit `event`."""
-    if event is None:
-        session.add(step_for(case, action, on, None))
-    else:  # the event's seq is known only when it joins the chain, at commit (decision 0090)
-        audit.attach(session, event, step_for(case, action, on, None))
+async def record_step(session: AsyncSession, case: Case, action: str, on: date, event: AuditEvent) -> None:
+    """Append the case's state after `action` (effective `on`), tied to its audit `event`: the
+    event's seq is known only when it joins the chain, at commit (decision 0090)."""
+    audit.attach(session, event, step_for(case, action, on))

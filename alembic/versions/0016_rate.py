@@ -6,7 +6,7 @@ replica and no crash recovery (a crash forgets the windows, as a restart of an i
 does).
 
 Revision ID: 0016_rate
-Revises: 0013_srch
+Revises: 0014_stat
 Create Date: 2026-11-30
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_rate"
-down_revision = "0013_srch"
+down_revision = "0014_stat"
 branch_labels = None
 depends_on = None
 

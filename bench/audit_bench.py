@@ -16,7 +16,7 @@ the chain holds --events events (default 1,000,000). What is measured, in one ru
   canonical bytes (prepared beforehand, untimed), (b) canonical_bytes + SHA-256 (compute_hash)
   over the rows already in memory — no database.
 
-    python bench/audit_bench.py                    # 1,000,000 events (~50 min on 2 shared cores)
+    python bench/audit_bench.py                    # 1,000,000 events (8 min at load 4; ~1 h at load 7)
     python bench/audit_bench.py --events 200000 --small 50000
     python bench/audit_bench.py --out docs/performance.md
 
@@ -236,7 +236,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--keep", action="store_true")
     ap.add_argument(
-        "--skip-orm", action="store_true", help="leave out the previous (ORM) verify: ~25 min of the 1,000,000 run"
+        "--skip-orm", action="store_true", help="leave out the previous (ORM) verify, the slowest part of the run"
     )
     args = ap.parse_args()
     if not (0 < args.small < args.events <= 5_000_000):

@@ -355,6 +355,7 @@ async def intake(
         started,
         followup=kind == Kind.denunciation and parent is not None and parent.kind == Kind.denunciation.value,
         receiver_kind=org.kind,
+        new_case=True,
     )
     # The petitioners are written by the next flush (a later query's, or the commit's), in the same transaction.
     # The audit event names no petitioner: the trail is readable by supervisors.

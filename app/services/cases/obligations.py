@@ -37,6 +37,19 @@ async def open_obligations(session: AsyncSession, case_id: int) -> list[CaseObli
     )
 
 
+async def _open_now(session: AsyncSession, case_id: int) -> list[CaseObligation]:
+    """The case's open obligations as this transaction sees them, without flushing first: the
+    caller's pending changes to the case (an action's assignment, say) then reach the database in
+    one UPDATE with the rest of the action, not two. What a flush would have written is taken
+    from the session instead: a row this transaction closed is not open, and a row it started
+    and has not written yet is (after the stored ones, in the order they were added, as their
+    ids would have sorted them)."""
+    with session.no_autoflush:
+        stored = await open_obligations(session, case_id)
+    pending = [r for r in session.new if isinstance(r, CaseObligation) and r.case_id == case_id]
+    return [r for r in (*stored, *pending) if r.done_on is None and r.cancelled_on is None]
+
+
 def _log(changes: dict[str, Any], what: str, row: CaseObligation) -> None:
     changes.setdefault("obligations", {}).setdefault(what, []).append(
         {"key": row.key, "due": row.due} if what == "started" else row.key
@@ -53,11 +66,13 @@ async def on_event(
     *,
     followup: bool = False,
     receiver_kind: str | None = None,
+    new_case: bool = False,
 ) -> None:
     """Apply an event to the case's obligations: fulfil or cancel the open ones it ends, start the
-    ones it begins (the rules in force on `on`)."""
-    if case.id is not None:
-        for row in await open_obligations(session, case.id):
+    ones it begins (the rules in force on `on`). `new_case`: the case was inserted by this
+    transaction just now (intake), so it has no obligations yet to look up."""
+    if case.id is not None and not new_case:
+        for row in await _open_now(session, case.id):
             effect = rules.discharges(event, row.key)
             if effect == "done":
                 row.done_on = on

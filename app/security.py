@@ -207,12 +207,22 @@ async def get_current_principal(
         raise _unauthorized()
     db = request.app.state.db
     async with db.read_sessionmaker() as session, session.begin():
-        user = await session.get(User, user_id)
-        if user is None or not user.is_active or user.token_version != version:
+        # the user, their organisation and its unit in one statement (not three)
+        row = (
+            await session.execute(
+                select(User, Organization, AdminUnit)
+                .join(Organization, col(Organization.id) == col(User.organization_id))
+                .join(AdminUnit, col(AdminUnit.code) == col(Organization.unit_code))
+                .where(col(User.id) == user_id)
+            )
+        ).first()
+        if row is None:
             raise _unauthorized()
-        principal = await load_principal(session, user)
+        user, org, unit = row
+        if not user.is_active or user.token_version != version:
+            raise _unauthorized()
     request.state.user_id = user.id
-    return principal
+    return Principal(user=user, org=org, unit=unit)
 
 
 def _int_claim(value: Any, *, low: int = 1, digits: bool = False) -> int | None:

@@ -160,13 +160,19 @@ def _append_pending(session: Session) -> None:
     session.flush()  # the transaction's own changes first: the lock covers only the append
     events = take_pending(session)
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
-    # SQLite: every write transaction began with BEGIN IMMEDIATE, so it already holds the one
-    # write lock (app/db.py).
-    last = session.execute(
-        select(col(AuditEvent.seq), col(AuditEvent.hash)).order_by(col(AuditEvent.seq).desc()).limit(1)
-    ).first()
-    seal(events, (last[0], last[1]) if last else (0, GENESIS_HASH), utcnow())
+        # The chain lock, then the head, in one round trip: audit_chain_head (migration 0014_wpath)
+        # is VOLATILE, so its SELECT takes a snapshot after the lock is granted and sees the head
+        # the previous holder committed (decision 0101).
+        last = session.execute(
+            text("SELECT head_seq, head_hash FROM audit_chain_head(:k)"), {"k": _PG_CHAIN_LOCK}
+        ).first()
+    else:
+        # SQLite: every write transaction began with BEGIN IMMEDIATE, so it already holds the one
+        # write lock (app/db.py).
+        last = session.execute(
+            select(col(AuditEvent.seq), col(AuditEvent.hash)).order_by(col(AuditEvent.seq).desc()).limit(1)
+        ).first()
+    seal(events, (last[0], last[1]) if last and last[0] is not None else (0, GENESIS_HASH), utcnow())
     session.add_all(events)
     for row in take_attached(session):
         session.add(row)

@@ -3,6 +3,7 @@ suggested competent organisation, the first stage of the clock."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, Literal
 
@@ -90,16 +91,19 @@ async def resolve_location(
     return unit, info
 
 
-async def suggest_org(session: AsyncSession, *, kind: str, field_: str, unit: AdminUnit) -> Organization | None:
+async def suggest_org(
+    session: AsyncSession, *, kind: str, field_: str, unit: AdminUnit, rules: Sequence[Any] | None = None
+) -> Organization | None:
     """The competent organisation for this place and kind: the most specific routing rule
     (kind, field, unit subtree), else the People's Committee of the ward.
 
-    The rules (a short admin table) and the organisations looked up by code are remembered for
+    `rules`: the routing rules as the request's clock read them (app/services/clock.py); else
+    they are read here. The rules and the organisations looked up by code are remembered for
     the rest of the transaction: a bulk load, a split or an appeal asks again and again."""
     from app.models.cases import RoutingRule
 
     memo = audit.txn_memo(session)
-    all_rules = memo.get("routing_rules")
+    all_rules = rules if rules is not None else memo.get("routing_rules")
     if all_rules is None:
         all_rules = memo["routing_rules"] = list((await session.execute(select(RoutingRule))).scalars())
     for code in routing.ranked_org_codes(all_rules, kind=kind, field=field_, unit_path=unit.path):
@@ -401,7 +405,7 @@ async def intake(
             title=data.title,
             new_case=case,
         )
-    suggestion = await suggest_org(session, kind=case.kind, field_=case.field, unit=unit)
+    suggestion = await suggest_org(session, kind=case.kind, field_=case.field, unit=unit, rules=clock.routing)
     return IntakeResult(
         case=case, pin=pin or "", possible_duplicates=dups, suggested_org=suggestion, location_resolution=location_info
     )

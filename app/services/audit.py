@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -159,12 +160,18 @@ def _append_pending(session: Session) -> None:
         return
     session.flush()  # the transaction's own changes first: the lock covers only the append
     events = take_pending(session)
-    if session.get_bind().dialect.name == "postgresql":
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql" and _has_head_function(session, bind.engine):
         # The chain lock, then the head, in one round trip: audit_chain_head (migration 0014_wpath)
         # is VOLATILE, so its SELECT takes a snapshot after the lock is granted and sees the head
         # the previous holder committed (decision 0101).
         last = session.execute(
             text("SELECT head_seq, head_hash FROM audit_chain_head(:k)"), {"k": _PG_CHAIN_LOCK}
+        ).first()
+    elif bind.dialect.name == "postgresql":  # a database not yet migrated to 0014_wpath
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
+        last = session.execute(
+            select(col(AuditEvent.seq), col(AuditEvent.hash)).order_by(col(AuditEvent.seq).desc()).limit(1)
         ).first()
     else:
         # SQLite: every write transaction began with BEGIN IMMEDIATE, so it already holds the one
@@ -177,6 +184,20 @@ def _append_pending(session: Session) -> None:
     for row in take_attached(session):
         session.add(row)
     session.flush()
+
+
+_head_function: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+
+
+def _has_head_function(session: Session, engine: Any) -> bool:
+    """Whether this engine's database has audit_chain_head (asked once per engine and kept: a
+    database is migrated forward before it is served)."""
+    known = _head_function.get(engine)
+    if not known:  # (a miss is asked again: a test migrates a database under a live engine)
+        known = _head_function[engine] = bool(
+            session.execute(text("SELECT to_regprocedure('audit_chain_head(bigint)') IS NOT NULL")).scalar()
+        )
+    return known
 
 
 def seal(events: list[AuditEvent], head: tuple[int, str], at: datetime) -> tuple[int, str]:

@@ -332,9 +332,10 @@ async def intake(
         raise Unavailable("Could not allocate a tracking code; try again.")
     session.add(case)
     await session.flush()
-    await write_search_text(session, case)
+    await write_search_text(session, case, new_case=True)
+    people = []
     for i, p in enumerate(data.petitioners):
-        session.add(
+        people.append(
             Petitioner(
                 case_id=case.id,
                 position=i,
@@ -349,8 +350,9 @@ async def intake(
                 protected=protect,
             )
         )
+    session.add_all(people)
     started: dict[str, Any] = {}
-    await obligations.on_event(
+    opened = await obligations.on_event(
         session,
         case,
         "intake",
@@ -407,5 +409,11 @@ async def intake(
         )
     suggestion = await suggest_org(session, kind=case.kind, field_=case.field, unit=unit, rules=clock.routing)
     return IntakeResult(
-        case=case, pin=pin or "", possible_duplicates=dups, suggested_org=suggestion, location_resolution=location_info
+        case=case,
+        pin=pin or "",
+        possible_duplicates=dups,
+        suggested_org=suggestion,
+        location_resolution=location_info,
+        petitioners=people,
+        obligations=opened,
     )

@@ -67,10 +67,10 @@ async def on_event(
     followup: bool = False,
     receiver_kind: str | None = None,
     new_case: bool = False,
-) -> None:
+) -> list[CaseObligation]:
     """Apply an event to the case's obligations: fulfil or cancel the open ones it ends, start the
-    ones it begins (the rules in force on `on`). `new_case`: the case was inserted by this
-    transaction just now (intake), so it has no obligations yet to look up."""
+    ones it begins (the rules in force on `on`); the rows it started. `new_case`: the case was
+    inserted by this transaction just now (intake), so it has no obligations yet to look up."""
     if case.id is not None and not new_case:
         for row in await _open_now(session, case.id):
             effect = rules.discharges(event, row.key)
@@ -83,6 +83,7 @@ async def on_event(
     forwarded = case.assigned_org_id is not None and case.assigned_org_id != case.receiving_org_id
     if receiver_kind is None and rules.depends_on_receiver(event):
         receiver_kind = await _kind_of(session, case.receiving_org_id)
+    started = []
     for rule in rules.starts(
         event,
         case.kind,
@@ -101,7 +102,9 @@ async def on_event(
             source=rule.source,
         )
         session.add(row)
+        started.append(row)
         _log(changes, "started", row)
+    return started
 
 
 async def owed_keys(session: AsyncSession, case_id: int, org_id: int) -> list[str]:
@@ -134,15 +137,21 @@ async def fulfil(
     _log(changes, "done", row)
 
 
-async def obligations_out(session: AsyncSession, case_id: int, today: date, org_code: Any) -> list[ObligationPublic]:
-    """The case's obligations, oldest first; `org_code(org_id)` is an awaitable look-up."""
-    rows = (
-        await session.execute(
-            select(CaseObligation)
-            .where(col(CaseObligation.case_id) == case_id)
-            .order_by(col(CaseObligation.started_on), col(CaseObligation.id))
-        )
-    ).scalars()
+async def obligations_out(
+    session: AsyncSession, case_id: int, today: date, org_code: Any, known: list[CaseObligation] | None = None
+) -> list[ObligationPublic]:
+    """The case's obligations, oldest first; `org_code(org_id)` is an awaitable look-up. `known`:
+    all of them, flushed (a case this transaction has just opened: the ones its intake started)."""
+    if known is not None:
+        rows: Any = sorted(known, key=lambda r: (r.started_on, r.id))
+    else:
+        rows = (
+            await session.execute(
+                select(CaseObligation)
+                .where(col(CaseObligation.case_id) == case_id)
+                .order_by(col(CaseObligation.started_on), col(CaseObligation.id))
+            )
+        ).scalars()
     out = []
     for r in rows:
         rule = rules.rule_for(r.key)

@@ -97,6 +97,9 @@ class Database:
     sessionmaker: async_sessionmaker[AsyncSession]
     read_sessionmaker: async_sessionmaker[AsyncSession]
     dialect: str
+    # One-statement reads (the caller, per request): on PostgreSQL in autocommit, with no BEGIN
+    # and COMMIT round trips around the statement; else (SQLite, tests) the read sessions.
+    statement_sessionmaker: async_sessionmaker[AsyncSession] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Database":
@@ -107,6 +110,9 @@ class Database:
             sessionmaker=async_sessionmaker(engine, expire_on_commit=False),
             read_sessionmaker=async_sessionmaker(read_bind, expire_on_commit=False),
             dialect=engine.dialect.name,
+            statement_sessionmaker=None
+            if settings.is_sqlite
+            else async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False),
         )
 
     async def dispose(self) -> None:

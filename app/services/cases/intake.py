@@ -281,6 +281,8 @@ async def intake(
     _check_filing_dates(data, kind, received_on)
     unit, location_info = await resolve_location(session, data)
     org = receiving_org or principal.org
+    # the caller's organisation, read with the caller this request: the suggested one, most often
+    audit.txn_memo(session).setdefault(("org_by_code", principal.org.code), principal.org)
     obstacle = data.filing_obstacle if data.filing_obstacle and data.filing_obstacle.days else None
 
     pin, pin_hash = _pin_and_hash(pin)
@@ -350,7 +352,8 @@ async def intake(
                 protected=protect,
             )
         )
-    session.add_all(people)
+    for person in people:
+        session.add(person)
     started: dict[str, Any] = {}
     opened = await obligations.on_event(
         session,

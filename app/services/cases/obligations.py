@@ -43,7 +43,9 @@ async def _open_now(session: AsyncSession, case_id: int) -> list[CaseObligation]
     one UPDATE with the rest of the action, not two. What a flush would have written is taken
     from the session instead: a row this transaction closed is not open, and a row it started
     and has not written yet is (after the stored ones, in the order they were added, as their
-    ids would have sorted them)."""
+    ids would have sorted them). (The demo's in-memory session has nothing unwritten to miss.)"""
+    if not isinstance(session, AsyncSession):
+        return await open_obligations(session, case_id)
     with session.no_autoflush:
         stored = await open_obligations(session, case_id)
     pending = [r for r in session.new if isinstance(r, CaseObligation) and r.case_id == case_id]

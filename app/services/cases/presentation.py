@@ -60,6 +60,11 @@ class OrgCache:
                 self.by_id[org_id] = org
         return self.by_id.get(org_id)
 
+    @classmethod
+    def for_caller(cls, session: AsyncSession, principal: Principal) -> OrgCache:
+        """One that knows the caller's organisation already (read with the caller, this request)."""
+        return cls(session, {principal.org.id: principal.org})
+
     async def need(self, org_id: int) -> Organization:
         """An organisation a foreign key names: it exists."""
         org = await self.get(org_id)

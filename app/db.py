@@ -122,10 +122,16 @@ class Database:
 _AUDITED = "audit_actions_written"
 
 
+def note_audited(session: Session, action: str) -> None:
+    """An audit event of this action is written in the session's transaction (for the metrics,
+    counted once the transaction commits)."""
+    session.info.setdefault(_AUDITED, []).append(action)
+
+
 @event.listens_for(Session, "pending_to_persistent")
 def _note_audit_event(session: Session, instance: object) -> None:
     if isinstance(instance, AuditEvent):
-        session.info.setdefault(_AUDITED, []).append(instance.action)
+        note_audited(session, instance.action)
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -83,7 +83,9 @@ async def config(session: AsyncSession) -> Config:
     stamp = await _stamp(session)
     cfg = _by_stamp.get(stamp) if stamp is not None else None
     if cfg is None:
-        cfg = Config(calendar=await work_calendar(session), rules=await rules(session), routing=await routing_rules(session))
+        cfg = Config(
+            calendar=await work_calendar(session), rules=await rules(session), routing=await routing_rules(session)
+        )
         # Kept only if the stamp did not move while the tables were read (each statement has its
         # own snapshot in READ COMMITTED): then what was read is what that stamp names.
         if stamp is not None and await _stamp(session) == stamp:

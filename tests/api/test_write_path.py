@@ -151,6 +151,9 @@ async def test_withdrawing_everything_cancels_each_obligation_once(client, make_
         ("tc29_notify_acceptance", "2026-11-27"),
         ("tc34_send_termination", None),
     ]
+    # the response's list (kept from the action's own look-up) is the one a read gives
+    got = (await client.get(f"/api/v1/cases/{case['id']}", headers=handler)).json()
+    assert out["obligations"] == got["obligations"]
 
 
 async def test_the_chain_refuses_to_commit_what_seal_hashes_otherwise(db, is_postgres, monkeypatch):

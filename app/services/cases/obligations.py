@@ -16,6 +16,7 @@ from app.models.cases import Case
 from app.models.obligations import CaseObligation, ObligationPublic
 from app.models.reference import Organization
 from app.security import Principal
+from app.services.audit import txn_memo
 from app.services.cases.common import holder_org_id
 from app.services.clock import Clock
 from app.workflows import obligations as rules
@@ -37,6 +38,18 @@ async def open_obligations(session: AsyncSession, case_id: int) -> list[CaseObli
     )
 
 
+_ALL = "case_obligations"  # txn memo: (_ALL, case id) -> all the case's obligations, as this transaction has them
+
+
+def _case_obligations(session: AsyncSession, case_id: int) -> list[CaseObligation] | None:
+    """All the case's obligations if this transaction has looked them up (`_open_now`): the same
+    list, kept up to date by `on_event` (this module is the only writer of obligations), serves
+    the response's list of them (`obligations_out`) without another query."""
+    if not isinstance(session, AsyncSession):
+        return None
+    return txn_memo(session).get((_ALL, case_id))
+
+
 async def _open_now(session: AsyncSession, case_id: int) -> list[CaseObligation]:
     """The case's open obligations as this transaction sees them, without flushing first: the
     caller's pending changes to the case (an action's assignment, say) then reach the database in
@@ -46,10 +59,19 @@ async def _open_now(session: AsyncSession, case_id: int) -> list[CaseObligation]
     ids would have sorted them). (The demo's in-memory session has nothing unwritten to miss.)"""
     if not isinstance(session, AsyncSession):
         return await open_obligations(session, case_id)
-    with session.no_autoflush:
-        stored = await open_obligations(session, case_id)
-    pending = [r for r in session.new if isinstance(r, CaseObligation) and r.case_id == case_id]
-    return [r for r in (*stored, *pending) if r.done_on is None and r.cancelled_on is None]
+    rows = _case_obligations(session, case_id)
+    if rows is None:
+        with session.no_autoflush:
+            stored = (
+                await session.execute(
+                    select(CaseObligation)
+                    .where(col(CaseObligation.case_id) == case_id)
+                    .order_by(col(CaseObligation.started_on), col(CaseObligation.id))
+                )
+            ).scalars()
+        pending = [r for r in session.new if isinstance(r, CaseObligation) and r.case_id == case_id]
+        rows = txn_memo(session)[(_ALL, case_id)] = [*stored, *pending]
+    return [r for r in rows if r.done_on is None and r.cancelled_on is None]
 
 
 def _log(changes: dict[str, Any], what: str, row: CaseObligation) -> None:
@@ -106,6 +128,9 @@ async def on_event(
         session.add(row)
         started.append(row)
         _log(changes, "started", row)
+    known = _case_obligations(session, case.id) if case.id is not None else None
+    if known is not None:
+        known.extend(started)
     return started
 
 
@@ -144,6 +169,8 @@ async def obligations_out(
 ) -> list[ObligationPublic]:
     """The case's obligations, oldest first; `org_code(org_id)` is an awaitable look-up. `known`:
     all of them, flushed (a case this transaction has just opened: the ones its intake started)."""
+    if known is None and (known := _case_obligations(session, case_id)) is not None:
+        await session.flush()  # (ids for the rows started by this transaction)
     if known is not None:
         rows: Any = sorted(known, key=lambda r: (r.started_on, r.id))
     else:

@@ -97,6 +97,9 @@ class Database:
     sessionmaker: async_sessionmaker[AsyncSession]
     read_sessionmaker: async_sessionmaker[AsyncSession]
     dialect: str
+    # One-statement reads (the caller, per request): on PostgreSQL in autocommit, with no BEGIN
+    # and COMMIT round trips around the statement; else (SQLite, tests) the read sessions.
+    statement_sessionmaker: async_sessionmaker[AsyncSession] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Database":
@@ -107,6 +110,9 @@ class Database:
             sessionmaker=async_sessionmaker(engine, expire_on_commit=False),
             read_sessionmaker=async_sessionmaker(read_bind, expire_on_commit=False),
             dialect=engine.dialect.name,
+            statement_sessionmaker=None
+            if settings.is_sqlite
+            else async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False),
         )
 
     async def dispose(self) -> None:
@@ -116,10 +122,16 @@ class Database:
 _AUDITED = "audit_actions_written"
 
 
+def note_audited(session: Session, action: str) -> None:
+    """An audit event of this action is written in the session's transaction (for the metrics,
+    counted once the transaction commits)."""
+    session.info.setdefault(_AUDITED, []).append(action)
+
+
 @event.listens_for(Session, "pending_to_persistent")
 def _note_audit_event(session: Session, instance: object) -> None:
     if isinstance(instance, AuditEvent):
-        session.info.setdefault(_AUDITED, []).append(instance.action)
+        note_audited(session, instance.action)
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:

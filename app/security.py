@@ -188,8 +188,9 @@ async def get_current_principal(
     request: Request,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Principal:
-    """Reads the caller in a short read-only transaction of its own, not the request's: on SQLite
-    the request's transaction holds the write lock from its first statement, so authenticating
+    """Reads the caller in one statement of its own (on PostgreSQL in autocommit: no BEGIN and
+    COMMIT around it), not in the request's transaction: on SQLite the request's transaction
+    holds the write lock from its first statement, so authenticating
     through it would make every read-only endpoint (a long chain verification, an export) block
     all writers for its whole duration; and a rollback of the request's transaction cannot
     expire the principal's rows while an error is being handled."""
@@ -206,13 +207,24 @@ async def get_current_principal(
     if user_id is None or version is None:
         raise _unauthorized()
     db = request.app.state.db
-    async with db.read_sessionmaker() as session, session.begin():
-        user = await session.get(User, user_id)
-        if user is None or not user.is_active or user.token_version != version:
+    maker = db.statement_sessionmaker or db.read_sessionmaker
+    async with maker() as session, session.begin():
+        # the user, their organisation and its unit in one statement (not three)
+        row = (
+            await session.execute(
+                select(User, Organization, AdminUnit)
+                .join(Organization, col(Organization.id) == col(User.organization_id))
+                .join(AdminUnit, col(AdminUnit.code) == col(Organization.unit_code))
+                .where(col(User.id) == user_id)
+            )
+        ).first()
+        if row is None:
             raise _unauthorized()
-        principal = await load_principal(session, user)
+        user, org, unit = row
+        if not user.is_active or user.token_version != version:
+            raise _unauthorized()
     request.state.user_id = user.id
-    return principal
+    return Principal(user=user, org=org, unit=unit)
 
 
 def _int_claim(value: Any, *, low: int = 1, digits: bool = False) -> int | None:

@@ -9,7 +9,7 @@ started the same way (`uvicorn`, one worker, 127.0.0.1, no access log):
   address, e-mail), then POST /api/v1/cases/{id}/transitions `accept` on the cases it created;
 - the baseline (`write_bench:baseline_app`, in this file): a bare ASGI callable, no framework,
   that parses the same JSON body and writes the same rows with raw asyncpg in one transaction
-  — the case (with its HMAC'd PIN), its petitioners, and one audit event chained onto the
+  — the case (with its HMAC'd PIN), its search text, its petitioners, and one audit event chained onto the
   head under the same advisory lock, hashed over the same canonical bytes — and accepts a case
   (version-checked UPDATE + chained event). No authentication, no rules, no response model:
   the physical floor of these writes on this machine.
@@ -178,9 +178,9 @@ class _Baseline:
                 "INSERT INTO case_file (code, pin_hash, kind, status, channel, received_on, title, content, field, "
                 "respondent, location_unit_code, location_path, anonymous, receiving_org_id, receiving_path, "
                 "petitioner_count, mass, filing_late, stage, stage_started_on, due, remote_area, extensions_used, "
-                "last_event_on, search_text, version, created_by_id, created_at, updated_at) VALUES ($1,$2,$3,"
+                "last_event_on, version, created_by_id, created_at, updated_at) VALUES ($1,$2,$3,"
                 "'received',$4,$5,$6,$7,$8,$9,$10,$11,false,$12,$13,$14,false,false,'processing',$5,$15,false,0,$5,"
-                "$16,1,$17,$18,$18) RETURNING id",
+                "1,$16,$17,$17) RETURNING id",
                 code,
                 pin_hash,
                 body["kind"],
@@ -196,10 +196,11 @@ class _Baseline:
                 d["path"],
                 len(people),
                 today.replace(day=min(today.day, 28)),
-                search,
                 d["id"],
                 now,
             )
+            # the folded search text has its own table since migration 0013_srch (decision 0096)
+            await conn.execute("INSERT INTO case_search (case_id, text) VALUES ($1, $2)", case_id, search)
             for i, p in enumerate(people):
                 await conn.execute(
                     "INSERT INTO petitioner (case_id, position, full_name, id_number, phone, address, email, "
@@ -686,7 +687,7 @@ async def run(args) -> tuple[list[Result], str]:
         merge(
             "baseline: bare ASGI + asyncpg intake",
             parts["baseline intake"],
-            "case, petitioner, chained event; one transaction",
+            "case, its search text, petitioner, chained event; one transaction",
         ),
         merge("service: POST /api/v1/cases/{id}/transitions (accept)", parts["service accept"]),
         merge(

@@ -268,6 +268,18 @@ class DeadlineSetting(SQLModel, table=True):
     updated_at: datetime = ts_field()
 
 
+class ConfigStamp(SQLModel, table=True):
+    """One row whose `stamp` changes, by trigger, with every write to the clock's and routing's
+    admin tables (calendar_override, deadline_setting, routing_rule): a fresh random value each
+    time, never a counter, so that a stamp names one committed state of those tables and a
+    process may keep what it read under it (app/services/clock.py, decision 0100)."""
+
+    __tablename__ = "config_stamp"
+
+    id: int = Field(primary_key=True)
+    stamp: str = Field(max_length=32)
+
+
 # ---- API schemas -----------------------------------------------------------------------------
 
 _ID_NUMBER = re.compile(r"^([0-9]{9}|[0-9]{12})$")  # CMND (9) or CCCD (12)

@@ -108,7 +108,7 @@ async def create_case(
     if replay is not None:
         return replay
     res = await svc.intake(session, principal, body, clock)
-    out = await svc.created_response(session, principal, res, svc.OrgCache(session), clock.today)
+    out = await svc.created_response(session, principal, res, svc.OrgCache.for_caller(session, principal), clock.today)
     await remember_response(session, principal, pending, 201, out)
     response.headers["ETag"] = etag(res.case)
     response.headers["Location"] = f"/api/v1/cases/{res.case.id}"
@@ -284,7 +284,7 @@ async def transition(
     if replay is not None:
         return replay
     result = await svc.transition(session, principal, case, body, clock, if_match)
-    orgs = svc.OrgCache(session)
+    orgs = svc.OrgCache.for_caller(session, principal)
     detail = await svc.case_detail(session, result.case, orgs, principal, clock.today, audit_identity_read=False)
     opened = None
     if result.opened is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -159,8 +160,11 @@ def _append_pending(session: Session) -> None:
     if not queue:
         return
     session.flush()  # the transaction's own changes first: the lock covers only the append
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql" and _append_in_one_call(session, bind.engine):
+        return
     events = take_pending(session)
-    if session.get_bind().dialect.name == "postgresql":
+    if bind.dialect.name == "postgresql":  # (a database not yet migrated to 0014_wpath)
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
     # SQLite: every write transaction began with BEGIN IMMEDIATE, so it already holds the one
     # write lock (app/db.py).
@@ -172,6 +176,94 @@ def _append_pending(session: Session) -> None:
     for row in take_attached(session):
         session.add(row)
     session.flush()
+
+
+# ---- PostgreSQL: the append in one round trip ---------------------------------------------------
+# Under the chain lock a writer waits for each of its statements, and the others wait for it: so
+# the lock, the head and the inserts are one call of `audit_append` (migration 0014_wpath), and
+# the lock is held for that call and the COMMIT (decision 0101). The events' canonical bytes are
+# rendered here, as ever (`canonical_bytes`), with `at`, `prev_hash` and `seq` left out as
+# markers; the function puts in the values it finds under the lock and hashes. `seal` then
+# numbers and hashes the same events here, and the commit goes on only if it reaches the same
+# head hash as the function did: a difference raises, and the transaction rolls back whole.
+_MARK = {"at": "\x00at\x00", "prev_hash": "\x00prev\x00", "seq": "\x00seq\x00"}
+_has_append: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+
+
+class ChainMismatch(RuntimeError):
+    """The database hashed an event otherwise than `seal`: nothing is committed."""
+
+
+def _pieces(ev: AuditEvent) -> list[str] | None:
+    """The event's canonical form cut at the three values the lock holder fills in (in the
+    canonical key order: at, prev_hash, seq); None if a marker also occurs in the event itself."""
+    doc: dict[str, Any] = {name: getattr(ev, name) for name in _HASHED_FIELDS}
+    doc.update(_MARK)
+    body = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    out = []
+    for name in ("at", "prev_hash", "seq"):
+        mark = json.dumps(_MARK[name], ensure_ascii=False)  # (quoted and escaped as in the body)
+        if body.count(mark) != 1:
+            return None
+        head, body = body.split(mark)
+        out.append(head)
+    return [*out, body]
+
+
+def _column_values(row: Any, skip: tuple[str, ...]) -> dict[str, Any]:
+    return {c.name: getattr(row, c.key) for c in row.__table__.columns if c.name not in skip}
+
+
+def _append_in_one_call(session: Session, engine: Any) -> bool:
+    """Append the pending events (and the rows attached to them) with `audit_append`; False if
+    this database has no such function or the events are not of the kind it takes, and the
+    caller appends them statement by statement."""
+    from app.models.reports import CaseStep  # (late: the reports' models build on this module)
+
+    if not _has_append.get(engine):  # (asked again after a miss: a test migrates a live database)
+        found = session.execute(
+            text("SELECT to_regprocedure('audit_append(bigint,json,timestamptz)') IS NOT NULL")
+        ).scalar()
+        _has_append[engine] = bool(found)
+        if not found:
+            return False
+    events = pending(session)
+    attached = session.info.get(_ATTACHED) or []
+    if any(not isinstance(row, CaseStep) for _ev, row in attached):
+        return False
+    steps: dict[int, list[dict[str, Any]]] = {}
+    for ev, row in attached:
+        steps.setdefault(id(ev), []).append(_column_values(row, ("id", "audit_seq")))
+    docs = []
+    for ev in events:
+        pieces = _pieces(ev)
+        if pieces is None:
+            return False
+        row = _column_values(ev, ("seq", "at", "prev_hash", "hash"))
+        docs.append(
+            {
+                "row": row,
+                "p0": pieces[0],
+                "p1": pieces[1],
+                "p2": pieces[2],
+                "p3": pieces[3],
+                "steps": steps.get(id(ev), []),
+            }
+        )
+    got = session.execute(
+        text("SELECT head_seq, head_hash, at, new_hash FROM audit_append(:k, CAST(:events AS json), :at)"),
+        {"k": _PG_CHAIN_LOCK, "events": json.dumps(docs, default=str), "at": utcnow()},
+    ).one()
+    take_pending(session)
+    _seq, new_hash = seal(events, (got.head_seq or 0, got.head_hash or GENESIS_HASH), got.at)
+    if new_hash != got.new_hash:
+        raise ChainMismatch(f"the database hashed the chain to {got.new_hash}, seal to {new_hash}")
+    take_attached(session)  # (each row's audit_seq, as the function wrote it)
+    from app.db import note_audited  # (late: app.db imports the models this module's callers use)
+
+    for ev in events:
+        note_audited(session, ev.action)
+    return True
 
 
 def seal(events: list[AuditEvent], head: tuple[int, str], at: datetime) -> tuple[int, str]:

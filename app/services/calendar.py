@@ -17,7 +17,7 @@ from app.errors import Conflict, NotFound, field_error
 from app.models.base import utcnow
 from app.models.cases import CalendarOverride, DeadlineSetting
 from app.services import audit
-from app.services.clock import rule_by_key, rules, work_calendar
+from app.services.clock import forget, rule_by_key, rules, work_calendar
 from app.workflows.calendar import CountingMode
 from app.workflows.deadlines import DEFAULT_RULES, DeadlineRule
 
@@ -67,6 +67,7 @@ async def replace_overrides(
     for o in overrides:
         session.add(CalendarOverride(day=o.day, working=o.working, note=o.note))
     await session.flush()
+    forget(session)
     new = {o.day.isoformat(): o.working for o in overrides}
     await audit.record(
         session,
@@ -106,6 +107,7 @@ async def set_local_limit(session: AsyncSession, actor: Any, key: str, days: int
     else:
         row.days, row.mode, row.updated_at = days, mode, utcnow()
     await session.flush()
+    forget(session)
     await audit.record(
         session,
         actor=actor,

@@ -14,6 +14,7 @@ from app.errors import NotFound, unknown_reference
 from app.models.cases import RoutingRule
 from app.models.reference import AdminUnit, Organization
 from app.services import audit
+from app.services.clock import forget
 
 
 async def list_rules(session: AsyncSession) -> list[RoutingRule]:
@@ -40,6 +41,7 @@ async def create_rule(
     rule = RoutingRule(kind=kind, field=field, unit_code=unit_code, org_code=org_code, priority=priority, note=note)
     session.add(rule)
     await session.flush()
+    forget(session)
     await audit.record(
         session, actor=actor, action="routing_rule.create", entity="routing_rule", entity_id=rule.id, changes=audited
     )
@@ -61,6 +63,7 @@ async def delete_rule(
     before = describe(rule)
     await session.delete(rule)
     await session.flush()
+    forget(session)
     await audit.record(
         session,
         actor=actor,

@@ -155,17 +155,18 @@ async def test_filters_by_entity_action_org_actor_case_and_day(client, wards, ma
     assert [e["action"] for e in await trail(client, sup, case_id=case["id"])] == ["case.create"]
     assert [e["action"] for e in await trail(client, sup, case_id=case["id"], entity="dialogue")] == []
 
-    # days are Hanoi days: an event at 01:30 on 30 Nov in Hanoi is 18:30 UTC on 29 Nov
-    monkeypatch.setattr(audit_service, "utcnow", lambda: datetime(2026, 11, 29, 18, 30, tzinfo=UTC))
+    # days are Hanoi days: an event at 01:30 on 1 Jan in Hanoi is 18:30 UTC on 31 Dec (a clock set
+    # ahead, not back: an event's `at` is never before the chain head's, decision 0101)
+    monkeypatch.setattr(audit_service, "utcnow", lambda: datetime(2098, 12, 31, 18, 30, tzinfo=UTC))
     await act(client, hk["handler"], case["id"], "flag_urgent", urgent_reason="security", reason="Tụ tập đông")
     monkeypatch.undo()
     flagged = {"case_id": case["id"], "action": "case.flag_urgent"}
-    assert [e["at"] for e in await trail(client, sup, **flagged, **{"from": "2026-11-30", "to": "2026-11-30"})] == [
-        "2026-11-29T18:30:00Z"
+    assert [e["at"] for e in await trail(client, sup, **flagged, **{"from": "2099-01-01", "to": "2099-01-01"})] == [
+        "2098-12-31T18:30:00Z"
     ]
-    assert await trail(client, sup, **flagged, to="2026-11-29") == []
-    assert await trail(client, sup, **flagged, **{"from": "2026-12-01"}) == []
-    assert len(await trail(client, sup, **flagged, **{"from": "2026-11-29"})) == 1
+    assert await trail(client, sup, **flagged, to="2098-12-31") == []
+    assert await trail(client, sup, **flagged, **{"from": "2099-01-02"}) == []
+    assert len(await trail(client, sup, **flagged, **{"from": "2098-12-31"})) == 1
 
 
 async def test_bad_filters_are_422_naming_the_field_and_only_auditors_read(client, wards, make_user):

@@ -30,6 +30,7 @@ from app.models.cases import (
     PetitionerCreate,
     PossibleDuplicatePublic,
 )
+from app.models.obligations import CaseObligation
 from app.models.reference import AdminUnit, Organization
 from app.security import Principal, verify_password
 from app.services import audit
@@ -203,14 +204,15 @@ def _search_text(case: Case) -> str:
     return fold(" ".join(filter(None, [case.code, case.title, case.content, case.respondent])))
 
 
-async def write_search_text(session: AsyncSession, case: Case) -> None:
+async def write_search_text(session: AsyncSession, case: Case, *, new_case: bool = False) -> None:
     """Keep the case's row of `case_search` (what `q` searches) in step with its code, title,
-    content and respondent; written only when the text changes."""
+    content and respondent; written only when the text changes. `new_case`: the case was
+    inserted by this transaction just now (intake), so it has no row yet to look up."""
     text = _search_text(case)
     case_id = case.id
     if case_id is None:  # pragma: no cover - callers flush the case first
         raise RuntimeError("write_search_text needs a flushed case")
-    row = await session.get(CaseSearch, case_id)
+    row = None if new_case else await session.get(CaseSearch, case_id)
     if row is None:
         session.add(CaseSearch(case_id=case_id, text=text))
     elif row.text != text:
@@ -282,6 +284,9 @@ class IntakeResult:
     possible_duplicates: list[PossibleDuplicatePublic]
     suggested_org: Organization | None
     location_resolution: LocationResolutionPublic | None
+    # what the intake wrote with the new case, all of it (the response shows them without a query)
+    petitioners: list[Petitioner] | None = None
+    obligations: list[CaseObligation] | None = None
 
 
 @dataclass

@@ -3,6 +3,7 @@ suggested competent organisation, the first stage of the clock."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, Literal
 
@@ -90,16 +91,19 @@ async def resolve_location(
     return unit, info
 
 
-async def suggest_org(session: AsyncSession, *, kind: str, field_: str, unit: AdminUnit) -> Organization | None:
+async def suggest_org(
+    session: AsyncSession, *, kind: str, field_: str, unit: AdminUnit, rules: Sequence[Any] | None = None
+) -> Organization | None:
     """The competent organisation for this place and kind: the most specific routing rule
     (kind, field, unit subtree), else the People's Committee of the ward.
 
-    The rules (a short admin table) and the organisations looked up by code are remembered for
+    `rules`: the routing rules as the request's clock read them (app/services/clock.py); else
+    they are read here. The rules and the organisations looked up by code are remembered for
     the rest of the transaction: a bulk load, a split or an appeal asks again and again."""
     from app.models.cases import RoutingRule
 
     memo = audit.txn_memo(session)
-    all_rules = memo.get("routing_rules")
+    all_rules = rules if rules is not None else memo.get("routing_rules")
     if all_rules is None:
         all_rules = memo["routing_rules"] = list((await session.execute(select(RoutingRule))).scalars())
     for code in routing.ranked_org_codes(all_rules, kind=kind, field=field_, unit_path=unit.path):
@@ -277,6 +281,8 @@ async def intake(
     _check_filing_dates(data, kind, received_on)
     unit, location_info = await resolve_location(session, data)
     org = receiving_org or principal.org
+    # the caller's organisation, read with the caller this request: the suggested one, most often
+    audit.txn_memo(session).setdefault(("org_by_code", principal.org.code), principal.org)
     obstacle = data.filing_obstacle if data.filing_obstacle and data.filing_obstacle.days else None
 
     pin, pin_hash = _pin_and_hash(pin)
@@ -328,9 +334,10 @@ async def intake(
         raise Unavailable("Could not allocate a tracking code; try again.")
     session.add(case)
     await session.flush()
-    await write_search_text(session, case)
+    await write_search_text(session, case, new_case=True)
+    people = []
     for i, p in enumerate(data.petitioners):
-        session.add(
+        people.append(
             Petitioner(
                 case_id=case.id,
                 position=i,
@@ -345,8 +352,10 @@ async def intake(
                 protected=protect,
             )
         )
+    for person in people:
+        session.add(person)
     started: dict[str, Any] = {}
-    await obligations.on_event(
+    opened = await obligations.on_event(
         session,
         case,
         "intake",
@@ -355,6 +364,7 @@ async def intake(
         started,
         followup=kind == Kind.denunciation and parent is not None and parent.kind == Kind.denunciation.value,
         receiver_kind=org.kind,
+        new_case=True,
     )
     # The petitioners are written by the next flush (a later query's, or the commit's), in the same transaction.
     # The audit event names no petitioner: the trail is readable by supervisors.
@@ -400,7 +410,13 @@ async def intake(
             title=data.title,
             new_case=case,
         )
-    suggestion = await suggest_org(session, kind=case.kind, field_=case.field, unit=unit)
+    suggestion = await suggest_org(session, kind=case.kind, field_=case.field, unit=unit, rules=clock.routing)
     return IntakeResult(
-        case=case, pin=pin or "", possible_duplicates=dups, suggested_org=suggestion, location_resolution=location_info
+        case=case,
+        pin=pin or "",
+        possible_duplicates=dups,
+        suggested_org=suggestion,
+        location_resolution=location_info,
+        petitioners=people,
+        obligations=opened,
     )

@@ -60,6 +60,11 @@ class OrgCache:
                 self.by_id[org_id] = org
         return self.by_id.get(org_id)
 
+    @classmethod
+    def for_caller(cls, session: AsyncSession, principal: Principal) -> OrgCache:
+        """One that knows the caller's organisation already (read with the caller, this request)."""
+        return cls(session, {principal.org.id: principal.org})
+
     async def need(self, org_id: int) -> Organization:
         """An organisation a foreign key names: it exists."""
         org = await self.get(org_id)
@@ -199,12 +204,19 @@ async def case_detail(
     today: date,
     *,
     audit_identity_read: bool = True,
+    opened: IntakeResult | None = None,
 ) -> CaseDetailPublic:
+    """`opened`: the intake that has just opened `case` in this transaction; its petitioners and
+    obligations are then shown as written, and no duplicate hint can name the case yet (an
+    intake's hints go on the older cases it matched)."""
+    if opened is not None:
+        await session.flush()  # ids for the petitioners, as the queries' autoflush gave them
     base = await case_out(case, orgs, today)
     show = may_see_identity(case, principal)
     petitioners = None
     if show:
-        rows = await load_petitioners(session, case.id)
+        known = opened.petitioners if opened is not None else None
+        rows = known if known is not None else await load_petitioners(session, case.id)
         petitioners = [PetitionerPublic.model_validate(p, from_attributes=True) for p in rows]
         if identity_protected(case) and rows and audit_identity_read:
             # Reading a denouncer's identity is itself an event (Luật Tố cáo Art 47, 56).
@@ -224,7 +236,7 @@ async def case_detail(
             else None
         ),
         filing_late=case.filing_late,
-        flags=_flags(case) + (await _duplicate_flags(session, case, principal) if show else []),
+        flags=_flags(case) + (await _duplicate_flags(session, case, principal) if show and opened is None else []),
         petitioners=petitioners,
         identity_redacted=not show,
         outcome_summary=case.outcome_summary,
@@ -238,7 +250,9 @@ async def case_detail(
         due_rule=case.due_rule,
         split_from_id=case.split_from_id,
         duplicate_of_id=case.duplicate_of_id,
-        obligations=await obligations_out(session, case.id, today, lambda i: _org_code(orgs, i)),
+        obligations=await obligations_out(
+            session, case.id, today, lambda i: _org_code(orgs, i), opened.obligations if opened else None
+        ),
     )
 
 
@@ -250,7 +264,7 @@ async def _org_code(orgs: OrgCache, org_id: int) -> str | None:
 async def created_response(
     session: AsyncSession, principal: Principal, res: IntakeResult, orgs: OrgCache, today: date
 ) -> CaseCreatedPublic:
-    detail = await case_detail(session, res.case, orgs, principal, today, audit_identity_read=False)
+    detail = await case_detail(session, res.case, orgs, principal, today, audit_identity_read=False, opened=res)
     return CaseCreatedPublic(
         **detail.model_dump(),
         tracking=TrackingPublic(code=res.case.code, pin=res.pin),

@@ -12,7 +12,7 @@ means the same committed tables (decision 0100).
 the advisory lock, the head, the events and their attached rows (below; decision 0101).
 
 Revision ID: 0014_wpath
-Revises: 0013_srch
+Revises: 0016_rate
 Create Date: 2026-11-30
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_wpath"
-down_revision = "0013_srch"
+down_revision = "0016_rate"
 branch_labels = None
 depends_on = None
 

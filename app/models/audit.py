@@ -10,11 +10,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+# json.dumps's options for the text the audit hash covers: sorted keys, no spaces, non-ASCII
+# characters as themselves
+CANONICAL: dict[str, Any] = {"sort_keys": True, "separators": (",", ":"), "ensure_ascii": False}
+
 
 def canonical_json(value: Any) -> str:
-    """The JSON text the audit hash covers (app.services.audit.canonical_bytes): sorted keys, no
-    spaces, non-ASCII characters as themselves."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The JSON text the audit hash covers (app.services.audit.canonical_bytes)."""
+    return json.dumps(value, **CANONICAL)
 
 
 class CanonicalJSON(sa.types.TypeDecorator[Any]):

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from app.models.audit import AuditEvent, AuditVerifyPublic, CanonicalJSON
+from app.models.audit import CANONICAL, AuditEvent, AuditVerifyPublic, CanonicalJSON
 from app.models.base import as_utc, utcnow
 from app.observability import request_id_var
 
@@ -62,7 +62,7 @@ def _iso(at: datetime) -> str:
 def canonical_bytes(ev: AuditEvent) -> bytes:
     doc = {name: getattr(ev, name) for name in _HASHED_FIELDS}
     doc["at"] = _iso(ev.at)
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return json.dumps(doc, **CANONICAL).encode("utf-8")
 
 
 def compute_hash(ev: AuditEvent) -> str:
@@ -199,7 +199,7 @@ def _pieces(ev: AuditEvent) -> list[str] | None:
     canonical key order: at, prev_hash, seq); None if a marker also occurs in the event itself."""
     doc: dict[str, Any] = {name: getattr(ev, name) for name in _HASHED_FIELDS}
     doc.update(_MARK)
-    body = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    body = json.dumps(doc, **CANONICAL)
     out = []
     for name in ("at", "prev_hash", "seq"):
         mark = json.dumps(_MARK[name], ensure_ascii=False)  # (quoted and escaped as in the body)
@@ -252,7 +252,10 @@ def _append_in_one_call(session: Session, engine: Any) -> bool:
         )
     got = session.execute(
         text("SELECT head_seq, head_hash, at, new_hash FROM audit_append(:k, CAST(:events AS json), :at)"),
-        {"k": _PG_CHAIN_LOCK, "events": json.dumps(docs, default=str), "at": utcnow()},
+        # written as canonical_json writes (sorted keys, no spaces, characters as themselves), so
+        # that each event's `changes`, which the function stores as this text's substring, is
+        # stored as CanonicalJSON stores it and verifies as written (decision 0102)
+        {"k": _PG_CHAIN_LOCK, "events": json.dumps(docs, **CANONICAL, default=str), "at": utcnow()},
     ).one()
     take_pending(session)
     _seq, new_hash = seal(events, (got.head_seq or 0, got.head_hash or GENESIS_HASH), got.at)

@@ -234,3 +234,18 @@ async def test_a_broken_link_and_an_exported_head_give_the_python_verdicts(db):
         verdict = await audit.verify(db.session, in_database=True, batch=batch)
         assert verdict.first_bad_seq == rows[-2].seq and "prev_hash" in (verdict.detail or "")
         assert verdict == await audit.verify(db.session, in_database=False, batch=batch)
+
+
+async def test_events_appended_by_the_database_store_changes_as_canonical_text(db):
+    """The chain's append in one call (decision 0101) stores `changes` as CanonicalJSON would, so
+    that the database verifies the event as written, not by taking its JSON apart."""
+    from app.models.audit import canonical_json
+
+    for changes in AWKWARD:
+        await _record(db, changes)
+    stored = (
+        await db.session.execute(
+            text("SELECT changes::text FROM audit_event WHERE action = 'test.awkward' ORDER BY seq")
+        )
+    ).scalars()
+    assert list(stored) == [canonical_json(c) for c in AWKWARD]

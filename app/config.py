@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     )
     db_echo: bool = False
     db_pool_size: int = 10
+    db_ping_idle_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="PostgreSQL: ping a pooled connection before use only if it has been idle longer than this "
+        "(0: before every use); decision 0106",
+    )
     sqlite_busy_timeout_ms: int = 15000
 
     jwt_secret: str = DEV_SECRET

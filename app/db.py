@@ -7,6 +7,7 @@ a success for a change that did not commit.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 
@@ -77,18 +79,46 @@ def create_engine(settings: Settings) -> AsyncEngine:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         echo=settings.db_echo,
         hide_parameters=True,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
-        pool_pre_ping=True,
         # asyncpg prepares every statement; after five runs PostgreSQL may switch to a generic
         # plan that cannot see the search term or the unit path, and `q=` got 4x slower
         # (docs/performance.md). Planning each run is cheap next to that.
         connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
     )
+    _ping_when_idle(engine, settings.db_ping_idle_seconds)
+    return engine
+
+
+def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """SQLAlchemy's `pool_pre_ping`, for the connections that have been idle: a connection taken
+    from the pool is pinged (asyncpg: BEGIN, `;`, ROLLBACK) only if it was returned more than
+    `idle_seconds` ago, and replaced if the ping fails. A connection in use a moment ago is alive
+    but for a database restart in between; then SQLAlchemy invalidates the whole pool at the first
+    disconnect error, so one request fails (decision 0106). Pinging every check-out cost a write
+    request a quarter of its throughput: three round trips, twice a request (docs/performance.md)."""
+    pool = engine.sync_engine.pool
+    dialect = engine.sync_engine.dialect
+
+    @event.listens_for(pool, "checkin")
+    def _returned(_dbapi_conn: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get("returned_at")
+        if returned is None or time.monotonic() - returned <= idle_seconds:
+            return  # new (just connected), or in use a moment ago
+        try:
+            alive = dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # any failure of the ping: the connection is not usable
+            raise DisconnectionError("ping of an idle connection failed") from exc
+        if not alive:
+            raise DisconnectionError("ping of an idle connection failed")
 
 
 @dataclass

@@ -106,7 +106,8 @@ def test_serve_with_several_workers_shares_the_limits_unless_told_otherwise(monk
 
     from app import cli
 
-    monkeypatch.delenv("RATE_LIMITS_SHARED", raising=False)
+    # serve() sets the variable in os.environ: give it a copy, so that no later test inherits it
+    monkeypatch.setattr(os, "environ", {k: v for k, v in os.environ.items() if k != "RATE_LIMITS_SHARED"})
     if chosen is not None:
         monkeypatch.setenv("RATE_LIMITS_SHARED", chosen)
     seen: dict[str, str | None] = {}

@@ -1,0 +1,133 @@
+"""Building a table object (`Case(...)`, `AuditEvent(...)`) without SQLModel's per-field cost.
+
+SQLModel's `sqlmodel_table_construct` sets each field with `setattr`, so every field of every new
+row goes through SQLModel's `__setattr__`, SQLAlchemy's `set_attribute` (class manager look-up,
+`is_instrumented`, the attribute's `set`) and pydantic's `__setattr__`; and for a field with a
+`default_factory` pydantic inspects the factory's signature on every call. A `Case` has 50
+columns: that was a quarter of the demo loader's CPU (docs/performance.md, decision 0105).
+
+`fast_table_construct` does, per field, exactly what that `setattr` chain ends in for a plain
+column — SQLAlchemy's `ScalarAttributeImpl.set` (`state._modified_event(dict_, impl, old)`, then
+`dict_[key] = value`), and pydantic's field handler (`__dict__[key] = value`) — with what does not
+change between calls (fields, aliases, defaults, attribute impls) worked out once per class.
+Anything it was not written for takes SQLModel's own path: a class with relationships, private
+attributes, a post-init, `extra="allow"`, `validate_assignment` or frozen fields, a field that is
+not a plain instrumented column, or an attribute with `set` listeners or active history. A test
+(tests/test_model_construct.py) builds every table model both ways and compares the objects'
+whole state: values, SQLAlchemy's committed state and flags, pydantic's fields-set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic._internal._utils import smart_deepcopy
+from pydantic_core import PydanticUndefined
+from sqlalchemy.orm import base as orm_base
+from sqlalchemy.orm import attributes as orm_attributes
+from sqlalchemy.orm.instrumentation import manager_of_class
+from sqlmodel import _compat
+
+_ORIGINAL: Callable[..., Any] = _compat.sqlmodel_table_construct
+_IMMUTABLE = (type(None), bool, int, float, complex, str, bytes)
+NO_VALUE = orm_base.NO_VALUE
+# the implementation of a plain column attribute (named without the underscore before SQLAlchemy 2.1)
+_SCALAR: Any = getattr(orm_attributes, "_ScalarAttributeImpl", None) or getattr(orm_attributes, "ScalarAttributeImpl", None)
+
+# per class: None (use SQLModel's path) or a tuple of
+# (name, alias, impl, kind, default): kind 0 required, 1 default value, 2 default to copy, 3 factory
+_Plan = tuple[tuple[str, str | None, Any, int, Any], ...]
+_PLANS: dict[type[Any], _Plan | None] = {}
+
+
+class _NotReady(Exception):
+    pass
+
+
+def _plan(cls: type[Any]) -> _Plan | None:
+    config = cls.model_config
+    if (
+        cls.__sqlmodel_relationships__
+        or cls.__private_attributes__
+        or cls.__pydantic_post_init__
+        or cls.__pydantic_root_model__
+        or config.get("extra") == "allow"
+        or config.get("validate_assignment")
+        or config.get("frozen")
+    ):
+        return None
+    manager = manager_of_class(cls)
+    out = []
+    for name, field in cls.model_fields.items():
+        if field.frozen or name.startswith("_") or name in cls.__class_vars__ or name not in manager:
+            return None
+        impl = manager[name].impl
+        if impl is None:  # mappers not configured yet: decide on a later call
+            raise _NotReady
+        if _SCALAR is None or type(impl) is not _SCALAR or not impl.send_modified_events:
+            return None
+        if field.default_factory is not None:
+            if field.default_factory_takes_validated_data:
+                return None
+            kind, default = 3, field.default_factory
+        elif field.default is PydanticUndefined:
+            kind, default = 0, None
+        elif type(field.default) in _IMMUTABLE:
+            kind, default = 1, field.default
+        else:
+            kind, default = 2, field.default
+        out.append((name, field.alias or None, impl, kind, default))
+    return tuple(out)
+
+
+def fast_table_construct(*, self_instance: Any, values: dict[str, Any], _fields_set: set[str] | None = None) -> Any:
+    """`sqlmodel._compat.sqlmodel_table_construct`, with the same result (see the module's doc)."""
+    cls = type(self_instance)
+    try:
+        plan = _PLANS[cls]
+    except KeyError:
+        try:
+            plan = _PLANS[cls] = _plan(cls)
+        except _NotReady:
+            plan = None
+    if plan is None:
+        return _ORIGINAL(self_instance=self_instance, values=values, _fields_set=_fields_set)
+    dict_ = self_instance.__dict__
+    extra = [k for k in dict_ if k != "_sa_instance_state"]
+    if extra:  # something set an attribute before __init__ ran: SQLModel's path sets it again
+        return _ORIGINAL(self_instance=self_instance, values=values, _fields_set=_fields_set)
+    given: list[tuple[str, Any, Any]] = []
+    defaults: list[tuple[str, Any, Any]] = []
+    for name, alias, impl, kind, default in plan:
+        if alias and alias in values:
+            given.append((name, impl, values.pop(alias)))
+        elif name in values:
+            given.append((name, impl, values.pop(name)))
+        elif kind == 1:
+            defaults.append((name, impl, default))
+        elif kind == 3:
+            defaults.append((name, impl, default()))
+        elif kind == 2:
+            defaults.append((name, impl, smart_deepcopy(default)))
+    if _fields_set is None:
+        _fields_set = {name for name, _impl, _v in given}
+    state = dict_["_sa_instance_state"]
+    modified = state._modified_event  # noqa: SLF001 - what ScalarAttributeImpl.set calls
+    for name, impl, value in (*given, *defaults):
+        dispatch = impl.dispatch
+        if dispatch._active_history or dispatch.set:  # noqa: SLF001 - a listener: the full path
+            setattr(self_instance, name, value)
+            continue
+        modified(dict_, impl, dict_.get(name, NO_VALUE))
+        dict_[name] = value
+    object.__setattr__(self_instance, "__pydantic_fields_set__", _fields_set)
+    object.__setattr__(self_instance, "__pydantic_extra__", None)
+    object.__setattr__(self_instance, "__pydantic_private__", None)
+    return self_instance
+
+
+def install() -> None:
+    """Make SQLModel's `__init__` of table models use `fast_table_construct` (idempotent)."""
+    if getattr(_compat.sqlmodel_table_construct, "__name__", "") == "sqlmodel_table_construct":
+        _compat.sqlmodel_table_construct = fast_table_construct

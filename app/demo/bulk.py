@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import Enum
 from typing import Any
 
@@ -135,51 +135,100 @@ _COMPARE = {
 }
 
 
-def _value(expr: Any, row: dict[str, Any]) -> Any:
-    if isinstance(expr, BindParameter):
+# The statements the service runs are turned into Python closures once per statement object
+# (a statement built once, with parameters, is planned once): `row` maps a table's name to the
+# object standing for it, `params` are the statement's execution parameters.
+_Row = dict[str, Any]
+_Params = Mapping[str, Any]
+_Getter = Callable[[_Row, _Params], Any]
+_Pred = Callable[[_Row, _Params], bool]
+
+
+def _failing(message: str) -> Callable[..., Any]:
+    """What cannot be evaluated fails when it is evaluated (as an interpreter would), not before."""
+
+    def fail(*_args: Any) -> Any:
+        raise UnsupportedStatement(message)
+
+    return fail
+
+
+def _bound(expr: BindParameter[Any]) -> _Getter:
+    key = expr.key
+
+    def bound(_row: _Row, params: _Params) -> Any:
+        if key in params:
+            return params[key]
+        if expr.required:
+            raise UnsupportedStatement(f"no value for the parameter {key}")
         return expr.effective_value
+
+    return bound
+
+
+def _compile_value(expr: Any) -> _Getter:
+    if isinstance(expr, BindParameter):
+        return _bound(expr)
     if isinstance(expr, ColumnClause) or isinstance(getattr(expr, "table", None), sa.Table):
-        obj = row.get(expr.table.name)
-        if obj is None:
-            raise UnsupportedStatement(f"column of {expr.table.name} outside the statement's tables")
-        value = getattr(obj, expr.key)
-        return value.value if isinstance(value, Enum) else value
-    if isinstance(expr, Null):
-        return None
-    if isinstance(expr, True_):
-        return True
-    if isinstance(expr, False_):
-        return False
+        table, key = expr.table.name, expr.key
+
+        def column(row: _Row, _params: _Params) -> Any:
+            obj = row.get(table)
+            if obj is None:
+                raise UnsupportedStatement(f"column of {table} outside the statement's tables")
+            value = getattr(obj, key)
+            return value.value if isinstance(value, Enum) else value
+
+        return column
+    if isinstance(expr, Null | True_ | False_):
+        constant = None if isinstance(expr, Null) else isinstance(expr, True_)
+        return lambda _row, _params: constant
     if isinstance(expr, Grouping):
-        return _value(expr.element, row)
-    raise UnsupportedStatement(f"expression {type(expr).__name__}")
+        return _compile_value(expr.element)
+    return _failing(f"expression {type(expr).__name__}")
 
 
-def _holds(expr: Any, row: dict[str, Any]) -> bool:
+def _compile_pred(expr: Any) -> _Pred:  # noqa: C901 - one small compiler
     if isinstance(expr, BooleanClauseList):
-        parts = (_holds(c, row) for c in expr.clauses)
+        parts = [_compile_pred(c) for c in expr.clauses]
         if expr.operator is operators.and_:
-            return all(parts)
+            return lambda row, params: all(p(row, params) for p in parts)
         if expr.operator is operators.or_:
-            return any(parts)
-        raise UnsupportedStatement(f"boolean operator {expr.operator}")
+            return lambda row, params: any(p(row, params) for p in parts)
+        return _failing(f"boolean operator {expr.operator}")
     if isinstance(expr, Grouping):
-        return _holds(expr.element, row)
+        return _compile_pred(expr.element)
     if isinstance(expr, BinaryExpression):
-        left = _value(expr.left, row)
-        if expr.operator is operators.startswith_op:
-            prefix = _unescape(_value(expr.right, row), expr.modifiers.get("escape"))
-            return left is not None and left.startswith(prefix)
-        compare = _COMPARE.get(expr.operator)
+        left, right = _compile_value(expr.left), _compile_value(expr.right)
+        op = expr.operator
+        if op is operators.startswith_op:
+            escape = expr.modifiers.get("escape")
+
+            def startswith(row: _Row, params: _Params) -> bool:
+                value = left(row, params)
+                prefix = _unescape(right(row, params), escape)
+                return value is not None and value.startswith(prefix)
+
+            return startswith
+        compare = _COMPARE.get(op)
         if compare is None:
-            raise UnsupportedStatement(f"operator {expr.operator}")
-        right = _value(expr.right, row)
-        if expr.operator in (operators.in_op, operators.not_in_op):
-            right = {v.value if isinstance(v, Enum) else v for v in right}
-        elif isinstance(right, Enum):
-            right = right.value
-        return bool(compare(left, right))
-    raise UnsupportedStatement(f"criterion {type(expr).__name__}")
+            return _failing(f"operator {op}")
+        if op in (operators.in_op, operators.not_in_op):
+
+            def among(row: _Row, params: _Params) -> bool:
+                value = left(row, params)
+                values = {v.value if isinstance(v, Enum) else v for v in right(row, params)}
+                return bool(compare(value, values))
+
+            return among
+
+        def binary(row: _Row, params: _Params) -> bool:
+            value = left(row, params)
+            other = right(row, params)
+            return bool(compare(value, other.value if isinstance(other, Enum) else other))
+
+        return binary
+    return _failing(f"criterion {type(expr).__name__}")
 
 
 class MemorySession:
@@ -227,6 +276,7 @@ class MemorySession:
         self._by_case: dict[str, dict[int, list[Any]]] = defaultdict(lambda: defaultdict(list))
         self._dialogue_cases: dict[int, list[DialogueCase]] = defaultdict(list)
         self._pending: list[Any] = []
+        self._plans: dict[int, tuple[Any, Callable[[_Params], _Result]]] = {}  # id(statement) -> its plan
         self.new: dict[str, list[Any]] = defaultdict(list)  # made since the last write, in insertion order
         self.head = head  # the audit chain's head, as sealed so far
 
@@ -300,13 +350,18 @@ class MemorySession:
         raise UnsupportedStatement(f"get({model.__name__})")
 
     async def execute(self, stmt: Any, params: Any = None) -> _Result:
-        if params is not None:
-            raise UnsupportedStatement("parameters")
+        if params is not None and not isinstance(params, Mapping):
+            raise UnsupportedStatement("parameters for several executions")
         await self.flush()  # autoflush, as a real session does before a statement
         if isinstance(stmt, Update):
-            return self._update(stmt)
+            return self._update(stmt, params or {})
         if isinstance(stmt, Select):
-            return self._select(stmt)
+            plan = self._plans.get(id(stmt))
+            if plan is None or plan[0] is not stmt:
+                if len(self._plans) >= 512:  # statements built per call come and go
+                    self._plans.clear()
+                plan = self._plans[id(stmt)] = (stmt, self._plan_select(stmt))
+            return plan[1](params or {})
         raise UnsupportedStatement(type(stmt).__name__)
 
     # ---- evaluation ------------------------------------------------------------------------------
@@ -319,9 +374,10 @@ class MemorySession:
     def _first_case_id(self) -> int:
         return self.info.get("bulk_first_case_id", 1)
 
-    def _candidates(self, table: str, criteria: tuple[Any, ...]) -> list[Any]:
+    def _plan_candidates(self, table: str, criteria: tuple[Any, ...]) -> Callable[[_Params], list[Any]]:
+        """The rows a statement over `table` may match: by the first indexed `=`/`IN` criterion, or
+        the whole of a small table."""
         c: Any
-        values: Any
         for c in criteria:
             if (
                 isinstance(c, BinaryExpression)
@@ -331,17 +387,26 @@ class MemorySession:
                 and isinstance(c.right, BindParameter)
                 and c.operator in (operators.eq, operators.in_op)
             ):
-                values = c.right.effective_value if c.operator is operators.in_op else [c.right.effective_value]
-                out: list[Any] = []
-                for v in values:
-                    out.extend(self._lookup(table, c.left.key, v))
-                return out
+
+                def indexed(
+                    params: _Params,
+                    key: str = c.left.key,
+                    value: _Getter = _bound(c.right),
+                    many: bool = c.operator is operators.in_op,
+                ) -> list[Any]:
+                    wanted = value({}, params)
+                    out: list[Any] = []
+                    for v in wanted if many else (wanted,):
+                        out.extend(self._lookup(table, key, v))
+                    return out
+
+                return indexed
         if table == "organization":
-            return list(self._orgs.values())
+            return lambda _params: list(self._orgs.values())
         if table == "admin_unit":
-            return list(self._units.values())
+            return lambda _params: list(self._units.values())
         if table == "routing_rule":
-            return list(self._rules)
+            return lambda _params: list(self._rules)
         raise UnsupportedStatement(f"a scan of {table}")
 
     def _lookup(self, table: str, column: str, value: Any) -> list[Any]:
@@ -373,67 +438,82 @@ class MemorySession:
             return [u] if u is not None else []
         raise UnsupportedStatement(f"{table}.{column}")
 
-    def _select(self, stmt: Select[Any]) -> _Result:  # noqa: C901 - one small interpreter
+    def _plan_select(self, stmt: Select[Any]) -> Callable[[_Params], _Result]:  # noqa: C901 - one small compiler
         if stmt._group_by_clauses or stmt._having_criteria or stmt._offset_clause is not None:  # noqa: SLF001
             raise UnsupportedStatement("grouping or offset")
         # (not get_final_froms(): it compiles the statement, the very cost this path avoids)
-        entities = {d["entity"] for d in stmt.column_descriptions}
+        descriptions = stmt.column_descriptions
+        entities = {d["entity"] for d in descriptions}
         if len(entities) != 1 or None in entities:
             raise UnsupportedStatement("not a statement over one mapped class")
-        base: Any = next(iter(entities)).__table__
-        joins: list[tuple[Any, Any]] = []
+        base: str = next(iter(entities)).__table__.name
+        joins: list[tuple[str, str, _Getter]] = []  # (table, its column, the value it must equal)
         for target, onclause, from_, flags in stmt._setup_joins:  # noqa: SLF001
             if from_ is not None or flags.get("isouter") or flags.get("full") or onclause is None:
                 raise UnsupportedStatement("outer join, or a join without its condition")
-            joins.append((getattr(target, "__table__", target), onclause))
+            table: str = getattr(target, "__table__", target).name
+            if not isinstance(onclause, BinaryExpression) or onclause.operator is not operators.eq:
+                joins.append((table, "", _failing("join condition")))
+                continue
+            mine: Any
+            theirs: Any
+            mine, theirs = (
+                (onclause.left, onclause.right)
+                if onclause.left.table.name == table
+                else (onclause.right, onclause.left)
+            )
+            joins.append((table, mine.key, _compile_value(theirs)))
         if stmt._from_obj:  # noqa: SLF001
             raise UnsupportedStatement("explicit FROM")
         criteria = tuple(stmt._where_criteria)  # noqa: SLF001
-        rows: list[dict[str, Any]] = []
-        for obj in self._candidates(base.name, criteria):
-            row = {base.name: obj}
-            for table, on in joins:
-                if not isinstance(on, BinaryExpression) or on.operator is not operators.eq:
-                    raise UnsupportedStatement("join condition")
-                mine: Any
-                theirs: Any
-                mine, theirs = (on.left, on.right) if on.left.table.name == table.name else (on.right, on.left)
-                wanted = _value(theirs, row)
-                matches = [o for o in self._lookup(table.name, mine.key, wanted) if getattr(o, mine.key) == wanted]
-                if len(matches) != 1:
-                    row = {}
-                    break
-                row[table.name] = matches[0]
-            if row and all(_holds(c, row) for c in criteria):
-                rows.append(row)
+        candidates = self._plan_candidates(base, criteria)
+        preds = [_compile_pred(c) for c in criteria]
+        order: list[tuple[_Getter, bool]] = []
         for clause in reversed(list(stmt._order_by_clauses)):  # noqa: SLF001 - stable sorts, last key first
             desc = isinstance(clause, UnaryExpression) and clause.modifier is operators.desc_op
-            col = clause.element if isinstance(clause, UnaryExpression) else clause
-            rows.sort(key=lambda r, c=col: _value(c, r), reverse=desc)  # type: ignore[misc]
+            order.append((_compile_value(clause.element if isinstance(clause, UnaryExpression) else clause), desc))
         limit = stmt._limit  # noqa: SLF001
-        if limit is not None:
-            rows = rows[:limit]
-        out = []
-        for row in rows:
-            values = []
-            for desc_ in stmt.column_descriptions:
-                expr = desc_["expr"]
-                if isinstance(expr, type):
-                    values.append(row[expr.__table__.name])  # type: ignore[attr-defined]
-                else:
-                    values.append(_value(expr.expression if hasattr(expr, "expression") else expr, row))
-            out.append(tuple(values))
-        return _Result(out)
+        outputs: list[_Getter] = []
+        for d in descriptions:
+            expr = d["expr"]
+            if isinstance(expr, type):
+                name = expr.__table__.name  # type: ignore[attr-defined]
+                outputs.append(lambda row, _params, name=name: row[name])  # type: ignore[misc]
+            else:
+                outputs.append(_compile_value(expr.expression if hasattr(expr, "expression") else expr))
 
-    def _update(self, stmt: Update) -> _Result:
+        def run(params: _Params) -> _Result:
+            rows: list[_Row] = []
+            for obj in candidates(params):
+                row = {base: obj}
+                for table, key, wanted_of in joins:
+                    wanted = wanted_of(row, params)
+                    matches = [o for o in self._lookup(table, key, wanted) if getattr(o, key) == wanted]
+                    if len(matches) != 1:
+                        row = {}
+                        break
+                    row[table] = matches[0]
+                if row and all(p(row, params) for p in preds):
+                    rows.append(row)
+            for key_of, desc in order:
+                rows.sort(key=lambda r, k=key_of: k(r, params), reverse=desc)  # type: ignore[misc]
+            if limit is not None:
+                rows = rows[:limit]
+            return _Result([tuple(out(row, params) for out in outputs) for row in rows])
+
+        return run
+
+    def _update(self, stmt: Update, params: _Params) -> _Result:
         table: str = getattr(stmt.table, "name", "")
         criteria = tuple(stmt._where_criteria)  # noqa: SLF001
         values = {
             (k.key if hasattr(k, "key") else str(k)): (v.effective_value if isinstance(v, BindParameter) else v)
             for k, v in (stmt._values or {}).items()
         }  # noqa: SLF001
-        for obj in self._candidates(table, criteria):
-            if all(_holds(c, {table: obj}) for c in criteria):
+        preds = [_compile_pred(c) for c in criteria]
+        for obj in self._plan_candidates(table, criteria)(params):
+            row = {table: obj}
+            if all(p(row, params) for p in preds):
                 for k, v in values.items():
                     setattr(obj, k, v)
         return _Result([])

@@ -24,8 +24,8 @@ from typing import Any
 
 from pydantic._internal._utils import smart_deepcopy
 from pydantic_core import PydanticUndefined
-from sqlalchemy.orm import base as orm_base
 from sqlalchemy.orm import attributes as orm_attributes
+from sqlalchemy.orm import base as orm_base
 from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlmodel import _compat
 
@@ -33,7 +33,9 @@ _ORIGINAL: Callable[..., Any] = _compat.sqlmodel_table_construct
 _IMMUTABLE = (type(None), bool, int, float, complex, str, bytes)
 NO_VALUE = orm_base.NO_VALUE
 # the implementation of a plain column attribute (named without the underscore before SQLAlchemy 2.1)
-_SCALAR: Any = getattr(orm_attributes, "_ScalarAttributeImpl", None) or getattr(orm_attributes, "ScalarAttributeImpl", None)
+_SCALAR: Any = getattr(orm_attributes, "_ScalarAttributeImpl", None) or getattr(
+    orm_attributes, "ScalarAttributeImpl", None
+)
 
 # per class: None (use SQLModel's path) or a tuple of
 # (name, alias, impl, kind, default): kind 0 required, 1 default value, 2 default to copy, 3 factory

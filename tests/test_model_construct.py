@@ -73,3 +73,43 @@ def test_a_set_listener_still_fires(monkeypatch):
         event.remove(Case.title, "set", listener)
     assert fast == slow
     assert seen == ["Đơn", "Đơn"]  # once per construction, both ways
+
+
+def _set_both(obj_fast: Any, obj_slow: Any, name: str, value: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    setattr(obj_fast, name, value)
+    with monkeypatch.context() as m:
+        m.setattr(SQLModel, "__setattr__", construct._ORIGINAL_SETATTR)
+        setattr(obj_slow, name, value)
+
+
+@pytest.mark.parametrize("cls", TABLE_MODELS, ids=lambda c: c.__name__)
+def test_fast_setattr_changes_the_object_as_sqlmodel_does(cls, monkeypatch):
+    assert SQLModel.__setattr__ is construct.fast_setattr
+    names = list(cls.model_fields)
+    kwargs = {n: f"value of {n}" for n in names[::2]}
+    fast, slow = cls(**kwargs), cls(**kwargs)
+    for i, name in enumerate(names):  # set fields given at construction and others, twice
+        _set_both(fast, slow, name, i, monkeypatch)
+        _set_both(fast, slow, name, None, monkeypatch)
+    _set_both(fast, slow, "_sa_instance_state", fast._sa_instance_state, monkeypatch)
+    _set_both(fast, slow, "_sa_instance_state", slow._sa_instance_state, monkeypatch)
+    factory_fields = {n for n, f in cls.model_fields.items() if f.default_factory is not None}
+    assert _state(fast, factory_fields) == _state(slow, factory_fields)
+
+
+def test_fast_setattr_on_a_persistent_object_marks_it_modified(monkeypatch):
+    """After a flush an object's committed state is empty: a change records the old value, as the
+    unit of work needs to write an UPDATE."""
+    a, b = Case(title="a", kind="petition"), Case(title="a", kind="petition")
+    for obj in (a, b):
+        inspect(obj)._commit_all(obj.__dict__)  # as a flush leaves it
+    _set_both(a, b, "title", "b", monkeypatch)
+    factory_fields = {n for n, f in Case.model_fields.items() if f.default_factory is not None}
+    assert _state(a, factory_fields) == _state(b, factory_fields)
+    assert inspect(a).attrs.title.history.deleted == ["a"] and inspect(a).attrs.title.history.added == ["b"]
+
+
+def test_fast_setattr_leaves_api_schemas_alone():
+    from app.models.cases import CaseCreate
+
+    assert construct._setter(CaseCreate, "title") is None

@@ -27,7 +27,7 @@ from pydantic_core import PydanticUndefined
 from sqlalchemy.orm import attributes as orm_attributes
 from sqlalchemy.orm import base as orm_base
 from sqlalchemy.orm.instrumentation import manager_of_class
-from sqlmodel import _compat
+from sqlmodel import SQLModel, _compat
 
 _ORIGINAL: Callable[..., Any] = _compat.sqlmodel_table_construct
 _IMMUTABLE = (type(None), bool, int, float, complex, str, bytes)
@@ -129,7 +129,57 @@ def fast_table_construct(*, self_instance: Any, values: dict[str, Any], _fields_
     return self_instance
 
 
+_ORIGINAL_SETATTR: Callable[[Any, str, Any], None] = SQLModel.__setattr__
+_DONT_SET = getattr(orm_base, "DONT_SET", object())
+# (class, attribute) -> the attribute's impl if setting it is the plain case, else None
+_SETTERS: dict[tuple[type[Any], str], Any] = {}
+
+
+def _setter(cls: type[Any], name: str) -> Any:
+    if not _compat.is_table_model_class(cls):
+        _SETTERS[(cls, name)] = None
+        return None
+    try:
+        plan = _PLANS[cls]
+    except KeyError:
+        try:
+            plan = _PLANS[cls] = _plan(cls)
+        except _NotReady:
+            return None
+    impl = next((i for n, _a, i, _k, _d in plan or () if n == name), None)
+    _SETTERS[(cls, name)] = impl
+    return impl
+
+
+def fast_setattr(self: Any, name: str, value: Any) -> None:
+    """`SQLModel.__setattr__` for a plain column of a table model whose class has a plan (see the
+    module's doc): what SQLAlchemy's `ScalarAttributeImpl.set` and pydantic's field handler do;
+    anything else goes to SQLModel's own `__setattr__`."""
+    try:
+        impl = _SETTERS[(type(self), name)]
+    except KeyError:
+        impl = _setter(type(self), name)
+    if impl is None or value is _DONT_SET:
+        _ORIGINAL_SETATTR(self, name, value)
+        return
+    dispatch = impl.dispatch
+    if dispatch._active_history or dispatch.set:  # noqa: SLF001 - a listener: the full path
+        _ORIGINAL_SETATTR(self, name, value)
+        return
+    dict_ = self.__dict__
+    state = dict_.get("_sa_instance_state")
+    if state is None:
+        _ORIGINAL_SETATTR(self, name, value)
+        return
+    state._modified_event(dict_, impl, dict_.get(name, NO_VALUE))  # noqa: SLF001
+    dict_[name] = value
+    self.__pydantic_fields_set__.add(name)
+
+
 def install() -> None:
-    """Make SQLModel's `__init__` of table models use `fast_table_construct` (idempotent)."""
+    """Make SQLModel's `__init__` and `__setattr__` of table models take the fast paths above
+    (idempotent)."""
     if getattr(_compat.sqlmodel_table_construct, "__name__", "") == "sqlmodel_table_construct":
         _compat.sqlmodel_table_construct = fast_table_construct
+    if SQLModel.__setattr__ is _ORIGINAL_SETATTR:
+        SQLModel.__setattr__ = fast_setattr  # type: ignore[method-assign]

@@ -41,6 +41,7 @@ _SCALAR: Any = getattr(orm_attributes, "_ScalarAttributeImpl", None) or getattr(
 # (name, alias, impl, kind, default): kind 0 required, 1 default value, 2 default to copy, 3 factory
 _Plan = tuple[tuple[str, str | None, Any, int, Any], ...]
 _PLANS: dict[type[Any], _Plan | None] = {}
+_IMPLS: dict[type[Any], dict[str, Any]] = {}  # per class with a plan: field name -> attribute impl
 
 
 class _NotReady(Exception):
@@ -79,7 +80,10 @@ def _plan(cls: type[Any]) -> _Plan | None:
             kind, default = 1, field.default
         else:
             kind, default = 2, field.default
+        if impl.callable_ is not None:  # a loader: the previous value is not simply what __dict__ holds
+            return None
         out.append((name, field.alias or None, impl, kind, default))
+    _IMPLS[cls] = {name: impl for name, _a, impl, _k, _d in out}
     return tuple(out)
 
 
@@ -99,30 +103,44 @@ def fast_table_construct(*, self_instance: Any, values: dict[str, Any], _fields_
     extra = [k for k in dict_ if k != "_sa_instance_state"]
     if extra:  # something set an attribute before __init__ ran: SQLModel's path sets it again
         return _ORIGINAL(self_instance=self_instance, values=values, _fields_set=_fields_set)
-    given: list[tuple[str, Any, Any]] = []
-    defaults: list[tuple[str, Any, Any]] = []
-    for name, alias, impl, kind, default in plan:
+    given: dict[str, Any] = {}
+    defaults: dict[str, Any] = {}
+    for name, alias, _impl, kind, default in plan:
         if alias and alias in values:
-            given.append((name, impl, values.pop(alias)))
+            given[name] = values.pop(alias)
         elif name in values:
-            given.append((name, impl, values.pop(name)))
+            given[name] = values.pop(name)
         elif kind == 1:
-            defaults.append((name, impl, default))
+            defaults[name] = default
         elif kind == 3:
-            defaults.append((name, impl, default()))
+            defaults[name] = default()
         elif kind == 2:
-            defaults.append((name, impl, smart_deepcopy(default)))
+            defaults[name] = smart_deepcopy(default)
     if _fields_set is None:
-        _fields_set = {name for name, _impl, _v in given}
+        _fields_set = set(given)
     state = dict_["_sa_instance_state"]
-    modified = state._modified_event  # noqa: SLF001 - what ScalarAttributeImpl.set calls
-    for name, impl, value in (*given, *defaults):
-        dispatch = impl.dispatch
-        if dispatch._active_history or dispatch.set:  # noqa: SLF001 - a listener: the full path
-            setattr(self_instance, name, value)
-            continue
-        modified(dict_, impl, dict_.get(name, NO_VALUE))
-        dict_[name] = value
+    impls = _IMPLS[cls]
+    if (
+        not state.committed_state
+        and state.session_id is None
+        and not state._last_known_values  # noqa: SLF001
+        and not any(impls[name].dispatch.set for name in (*given, *defaults))
+        and not any(v is _DONT_SET for v in given.values())
+    ):
+        # A new object, no listeners: each `set` would record "no previous value" for its key and
+        # mark the object modified (the first time), and store the value.
+        committed = state.committed_state
+        for part in (given, defaults):
+            for name in part:
+                committed[name] = NO_VALUE
+        if committed:
+            state._modified_event(dict_, None, NO_VALUE)  # noqa: SLF001 - only flags it modified
+        dict_.update(given)
+        dict_.update(defaults)
+    else:
+        for part in (given, defaults):
+            for name, value in part.items():
+                setattr(self_instance, name, value)
     object.__setattr__(self_instance, "__pydantic_fields_set__", _fields_set)
     object.__setattr__(self_instance, "__pydantic_extra__", None)
     object.__setattr__(self_instance, "__pydantic_private__", None)
@@ -162,13 +180,19 @@ def fast_setattr(self: Any, name: str, value: Any) -> None:
     if impl is None or value is _DONT_SET:
         _ORIGINAL_SETATTR(self, name, value)
         return
-    dispatch = impl.dispatch
-    if dispatch._active_history or dispatch.set:  # noqa: SLF001 - a listener: the full path
-        _ORIGINAL_SETATTR(self, name, value)
-        return
     dict_ = self.__dict__
     state = dict_.get("_sa_instance_state")
-    if state is None:
+    dispatch = impl.dispatch
+    if (
+        state is None
+        or dispatch.set  # a listener: the full path
+        # active history (primary keys): the previous value is loaded if the attribute is expired
+        or (
+            dispatch._active_history  # noqa: SLF001
+            and name not in dict_
+            and (name in state.expired_attributes or name in state.callables)
+        )
+    ):
         _ORIGINAL_SETATTR(self, name, value)
         return
     state._modified_event(dict_, impl, dict_.get(name, NO_VALUE))  # noqa: SLF001

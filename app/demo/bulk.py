@@ -539,12 +539,20 @@ class MemorySession:
 # ---- the writer --------------------------------------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, Enum) else value
-
-
 def _snapshot(obj: Any) -> tuple[Any, ...]:
     return tuple(getattr(obj, c.key) for c in obj.__table__.columns)
+
+
+def _rows(table: sa.Table, objs: list[Any]) -> list[list[Any]]:
+    """Each object's column values in the table's column order, enums as their values. Read from
+    the object's `__dict__`: these objects are new (never loaded, nothing expired), so a column
+    missing there is one never set, which reads as None, as `getattr` would give."""
+    keys = [c.key for c in table.columns]
+    out = []
+    for obj in objs:
+        get = obj.__dict__.get
+        out.append([v.value if isinstance(v, Enum) else v for v in map(get, keys)])
+    return out
 
 
 class BulkWriter:
@@ -616,23 +624,20 @@ class BulkWriter:
     async def _copy(self, table: sa.Table, objs: list[Any]) -> None:
         assert self.conn is not None
         cols = list(table.columns)
+        rows = _rows(table, objs)
         if self.pg:
-            json_cols = {i for i, c in enumerate(cols) if isinstance(c.type, sa.JSON)}
-            records = []
-            for obj in objs:
-                rec = [_plain(getattr(obj, c.key)) for c in cols]
+            json_cols = [i for i, c in enumerate(cols) if isinstance(c.type, sa.JSON)]
+            for rec in rows:
                 for i in json_cols:
                     if rec[i] is not None:
                         rec[i] = json.dumps(rec[i])  # what SQLAlchemy's JSON type sends
-                records.append(tuple(rec))
             raw = await self.conn.get_raw_connection()
             await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-                table.name, records=records, columns=[c.name for c in cols]
+                table.name, records=rows, columns=[c.name for c in cols]
             )
         else:
-            await self.conn.execute(
-                table.insert(), [{c.key: _plain(getattr(obj, c.key)) for c in cols} for obj in objs]
-            )
+            keys = [c.key for c in cols]
+            await self.conn.execute(table.insert(), [dict(zip(keys, rec, strict=True)) for rec in rows])
 
     async def close(self) -> None:
         """Bring PostgreSQL's id sequences past the ids handed out, release the lock."""

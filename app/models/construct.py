@@ -41,7 +41,7 @@ _SCALAR: Any = getattr(orm_attributes, "_ScalarAttributeImpl", None) or getattr(
 # (name, alias, impl, kind, default): kind 0 required, 1 default value, 2 default to copy, 3 factory
 _Plan = tuple[tuple[str, str | None, Any, int, Any], ...]
 _PLANS: dict[type[Any], _Plan | None] = {}
-_IMPLS: dict[type[Any], dict[str, Any]] = {}  # per class with a plan: field name -> attribute impl
+_DISPATCHES: dict[type[Any], tuple[Any, ...]] = {}  # per class with a plan: its fields' event dispatchers
 
 
 class _NotReady(Exception):
@@ -83,7 +83,7 @@ def _plan(cls: type[Any]) -> _Plan | None:
         if impl.callable_ is not None:  # a loader: the previous value is not simply what __dict__ holds
             return None
         out.append((name, field.alias or None, impl, kind, default))
-    _IMPLS[cls] = {name: impl for name, _a, impl, _k, _d in out}
+    _DISPATCHES[cls] = tuple(impl.dispatch for _n, _a, impl, _k, _d in out)
     return tuple(out)
 
 
@@ -119,12 +119,11 @@ def fast_table_construct(*, self_instance: Any, values: dict[str, Any], _fields_
     if _fields_set is None:
         _fields_set = set(given)
     state = dict_["_sa_instance_state"]
-    impls = _IMPLS[cls]
     if (
         not state.committed_state
         and state.session_id is None
         and not state._last_known_values  # noqa: SLF001
-        and not any(impls[name].dispatch.set for name in (*given, *defaults))
+        and not any(d.set for d in _DISPATCHES[cls])  # (any field's: a listener anywhere takes the full path)
         and not any(v is _DONT_SET for v in given.values())
     ):
         # A new object, no listeners: each `set` would record "no previous value" for its key and

@@ -97,6 +97,8 @@ class WorkCalendar:
                 raise TypeError(f"override keys must be dates, got {d!r}")
             snapshot[d] = bool(working)
         self._overrides: Mapping[date, bool] = MappingProxyType(snapshot)
+        # answers already given (the calendar never changes): (start, n) -> the n-th working day after
+        self._after: dict[tuple[date, int], date] = {}
 
     @property
     def overrides(self) -> Mapping[date, bool]:
@@ -132,12 +134,18 @@ class WorkCalendar:
         ``n == 0`` returns ``start`` unchanged.
         """
         _check_non_negative(n)
+        key = (start, n)
+        known = self._after.get(key)
+        if known is not None:
+            return known
         d = start
         remaining = n
         while remaining:
             d += timedelta(days=1)
             if self.is_working_day(d):
                 remaining -= 1
+        if type(start) is date and len(self._after) < 100_000:
+            self._after[key] = d
         return d
 
     def add_calendar_days(self, start: date, n: int) -> date:

@@ -20,6 +20,7 @@ whole state: values, SQLAlchemy's committed state and flags, pydantic's fields-s
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 from pydantic._internal._utils import smart_deepcopy
@@ -32,6 +33,9 @@ from sqlmodel import SQLModel, _compat
 _ORIGINAL: Callable[..., Any] = _compat.sqlmodel_table_construct
 _IMMUTABLE = (type(None), bool, int, float, complex, str, bytes)
 NO_VALUE = orm_base.NO_VALUE
+_DONT_SET = getattr(orm_base, "DONT_SET", object())  # a value `set` ignores (SQLAlchemy 2.1)
+_DONT_SET_ID = id(_DONT_SET)
+_SET_LISTENERS = attrgetter("set")  # an attribute's `set` listeners (falsy when there are none)
 # the implementation of a plain column attribute (named without the underscore before SQLAlchemy 2.1)
 _SCALAR: Any = getattr(orm_attributes, "_ScalarAttributeImpl", None) or getattr(
     orm_attributes, "ScalarAttributeImpl", None
@@ -123,8 +127,8 @@ def fast_table_construct(*, self_instance: Any, values: dict[str, Any], _fields_
         not state.committed_state
         and state.session_id is None
         and not state._last_known_values  # noqa: SLF001
-        and not any(d.set for d in _DISPATCHES[cls])  # (any field's: a listener anywhere takes the full path)
-        and not any(v is _DONT_SET for v in given.values())
+        and not any(map(_SET_LISTENERS, _DISPATCHES[cls]))  # (any field's: a listener anywhere takes the full path)
+        and _DONT_SET_ID not in map(id, given.values())
     ):
         # A new object, no listeners: each `set` would record "no previous value" for its key and
         # mark the object modified (the first time), and store the value.
@@ -147,7 +151,6 @@ def fast_table_construct(*, self_instance: Any, values: dict[str, Any], _fields_
 
 
 _ORIGINAL_SETATTR: Callable[[Any, str, Any], None] = SQLModel.__setattr__
-_DONT_SET = getattr(orm_base, "DONT_SET", object())
 # (class, attribute) -> the attribute's impl if setting it is the plain case, else None
 _SETTERS: dict[tuple[type[Any], str], Any] = {}
 

@@ -451,7 +451,8 @@ class MemorySession:
         for target, onclause, from_, flags in stmt._setup_joins:  # noqa: SLF001
             if from_ is not None or flags.get("isouter") or flags.get("full") or onclause is None:
                 raise UnsupportedStatement("outer join, or a join without its condition")
-            table: str = getattr(target, "__table__", target).name
+            joined: Any = getattr(target, "__table__", target)
+            table: str = joined.name
             if not isinstance(onclause, BinaryExpression) or onclause.operator is not operators.eq:
                 joins.append((table, "", _failing("join condition")))
                 continue

@@ -4,17 +4,19 @@ SQLModel's `sqlmodel_table_construct` sets each field with `setattr`, so every f
 row goes through SQLModel's `__setattr__`, SQLAlchemy's `set_attribute` (class manager look-up,
 `is_instrumented`, the attribute's `set`) and pydantic's `__setattr__`; and for a field with a
 `default_factory` pydantic inspects the factory's signature on every call. A `Case` has 50
-columns: that was a quarter of the demo loader's CPU (docs/performance.md, decision 0105).
+columns: that was a third of the demo loader's CPU (docs/performance.md, decision 0105).
 
 `fast_table_construct` does, per field, exactly what that `setattr` chain ends in for a plain
 column — SQLAlchemy's `ScalarAttributeImpl.set` (`state._modified_event(dict_, impl, old)`, then
 `dict_[key] = value`), and pydantic's field handler (`__dict__[key] = value`) — with what does not
 change between calls (fields, aliases, defaults, attribute impls) worked out once per class.
-Anything it was not written for takes SQLModel's own path: a class with relationships, private
+`fast_setattr` does the same for one assignment (`case.status = ...`) to an existing object.
+Anything they were not written for takes SQLModel's own path: a class with relationships, private
 attributes, a post-init, `extra="allow"`, `validate_assignment` or frozen fields, a field that is
-not a plain instrumented column, or an attribute with `set` listeners or active history. A test
-(tests/test_model_construct.py) builds every table model both ways and compares the objects'
-whole state: values, SQLAlchemy's committed state and flags, pydantic's fields-set.
+not a plain instrumented column or has a loader, a class with `set` listeners, and a primary key
+(active history) that is expired and would be loaded. A test (tests/test_model_construct.py)
+builds and changes every table model both ways and compares the objects' whole state: values,
+SQLAlchemy's committed state and flags, pydantic's fields-set.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ table row by row, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -568,6 +569,7 @@ class BulkWriter:
         self.rows_written: dict[str, int] = defaultdict(int)
         self._written_retained: dict[int, tuple[Any, ...]] = {}
         self._head: tuple[int, str] = (0, audit.GENESIS_HASH)
+        self._sending: asyncio.Future[None] | None = None  # the batch being copied
 
     async def open(self) -> MemorySession:
         self.conn = await self.db.engine.connect()
@@ -598,7 +600,12 @@ class BulkWriter:
         return self.session
 
     async def write(self, retain: set[int]) -> None:
-        """Copy what the service made since the last write, in one transaction."""
+        """Copy what the service made since the last write, in one transaction.
+
+        The rows are taken out of the objects now; the copy itself runs while the loader makes
+        the next batch (the database works on one core while the loader works on the other), and
+        the next `write` (or `close`) waits for it first, so batches still commit one after the
+        other, in order, each checking the chain's head it expects."""
         assert self.conn is not None and self.session is not None
         await self.session.seal()  # the batch's "commit": its events join the chain
         new = self.session.take_new(retain)
@@ -606,24 +613,27 @@ class BulkWriter:
             case = self.session._cases.get(case_id)  # noqa: SLF001
             if case is not None and _snapshot(case) != before:
                 raise RuntimeError(f"case {case_id}, written in an earlier batch, changed afterwards")
-        async with self.conn.begin():
-            last = (
-                await self.conn.execute(select(col(AuditEvent.seq)).order_by(col(AuditEvent.seq).desc()).limit(1))
-            ).scalar()
-            if (last or 0) != self._head[0]:
-                raise RuntimeError("the audit chain grew under the bulk load: another writer appended")
-            for name in _BY_TABLE:
-                rows = new.get(name)
-                if rows:
-                    await self._copy(_BY_TABLE[name].__table__, rows)
-                    self.rows_written[name] += len(rows)
+        batch = [
+            (_BY_TABLE[name].__table__, self._records(_BY_TABLE[name].__table__, new[name]))
+            for name in _BY_TABLE
+            if new.get(name)
+        ]
+        await self.wait()  # the previous batch is in
+        self._sending = asyncio.ensure_future(self._send(batch, self._head[0]))
         events = new.get("audit_event")
         if events:
             self._head = (events[-1].seq, events[-1].hash)
         self._written_retained = {i: _snapshot(c) for i, c in self.session._cases.items()}  # noqa: SLF001
 
-    async def _copy(self, table: sa.Table, objs: list[Any]) -> None:
-        assert self.conn is not None
+    async def wait(self) -> None:
+        """Until the batch being copied is committed (its error, if it failed)."""
+        sending, self._sending = self._sending, None
+        if sending is not None:
+            await sending
+
+    def _records(self, table: sa.Table, objs: list[Any]) -> list[Any]:
+        """What is sent for `objs`: per row, its values in column order (on PostgreSQL with JSON
+        columns encoded as SQLAlchemy's JSON type sends them; on SQLite a dict per row)."""
         cols = list(table.columns)
         rows = _rows(table, objs)
         if self.pg:
@@ -632,19 +642,34 @@ class BulkWriter:
                 for i in json_cols:
                     if rec[i] is not None:
                         rec[i] = json.dumps(rec[i])  # what SQLAlchemy's JSON type sends
-            raw = await self.conn.get_raw_connection()
-            await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-                table.name, records=rows, columns=[c.name for c in cols]
-            )
-        else:
-            keys = [c.key for c in cols]
-            await self.conn.execute(table.insert(), [dict(zip(keys, rec, strict=True)) for rec in rows])
+            return rows
+        keys = [c.key for c in cols]
+        return [dict(zip(keys, rec, strict=True)) for rec in rows]
+
+    async def _send(self, batch: list[tuple[sa.Table, list[Any]]], head_seq: int) -> None:
+        assert self.conn is not None
+        async with self.conn.begin():
+            last = (
+                await self.conn.execute(select(col(AuditEvent.seq)).order_by(col(AuditEvent.seq).desc()).limit(1))
+            ).scalar()
+            if (last or 0) != head_seq:
+                raise RuntimeError("the audit chain grew under the bulk load: another writer appended")
+            for table, records in batch:
+                if self.pg:
+                    raw = await self.conn.get_raw_connection()
+                    await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+                        table.name, records=records, columns=[c.name for c in table.columns]
+                    )
+                else:
+                    await self.conn.execute(table.insert(), records)
+                self.rows_written[table.name] += len(records)
 
     async def close(self) -> None:
         """Bring PostgreSQL's id sequences past the ids handed out, release the lock."""
         if self.conn is None:
             return
         try:
+            await self.wait()
             if self.pg:
                 async with self.conn.begin():
                     for name in sorted(_SERIAL):

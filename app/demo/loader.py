@@ -38,6 +38,7 @@ it prints; split parts and round-2 cases, which the service opens, get their own
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import secrets
@@ -511,6 +512,7 @@ async def _load_bulk(
             first = ctx.created
             while ctx.created < ctx.target and ctx.created - first < batch:
                 await _one_case(session, ctx)
+                await asyncio.sleep(0)  # the previous batch's copy moves on meanwhile
             # the cases the loader may still name: the recent ones a repeat submission duplicates
             await writer.write({entry[0] for bucket in ctx.recent.values() for entry in bucket})
             ctx.report.cases = ctx.created

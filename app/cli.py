@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
@@ -74,6 +75,10 @@ def serve(
 
     # refuse to start on an insecure configuration, with the reason
     get_settings().check_listen_address(host)
+    if workers > 1:
+        # several processes: one budget per client for the login and look-up limits, counted in
+        # the database, unless the operator chose otherwise (decision 0099)
+        os.environ.setdefault("RATE_LIMITS_SHARED", "true")
     # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 (or from
     # its own FORWARDED_ALLOW_IPS); the application applies TRUSTED_PROXIES itself (app/main.py),
     # so one setting decides, whichever server runs it.

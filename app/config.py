@@ -97,6 +97,11 @@ class Settings(BaseSettings):
         "hanoi.gov.vn", max_length=100, description="Open311 `jurisdiction_id` this server answers for"
     )
     public_lookups_per_minute: int = Field(10, ge=1, description="public case look-ups per client address per minute")
+    rate_limits_shared: bool = Field(
+        False,
+        description="count the login and public look-up limits in the database, so that every API process "
+        "shares one budget per client (decision 0099); `petitions serve --workers N` with N > 1 turns it on",
+    )
 
     login_max_failures: int = Field(5, ge=1, description="failed logins per username+address per window")
     login_window_seconds: int = Field(300, ge=1)

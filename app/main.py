@@ -15,7 +15,7 @@ from app.bodylimit import BodySizeLimitMiddleware
 from app.config import Settings, get_settings
 from app.db import Database
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
-from app.ratelimit import SlidingWindowLimiter
+from app.ratelimit import Limiter, SharedWindowLimiter, SlidingWindowLimiter
 from app.routers import (
     api_keys,
     audit,
@@ -46,12 +46,21 @@ denunciations and citizen reception. Errors are RFC 9457 `application/problem+js
 
 @dataclass
 class LoginLimits:
-    failures: SlidingWindowLimiter
-    attempts: SlidingWindowLimiter
+    failures: Limiter
+    attempts: Limiter
 
     def reset(self) -> None:
         self.failures.reset()
         self.attempts.reset()
+
+
+def _limiter(app: FastAPI, settings: Settings, scope: str, limit: int, window: float) -> Limiter:
+    """In memory, or shared by every process through the database (RATE_LIMITS_SHARED, decision 0099)."""
+    if not settings.rate_limits_shared:
+        return SlidingWindowLimiter(limit, window)
+    return SharedWindowLimiter(
+        scope, limit, window, engine=lambda: app.state.db.engine, secret=settings.pin_key + b"/rate-limits"
+    )
 
 
 def create_app(settings: Settings | None = None, *, configure_logs: bool = True) -> FastAPI:
@@ -76,10 +85,10 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     app.state.metrics = Metrics()
     app.state.today = business_today  # the business date in Asia/Ho_Chi_Minh; tests may pin it
     app.state.login_limits = LoginLimits(
-        failures=SlidingWindowLimiter(settings.login_max_failures, settings.login_window_seconds),
-        attempts=SlidingWindowLimiter(settings.login_max_per_address, settings.login_window_seconds),
+        failures=_limiter(app, settings, "login.user", settings.login_max_failures, settings.login_window_seconds),
+        attempts=_limiter(app, settings, "login.addr", settings.login_max_per_address, settings.login_window_seconds),
     )
-    app.state.public_limits = SlidingWindowLimiter(settings.public_lookups_per_minute, 60)
+    app.state.public_limits = _limiter(app, settings, "public", settings.public_lookups_per_minute, 60)
     problems.install(app)
 
     @app.exception_handler(IntegrityError)

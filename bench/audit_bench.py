@@ -5,15 +5,18 @@ The chain: a small demo load (bulk path) gives real events; they are then repeat
 its own seq, prev_hash and `at`, hashed by app.services.audit.compute_hash and COPYed in, until
 the chain holds --events events (default 1,000,000). What is measured, in one run:
 
-- `petitions audit verify` in a child process (the real command: keyset batches of rows),
-  wall time and the child's peak RSS, at --small events and again at --events (flat memory means
-  the same peak at both sizes);
+- app.services.audit.verify in a child process, three ways at --small events and at --events:
+  as `petitions audit verify` runs it on PostgreSQL (the database rebuilds the canonical bytes and
+  hashes them, keyset batches; decision 0102), the same with `changes` taken apart in SQL as for
+  events stored before decision 0102, and in Python only (`in_database=False`: keyset batches of
+  rows, compute_hash here); wall time and the child's peak RSS (flat memory means the
+  same peak at both sizes); the whole command `petitions audit verify` once, at --small;
 - the previous implementation (ORM objects streamed with yield_per) in this process, same chain;
 - the baselines: the same rows read from the database, then (a) SHA-256 alone over their
   canonical bytes (prepared beforehand, untimed), (b) canonical_bytes + SHA-256 (compute_hash)
   over the rows already in memory — no database.
 
-    python bench/audit_bench.py                    # 1,000,000 events (~10 min on 2 shared cores)
+    python bench/audit_bench.py                    # 1,000,000 events (8 min at load 4; ~1 h at load 7)
     python bench/audit_bench.py --events 200000 --small 50000
     python bench/audit_bench.py --out docs/performance.md
 
@@ -61,14 +64,16 @@ def _hwm():
 import asyncio, json, sys, time
 from app.config import get_settings
 from app.db import Database
-from app.services.audit import verify
+from app.services import audit
+if sys.argv[1] == "sql-taken-apart":  # as for events stored before CanonicalJSON (decision 0102)
+    audit._BATCH_SQL = audit._batch_sql(verbatim=False)
 async def run():
     db = Database.from_settings(get_settings())
     rss0 = _hwm()
     try:
         async with db.read_sessionmaker() as s, s.begin():
             t = time.perf_counter()
-            r = await verify(s)
+            r = await audit.verify(s, in_database=sys.argv[1] != "python")
             dt = time.perf_counter() - t
     finally:
         await db.dispose()
@@ -78,9 +83,9 @@ asyncio.run(run())
 """
 
 
-def _verify_child(url: str) -> dict:
+def _verify_child(url: str, how: str) -> dict:
     p = subprocess.run(
-        [sys.executable, "-c", _VERIFY], cwd=ROOT, env=_env(url), check=True, capture_output=True, text=True
+        [sys.executable, "-c", _VERIFY, how], cwd=ROOT, env=_env(url), check=True, capture_output=True, text=True
     )
     return json.loads(p.stdout.strip().splitlines()[-1])
 
@@ -129,6 +134,7 @@ async def _extend(url: str, total: int) -> int:
     """Repeat the demo's events until the chain holds `total` events (COPY, 20,000 a batch)."""
     import asyncpg
 
+    from app.models.audit import canonical_json
     from app.services.audit import compute_hash
 
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
@@ -148,7 +154,7 @@ async def _extend(url: str, total: int) -> int:
                 at = at + timedelta(milliseconds=7)
                 t.update(seq=seq, at=at, prev_hash=prev)
                 t["hash"] = prev = compute_hash(SimpleNamespace(**t))  # type: ignore[arg-type]
-                t["changes"] = json.dumps(t["changes"]) if t["changes"] is not None else None
+                t["changes"] = canonical_json(t["changes"]) if t["changes"] is not None else None  # as the app
                 batch.append(tuple(t[f] for f in _FIELDS))
             await conn.copy_records_to_table("audit_event", records=batch, columns=list(_FIELDS))
         await conn.execute("VACUUM (ANALYZE) audit_event")
@@ -157,8 +163,9 @@ async def _extend(url: str, total: int) -> int:
         await conn.close()
 
 
-async def _in_process(url: str) -> dict[str, float]:
-    """The previous verify (ORM objects, yield_per) and the two baselines, over the same chain."""
+async def _in_process(url: str, *, orm: bool = True) -> dict[str, float]:
+    """The previous verify (ORM objects, yield_per; unless `orm` is false) and the two baselines,
+    over the same chain."""
     from sqlalchemy import select
     from sqlmodel import col
 
@@ -171,19 +178,20 @@ async def _in_process(url: str) -> dict[str, float]:
     out: dict[str, float] = {}
     try:
         # the previous implementation: ORM objects streamed with yield_per(1000), expunged one by one
-        async with db.read_sessionmaker() as s, s.begin():
-            t = time.perf_counter()
-            prev, n = audit.GENESIS_HASH, 0
-            result = await s.stream_scalars(
-                select(AuditEvent).order_by(col(AuditEvent.seq)).execution_options(yield_per=1000)
-            )
-            async for ev in result:
-                assert ev.prev_hash == prev and audit.compute_hash(ev) == ev.hash
-                prev = ev.hash
-                n += 1
-                s.expunge(ev)
-            out["orm_s"] = time.perf_counter() - t
-            out["orm_events"] = n
+        if orm:
+            async with db.read_sessionmaker() as s, s.begin():
+                t = time.perf_counter()
+                prev, n = audit.GENESIS_HASH, 0
+                result = await s.stream_scalars(
+                    select(AuditEvent).order_by(col(AuditEvent.seq)).execution_options(yield_per=1000)
+                )
+                async for ev in result:
+                    assert ev.prev_hash == prev and audit.compute_hash(ev) == ev.hash
+                    prev = ev.hash
+                    n += 1
+                    s.expunge(ev)
+                out["orm_s"] = time.perf_counter() - t
+                out["orm_events"] = n
         # baselines: rows fetched (untimed), then canonical+hash, and hash alone
         sha_s = canon_hash_s = 0.0
         async with db.read_sessionmaker() as s, s.begin():
@@ -227,6 +235,9 @@ def main() -> None:
     ap.add_argument("--demo-cases", type=int, default=500)
     ap.add_argument("--out", type=Path)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument(
+        "--skip-orm", action="store_true", help="leave out the previous (ORM) verify, the slowest part of the run"
+    )
     args = ap.parse_args()
     if not (0 < args.small < args.events <= 5_000_000):
         ap.error("need 0 < --small < --events <= 5,000,000")
@@ -255,25 +266,28 @@ def main() -> None:
             if size == args.small:  # the whole command once (start-up included); the same function as below
                 wall, rss, stdout = _petitions(url, "audit", "verify")
                 assert '"ok": true' in stdout, stdout
-            v = _verify_child(url)
-            assert v["ok"] and v["events"] == n, v
-            rows.append(
-                {
-                    "events": n,
-                    "build_s": build,
-                    "cli_s": wall,
-                    "cli_rss_mb": rss,
-                    "verify_s": v["seconds"],
-                    "rss0_mb": v["rss_before_kb"] / 1024,
-                    "verify_rss_mb": v["peak_rss_kb"] / 1024,
-                }
-            )
-            print(
-                f"{n:,} events: verify {v['seconds']:.1f} s, peak RSS {v['peak_rss_kb'] / 1024:.0f} MB; "
-                f"the CLI {wall:.1f} s, {rss:.0f} MB (chain built in {build:.0f} s)",
-                file=sys.stderr,
-            )
-        base = asyncio.run(_in_process(url))
+            for how in ("sql", "sql-taken-apart", "python"):
+                v = _verify_child(url, how)
+                assert v["ok"] and v["events"] == n, v
+                rows.append(
+                    {
+                        "events": n,
+                        "how": how,
+                        "build_s": build,
+                        "cli_s": wall,
+                        "cli_rss_mb": rss,
+                        "verify_s": v["seconds"],
+                        "rss0_mb": v["rss_before_kb"] / 1024,
+                        "verify_rss_mb": v["peak_rss_kb"] / 1024,
+                    }
+                )
+                print(
+                    f"{n:,} events, {how}: verify {v['seconds']:.1f} s, peak RSS {v['peak_rss_kb'] / 1024:.0f} MB; "
+                    f"the CLI {wall:.1f} s, {rss:.0f} MB (chain built in {build:.0f} s)",
+                    file=sys.stderr,
+                )
+                wall, rss = float("nan"), float("nan")
+        base = asyncio.run(_in_process(url, orm=not args.skip_orm))
         print(base, file=sys.stderr)
     finally:
         if not args.keep:
@@ -281,43 +295,57 @@ def main() -> None:
     _report(args, started, rows, base)
 
 
+_HOW = {
+    "sql": "in the database (as the CLI runs it)",
+    "sql-taken-apart": "in the database, `changes` taken apart (events stored before decision 0102)",
+    "python": "in Python (`in_database=False`)",
+}
+
+
 def _row(r: dict) -> str:
     line = (
-        f"| {r['events']:,} events | {r['verify_s']:.1f} s | {r['events'] / r['verify_s']:,.0f} | "
+        f"| {r['events']:,} events | {_HOW[r['how']]} | {r['verify_s']:.1f} s | {r['events'] / r['verify_s']:,.0f} | "
         f"{r['verify_rss_mb']:.0f} MB ({r['rss0_mb']:.0f} MB) | {r['cli_s']:.1f} s | {r['cli_rss_mb']:.0f} MB |"
     )
     return line.replace("nan s", "—").replace("nan MB", "—")
 
 
 def _report(args, started: datetime, rows: list[dict], base: dict[str, float]) -> None:
-    big = rows[-1]
-    n = big["events"]
-    load = os.getloadavg()[0]
+    n = rows[-1]["events"]
+    rate = {r["how"]: n / r["verify_s"] for r in rows if r["events"] == n}
+    load = os.getloadavg()
     v = subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout.strip()
-    rate = n / big["verify_s"]
+
+    def shares(base: float) -> str:
+        return f"**{rate['sql'] / base:.0%}** | {rate['sql-taken-apart'] / base:.0%} | {rate['python'] / base:.0%}"
+
+    baselines = [
+        ("SHA-256 alone over the canonical bytes (prepared beforehand)", base["sha_s"], n),
+        ("canonical_bytes + SHA-256 (compute_hash) over rows in memory", base["canon_hash_s"], n),
+    ]
+    if "orm_s" in base:
+        baselines.append(("the previous verify: ORM objects, yield_per(1000)", base["orm_s"], base["orm_events"]))
     lines = [
         BEGIN,
         "",
-        f"Run started {started:%Y-%m-%d %H:%M} UTC: `python bench/audit_bench.py"
+        f"Run started {started:%Y-%m-%d %H:%M} UTC, ended {datetime.now(UTC):%H:%M} UTC: `python bench/audit_bench.py"
         + (f" --events {args.events} --small {args.small}" if args.events != 1_000_000 else "")
+        + (" --skip-orm" if args.skip_orm else "")
         + f" --out docs/performance.md` — {os.cpu_count()} cores, {v}, Python {platform.python_version()}; "
-        f"1-minute load average {load:.1f} at the end (2.0 = both cores busy).",
+        f"load average {load[0]:.1f} (1 min), {load[1]:.1f} (5 min), {load[2]:.1f} (15 min) at the end "
+        "(2.0 = both cores busy).",
         "",
-        "| chain | verify | events/s | peak RSS (before verify) | `petitions audit verify`, whole command "
+        "| chain | verify | time | events/s | peak RSS (before verify) | `petitions audit verify`, whole command "
         "| its peak RSS |",
-        "|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|",
         *[_row(r) for r in rows],
         "",
         f"Same run, same {n:,} events, in the bench process:",
         "",
-        "| what | seconds | events/s | verify's rate as a share of it |",
-        "|---|---|---|---|",
-        f"| SHA-256 alone over the canonical bytes (prepared beforehand) | {base['sha_s']:.1f} | "
-        f"{n / base['sha_s']:,.0f} | **{rate / (n / base['sha_s']):.0%}** |",
-        f"| canonical_bytes + SHA-256 (compute_hash) over rows in memory | {base['canon_hash_s']:.1f} | "
-        f"{n / base['canon_hash_s']:,.0f} | **{rate / (n / base['canon_hash_s']):.0%}** |",
-        f"| the previous verify: ORM objects, yield_per(1000) | {base['orm_s']:.1f} | "
-        f"{base['orm_events'] / base['orm_s']:,.0f} | {rate / (base['orm_events'] / base['orm_s']):.0%} |",
+        "| what | seconds | events/s | verify in the database: its rate as a share of it "
+        "| in the database, taken apart | in Python |",
+        "|---|---|---|---|---|---|",
+        *[f"| {what} | {sec:.1f} | {cnt / sec:,.0f} | {shares(cnt / sec)} |" for what, sec, cnt in baselines],
         "",
         END,
     ]

@@ -150,3 +150,18 @@ def test_0013_partial_index_names_the_statuses_the_rules_use():
         return [s.strip().strip("'") for s in sql.strip("()").split(",")]
 
     assert listed(module._OPEN) == sorted(s.value for s in OPEN_STATUSES)
+
+
+def test_0014_partial_indexes_name_the_statuses_whose_clock_runs():
+    """0014's indexes serve the overdue list and window only if `overdue_clause` implies their
+    predicate: the statuses they spell out must be app/workflows/overdue.RUNNING_STATUSES."""
+    import importlib.util
+    from pathlib import Path
+
+    from app.workflows.overdue import RUNNING_STATUSES
+
+    path = Path(__file__).resolve().parent.parent / "alembic" / "versions" / "0014_stat.py"
+    spec = importlib.util.spec_from_file_location("m0014", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert [s.strip().strip("'") for s in module._RUNNING.strip("()").split(",")] == sorted(RUNNING_STATUSES)

@@ -1,6 +1,7 @@
 """Two API processes on one PostgreSQL, as behind a load balancer (docs/scaling.md): concurrent
 intakes and acceptances sent to both, then the chain is valid and gapless and nothing is lost —
-every 201 has its case and its event, every accepted case its acceptance event."""
+every 201 has its case and its event, every accepted case its acceptance event. And with
+RATE_LIMITS_SHARED a client's public look-ups spread over both processes draw on one budget."""
 
 from __future__ import annotations
 
@@ -85,6 +86,18 @@ async def _drive(bases: list[str]) -> tuple[list[dict], list[int]]:
             await c.aclose()
 
 
+LOOKUPS = 4
+
+
+async def _lookups(bases: list[str]) -> list[int]:
+    """Public look-ups of an unknown code from one address, alternating between the processes."""
+    async with httpx.AsyncClient(timeout=30) as c:
+        return [
+            (await c.get(f"{bases[i % 2]}/api/v1/public/cases/HN-NO-SUCH-CASE", params={"pin": "000000"})).status_code
+            for i in range(LOOKUPS + 2)
+        ]
+
+
 async def _prepare(url: str) -> None:
     """What `petitions migrate`, `seed` and `users create` do, in this process (each of those is a
     process start and a full import of the app: seconds each)."""
@@ -125,8 +138,10 @@ def test_two_server_processes_write_one_gapless_chain(tmp_path, is_postgres):
     asyncio.run(_prepare(url))
     env = {k: v for k, v in os.environ.items() if k != "TEST_DATABASE_URL"}
     env.update(DATABASE_URL=url, APP_ENV="test", JWT_SECRET=secrets.token_urlsafe(48), LOG_LEVEL="WARNING")
+    env.update(RATE_LIMITS_SHARED="true", PUBLIC_LOOKUPS_PER_MINUTE=str(LOOKUPS))
     with server_processes(env, tmp_path, ["scale-a", "scale-b"]) as [(first, _), (second, _)]:
         created, accepted = asyncio.run(_drive([first, second]))
+        looked_up = asyncio.run(_lookups([first, second]))
     cases, events, verify = asyncio.run(_stored(url))
 
     assert len(created) == 2 * PER_SERVER and {c["server"] for c in created} == {0, 1}
@@ -139,3 +154,5 @@ def test_two_server_processes_write_one_gapless_chain(tmp_path, is_postgres):
     assert sorted(creations) == sorted(c["id"] for c in created)
     acceptances = [case_id for _, action, case_id in events if action == "case.accept"]
     assert sorted(acceptances) == sorted(accepted) and len(accepted) == PER_SERVER
+    # two look-ups on each process, then both refuse: one budget, not one per process
+    assert looked_up == [404] * LOOKUPS + [429, 429]

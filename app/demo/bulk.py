@@ -46,7 +46,7 @@ from sqlalchemy.sql.selectable import Select
 from sqlmodel import col
 
 from app.db import Database
-from app.models.audit import AuditEvent
+from app.models.audit import AuditEvent, CanonicalJSON, canonical_json
 from app.models.base import utcnow
 from app.models.cases import Case, CaseSearch, Petitioner, RoutingRule
 from app.models.dialogues import Dialogue, DialogueCase
@@ -637,11 +637,16 @@ class BulkWriter:
         cols = list(table.columns)
         rows = _rows(table, objs)
         if self.pg:
-            json_cols = [i for i, c in enumerate(cols) if isinstance(c.type, sa.JSON)]
+            # what SQLAlchemy's JSON type sends (audit_event.changes: its canonical text)
+            json_cols = {
+                i: canonical_json if isinstance(c.type, CanonicalJSON) else json.dumps
+                for i, c in enumerate(cols)
+                if isinstance(c.type, sa.JSON | CanonicalJSON)
+            }
             for rec in rows:
-                for i in json_cols:
+                for i, dumps in json_cols.items():
                     if rec[i] is not None:
-                        rec[i] = json.dumps(rec[i])  # what SQLAlchemy's JSON type sends
+                        rec[i] = dumps(rec[i])
             return rows
         keys = [c.key for c in cols]
         return [dict(zip(keys, rec, strict=True)) for rec in rows]

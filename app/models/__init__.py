@@ -5,6 +5,7 @@ Importing this package registers every table on `SQLModel.metadata` (Alembic rea
 from app.models import base  # noqa: F401  (naming convention first)
 from app.models.api_keys import ApiKey
 from app.models.audit import AuditEvent
+from app.models.auth import RateHit
 from app.models.cases import (
     CalendarOverride,
     Case,
@@ -45,6 +46,7 @@ __all__ = [
     "IdempotencyRecord",
     "Organization",
     "Petitioner",
+    "RateHit",
     "ReceptionSession",
     "ReceptionSessionCase",
     "Recommendation",

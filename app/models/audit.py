@@ -2,12 +2,39 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
+
+
+def canonical_json(value: Any) -> str:
+    """The JSON text the audit hash covers (app.services.audit.canonical_bytes): sorted keys, no
+    spaces, non-ASCII characters as themselves."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class CanonicalJSON(sa.types.TypeDecorator[Any]):
+    """A JSON column whose stored text is `canonical_json` of its value, exactly the text the
+    event's canonical form holds, so that PostgreSQL can verify the event without taking the JSON
+    apart (decision 0102). Read back like any JSON column; NULL and JSON null as sa.JSON has them."""
+
+    impl = sa.JSON
+    cache_ok = True
+    should_evaluate_none = True  # as sa.JSON: None is stored as JSON null
+
+    def bind_processor(self, dialect: sa.Dialect) -> Any:
+        plain = self.impl_instance.bind_processor(dialect)  # None, sa.JSON.NULL, sa.null()
+
+        def process(value: Any) -> Any:
+            if value is None or value is sa.JSON.NULL or isinstance(value, sa.sql.elements.Null):
+                return plain(value) if plain else value
+            return canonical_json(value)
+
+        return process
 
 
 class AuditEvent(SQLModel, table=True):
@@ -32,7 +59,7 @@ class AuditEvent(SQLModel, table=True):
     case_id: int | None = Field(default=None)
     from_status: str | None = Field(default=None, max_length=32)
     to_status: str | None = Field(default=None, max_length=32)
-    changes: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    changes: dict[str, Any] | None = Field(default=None, sa_type=CanonicalJSON)
     reason: str | None = Field(default=None, sa_type=sa.Text)
     request_id: str | None = Field(default=None, max_length=64)
     prev_hash: str = Field(max_length=64)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
@@ -143,17 +144,25 @@ class Case(SQLModel, table=True):
     updated_at: datetime = ts_field()
 
 
-def overdue_condition(status: Any, stage: Any, due: Any, today: Any) -> sa.ColumnElement[bool]:
+def overdue_condition(
+    status: Any, stage: Any, due: Any, today: Any, among: Collection[str] | None = None
+) -> sa.ColumnElement[bool]:
     """app/workflows/overdue.py's definition as SQL over any columns holding a case's status,
     stage and due date (the case itself, or its dated history for reports): a running status, a
-    running stage with a due date, and `today` (a date or a date column) after it."""
-    return sa.and_(status.in_(sorted(RUNNING_STATUSES)), stage.is_not(None), due.is_not(None), due < today)
+    running stage with a due date, and `today` (a date or a date column) after it.
+
+    `among` narrows the running statuses to those also in it (a list's own status filter): the
+    same cases as the status filter AND the clause, in one `status IN` instead of two, which
+    PostgreSQL would estimate as independent (docs/performance.md, the read path at 1M cases)."""
+    running = RUNNING_STATUSES if among is None else RUNNING_STATUSES & frozenset(among)
+    return sa.and_(status.in_(sorted(running)), stage.is_not(None), due.is_not(None), due < today)
 
 
-def overdue_clause(today: date) -> sa.ColumnElement[bool]:
+def overdue_clause(today: date, among: Collection[str] | None = None) -> sa.ColumnElement[bool]:
     """app/workflows/overdue.py's definition as SQL (lists, supervision and reports use this one):
-    a running status, a running stage with a due date, and today after it."""
-    return overdue_condition(col(Case.status), col(Case.stage), col(Case.due), today)
+    a running status, a running stage with a due date, and today after it (`among`: see
+    overdue_condition)."""
+    return overdue_condition(col(Case.status), col(Case.stage), col(Case.due), today, among)
 
 
 class CaseSearch(SQLModel, table=True):

@@ -51,7 +51,7 @@ async def login(
     limits = request.app.state.login_limits
     addr = client_address(request)
     pair_key, addr_key = f"{username.lower()}|{addr}", f"addr|{addr}"
-    wait = limits.failures.retry_after(pair_key) or limits.attempts.retry_after(addr_key)
+    wait = await limits.failures.check(pair_key) or await limits.attempts.check(addr_key)
     if wait:
         raise Problem(
             429,
@@ -59,13 +59,13 @@ async def login(
             slug="too-many-requests",
             headers={"Retry-After": str(wait)},
         )
-    limits.attempts.hit(addr_key)
+    await limits.attempts.count(addr_key)
     user = await user_service.authenticate(session, username, password)
     if user is None:
-        limits.failures.hit(pair_key)
+        await limits.failures.count(pair_key)
         request.app.state.metrics.login_failures.inc()
         raise Problem(401, "Wrong username or password.", slug="unauthorized", headers={"WWW-Authenticate": "Bearer"})
-    limits.failures.reset(pair_key)
+    await limits.failures.forget(pair_key)
     token = create_access_token(settings, subject=str(user.id), extra=token_claims_for(user))
     return TokenPublic(access_token=token, expires_in=settings.access_token_minutes * 60)
 

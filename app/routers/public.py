@@ -24,11 +24,11 @@ CODE_PATTERN = r"^[A-Za-z0-9-]{1,32}$"
 PIN_PATTERN = r"^[0-9]{6}$"
 
 
-def _limit(request: Request) -> None:
+async def _limit(request: Request) -> None:
     """Every look-up counts, found or not: guessing codes or PINs is what this stops."""
     limiter = request.app.state.public_limits
     key = client_address(request)
-    wait = limiter.retry_after(key)
+    wait = await limiter.check(key)
     if wait:
         raise Problem(
             429,
@@ -36,7 +36,7 @@ def _limit(request: Request) -> None:
             slug="too-many-requests",
             headers={"Retry-After": str(wait)},
         )
-    limiter.hit(key)
+    await limiter.count(key)
 
 
 @router.get(
@@ -56,7 +56,7 @@ async def track_case(
     pin: Annotated[str, Query(pattern=PIN_PATTERN, description="the 6-digit PIN given at intake")],
     accept_language: Annotated[str | None, Header(max_length=200)] = None,
 ) -> PublicCasePublic:
-    _limit(request)
+    await _limit(request)
     return await service.track(session, code, pin, today=today, lang=preferred_language(accept_language))
 
 
@@ -152,12 +152,12 @@ async def track_submit(
 ) -> HTMLResponse:
     code = code.strip()
     limiter = request.app.state.public_limits
-    wait = limiter.retry_after(client_address(request))
+    wait = await limiter.check(client_address(request))
     if wait:
         return _page(
             "Tra cứu đơn", _form(code, f"Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau {wait} giây."), 429
         )
-    limiter.hit(client_address(request))
+    await limiter.count(client_address(request))
     try:
         case = await service.track(session, code, pin.strip(), today=today, lang="vi")
     except NotFound:

@@ -81,6 +81,19 @@ async def test_filters(client, corpus):
     assert await ids(client, sup, "?due_before=2026-11-17") == [c["land_hk"]["id"]]
     rows = (await client.get("/api/v1/cases?overdue=true", headers=sup)).json()["items"]
     assert all(r["overdue"] and r["days_overdue"] > 0 for r in rows)
+    # a status filter with overdue=true: the cases both select (one status list in the SQL)
+    for statuses in (["received"], ["received", "forwarded"], ["forwarded"], ["suspended"], ["closed", "received"]):
+        query = "".join(f"&status={s}" for s in statuses)
+        by_status = set(await ids(client, sup, "?" + query[1:]))
+        assert set(await ids(client, sup, "?overdue=true" + query)) == by_status & set(overdue), statuses
+        assert set(await ids(client, sup, "?overdue=false" + query)) == by_status & set(not_overdue), statuses
+    # a place in the caller's jurisdiction needs no scope condition; one outside it keeps it
+    hk_sup = corpus["hk_sup"]
+    assert set(await ids(client, hk_sup, "?unit=01")) == {c["land_hk"]["id"], c["env_hk"]["id"], c["den_city"]["id"]}
+    assert await ids(client, hk_sup, "?unit=00004") == []
+    assert set(await ids(client, hk_sup, "?unit=00070&overdue=true&status=received")) == {c["land_hk"]["id"]} & set(
+        overdue
+    )
 
 
 async def test_q_is_diacritics_insensitive(client, corpus):
@@ -94,7 +107,7 @@ async def test_q_is_diacritics_insensitive(client, corpus):
 
 async def test_keyset_pagination_walks_everything_once(client, corpus):
     sup = corpus["sup"]
-    for sort in ("-received_on", "received_on", "id", "-id", "due"):
+    for sort in ("-received_on", "received_on", "id", "-id", "due", "-due", "-updated_at"):
         seen, cursor = [], None
         while True:
             q = f"?limit=1&sort={sort}" + (f"&cursor={cursor}" if cursor else "")

@@ -54,3 +54,33 @@ async def test_sql_and_pure_overdue_agree(client, make_user, db):
     )
     assert not is_overdue("suspended", "resolution", date(2000, 1, 1), TODAY)
     assert not is_overdue("accepted", "resolution", TODAY, TODAY)  # due today is still on time
+
+
+async def test_overdue_among_statuses_is_the_status_filter_and_the_clause(client, make_user, db):
+    """`overdue_clause(today, among=...)` (the case list's status filter folded into the clause)
+    selects exactly the overdue cases whose status is among those."""
+    _, desk = await make_user("reception", "MTTQ-01")
+    combos = list(
+        itertools.product(
+            [Status.received, Status.accepted, Status.suspended, Status.decided, Status.closed],
+            [TODAY - timedelta(days=1), TODAY],
+        )
+    )
+    ids = [(await new_case(client, desk))["id"] for _ in combos]
+    for case_id, (status, due) in zip(ids, combos, strict=True):
+        await db.session.execute(
+            update(Case).where(Case.id == case_id).values(status=status.value, stage="processing", due=due)
+        )
+    await db.session.flush()
+
+    async def selected(*clauses) -> set[int]:
+        return set((await db.session.execute(select(Case.id).where(Case.id.in_(ids), *clauses))).scalars())
+
+    for among in (["received"], ["received", "suspended"], ["closed", "suspended"], ["accepted", "decided"]):
+        both = await selected(Case.status.in_(among), overdue_clause(TODAY))
+        assert await selected(overdue_clause(TODAY, among=among)) == both, among
+        assert both == {
+            i
+            for i, (s, due) in zip(ids, combos, strict=True)
+            if s.value in among and is_overdue(s.value, "p", due, TODAY)
+        }

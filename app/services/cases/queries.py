@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -68,18 +68,26 @@ async def list_cases(
 ) -> tuple[list[Case], list[Any] | None]:
     """Keyset-paginated, scoped to the caller's jurisdiction, sorted by a stable key (the sort
     column, then id)."""
-    stmt = select(Case).where(visible_clause(principal))
-    if f.status:
-        stmt = stmt.where(col(Case.status).in_(f.status))
-    if f.kind:
-        stmt = stmt.where(col(Case.kind) == f.kind)
-    if f.field:
-        stmt = stmt.where(col(Case.field) == f.field)
+    stmt = select(Case)
+    in_scope = False
     if f.unit:
         unit = await session.get(AdminUnit, f.unit)
         if unit is None:
             raise unknown_reference("query.unit", f"no administrative unit with code {f.unit}")
         stmt = stmt.where(col(Case.location_path).startswith(unit.path, autoescape=True))
+        # a place in the caller's jurisdiction: the place filter implies the scope's condition
+        in_scope = principal.covers(unit.path)
+    if not in_scope:
+        stmt = stmt.where(visible_clause(principal))
+    if f.overdue:
+        # the status filter and the overdue clause's running statuses as one list (same cases)
+        stmt = stmt.where(overdue_clause(today, among=f.status or None))
+    elif f.status:
+        stmt = stmt.where(col(Case.status).in_(f.status))
+    if f.kind:
+        stmt = stmt.where(col(Case.kind) == f.kind)
+    if f.field:
+        stmt = stmt.where(col(Case.field) == f.field)
     for name, org_column in (
         ("assigned_org", col(Case.assigned_org_id)),
         ("receiving_org", col(Case.receiving_org_id)),
@@ -90,8 +98,8 @@ async def list_cases(
             if org is None:
                 raise unknown_reference(f"query.{name}", f"no organisation with code {code}")
             stmt = stmt.where(org_column == org.id)
-    if f.overdue is not None:
-        stmt = stmt.where(overdue_clause(today) if f.overdue else ~overdue_clause(today))
+    if f.overdue is False:
+        stmt = stmt.where(~overdue_clause(today))
     if f.obligation_overdue is not None:
         missed = case_has_overdue_obligation(col(Case.id), today)
         stmt = stmt.where(missed if f.obligation_overdue else ~missed)
@@ -119,11 +127,10 @@ async def list_cases(
                 value = date.fromisoformat(value)
             elif sort_name == "updated_at":
                 value = datetime.fromisoformat(value)
-            cmp = (
-                or_(sort_col < value, and_(sort_col == value, col(Case.id) < last_id))
-                if desc
-                else or_(sort_col > value, and_(sort_col == value, col(Case.id) > last_id))
-            )
+            # a row comparison, (sort column, id) after the cursor's: an index on both can start
+            # there (PostgreSQL takes it as an index condition, not an OR it filters by)
+            key = tuple_(sort_col, col(Case.id))  # the cursor's values take the columns' types
+            cmp = key < (value, last_id) if desc else key > (value, last_id)
         else:
             cmp = col(Case.id) < last_id if desc else col(Case.id) > last_id
         stmt = stmt.where(cmp)

@@ -232,6 +232,26 @@ def _compile_pred(expr: Any) -> _Pred:  # noqa: C901 - one small compiler
     return _failing(f"criterion {type(expr).__name__}")
 
 
+class _CaseKeys:
+    """What is known of a case no longer in memory: its id and tracking code."""
+
+    __slots__ = ("id", "code")
+
+    def __init__(self, id: int, code: str) -> None:  # noqa: A002 - the column's name
+        self.id, self.code = id, code
+
+
+def _is_case_key(expr: Any) -> bool:
+    """`case_file.id` or `case_file.code` (a plain column, not the whole entity)."""
+    if not isinstance(expr, type) and hasattr(expr, "expression"):
+        expr = expr.expression  # an ORM attribute: its column
+    return (
+        isinstance(expr, ColumnClause)
+        and getattr(getattr(expr, "table", None), "name", None) == "case_file"
+        and expr.key in ("id", "code")
+    )
+
+
 class MemorySession:
     """Stands in for the AsyncSession under the case service while the demo loads in bulk.
 
@@ -375,7 +395,9 @@ class MemorySession:
     def _first_case_id(self) -> int:
         return self.info.get("bulk_first_case_id", 1)
 
-    def _plan_candidates(self, table: str, criteria: tuple[Any, ...]) -> Callable[[_Params], list[Any]]:
+    def _plan_candidates(
+        self, table: str, criteria: tuple[Any, ...], *, keys_only: bool = False
+    ) -> Callable[[_Params], list[Any]]:
         """The rows a statement over `table` may match: by the first indexed `=`/`IN` criterion, or
         the whole of a small table."""
         c: Any
@@ -398,7 +420,7 @@ class MemorySession:
                     wanted = value({}, params)
                     out: list[Any] = []
                     for v in wanted if many else (wanted,):
-                        out.extend(self._lookup(table, key, v))
+                        out.extend(self._lookup(table, key, v, keys_only=keys_only))
                     return out
 
                 return indexed
@@ -410,7 +432,10 @@ class MemorySession:
             return lambda _params: list(self._rules)
         raise UnsupportedStatement(f"a scan of {table}")
 
-    def _lookup(self, table: str, column: str, value: Any) -> list[Any]:
+    def _lookup(self, table: str, column: str, value: Any, *, keys_only: bool = False) -> list[Any]:
+        """The rows of `table` whose `column` equals `value`. `keys_only`: the statement reads
+        nothing of a case but its id and code, which are known for every case (as in intake's
+        check that a new tracking code is not taken), in memory or not."""
         if table == "case_file":
             if column == "code":
                 case_id = self._codes.get(value)
@@ -418,6 +443,8 @@ class MemorySession:
                     return []
                 case = self._cases.get(case_id)
                 if case is None:
+                    if keys_only:
+                        return [_CaseKeys(case_id, value)]
                     raise UnsupportedStatement(f"case {value} is not in memory")
                 return [case]
             case = self._known_case(value)
@@ -468,7 +495,17 @@ class MemorySession:
         if stmt._from_obj:  # noqa: SLF001
             raise UnsupportedStatement("explicit FROM")
         criteria = tuple(stmt._where_criteria)  # noqa: SLF001
-        candidates = self._plan_candidates(base, criteria)
+        keys_only = (
+            base == "case_file"
+            and not joins
+            and not stmt._order_by_clauses  # noqa: SLF001
+            and all(_is_case_key(d["expr"]) for d in descriptions)
+            and all(
+                isinstance(c, BinaryExpression) and _is_case_key(c.left) and isinstance(c.right, BindParameter)
+                for c in criteria
+            )
+        )
+        candidates = self._plan_candidates(base, criteria, keys_only=keys_only)
         preds = [_compile_pred(c) for c in criteria]
         order: list[tuple[_Getter, bool]] = []
         for clause in reversed(list(stmt._order_by_clauses)):  # noqa: SLF001 - stable sorts, last key first

@@ -100,3 +100,25 @@ async def test_bulk_path_writes_the_rows_the_service_writes(database_url, tmp_pa
         assert len(bulk_rows[name]) == len(service[name]), name
         for a, b in zip(service[name], bulk_rows[name], strict=True):
             assert a == b, (name, a, b)
+
+
+@pytest.mark.asyncio
+async def test_a_tracking_code_taken_by_a_case_already_written_is_known_taken():
+    """Intake's check that a new tracking code is free needs only the id of the case holding it,
+    which the in-memory session knows for every case, written and forgotten or not; anything that
+    needs more of a forgotten case is refused, not guessed."""
+    from sqlmodel import col
+
+    from app.demo.bulk import MemorySession, UnsupportedStatement
+    from app.models.cases import Case
+    from app.services.cases.intake import _CODE_TAKEN
+
+    session = MemorySession(
+        units=[], orgs=[], rules=[], next_ids={}, codes={"HN-25K-ABCDEF": 7}, head=(0, audit.GENESIS_HASH)
+    )
+    assert (await session.execute(_CODE_TAKEN, {"code": "HN-25K-ABCDEF"})).first() == (7,)
+    assert (await session.execute(_CODE_TAKEN, {"code": "HN-25K-FREEEE"})).first() is None
+    with pytest.raises(UnsupportedStatement):
+        await session.execute(select(Case).where(col(Case.code) == "HN-25K-ABCDEF"))
+    with pytest.raises(UnsupportedStatement):
+        await session.execute(select(col(Case.title)).where(col(Case.code) == "HN-25K-ABCDEF"))

@@ -19,9 +19,10 @@ table row by row, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import Enum
 from typing import Any
 
@@ -135,51 +136,120 @@ _COMPARE = {
 }
 
 
-def _value(expr: Any, row: dict[str, Any]) -> Any:
-    if isinstance(expr, BindParameter):
+# The statements the service runs are turned into Python closures once per statement object
+# (a statement built once, with parameters, is planned once): `row` maps a table's name to the
+# object standing for it, `params` are the statement's execution parameters.
+_Row = dict[str, Any]
+_Params = Mapping[str, Any]
+_Getter = Callable[[_Row, _Params], Any]
+_Pred = Callable[[_Row, _Params], bool]
+
+
+def _failing(message: str) -> Callable[..., Any]:
+    """What cannot be evaluated fails when it is evaluated (as an interpreter would), not before."""
+
+    def fail(*_args: Any) -> Any:
+        raise UnsupportedStatement(message)
+
+    return fail
+
+
+def _bound(expr: BindParameter[Any]) -> _Getter:
+    key = expr.key
+
+    def bound(_row: _Row, params: _Params) -> Any:
+        if key in params:
+            return params[key]
+        if expr.required:
+            raise UnsupportedStatement(f"no value for the parameter {key}")
         return expr.effective_value
+
+    return bound
+
+
+def _compile_value(expr: Any) -> _Getter:
+    if isinstance(expr, BindParameter):
+        return _bound(expr)
     if isinstance(expr, ColumnClause) or isinstance(getattr(expr, "table", None), sa.Table):
-        obj = row.get(expr.table.name)
-        if obj is None:
-            raise UnsupportedStatement(f"column of {expr.table.name} outside the statement's tables")
-        value = getattr(obj, expr.key)
-        return value.value if isinstance(value, Enum) else value
-    if isinstance(expr, Null):
-        return None
-    if isinstance(expr, True_):
-        return True
-    if isinstance(expr, False_):
-        return False
+        table, key = expr.table.name, expr.key
+
+        def column(row: _Row, _params: _Params) -> Any:
+            obj = row.get(table)
+            if obj is None:
+                raise UnsupportedStatement(f"column of {table} outside the statement's tables")
+            value = getattr(obj, key)
+            return value.value if isinstance(value, Enum) else value
+
+        return column
+    if isinstance(expr, Null | True_ | False_):
+        constant = None if isinstance(expr, Null) else isinstance(expr, True_)
+        return lambda _row, _params: constant
     if isinstance(expr, Grouping):
-        return _value(expr.element, row)
-    raise UnsupportedStatement(f"expression {type(expr).__name__}")
+        return _compile_value(expr.element)
+    return _failing(f"expression {type(expr).__name__}")
 
 
-def _holds(expr: Any, row: dict[str, Any]) -> bool:
+def _compile_pred(expr: Any) -> _Pred:  # noqa: C901 - one small compiler
     if isinstance(expr, BooleanClauseList):
-        parts = (_holds(c, row) for c in expr.clauses)
+        parts = [_compile_pred(c) for c in expr.clauses]
         if expr.operator is operators.and_:
-            return all(parts)
+            return lambda row, params: all(p(row, params) for p in parts)
         if expr.operator is operators.or_:
-            return any(parts)
-        raise UnsupportedStatement(f"boolean operator {expr.operator}")
+            return lambda row, params: any(p(row, params) for p in parts)
+        return _failing(f"boolean operator {expr.operator}")
     if isinstance(expr, Grouping):
-        return _holds(expr.element, row)
+        return _compile_pred(expr.element)
     if isinstance(expr, BinaryExpression):
-        left = _value(expr.left, row)
-        if expr.operator is operators.startswith_op:
-            prefix = _unescape(_value(expr.right, row), expr.modifiers.get("escape"))
-            return left is not None and left.startswith(prefix)
-        compare = _COMPARE.get(expr.operator)
+        left, right = _compile_value(expr.left), _compile_value(expr.right)
+        op = expr.operator
+        if op is operators.startswith_op:
+            escape = expr.modifiers.get("escape")
+
+            def startswith(row: _Row, params: _Params) -> bool:
+                value = left(row, params)
+                prefix = _unescape(right(row, params), escape)
+                return value is not None and value.startswith(prefix)
+
+            return startswith
+        compare = _COMPARE.get(op)
         if compare is None:
-            raise UnsupportedStatement(f"operator {expr.operator}")
-        right = _value(expr.right, row)
-        if expr.operator in (operators.in_op, operators.not_in_op):
-            right = {v.value if isinstance(v, Enum) else v for v in right}
-        elif isinstance(right, Enum):
-            right = right.value
-        return bool(compare(left, right))
-    raise UnsupportedStatement(f"criterion {type(expr).__name__}")
+            return _failing(f"operator {op}")
+        if op in (operators.in_op, operators.not_in_op):
+
+            def among(row: _Row, params: _Params) -> bool:
+                value = left(row, params)
+                values = {v.value if isinstance(v, Enum) else v for v in right(row, params)}
+                return bool(compare(value, values))
+
+            return among
+
+        def binary(row: _Row, params: _Params) -> bool:
+            value = left(row, params)
+            other = right(row, params)
+            return bool(compare(value, other.value if isinstance(other, Enum) else other))
+
+        return binary
+    return _failing(f"criterion {type(expr).__name__}")
+
+
+class _CaseKeys:
+    """What is known of a case no longer in memory: its id and tracking code."""
+
+    __slots__ = ("id", "code")
+
+    def __init__(self, id: int, code: str) -> None:  # noqa: A002 - the column's name
+        self.id, self.code = id, code
+
+
+def _is_case_key(expr: Any) -> bool:
+    """`case_file.id` or `case_file.code` (a plain column, not the whole entity)."""
+    if not isinstance(expr, type) and hasattr(expr, "expression"):
+        expr = expr.expression  # an ORM attribute: its column
+    return (
+        isinstance(expr, ColumnClause)
+        and getattr(getattr(expr, "table", None), "name", None) == "case_file"
+        and expr.key in ("id", "code")
+    )
 
 
 class MemorySession:
@@ -227,6 +297,7 @@ class MemorySession:
         self._by_case: dict[str, dict[int, list[Any]]] = defaultdict(lambda: defaultdict(list))
         self._dialogue_cases: dict[int, list[DialogueCase]] = defaultdict(list)
         self._pending: list[Any] = []
+        self._plans: dict[int, tuple[Any, Callable[[_Params], _Result]]] = {}  # id(statement) -> its plan
         self.new: dict[str, list[Any]] = defaultdict(list)  # made since the last write, in insertion order
         self.head = head  # the audit chain's head, as sealed so far
 
@@ -300,13 +371,18 @@ class MemorySession:
         raise UnsupportedStatement(f"get({model.__name__})")
 
     async def execute(self, stmt: Any, params: Any = None) -> _Result:
-        if params is not None:
-            raise UnsupportedStatement("parameters")
+        if params is not None and not isinstance(params, Mapping):
+            raise UnsupportedStatement("parameters for several executions")
         await self.flush()  # autoflush, as a real session does before a statement
         if isinstance(stmt, Update):
-            return self._update(stmt)
+            return self._update(stmt, params or {})
         if isinstance(stmt, Select):
-            return self._select(stmt)
+            plan = self._plans.get(id(stmt))
+            if plan is None or plan[0] is not stmt:
+                if len(self._plans) >= 512:  # statements built per call come and go
+                    self._plans.clear()
+                plan = self._plans[id(stmt)] = (stmt, self._plan_select(stmt))
+            return plan[1](params or {})
         raise UnsupportedStatement(type(stmt).__name__)
 
     # ---- evaluation ------------------------------------------------------------------------------
@@ -319,9 +395,12 @@ class MemorySession:
     def _first_case_id(self) -> int:
         return self.info.get("bulk_first_case_id", 1)
 
-    def _candidates(self, table: str, criteria: tuple[Any, ...]) -> list[Any]:
+    def _plan_candidates(
+        self, table: str, criteria: tuple[Any, ...], *, keys_only: bool = False
+    ) -> Callable[[_Params], list[Any]]:
+        """The rows a statement over `table` may match: by the first indexed `=`/`IN` criterion, or
+        the whole of a small table."""
         c: Any
-        values: Any
         for c in criteria:
             if (
                 isinstance(c, BinaryExpression)
@@ -331,20 +410,32 @@ class MemorySession:
                 and isinstance(c.right, BindParameter)
                 and c.operator in (operators.eq, operators.in_op)
             ):
-                values = c.right.effective_value if c.operator is operators.in_op else [c.right.effective_value]
-                out: list[Any] = []
-                for v in values:
-                    out.extend(self._lookup(table, c.left.key, v))
-                return out
+
+                def indexed(
+                    params: _Params,
+                    key: str = c.left.key,
+                    value: _Getter = _bound(c.right),
+                    many: bool = c.operator is operators.in_op,
+                ) -> list[Any]:
+                    wanted = value({}, params)
+                    out: list[Any] = []
+                    for v in wanted if many else (wanted,):
+                        out.extend(self._lookup(table, key, v, keys_only=keys_only))
+                    return out
+
+                return indexed
         if table == "organization":
-            return list(self._orgs.values())
+            return lambda _params: list(self._orgs.values())
         if table == "admin_unit":
-            return list(self._units.values())
+            return lambda _params: list(self._units.values())
         if table == "routing_rule":
-            return list(self._rules)
+            return lambda _params: list(self._rules)
         raise UnsupportedStatement(f"a scan of {table}")
 
-    def _lookup(self, table: str, column: str, value: Any) -> list[Any]:
+    def _lookup(self, table: str, column: str, value: Any, *, keys_only: bool = False) -> list[Any]:
+        """The rows of `table` whose `column` equals `value`. `keys_only`: the statement reads
+        nothing of a case but its id and code, which are known for every case (as in intake's
+        check that a new tracking code is not taken), in memory or not."""
         if table == "case_file":
             if column == "code":
                 case_id = self._codes.get(value)
@@ -352,6 +443,8 @@ class MemorySession:
                     return []
                 case = self._cases.get(case_id)
                 if case is None:
+                    if keys_only:
+                        return [_CaseKeys(case_id, value)]
                     raise UnsupportedStatement(f"case {value} is not in memory")
                 return [case]
             case = self._known_case(value)
@@ -373,67 +466,93 @@ class MemorySession:
             return [u] if u is not None else []
         raise UnsupportedStatement(f"{table}.{column}")
 
-    def _select(self, stmt: Select[Any]) -> _Result:  # noqa: C901 - one small interpreter
+    def _plan_select(self, stmt: Select[Any]) -> Callable[[_Params], _Result]:  # noqa: C901 - one small compiler
         if stmt._group_by_clauses or stmt._having_criteria or stmt._offset_clause is not None:  # noqa: SLF001
             raise UnsupportedStatement("grouping or offset")
         # (not get_final_froms(): it compiles the statement, the very cost this path avoids)
-        entities = {d["entity"] for d in stmt.column_descriptions}
+        descriptions = stmt.column_descriptions
+        entities = {d["entity"] for d in descriptions}
         if len(entities) != 1 or None in entities:
             raise UnsupportedStatement("not a statement over one mapped class")
-        base: Any = next(iter(entities)).__table__
-        joins: list[tuple[Any, Any]] = []
+        base: str = next(iter(entities)).__table__.name
+        joins: list[tuple[str, str, _Getter]] = []  # (table, its column, the value it must equal)
         for target, onclause, from_, flags in stmt._setup_joins:  # noqa: SLF001
             if from_ is not None or flags.get("isouter") or flags.get("full") or onclause is None:
                 raise UnsupportedStatement("outer join, or a join without its condition")
-            joins.append((getattr(target, "__table__", target), onclause))
+            joined: Any = getattr(target, "__table__", target)
+            table: str = joined.name
+            if not isinstance(onclause, BinaryExpression) or onclause.operator is not operators.eq:
+                joins.append((table, "", _failing("join condition")))
+                continue
+            mine: Any
+            theirs: Any
+            mine, theirs = (
+                (onclause.left, onclause.right)
+                if onclause.left.table.name == table
+                else (onclause.right, onclause.left)
+            )
+            joins.append((table, mine.key, _compile_value(theirs)))
         if stmt._from_obj:  # noqa: SLF001
             raise UnsupportedStatement("explicit FROM")
         criteria = tuple(stmt._where_criteria)  # noqa: SLF001
-        rows: list[dict[str, Any]] = []
-        for obj in self._candidates(base.name, criteria):
-            row = {base.name: obj}
-            for table, on in joins:
-                if not isinstance(on, BinaryExpression) or on.operator is not operators.eq:
-                    raise UnsupportedStatement("join condition")
-                mine: Any
-                theirs: Any
-                mine, theirs = (on.left, on.right) if on.left.table.name == table.name else (on.right, on.left)
-                wanted = _value(theirs, row)
-                matches = [o for o in self._lookup(table.name, mine.key, wanted) if getattr(o, mine.key) == wanted]
-                if len(matches) != 1:
-                    row = {}
-                    break
-                row[table.name] = matches[0]
-            if row and all(_holds(c, row) for c in criteria):
-                rows.append(row)
+        keys_only = (
+            base == "case_file"
+            and not joins
+            and not stmt._order_by_clauses  # noqa: SLF001
+            and all(_is_case_key(d["expr"]) for d in descriptions)
+            and all(
+                isinstance(c, BinaryExpression) and _is_case_key(c.left) and isinstance(c.right, BindParameter)
+                for c in criteria
+            )
+        )
+        candidates = self._plan_candidates(base, criteria, keys_only=keys_only)
+        preds = [_compile_pred(c) for c in criteria]
+        order: list[tuple[_Getter, bool]] = []
         for clause in reversed(list(stmt._order_by_clauses)):  # noqa: SLF001 - stable sorts, last key first
             desc = isinstance(clause, UnaryExpression) and clause.modifier is operators.desc_op
-            col = clause.element if isinstance(clause, UnaryExpression) else clause
-            rows.sort(key=lambda r, c=col: _value(c, r), reverse=desc)  # type: ignore[misc]
+            order.append((_compile_value(clause.element if isinstance(clause, UnaryExpression) else clause), desc))
         limit = stmt._limit  # noqa: SLF001
-        if limit is not None:
-            rows = rows[:limit]
-        out = []
-        for row in rows:
-            values = []
-            for desc_ in stmt.column_descriptions:
-                expr = desc_["expr"]
-                if isinstance(expr, type):
-                    values.append(row[expr.__table__.name])  # type: ignore[attr-defined]
-                else:
-                    values.append(_value(expr.expression if hasattr(expr, "expression") else expr, row))
-            out.append(tuple(values))
-        return _Result(out)
+        outputs: list[_Getter] = []
+        for d in descriptions:
+            expr = d["expr"]
+            if isinstance(expr, type):
+                name = expr.__table__.name  # type: ignore[attr-defined]
+                outputs.append(lambda row, _params, name=name: row[name])  # type: ignore[misc]
+            else:
+                outputs.append(_compile_value(expr.expression if hasattr(expr, "expression") else expr))
 
-    def _update(self, stmt: Update) -> _Result:
+        def run(params: _Params) -> _Result:
+            rows: list[_Row] = []
+            for obj in candidates(params):
+                row = {base: obj}
+                for table, key, wanted_of in joins:
+                    wanted = wanted_of(row, params)
+                    matches = [o for o in self._lookup(table, key, wanted) if getattr(o, key) == wanted]
+                    if len(matches) != 1:
+                        row = {}
+                        break
+                    row[table] = matches[0]
+                if row and all(p(row, params) for p in preds):
+                    rows.append(row)
+            for key_of, desc in order:
+                rows.sort(key=lambda r, k=key_of: k(r, params), reverse=desc)  # type: ignore[misc]
+            if limit is not None:
+                rows = rows[:limit]
+            return _Result([tuple(out(row, params) for out in outputs) for row in rows])
+
+        return run
+
+    def _update(self, stmt: Update, params: _Params) -> _Result:
         table: str = getattr(stmt.table, "name", "")
         criteria = tuple(stmt._where_criteria)  # noqa: SLF001
         values = {
             (k.key if hasattr(k, "key") else str(k)): (v.effective_value if isinstance(v, BindParameter) else v)
             for k, v in (stmt._values or {}).items()
         }  # noqa: SLF001
-        for obj in self._candidates(table, criteria):
-            if all(_holds(c, {table: obj}) for c in criteria):
+        preds = [_compile_pred(c) for c in criteria]
+        for obj in self._plan_candidates(table, criteria)(params):
+            row = {table: obj}
+            if all(p(row, params) for p in preds):
                 for k, v in values.items():
                     setattr(obj, k, v)
         return _Result([])
@@ -459,12 +578,20 @@ class MemorySession:
 # ---- the writer --------------------------------------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, Enum) else value
-
-
 def _snapshot(obj: Any) -> tuple[Any, ...]:
     return tuple(getattr(obj, c.key) for c in obj.__table__.columns)
+
+
+def _rows(table: sa.Table, objs: list[Any]) -> list[list[Any]]:
+    """Each object's column values in the table's column order, enums as their values. Read from
+    the object's `__dict__`: these objects are new (never loaded, nothing expired), so a column
+    missing there is one never set, which reads as None, as `getattr` would give."""
+    keys = [c.key for c in table.columns]
+    out = []
+    for obj in objs:
+        get = obj.__dict__.get
+        out.append([v.value if isinstance(v, Enum) else v for v in map(get, keys)])
+    return out
 
 
 class BulkWriter:
@@ -479,6 +606,7 @@ class BulkWriter:
         self.rows_written: dict[str, int] = defaultdict(int)
         self._written_retained: dict[int, tuple[Any, ...]] = {}
         self._head: tuple[int, str] = (0, audit.GENESIS_HASH)
+        self._sending: asyncio.Future[None] | None = None  # the batch being copied
 
     async def open(self) -> MemorySession:
         self.conn = await self.db.engine.connect()
@@ -509,7 +637,12 @@ class BulkWriter:
         return self.session
 
     async def write(self, retain: set[int]) -> None:
-        """Copy what the service made since the last write, in one transaction."""
+        """Copy what the service made since the last write, in one transaction.
+
+        The rows are taken out of the objects now; the copy itself runs while the loader makes
+        the next batch (the database works on one core while the loader works on the other), and
+        the next `write` (or `close`) waits for it first, so batches still commit one after the
+        other, in order, each checking the chain's head it expects."""
         assert self.conn is not None and self.session is not None
         await self.session.seal()  # the batch's "commit": its events join the chain
         new = self.session.take_new(retain)
@@ -517,25 +650,29 @@ class BulkWriter:
             case = self.session._cases.get(case_id)  # noqa: SLF001
             if case is not None and _snapshot(case) != before:
                 raise RuntimeError(f"case {case_id}, written in an earlier batch, changed afterwards")
-        async with self.conn.begin():
-            last = (
-                await self.conn.execute(select(col(AuditEvent.seq)).order_by(col(AuditEvent.seq).desc()).limit(1))
-            ).scalar()
-            if (last or 0) != self._head[0]:
-                raise RuntimeError("the audit chain grew under the bulk load: another writer appended")
-            for name in _BY_TABLE:
-                rows = new.get(name)
-                if rows:
-                    await self._copy(_BY_TABLE[name].__table__, rows)
-                    self.rows_written[name] += len(rows)
+        batch = [
+            (_BY_TABLE[name].__table__, self._records(_BY_TABLE[name].__table__, new[name]))
+            for name in _BY_TABLE
+            if new.get(name)
+        ]
+        await self.wait()  # the previous batch is in
+        self._sending = asyncio.ensure_future(self._send(batch, self._head[0]))
         events = new.get("audit_event")
         if events:
             self._head = (events[-1].seq, events[-1].hash)
         self._written_retained = {i: _snapshot(c) for i, c in self.session._cases.items()}  # noqa: SLF001
 
-    async def _copy(self, table: sa.Table, objs: list[Any]) -> None:
-        assert self.conn is not None
+    async def wait(self) -> None:
+        """Until the batch being copied is committed (its error, if it failed)."""
+        sending, self._sending = self._sending, None
+        if sending is not None:
+            await sending
+
+    def _records(self, table: sa.Table, objs: list[Any]) -> list[Any]:
+        """What is sent for `objs`: per row, its values in column order (on PostgreSQL with JSON
+        columns encoded as SQLAlchemy's JSON type sends them; on SQLite a dict per row)."""
         cols = list(table.columns)
+        rows = _rows(table, objs)
         if self.pg:
             # what SQLAlchemy's JSON type sends (audit_event.changes: its canonical text)
             json_cols = {
@@ -543,27 +680,38 @@ class BulkWriter:
                 for i, c in enumerate(cols)
                 if isinstance(c.type, sa.JSON | CanonicalJSON)
             }
-            records = []
-            for obj in objs:
-                rec = [_plain(getattr(obj, c.key)) for c in cols]
+            for rec in rows:
                 for i, dumps in json_cols.items():
                     if rec[i] is not None:
                         rec[i] = dumps(rec[i])
-                records.append(tuple(rec))
-            raw = await self.conn.get_raw_connection()
-            await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-                table.name, records=records, columns=[c.name for c in cols]
-            )
-        else:
-            await self.conn.execute(
-                table.insert(), [{c.key: _plain(getattr(obj, c.key)) for c in cols} for obj in objs]
-            )
+            return rows
+        keys = [c.key for c in cols]
+        return [dict(zip(keys, rec, strict=True)) for rec in rows]
+
+    async def _send(self, batch: list[tuple[sa.Table, list[Any]]], head_seq: int) -> None:
+        assert self.conn is not None
+        async with self.conn.begin():
+            last = (
+                await self.conn.execute(select(col(AuditEvent.seq)).order_by(col(AuditEvent.seq).desc()).limit(1))
+            ).scalar()
+            if (last or 0) != head_seq:
+                raise RuntimeError("the audit chain grew under the bulk load: another writer appended")
+            for table, records in batch:
+                if self.pg:
+                    raw = await self.conn.get_raw_connection()
+                    await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+                        table.name, records=records, columns=[c.name for c in table.columns]
+                    )
+                else:
+                    await self.conn.execute(table.insert(), records)
+                self.rows_written[table.name] += len(records)
 
     async def close(self) -> None:
         """Bring PostgreSQL's id sequences past the ids handed out, release the lock."""
         if self.conn is None:
             return
         try:
+            await self.wait()
             if self.pg:
                 async with self.conn.begin():
                     for name in sorted(_SERIAL):

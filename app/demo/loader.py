@@ -38,6 +38,7 @@ it prints; split parts and round-2 cases, which the service opens, get their own
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import secrets
@@ -47,6 +48,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from importlib import resources
+from itertools import accumulate
 from typing import Any, cast
 
 from sqlalchemy import func, select
@@ -84,6 +86,8 @@ DEMO_PREFIX = "demo."
 _CORPUS = json.loads(resources.files("app.demo").joinpath("corpus.json").read_text(encoding="utf-8"))
 # Family names with rough northern frequencies (Nguyễn about two in five).
 _HO: tuple[tuple[str, int], ...] = tuple((name, weight) for name, weight in _CORPUS["family_names"])
+_HO_NAMES = [name for name, _ in _HO]
+_HO_CUMULATIVE = list(accumulate(weight for _, weight in _HO))
 _DEM_NAM = tuple(_CORPUS["middle_names_male"])
 _DEM_NU = tuple(_CORPUS["middle_names_female"])
 _TEN_NAM = tuple(_CORPUS["given_names_male"])
@@ -157,8 +161,16 @@ _ASK = {Kind(kind): text for kind, text in _CORPUS["asks"].items()}
 _SUMMARY: dict[str, str] = _CORPUS["summaries"]
 
 
+# Weighted draws with the cumulative weights worked out once (random.choices does exactly this
+# with `weights`: the same draws, without rebuilding the lists every call).
+_CUMULATIVE: dict[int, tuple[dict[Any, int], list[Any], list[int]]] = {}
+
+
 def _weighted(rng: random.Random, weights: dict[Any, int]) -> Any:
-    return rng.choices(list(weights), weights=list(weights.values()))[0]
+    known = _CUMULATIVE.get(id(weights))
+    if known is None or known[0] is not weights:
+        known = _CUMULATIVE[id(weights)] = (weights, list(weights), list(accumulate(weights.values())))
+    return rng.choices(known[1], cum_weights=known[2])[0]
 
 
 def _lower_first(name: str) -> str:
@@ -175,7 +187,7 @@ class Person:
 
 def _person(rng: random.Random, ward: AdminUnit, today: date) -> Person:
     male = rng.random() < 0.55
-    ho = rng.choices([h for h, _ in _HO], weights=[w for _, w in _HO])[0]
+    ho = rng.choices(_HO_NAMES, cum_weights=_HO_CUMULATIVE)[0]
     dem = rng.choice(_DEM_NAM if male else _DEM_NU)
     ten = rng.choice(_TEN_NAM if male else _TEN_NU)
     born = rng.randint(today.year - 85, today.year - 19)
@@ -316,6 +328,7 @@ class _Ctx:
     report: DemoReport
     wards: list[AdminUnit]
     ward_weights: list[float]
+    ward_cumulative: list[float]
     orgs: dict[str, Organization]  # by code
     org_code_by_id: dict[int, str]
     actors: dict[str, Principal]  # org code -> the demo user acting for it
@@ -449,7 +462,8 @@ async def load_demo(
         target=cases,
         report=report,
         wards=wards,
-        ward_weights=[1.3 if w.division_type == "phường" else 0.9 for w in wards],
+        ward_weights=(ward_weights := [1.3 if w.division_type == "phường" else 0.9 for w in wards]),
+        ward_cumulative=list(accumulate(ward_weights)),
         orgs=orgs,
         org_code_by_id={o.id: o.code for o in orgs.values()},
         actors=actors,
@@ -498,6 +512,7 @@ async def _load_bulk(
             first = ctx.created
             while ctx.created < ctx.target and ctx.created - first < batch:
                 await _one_case(session, ctx)
+                await asyncio.sleep(0)  # the previous batch's copy moves on meanwhile
             # the cases the loader may still name: the recent ones a repeat submission duplicates
             await writer.write({entry[0] for bucket in ctx.recent.values() for entry in bucket})
             ctx.report.cases = ctx.created
@@ -572,7 +587,7 @@ def _petitioners(ctx: _Ctx, ward: AdminUnit, *, mass: bool) -> tuple[list[Petiti
 async def _one_case(session: AsyncSession, ctx: _Ctx) -> None:
     rng = ctx.rng
     received = ctx.dates[min(ctx.created, len(ctx.dates) - 1)]
-    ward = rng.choices(ctx.wards, weights=ctx.ward_weights)[0]
+    ward = rng.choices(ctx.wards, cum_weights=ctx.ward_cumulative)[0]
     channel = _weighted(rng, _CHANNEL_WEIGHTS)
     if channel not in ("online", "hotline"):  # desks log on working days
         received = _prev_working_day(ctx.clock.calendar, received)

@@ -114,3 +114,7 @@ def ts_field(**kw: Any) -> Any:
 from sqlmodel import SQLModel  # noqa: E402
 
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
+from app.models.construct import install as _install_fast_construct  # noqa: E402
+
+_install_fast_construct()  # table objects built without SQLModel's per-field setattr (decision 0105)

@@ -65,6 +65,22 @@ def _vietnam_holidays(year: int) -> holidays.HolidayBase:
     return holidays.country_holidays("VN", years=year, expand=False, language="vi")
 
 
+_LIBRARY_WORKING: dict[date, bool] = {}  # the library's answer per day: pure, at most 73k days (1900..2100)
+
+
+def _library_working_day(d: date) -> bool:
+    """HolidayBase.is_working_day: a weekend day is working only if it is one of the library's
+    weekend_workdays (make-up Saturdays); a weekday is working unless a holiday. Remembered per
+    day for the process (the library's tables do not change while it runs)."""
+    try:
+        return _LIBRARY_WORKING[d]
+    except KeyError:
+        working = bool(_vietnam_holidays(d.year).is_working_day(d))
+        if type(d) is date:  # (not a datetime, nor another subclass: one entry per day)
+            _LIBRARY_WORKING[d] = working
+        return working
+
+
 class WorkCalendar:
     """Vietnamese government working days: Mon–Fri minus ``holidays.Vietnam`` days, plus admin
     overrides.
@@ -81,6 +97,8 @@ class WorkCalendar:
                 raise TypeError(f"override keys must be dates, got {d!r}")
             snapshot[d] = bool(working)
         self._overrides: Mapping[date, bool] = MappingProxyType(snapshot)
+        # answers already given (the calendar never changes): (start, n) -> the n-th working day after
+        self._after: dict[tuple[date, int], date] = {}
 
     @property
     def overrides(self) -> Mapping[date, bool]:
@@ -93,9 +111,7 @@ class WorkCalendar:
         """True if ``d`` is a ngày làm việc for government offices."""
         if d in self._overrides:
             return self._overrides[d]
-        # HolidayBase.is_working_day: a weekend day is working only if it is one of the
-        # library's weekend_workdays (make-up Saturdays); a weekday is working unless a holiday.
-        return _vietnam_holidays(d.year).is_working_day(d)
+        return _library_working_day(d)
 
     def holiday_name(self, d: date) -> str | None:
         """The library's name for ``d`` if it is a public holiday or swapped day off, else None.
@@ -118,12 +134,18 @@ class WorkCalendar:
         ``n == 0`` returns ``start`` unchanged.
         """
         _check_non_negative(n)
+        key = (start, n)
+        known = self._after.get(key)
+        if known is not None:
+            return known
         d = start
         remaining = n
         while remaining:
             d += timedelta(days=1)
             if self.is_working_day(d):
                 remaining -= 1
+        if type(start) is date and len(self._after) < 100_000:
+            self._after[key] = d
         return d
 
     def add_calendar_days(self, start: date, n: int) -> date:

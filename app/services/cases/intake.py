@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import anyio
 import sqlalchemy as sa
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -238,6 +238,9 @@ def _filing_late(calendar: WorkCalendar, case: Case) -> bool:
     )
 
 
+_CODE_TAKEN = select(col(Case.id)).where(col(Case.code) == bindparam("code"))  # built once: asked at every intake
+
+
 async def intake(
     session: AsyncSession,
     principal: Principal,
@@ -326,7 +329,7 @@ async def intake(
     _start_stage(case, clock, lc.intake_stage(kind, complaint_round, org.may_resolve), received_on)
     for _attempt in range(8):
         code = new_tracking_code(kind, received_on, codes if codes is not None else clock.codes)
-        exists = (await session.execute(select(col(Case.id)).where(col(Case.code) == code))).first()
+        exists = (await session.execute(_CODE_TAKEN, {"code": code})).first()
         if not exists:
             case.code = code
             break

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -21,21 +21,20 @@ from app.services.cases.common import holder_org_id
 from app.services.clock import Clock
 from app.workflows import obligations as rules
 
+# Built once (every transition asks): the case's id is a parameter.
+_OPEN_OBLIGATIONS = (
+    select(CaseObligation)
+    .where(
+        col(CaseObligation.case_id) == bindparam("case_id"),
+        col(CaseObligation.done_on).is_(None),
+        col(CaseObligation.cancelled_on).is_(None),
+    )
+    .order_by(col(CaseObligation.started_on), col(CaseObligation.id))
+)
+
 
 async def open_obligations(session: AsyncSession, case_id: int) -> list[CaseObligation]:
-    return list(
-        (
-            await session.execute(
-                select(CaseObligation)
-                .where(
-                    col(CaseObligation.case_id) == case_id,
-                    col(CaseObligation.done_on).is_(None),
-                    col(CaseObligation.cancelled_on).is_(None),
-                )
-                .order_by(col(CaseObligation.started_on), col(CaseObligation.id))
-            )
-        ).scalars()
-    )
+    return list((await session.execute(_OPEN_OBLIGATIONS, {"case_id": case_id})).scalars())
 
 
 _ALL = "case_obligations"  # txn memo: (_ALL, case id) -> all the case's obligations, as this transaction has them

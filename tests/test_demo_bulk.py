@@ -122,3 +122,20 @@ async def test_a_tracking_code_taken_by_a_case_already_written_is_known_taken():
         await session.execute(select(Case).where(col(Case.code) == "HN-25K-ABCDEF"))
     with pytest.raises(UnsupportedStatement):
         await session.execute(select(col(Case.title)).where(col(Case.code) == "HN-25K-ABCDEF"))
+
+
+@pytest.mark.asyncio
+async def test_a_search_row_added_and_not_yet_flushed_is_found_by_get():
+    """A real session's get() autoflushes before it looks a row up: a case's search text written
+    at intake and written again before any other statement (no flush between) is updated, not
+    added twice (a 10,000-case load stopped on pk_case_search before the in-memory session did
+    the same)."""
+    from app.demo.bulk import MemorySession
+    from app.models.cases import Case, CaseSearch
+
+    session = MemorySession(units=[], orgs=[], rules=[], next_ids={}, codes={}, head=(0, audit.GENESIS_HASH))
+    session.add(Case(id=5, code="HN-25K-ABCDEF"))
+    await session.flush()
+    session.add(CaseSearch(case_id=5, text="hn-25k-abcdef khieu nai"))
+    row = await session.get(CaseSearch, 5)
+    assert row is not None and row.text == "hn-25k-abcdef khieu nai"

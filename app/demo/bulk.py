@@ -366,6 +366,9 @@ class MemorySession:
         if model is Dialogue:
             return self._dialogues.get(key)
         if model is CaseSearch:
+            # a real session's get() autoflushes before the SELECT it emits on an identity-map
+            # miss: a row added and not yet flushed (a case's intake) is found
+            await self.flush()
             rows = self._lookup("case_search", "case_id", key)
             return rows[0] if rows else None
         raise UnsupportedStatement(f"get({model.__name__})")
